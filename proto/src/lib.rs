@@ -1,0 +1,1 @@
+//! IRC protocol: parsing and formatting of IRC lines. Pure code, no IO.

@@ -1,0 +1,4 @@
+//! Convos: an always-online web IRC client with video calls.
+//!
+//! The crate is the whole app; `main.rs` only calls [`cli::main`].
+#![forbid(unsafe_code)]

@@ -2,3 +2,8 @@
 //!
 //! The crate is the whole app; `main.rs` only calls [`cli::main`].
 #![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod web;

@@ -1,0 +1,286 @@
+//! Configuration: the command line (clap) and the environment, and listen URLs.
+//!
+//! Owns turning flags and `CONVOS_*` variables into plain values. It reads nothing but
+//! what it is told to; creating `CONVOS_HOME` and loading certificates happen in [`crate::daemon`].
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// `convos`: the command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "convos",
+    version,
+    about = "Always-online web IRC client with video calls"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What `convos` was asked to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Daemon(Daemon),
+    /// Print the version and exit.
+    Version,
+}
+
+/// Options of `convos daemon`. Every flag can also be set from the environment.
+#[derive(Debug, Clone, Args)]
+pub struct Daemon {
+    /// Where to listen: http://*:8080, https://*:8443?cert=PATH&key=PATH, http+unix://%2Fpath%2Fsock.
+    /// Repeatable; comma separated in the environment.
+    #[arg(
+        short,
+        long = "listen",
+        env = "CONVOS_LISTEN",
+        value_delimiter = ',',
+        default_value = "http://localhost:8080"
+    )]
+    pub listen: Vec<String>,
+
+    /// Data directory (created with mode 0700). Default: ~/.local/share/convos.
+    #[arg(long, env = "CONVOS_HOME")]
+    pub home: Option<PathBuf>,
+
+    /// Log filter, e.g. "info" or "convos=debug" (RUST_LOG is used when this is unset).
+    #[arg(long, env = "CONVOS_LOG_LEVEL")]
+    pub log_level: Option<String>,
+
+    /// Log format on stderr.
+    #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable with colours on a terminal, plain otherwise.
+    Auto,
+    /// Human-readable, never coloured.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A configuration mistake: printed as one line, exit status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid listen URL {url:?}: {reason}")]
+    Listen { url: String, reason: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Where one listener binds, parsed from a listen URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listen {
+    /// `http://host:port` or `https://host:port?...`.
+    Tcp {
+        /// What the URL said, for messages.
+        url: String,
+        /// Every address to bind (`*` gives IPv6 any, which also accepts IPv4, with an IPv4
+        /// fallback when the machine has no IPv6).
+        addrs: Vec<SocketAddr>,
+        tls: Option<Tls>,
+    },
+    /// `http+unix://%2Fpath%2Fto%2Fsock`.
+    Unix { url: String, path: PathBuf },
+}
+
+/// TLS files named in an `https://` listen URL; both `None` means "generate one".
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tls {
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+}
+
+impl Listen {
+    /// Parses one listen URL. Fails on an unknown scheme, a missing port or socket path,
+    /// a host that does not resolve, or a cert without a key (and the reverse).
+    pub fn parse(raw: &str) -> Result<Listen, Error> {
+        let err = |reason: &str| Error::Listen {
+            url: raw.to_string(),
+            reason: reason.to_string(),
+        };
+        let raw = raw.trim();
+        let (scheme, rest) = raw
+            .split_once("://")
+            .ok_or_else(|| err("expected scheme://host:port"))?;
+        match scheme {
+            "http+unix" => {
+                let path = rest.split(['?', '#']).next().unwrap_or_default();
+                let path = percent_encoding::percent_decode_str(path)
+                    .decode_utf8()
+                    .map_err(|_| err("socket path is not UTF-8"))?;
+                if path.is_empty() {
+                    return Err(err("missing socket path (http+unix://%2Fpath%2Fto%2Fsock)"));
+                }
+                Ok(Listen::Unix {
+                    url: raw.to_string(),
+                    path: PathBuf::from(path.as_ref()),
+                })
+            }
+            "http" | "https" => {
+                let (hostport, query) = match rest.split_once('?') {
+                    Some((h, q)) => (h, q),
+                    None => (rest, ""),
+                };
+                let hostport = hostport.trim_end_matches('/');
+                let (host, port) = split_host_port(hostport).ok_or_else(|| err("missing port"))?;
+                let port: u16 = port.parse().map_err(|_| err("invalid port"))?;
+                let addrs = resolve(host, port).map_err(|r| err(&r))?;
+                let tls = if scheme == "https" {
+                    let mut tls = Tls::default();
+                    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+                        match k.as_ref() {
+                            "cert" => tls.cert = Some(PathBuf::from(v.as_ref())),
+                            "key" => tls.key = Some(PathBuf::from(v.as_ref())),
+                            _ => {}
+                        }
+                    }
+                    if tls.cert.is_some() != tls.key.is_some() {
+                        return Err(err("give both cert= and key=, or neither"));
+                    }
+                    Some(tls)
+                } else {
+                    None
+                };
+                Ok(Listen::Tcp {
+                    url: raw.to_string(),
+                    addrs,
+                    tls,
+                })
+            }
+            other => Err(err(&format!(
+                "unknown scheme {other:?} (use http, https or http+unix)"
+            ))),
+        }
+    }
+
+    /// The URL as given, for messages.
+    pub fn url(&self) -> &str {
+        match self {
+            Listen::Tcp { url, .. } | Listen::Unix { url, .. } => url,
+        }
+    }
+}
+
+/// Splits `host:port`, `[v6]:port`; `None` when there is no port.
+fn split_host_port(s: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = s.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = after.strip_prefix(':')?;
+        return Some((host, port));
+    }
+    let (host, port) = s.rsplit_once(':')?;
+    if port.is_empty() {
+        return None;
+    }
+    Some((host, port))
+}
+
+fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+    match host {
+        "*" | "" => Ok(vec![SocketAddr::new(
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            port,
+        )]),
+        "0.0.0.0" => Ok(vec![SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            port,
+        )]),
+        _ => {
+            if let Ok(ip) = host.parse::<IpAddr>() {
+                return Ok(vec![SocketAddr::new(ip, port)]);
+            }
+            let mut addrs: Vec<SocketAddr> = (host, port)
+                .to_socket_addrs()
+                .map_err(|e| format!("cannot resolve {host:?}: {e}"))?
+                .collect();
+            addrs.sort();
+            addrs.dedup();
+            if addrs.is_empty() {
+                return Err(format!("{host:?} has no address"));
+            }
+            Ok(addrs)
+        }
+    }
+}
+
+/// The data directory: `--home`, else `$CONVOS_HOME`, else `~/.local/share/convos`.
+pub fn home_dir(given: Option<&PathBuf>) -> Result<PathBuf, Error> {
+    if let Some(p) = given {
+        return Ok(p.clone());
+    }
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d).join("convos"));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| Error::Other("set CONVOS_HOME or HOME".into()))?;
+    Ok(PathBuf::from(home).join(".local/share/convos"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_urls() {
+        let l = Listen::parse("http://*:8080").expect("valid");
+        assert!(matches!(&l, Listen::Tcp { addrs, tls: None, .. } if addrs[0].port() == 8080));
+        let l = Listen::parse("http://127.0.0.1:3000").expect("valid");
+        assert!(
+            matches!(&l, Listen::Tcp { addrs, .. } if addrs == &["127.0.0.1:3000".parse::<SocketAddr>().expect("addr")])
+        );
+        let l = Listen::parse("http://[::1]:3000/").expect("valid");
+        assert!(
+            matches!(&l, Listen::Tcp { addrs, .. } if addrs == &["[::1]:3000".parse::<SocketAddr>().expect("addr")])
+        );
+        let l = Listen::parse("https://*:8443?cert=./c.pem&key=./k.pem").expect("valid");
+        let Listen::Tcp { tls: Some(tls), .. } = l else {
+            panic!("tls expected")
+        };
+        assert_eq!(tls.cert.as_deref(), Some(std::path::Path::new("./c.pem")));
+        let l = Listen::parse("https://127.0.0.1:8443").expect("valid");
+        assert!(matches!(
+            l,
+            Listen::Tcp {
+                tls: Some(Tls {
+                    cert: None,
+                    key: None
+                }),
+                ..
+            }
+        ));
+        let l = Listen::parse("http+unix://%2Ftmp%2Fconvos.sock").expect("valid");
+        assert_eq!(
+            l,
+            Listen::Unix {
+                url: "http+unix://%2Ftmp%2Fconvos.sock".into(),
+                path: "/tmp/convos.sock".into()
+            }
+        );
+    }
+
+    #[test]
+    fn bad_listen_urls() {
+        for (url, want) in [
+            ("ftp://*:21", "unknown scheme"),
+            ("http://*", "missing port"),
+            ("http://*:", "missing port"),
+            ("http://*:99999", "invalid port"),
+            ("localhost:8080", "expected scheme"),
+            ("http+unix://", "missing socket path"),
+            ("https://*:8443?cert=c.pem", "both cert= and key="),
+        ] {
+            let e = Listen::parse(url).expect_err(url).to_string();
+            assert!(e.contains(want), "{url}: {e}");
+        }
+    }
+}

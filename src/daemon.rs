@@ -1,0 +1,97 @@
+//! `convos daemon`: prepares the data directory, binds the listeners, serves until
+//! SIGINT/SIGTERM, then shuts down within a few seconds.
+
+use std::path::{Path, PathBuf};
+
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::config::{self, Listen};
+use crate::web;
+
+/// A startup failure caused by the user's configuration (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] config::Error),
+    #[error("cannot use CONVOS_HOME {path}: {reason}")]
+    Home { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Listen(#[from] web::serve::Error),
+}
+
+/// Everything checked and bound, ready to [`Prepared::run`].
+pub struct Prepared {
+    pub home: PathBuf,
+    pub bound: Vec<web::serve::Bound>,
+}
+
+/// Validates the configuration, creates the data directory and binds every listener.
+pub fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
+    let listens = opts
+        .listen
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| Listen::parse(l))
+        .collect::<Result<Vec<_>, _>>()?;
+    if listens.is_empty() {
+        return Err(config::Error::Other("no --listen URL given".into()).into());
+    }
+    let home = config::home_dir(opts.home.as_ref())?;
+    ensure_home(&home)?;
+    let bound = web::serve::bind(&listens, &home)?;
+    Ok(Prepared { home, bound })
+}
+
+/// Creates `home` with mode 0700 (when missing) and checks that it is writable.
+fn ensure_home(home: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::DirBuilderExt;
+    let fail = |reason: String| Error::Home {
+        path: home.to_path_buf(),
+        reason,
+    };
+    if !home.is_dir() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(home)
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    let probe = home.join(format!(".write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| fail(format!("not writable: {e}")))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+impl Prepared {
+    /// Serves until `shutdown` is cancelled.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        info!(home = %self.home.display(), version = env!("CARGO_PKG_VERSION"), "starting");
+        let app = web::router();
+        web::serve::run(self.bound, app, shutdown).await;
+        info!("stopped");
+        Ok(())
+    }
+}
+
+/// Cancels the returned token on the first SIGINT or SIGTERM.
+pub fn shutdown_on_signals() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => info!("SIGTERM: shutting down"),
+            _ = int.recv() => info!("SIGINT: shutting down"),
+        }
+        t.cancel();
+    });
+    token
+}

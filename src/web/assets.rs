@@ -1,0 +1,101 @@
+//! The embedded frontend (`frontend/dist`): `index.html` and hashed assets, served
+//! precompressed (brotli, gzip) when the browser accepts it.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "$CARGO_MANIFEST_DIR/frontend/dist"]
+struct Dist;
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `index.html`, never cached, so a new deploy is picked up on the next load.
+pub fn index() -> Response {
+    match Dist::get("index.html") {
+        Some(file) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            ],
+            file.data.into_owned(),
+        )
+            .into_response(),
+        None => (StatusCode::INTERNAL_SERVER_ERROR, "frontend bundle missing").into_response(),
+    }
+}
+
+/// A file under `/assets/` or another top-level static file (favicon); `None` when absent.
+pub fn file(path: &str, headers: &HeaderMap) -> Option<Response> {
+    let path = path.trim_start_matches('/');
+    if path.is_empty() || path.ends_with(".gz") || path.ends_with(".br") || path == "index.html" {
+        return None;
+    }
+    let file = Dist::get(path)?;
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let cache = if path.starts_with("assets/") {
+        HeaderValue::from_static(IMMUTABLE)
+    } else {
+        HeaderValue::from_static("public, max-age=3600")
+    };
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut body = file.data;
+    let mut encoding = None;
+    for (name, ext) in [("br", "br"), ("gzip", "gz")] {
+        if accepts(accept, name) {
+            if let Some(c) = Dist::get(&format!("{path}.{ext}")) {
+                body = c.data;
+                encoding = Some(name);
+                break;
+            }
+        }
+    }
+    let mut res = Response::new(Body::from(body.into_owned()));
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(mime.as_ref()) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::CACHE_CONTROL, cache);
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(enc) = encoding {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
+    }
+    Some(res)
+}
+
+/// Whether an `Accept-Encoding` value accepts `coding` (q=0 refuses it).
+fn accepts(header_value: &str, coding: &str) -> bool {
+    header_value.split(',').any(|item| {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|p| {
+            let p = p.trim();
+            p.strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        name.eq_ignore_ascii_case(coding) && !refused
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts;
+
+    #[test]
+    fn accept_encoding() {
+        assert!(accepts("gzip, deflate, br", "br"));
+        assert!(accepts("gzip;q=0.5", "gzip"));
+        assert!(!accepts("gzip;q=0", "gzip"));
+        assert!(!accepts("identity", "gzip"));
+        assert!(!accepts("", "br"));
+    }
+}

@@ -1,0 +1,119 @@
+//! The HTTP side: the axum router, its error type, security headers, embedded assets,
+//! and the listeners it is served on. Only this module names axum.
+//!
+//! It holds no state that a user actor owns; it asks for it.
+
+pub mod assets;
+pub mod serve;
+pub mod tls;
+
+use axum::extract::{OriginalUri, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// One error of an API response, as in Convos: `{"errors":[{"message":..,"path":..}]}`.
+#[derive(Debug, Serialize, Clone)]
+pub struct ErrorItem {
+    pub message: String,
+    pub path: String,
+}
+
+/// The web layer's error: a status and messages safe to show. Internal causes are
+/// logged where they happen, never sent.
+#[derive(Debug)]
+pub struct Error {
+    pub status: StatusCode,
+    pub errors: Vec<ErrorItem>,
+}
+
+impl Error {
+    /// An error with one message about `path` (a request path or a JSON pointer).
+    pub fn new(status: StatusCode, message: impl Into<String>, path: impl Into<String>) -> Self {
+        Error {
+            status,
+            errors: vec![ErrorItem {
+                message: message.into(),
+                path: path.into(),
+            }],
+        }
+    }
+
+    /// 404 `Not found.`
+    pub fn not_found(path: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not found.", path)
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        #[derive(Serialize)]
+        struct Body {
+            errors: Vec<ErrorItem>,
+        }
+        (
+            self.status,
+            Json(Body {
+                errors: self.errors,
+            }),
+        )
+            .into_response()
+    }
+}
+
+/// Content-Security-Policy: no inline script; media from the camera (blob:) for calls.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data: blob: https:; media-src 'self' blob:; connect-src 'self' ws: wss:; \
+object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// The whole HTTP surface.
+pub fn router() -> Router {
+    let api = Router::new().fallback(api_not_found);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api", api)
+        .route("/api", get(api_not_found))
+        .fallback(static_or_index)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"ok": true}))
+}
+
+async fn api_not_found(OriginalUri(uri): OriginalUri) -> Error {
+    Error::not_found(uri.path())
+}
+
+/// Static files first; any other GET is a client-side route and gets `index.html`.
+async fn static_or_index(req: Request) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/api/") {
+        return Error::not_found(path).into_response();
+    }
+    if let Some(res) = assets::file(path, req.headers()) {
+        return res;
+    }
+    if path.starts_with("/assets/") {
+        return (StatusCode::NOT_FOUND, "Not found.").into_response();
+    }
+    assets::index()
+}

@@ -1,0 +1,242 @@
+//! Listening sockets (TCP, TLS, unix) and serving the router on them with graceful shutdown.
+//!
+//! Binding is separate from serving so that every bind error is reported before anything
+//! starts, with the address named.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, UnixListener};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::config::Listen;
+
+/// How long in-flight requests get after shutdown is asked for.
+pub const GRACE: Duration = Duration::from_secs(4);
+
+/// A bind failure, naming the address.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot listen on {addr} ({url}): {source}")]
+    Bind {
+        url: String,
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tls(#[from] super::tls::Error),
+}
+
+/// A bound socket, ready to serve.
+pub struct Bound {
+    kind: Kind,
+    /// `http://127.0.0.1:PORT`-style URL of what was actually bound (port 0 resolved).
+    pub local_url: String,
+}
+
+enum Kind {
+    Tcp(TcpListener, Option<tokio_rustls::TlsAcceptor>),
+    Unix(UnixListener, PathBuf),
+}
+
+/// Binds every address of every listen URL; `home` holds the generated certificate
+/// for `https://` URLs without `cert=`/`key=`.
+pub fn bind(listens: &[Listen], home: &Path) -> Result<Vec<Bound>, Error> {
+    let mut out = Vec::new();
+    for l in listens {
+        match l {
+            Listen::Tcp { url, addrs, tls } => {
+                let acceptor = match tls {
+                    None => None,
+                    Some(t) => {
+                        let (cert, key) = match (&t.cert, &t.key) {
+                            (Some(c), Some(k)) => (c.clone(), k.clone()),
+                            _ => super::tls::self_signed(home)?,
+                        };
+                        let config = super::tls::load(&cert, &key)?;
+                        Some(tokio_rustls::TlsAcceptor::from(config))
+                    }
+                };
+                for addr in addrs {
+                    let listener = bind_tcp(*addr).map_err(|source| Error::Bind {
+                        url: url.clone(),
+                        addr: addr.to_string(),
+                        source,
+                    })?;
+                    let local = listener.local_addr().unwrap_or(*addr);
+                    let scheme = if acceptor.is_some() { "https" } else { "http" };
+                    out.push(Bound {
+                        kind: Kind::Tcp(listener, acceptor.clone()),
+                        local_url: format!("{scheme}://{local}"),
+                    });
+                }
+            }
+            Listen::Unix { url, path } => {
+                let bind_err = |source| Error::Bind {
+                    url: url.clone(),
+                    addr: path.display().to_string(),
+                    source,
+                };
+                // A stale socket from an earlier run would make bind fail; only remove a socket.
+                if let Ok(meta) = std::fs::symlink_metadata(path) {
+                    use std::os::unix::fs::FileTypeExt;
+                    if meta.file_type().is_socket()
+                        && std::os::unix::net::UnixStream::connect(path).is_err()
+                    {
+                        let _ = std::fs::remove_file(path);
+                    }
+                }
+                let std_listener =
+                    std::os::unix::net::UnixListener::bind(path).map_err(bind_err)?;
+                std_listener.set_nonblocking(true).map_err(bind_err)?;
+                let listener = UnixListener::from_std(std_listener).map_err(bind_err)?;
+                out.push(Bound {
+                    kind: Kind::Unix(listener, path.clone()),
+                    local_url: format!("http+unix://{}", path.display()),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let domain = socket2::Domain::for_address(addr);
+    let socket = socket2::Socket::new(domain, socket2::Type::STREAM, Some(socket2::Protocol::TCP));
+    let socket = match socket {
+        Ok(s) => s,
+        // No IPv6 on this machine: "*" falls back to IPv4 only.
+        Err(_) if addr.ip().is_unspecified() && addr.is_ipv6() => {
+            return bind_tcp(SocketAddr::new(
+                std::net::Ipv4Addr::UNSPECIFIED.into(),
+                addr.port(),
+            ))
+        }
+        Err(e) => return Err(e),
+    };
+    if addr.is_ipv6() {
+        // "*" must accept IPv4 too.
+        socket.set_only_v6(!addr.ip().is_unspecified())?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    TcpListener::from_std(socket.into())
+}
+
+/// Serves `app` on every bound socket until `shutdown` is cancelled, then waits up to
+/// [`GRACE`] for in-flight requests and returns.
+pub async fn run(bound: Vec<Bound>, app: Router, shutdown: CancellationToken) {
+    let graceful = Arc::new(GracefulShutdown::new());
+    let mut tasks = tokio::task::JoinSet::new();
+    for b in bound {
+        info!(url = %b.local_url, "listening");
+        tasks.spawn(accept_loop(
+            b.kind,
+            app.clone(),
+            shutdown.clone(),
+            graceful.clone(),
+        ));
+    }
+    while tasks.join_next().await.is_some() {}
+    let graceful = Arc::try_unwrap(graceful).unwrap_or_else(|_| GracefulShutdown::new());
+    if tokio::time::timeout(GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        warn!("in-flight requests did not finish in time");
+    }
+}
+
+async fn accept_loop(
+    kind: Kind,
+    app: Router,
+    shutdown: CancellationToken,
+    graceful: Arc<GracefulShutdown>,
+) {
+    match kind {
+        Kind::Tcp(listener, tls) => loop {
+            let (stream, peer) = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                r = listener.accept() => match r {
+                    Ok(x) => x,
+                    Err(e) => { accept_error(e).await; continue; }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let app = app.clone();
+            let graceful = graceful.clone();
+            let shutdown = shutdown.clone();
+            match tls.clone() {
+                None => serve_conn(TokioIo::new(stream), app, &graceful, Some(peer)),
+                Some(acceptor) => {
+                    tokio::spawn(async move {
+                        let handshake =
+                            tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
+                        let stream = tokio::select! {
+                            _ = shutdown.cancelled() => return,
+                            r = handshake => match r {
+                                Ok(Ok(s)) => s,
+                                Ok(Err(e)) => { debug!(%peer, error = %e, "tls handshake failed"); return; }
+                                Err(_) => { debug!(%peer, "tls handshake timed out"); return; }
+                            },
+                        };
+                        serve_conn(TokioIo::new(stream), app, &graceful, Some(peer));
+                    });
+                }
+            }
+        },
+        Kind::Unix(listener, path) => {
+            loop {
+                let (stream, _) = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    r = listener.accept() => match r {
+                        Ok(x) => x,
+                        Err(e) => { accept_error(e).await; continue; }
+                    },
+                };
+                serve_conn(TokioIo::new(stream), app.clone(), &graceful, None);
+            }
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Too many open files and similar: back off briefly instead of spinning.
+async fn accept_error(e: std::io::Error) {
+    warn!(error = %e, "accept failed");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+fn serve_conn<I>(io: TokioIo<I>, app: Router, graceful: &GracefulShutdown, peer: Option<SocketAddr>)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use tower::ServiceExt;
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            if let Some(peer) = peer {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+            }
+            app.clone().oneshot(req)
+        });
+    let builder = Builder::new(TokioExecutor::new());
+    let conn = builder
+        .serve_connection_with_upgrades(io, service)
+        .into_owned();
+    let conn = graceful.watch(conn);
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            debug!(error = %e, "connection ended with an error");
+        }
+    });
+}

@@ -1,0 +1,136 @@
+//! Helpers shared by the integration tests: start the real binary, wait for it, stop it.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// A `convos daemon` child process with its own `CONVOS_HOME` (`home/data`).
+pub struct Daemon {
+    pub child: Child,
+    pub home: TempDir,
+    pub base: String,
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+impl Daemon {
+    /// Starts the daemon on `http://127.0.0.1:PORT` plus `extra` args and waits for `/healthz`.
+    pub async fn start(extra: &[&str]) -> Daemon {
+        let port = free_port();
+        let listen = format!("http://127.0.0.1:{port}");
+        let mut args = vec!["--listen", listen.as_str()];
+        args.extend_from_slice(extra);
+        let mut d = Self::start_only(&args).await;
+        d.base = listen;
+        let url = d.url("/healthz");
+        wait_for_url(&reqwest::Client::new(), &url).await;
+        d
+    }
+
+    /// Starts the daemon with exactly `args`; does not wait.
+    pub async fn start_only(args: &[&str]) -> Daemon {
+        let home = tempfile::tempdir().expect("tempdir");
+        Self::start_in(home, args)
+    }
+
+    /// Starts the daemon with `home` (kept across restarts).
+    pub fn start_in(home: TempDir, args: &[&str]) -> Daemon {
+        let child = Command::new(env!("CARGO_BIN_EXE_convos"))
+            .arg("daemon")
+            .args(args)
+            .env("CONVOS_HOME", home.path().join("data"))
+            .env("CONVOS_LOG_LEVEL", "convos=debug,info")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn convos");
+        Daemon {
+            child,
+            home,
+            base: String::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// SIGTERM, then waits (≤ 10 s) for a clean exit.
+    pub async fn stop(self) {
+        let _ = self.stop_keep_home().await;
+    }
+
+    /// Like [`Daemon::stop`], returning the data directory for a restart.
+    pub async fn stop_keep_home(mut self) -> TempDir {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(st) = self.child.try_wait().expect("wait") {
+                assert!(st.success(), "daemon exited with {st}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "daemon did not stop after SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        std::mem::replace(&mut self.home, tempfile::tempdir().expect("tempdir"))
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `url` until it answers (≤ 20 s).
+pub async fn wait_for_url(client: &reqwest::Client, url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if client.get(url).send().await.is_ok() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{url} never answered");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Polls `cond` until true (≤ 20 s).
+pub async fn wait_for(mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !cond() {
+        assert!(Instant::now() < deadline, "condition never held");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// A raw HTTP/1.1 GET over a unix socket; returns the whole response text.
+pub async fn unix_get(sock: &Path, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::UnixStream::connect(sock)
+        .await
+        .expect("connect unix socket");
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("read");
+    out
+}

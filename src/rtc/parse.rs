@@ -89,7 +89,7 @@ fn split_chunk(kind: Kind, text: &str) -> Option<Chunk> {
     let conversation_end = text.find(is_space).unwrap_or(text.len());
     let (conversation, text) = text.split_at(conversation_end);
     let data = text.strip_prefix(is_space)?;
-    if conversation.is_empty() || data.is_empty() {
+    if conversation.is_empty() || conversation.contains(char::is_control) || data.is_empty() {
         return None;
     }
     Some(Chunk {
@@ -166,4 +166,83 @@ fn ctcp_dequote(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(kind: Kind, index: usize, last: usize, conversation: &str, data: &str) -> Body {
+        Body::Chunk(Chunk {
+            kind,
+            index,
+            last,
+            conversation: conversation.into(),
+            data: data.into(),
+        })
+    }
+
+    #[test]
+    fn texts() {
+        let cases: Vec<(&str, Result<Option<Body>, Error>)> = vec![
+            ("hello", Ok(None)),
+            ("\x01VERSION\x01", Ok(None)),
+            ("\x01RTCZX CALL\x01", Ok(None)),
+            ("\x01\x01", Ok(None)),
+            ("\x01RTCZ CALL\x01", Ok(Some(Body::Call))),
+            ("\x01rtcz call\x01", Ok(Some(Body::Call))),
+            ("\x01RTCZ   HANGUP\x01", Ok(Some(Body::Hangup))),
+            ("\x01RTCZ CALL", Ok(Some(Body::Call))),
+            ("hi \x01RTCZ HANGUP\x01 there", Ok(Some(Body::Hangup))),
+            ("\x01RTCZ CALL\x01\x01RTCZ HANGUP\x01", Ok(Some(Body::Call))),
+            ("\x01RTCZ CA\\LL\x01", Ok(Some(Body::Call))),
+            ("\x01RTCZ\x01", Err(Error::Malformed)),
+            ("\x01RTCZ \x01", Err(Error::Malformed)),
+            ("\x01RTCZ:CALL\x01", Err(Error::Malformed)),
+            ("\x01RTCZ CALL \x01", Err(Error::Malformed)),
+            ("\x01RTCZ FOO\x01", Err(Error::UnknownCommand("FOO".into()))),
+            ("\x01RTCZ OFR\x01", Err(Error::UnknownCommand("OFR".into()))),
+            ("\x01RTCZ ofr 0/0 #c QUJD\x01", Err(Error::Malformed)),
+            ("\x01RTCZ OFR 0/0 #c\x01", Err(Error::Malformed)),
+            ("\x01RTCZ OFR 0-0 #c QUJD\x01", Err(Error::Malformed)),
+            ("\x01RTCZ OFR 0/0 #c QU JD\x01", Err(Error::Base64)),
+            ("\x01RTCZ OFR 0/0 #c QUJD!\x01", Err(Error::Base64)),
+            (
+                "\x01RTCZ OFR 0/2 #convos QUJD\x01",
+                Ok(Some(chunk(Kind::Offer, 0, 2, "#convos", "QUJD"))),
+            ),
+            (
+                "\x01RTCZ ANS 12/20 bob Q=\x01",
+                Ok(Some(chunk(Kind::Answer, 12, 20, "bob", "Q="))),
+            ),
+            (
+                "\x01RTCZ ICE\t1/1\tbob\tQUJD",
+                Ok(Some(chunk(Kind::Ice, 1, 1, "bob", "QUJD"))),
+            ),
+            (
+                "\x01RTCZ ICE 0/0 a\\\\b QUJD\x01",
+                Ok(Some(chunk(Kind::Ice, 0, 0, "a\\b", "QUJD"))),
+            ),
+            ("\x01RTCZ ICE 0/0 \\a QUJD\x01", Err(Error::Malformed)),
+            ("\x01RTCZ ICE 0/0 #c QU\x10nJD\x01", Err(Error::Base64)),
+            (
+                "\x01RTCZ ICE 99999999999999999999999/0 #c QUJD\x01",
+                Ok(Some(chunk(Kind::Ice, usize::MAX, 0, "#c", "QUJD"))),
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(text), want, "{text:?}");
+        }
+        let long = format!("\x01RTCZ ICE 0/0 #c {}\x01", "A".repeat(MAX_LINE + 1));
+        assert_eq!(parse(&long), Err(Error::Base64));
+    }
+
+    #[test]
+    fn dequoting() {
+        assert_eq!(
+            low_dequote("a\x10n\x10r\x100\x10\x10\x10x\x10"),
+            "a\n\r\0\x10x"
+        );
+        assert_eq!(ctcp_dequote("\\a\\\\\\x\\"), "\x01\\x\\");
+    }
 }

@@ -1,0 +1,339 @@
+//! Users, sessions, one-use tokens (invites, password resets) and server settings.
+//!
+//! Tokens and sessions are stored hashed: callers pass the SHA-256 hex of the token, so a
+//! leaked database does not hand out logins. Password hashes are argon2id PHC strings made
+//! by the web layer; the store only keeps them.
+
+use super::{now_ms, search, Error, Result, Store};
+use crate::model::{Secret, User, UserId};
+use rusqlite::{params, ErrorCode, OptionalExtension, Row};
+
+const USER_COLS: &str = "id, email, password_hash, admin, highlight_keywords, settings, created_at";
+
+/// What a one-use token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    Invite,
+    PasswordReset,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Invite => "invite",
+            TokenPurpose::PasswordReset => "reset",
+        }
+    }
+}
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    fn json<T: serde::de::DeserializeOwned>(i: usize, s: String) -> rusqlite::Result<T> {
+        serde_json::from_str(&s).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })
+    }
+    Ok(User {
+        id: UserId(r.get(0)?),
+        email: r.get(1)?,
+        password_hash: Secret::new(r.get::<_, String>(2)?),
+        admin: r.get(3)?,
+        highlight_keywords: json(4, r.get(4)?)?,
+        settings: json(5, r.get(5)?)?,
+        created_at: r.get(6)?,
+    })
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
+}
+
+impl Store {
+    /// Creates a user. [`Error::Conflict`] if the email (case-insensitive) is taken.
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password_hash: Secret,
+        admin: bool,
+    ) -> Result<User> {
+        let email = email.trim().to_owned();
+        if email.is_empty() {
+            return Err(Error::Invalid("email is empty".into()));
+        }
+        self.write(0, move |ctx| {
+            let sql = format!(
+                "INSERT INTO users (email, password_hash, admin, created_at) VALUES (?1, ?2, ?3, ?4) \
+                 RETURNING {USER_COLS}"
+            );
+            ctx.conn
+                .query_row(
+                    &sql,
+                    params![email, password_hash.expose(), admin, now_ms()],
+                    user_from_row,
+                )
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        Error::Conflict("user")
+                    } else {
+                        e.into()
+                    }
+                })
+        })
+        .await
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {USER_COLS} FROM users WHERE id = ?1");
+            Ok(conn
+                .prepare_cached(&sql)?
+                .query_row([id.0], user_from_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    /// The user with this email (case-insensitive).
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let email = email.trim().to_owned();
+        self.read(move |conn| {
+            let sql = format!("SELECT {USER_COLS} FROM users WHERE email = ?1");
+            Ok(conn
+                .prepare_cached(&sql)?
+                .query_row([email], user_from_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    /// All users, by id.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {USER_COLS} FROM users ORDER BY id");
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map([], user_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    /// Deletes a user and everything of theirs (sessions, connections, conversations,
+    /// messages, notifications); `false` if there was none.
+    pub async fn delete_user(&self, id: UserId) -> Result<bool> {
+        self.write(0, move |ctx| {
+            // By conversation, not user_id: messages have no user_id index.
+            let mine = "conv IN (SELECT cid FROM conversations WHERE user_id = ?1)";
+            search::unindex_where(&ctx.conn, ctx.fts_upto, mine, &[&id.0])?;
+            ctx.cids.clear();
+            ctx.conn
+                .execute("DELETE FROM notifications WHERE user_id = ?1", [id.0])?;
+            ctx.conn
+                .execute(&format!("DELETE FROM messages WHERE {mine}"), [id.0])?;
+            Ok(ctx
+                .conn
+                .execute("DELETE FROM users WHERE id = ?1", [id.0])?
+                > 0)
+        })
+        .await
+    }
+
+    pub async fn set_password_hash(&self, id: UserId, hash: Secret) -> Result<()> {
+        self.update_user(id, "password_hash", hash.expose().to_owned())
+            .await
+    }
+
+    pub async fn set_admin(&self, id: UserId, admin: bool) -> Result<()> {
+        self.write(0, move |ctx| {
+            let n = ctx.conn.execute(
+                "UPDATE users SET admin = ?2 WHERE id = ?1",
+                params![id.0, admin],
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound("user"));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn set_highlight_keywords(&self, id: UserId, keywords: Vec<String>) -> Result<()> {
+        let json = serde_json::to_string(&keywords).map_err(|e| Error::Invalid(e.to_string()))?;
+        self.update_user(id, "highlight_keywords", json).await
+    }
+
+    /// Replaces the user's settings object.
+    pub async fn set_user_settings(&self, id: UserId, settings: serde_json::Value) -> Result<()> {
+        self.update_user(id, "settings", settings.to_string()).await
+    }
+
+    async fn update_user(&self, id: UserId, column: &'static str, value: String) -> Result<()> {
+        self.write(0, move |ctx| {
+            let n = ctx.conn.execute(
+                &format!("UPDATE users SET {column} = ?2 WHERE id = ?1"),
+                params![id.0, value],
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound("user"));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores a session: `token_hash` is the SHA-256 hex of the cookie token.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        expires_at: i64,
+    ) -> Result<()> {
+        let hash = token_hash.to_owned();
+        self.write(0, move |ctx| {
+            ctx.conn
+                .execute(
+                    "INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![hash, user_id.0, expires_at, now_ms()],
+                )
+                .map_err(|e| match e.sqlite_error_code() {
+                    Some(ErrorCode::ConstraintViolation) => Error::NotFound("user"),
+                    _ => e.into(),
+                })?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The user of an unexpired session.
+    pub async fn session_user(&self, token_hash: &str) -> Result<Option<UserId>> {
+        let hash = token_hash.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+                )?
+                .query_row(params![hash, now_ms()], |r| Ok(UserId(r.get(0)?)))
+                .optional()?)
+        })
+        .await
+    }
+
+    /// Deletes one session (logout); `false` if there was none.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<bool> {
+        let hash = token_hash.to_owned();
+        self.write(0, move |ctx| {
+            Ok(ctx
+                .conn
+                .execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?
+                > 0)
+        })
+        .await
+    }
+
+    /// Deletes every session of a user (password change, "log out everywhere").
+    pub async fn delete_sessions_of(&self, user_id: UserId) -> Result<u64> {
+        self.write(0, move |ctx| {
+            Ok(ctx
+                .conn
+                .execute("DELETE FROM sessions WHERE user_id = ?1", [user_id.0])?
+                as u64)
+        })
+        .await
+    }
+
+    /// Deletes expired sessions and tokens; returns how many.
+    pub async fn purge_expired(&self) -> Result<u64> {
+        self.write(0, move |ctx| {
+            let now = now_ms();
+            let s = ctx
+                .conn
+                .execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
+            let t = ctx
+                .conn
+                .execute("DELETE FROM tokens WHERE expires_at <= ?1", [now])?;
+            Ok((s + t) as u64)
+        })
+        .await
+    }
+
+    /// Stores a one-use token (hashed) for `email`.
+    pub async fn create_token(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        email: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        let (hash, email) = (token_hash.to_owned(), email.to_owned());
+        self.write(0, move |ctx| {
+            ctx.conn
+                .execute(
+                    "INSERT INTO tokens (token_hash, purpose, email, expires_at, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![hash, purpose.as_str(), email, expires_at, now_ms()],
+                )
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        Error::Conflict("token")
+                    } else {
+                        e.into()
+                    }
+                })?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Uses up a token: returns its email if it existed, had this purpose and had not
+    /// expired. Atomic: of two concurrent calls at most one gets the email.
+    pub async fn consume_token(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+    ) -> Result<Option<String>> {
+        let hash = token_hash.to_owned();
+        self.write(0, move |ctx| {
+            let row: Option<(String, i64)> = ctx
+                .conn
+                .query_row(
+                    "DELETE FROM tokens WHERE token_hash = ?1 AND purpose = ?2 RETURNING email, expires_at",
+                    params![hash, purpose.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            Ok(row.and_then(|(email, expires)| (expires > now_ms()).then_some(email)))
+        })
+        .await
+    }
+
+    /// A server setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>> {
+        let key = key.to_owned();
+        self.read(move |conn| {
+            let v: Option<String> = conn
+                .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))
+                .optional()?;
+            v.map(|v| serde_json::from_str(&v).map_err(|e| Error::Invalid(e.to_string())))
+                .transpose()
+        })
+        .await
+    }
+
+    /// Sets a server setting; `Value::Null` deletes it.
+    pub async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<()> {
+        let key = key.to_owned();
+        self.write(0, move |ctx| {
+            if value.is_null() {
+                ctx.conn
+                    .execute("DELETE FROM settings WHERE key = ?1", [key])?;
+            } else {
+                ctx.conn.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, value.to_string()],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}

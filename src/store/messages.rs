@@ -1,0 +1,598 @@
+//! Messages: append (with msgid dedupe), history pages, resume after an id, notifications,
+//! `/clear history` and retention.
+//!
+//! **Paging is by message id, not by server time.** Ids are assigned in arrival order and
+//! never reused, so they give a total order without ties: `before`/`after` pages are
+//! exact keyset pages (`id < x` / `id > x`) that can neither skip nor repeat a message, and
+//! a message arriving late (a chathistory replay with an old `server-time`) still appears
+//! after everything the browser has already seen instead of being slipped into a page it
+//! has already loaded. A time cursor is first resolved to the first message at or after
+//! that time (index `(conv, time)`), then paging continues by id.
+
+use super::writer::Ctx;
+use super::{search, Error, Result, Store};
+use crate::model::{Conversation, Entry, Kind, MessageId, NewEntry, Notification, UserId};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::HashMap;
+
+/// Columns read by [`entry_from_row`], from `messages m`.
+pub(crate) const ENTRY_COLS: &str =
+    "m.id, m.user_id, m.time, m.kind, m.nick, m.source, m.text, m.msgid, m.account, m.highlight";
+
+pub(crate) fn entry_from_row(
+    r: &Row<'_>,
+    connection_id: String,
+    conversation_id: String,
+) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: MessageId(r.get(0)?),
+        user_id: UserId(r.get(1)?),
+        connection_id,
+        conversation_id,
+        time: r.get(2)?,
+        // A kind from a newer version reads as a server message rather than failing.
+        kind: Kind::from_code(r.get(3)?).unwrap_or(Kind::Server),
+        from: r.get(4)?,
+        source: r.get(5)?,
+        text: r.get(6)?,
+        msgid: r.get(7)?,
+        account: r.get(8)?,
+        highlight: r.get(9)?,
+    })
+}
+
+/// The result of an append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// The stored message: the new one, or for a duplicate the one stored before.
+    pub entry: Entry,
+    /// The conversation already had a message with this msgid; nothing was stored.
+    pub duplicate: bool,
+}
+
+/// Where a history page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    Id(MessageId),
+    /// Unix ms: resolved to the first message at or after this time.
+    Time(i64),
+}
+
+/// Which messages a page holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// The newest messages.
+    Latest,
+    /// Messages older than the cursor (exclusive).
+    Before(Cursor),
+    /// Messages newer than an id cursor (exclusive), or at/after a time cursor.
+    After(Cursor),
+    /// Up to `limit / 2` messages older than the cursor, and the cursor's message and
+    /// newer ones for the rest.
+    Around(Cursor),
+}
+
+/// A history page request. `limit` is clamped to 1..=200; default 60.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub at: At,
+    pub limit: usize,
+}
+
+impl Page {
+    pub const DEFAULT_LIMIT: usize = 60;
+    pub const MAX_LIMIT: usize = 200;
+
+    pub fn latest() -> Page {
+        Page::new(At::Latest)
+    }
+    pub fn before(c: Cursor) -> Page {
+        Page::new(At::Before(c))
+    }
+    pub fn after(c: Cursor) -> Page {
+        Page::new(At::After(c))
+    }
+    pub fn around(c: Cursor) -> Page {
+        Page::new(At::Around(c))
+    }
+    pub fn new(at: At) -> Page {
+        Page {
+            at,
+            limit: Page::DEFAULT_LIMIT,
+        }
+    }
+    pub fn limit(self, limit: usize) -> Page {
+        Page { limit, ..self }
+    }
+}
+
+/// A page of a conversation's history, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    pub messages: Vec<Entry>,
+    /// Nothing more in the paging direction (older for `Latest`/`Before`, newer for
+    /// `After`, both for `Around`).
+    pub end: bool,
+    /// Nothing older than the first message returned.
+    pub oldest: bool,
+    /// Nothing newer than the last message returned.
+    pub newest: bool,
+}
+
+impl Store {
+    /// Stores one message; answers once it is committed. A message whose msgid the
+    /// conversation already has is not stored again: `duplicate` is set and the stored one
+    /// returned. The conversation is created (with defaults) if missing; the connection must
+    /// exist ([`Error::NotFound`]). Fails with [`Error::Full`] on a full disk.
+    pub async fn append(&self, entry: NewEntry) -> Result<Appended> {
+        let mut out = self.append_many(vec![entry]).await?;
+        out.pop()
+            .ok_or(Error::Write("append returned nothing".into()))
+    }
+
+    /// Stores messages in order, all or none (one savepoint).
+    pub async fn append_many(&self, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(entries.len(), move |ctx| append_rows(ctx, entries))
+            .await
+    }
+
+    /// A page of one conversation's history. [`Error::NotFound`] if the user has no such
+    /// conversation.
+    pub async fn history(
+        &self,
+        user_id: UserId,
+        connection_id: &str,
+        conversation_id: &str,
+        page: Page,
+    ) -> Result<History> {
+        let (conn_id, conv_id) = (connection_id.to_owned(), conversation_id.to_owned());
+        self.read(move |conn| {
+            let cid =
+                cid(conn, user_id, &conn_id, &conv_id)?.ok_or(Error::NotFound("conversation"))?;
+            history(conn, cid, &conn_id, &conv_id, page)
+        })
+        .await
+    }
+
+    /// The user's messages with id > `after`, in all conversations, oldest first, at most
+    /// `limit` (clamped to 1..=1000): what a reconnecting browser missed.
+    pub async fn messages_after_id(
+        &self,
+        user_id: UserId,
+        after: MessageId,
+        limit: usize,
+    ) -> Result<Vec<Entry>> {
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {ENTRY_COLS}, c.connection_id, c.id FROM messages m \
+                 JOIN conversations c ON c.cid = m.conv \
+                 WHERE m.id > ?2 AND m.user_id = ?1 ORDER BY m.id LIMIT ?3"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let limit = limit.clamp(1, 1000) as i64;
+            let rows = stmt.query_map(params![user_id.0, after.0, limit], joined_entry)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    /// The user's highlighted messages, newest first, older than `before` if given.
+    pub async fn notifications(
+        &self,
+        user_id: UserId,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Vec<Notification>> {
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {ENTRY_COLS}, c.connection_id, c.id, n.read FROM notifications n \
+                 JOIN messages m ON m.id = n.message_id JOIN conversations c ON c.cid = m.conv \
+                 WHERE n.user_id = ?1 AND n.message_id < ?2 ORDER BY n.message_id DESC LIMIT ?3"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let before = before.map_or(i64::MAX, |id| id.0);
+            let limit = limit.clamp(1, Page::MAX_LIMIT) as i64;
+            let rows = stmt.query_map(params![user_id.0, before, limit], |r| {
+                Ok(Notification {
+                    entry: joined_entry(r)?,
+                    read: r.get(12)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    /// How many of the user's notifications are unread.
+    pub async fn unread_notifications(&self, user_id: UserId) -> Result<u64> {
+        self.read(move |conn| {
+            let n: i64 = conn.query_row(
+                "SELECT count(*) FROM notifications WHERE user_id = ?1 AND read = 0",
+                [user_id.0],
+                |r| r.get(0),
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    /// Marks the user's notifications up to `upto` (all if `None`) read; returns how many
+    /// changed.
+    pub async fn mark_notifications_read(
+        &self,
+        user_id: UserId,
+        upto: Option<MessageId>,
+    ) -> Result<u64> {
+        self.write(0, move |ctx| {
+            let n = ctx.conn.execute(
+                "UPDATE notifications SET read = 1 WHERE user_id = ?1 AND message_id <= ?2 AND read = 0",
+                params![user_id.0, upto.map_or(i64::MAX, |id| id.0)],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    /// Sets the conversation's last-read marker and recounts its unread and highlight
+    /// counts; returns the updated conversation.
+    pub async fn set_last_read(
+        &self,
+        user_id: UserId,
+        connection_id: &str,
+        conversation_id: &str,
+        last_read: MessageId,
+    ) -> Result<Conversation> {
+        let (conn_id, conv_id) = (connection_id.to_owned(), conversation_id.to_owned());
+        self.write(0, move |ctx| {
+            let cid = cid(&ctx.conn, user_id, &conn_id, &conv_id)?
+                .ok_or(Error::NotFound("conversation"))?;
+            ctx.conn.execute(
+                "UPDATE conversations SET last_read = ?2 WHERE cid = ?1",
+                params![cid, last_read.0],
+            )?;
+            recount(&ctx.conn, cid)?;
+            super::chat::conversation_by_cid(&ctx.conn, cid)
+        })
+        .await
+    }
+
+    /// `/clear history`: deletes every message of one conversation (the conversation stays);
+    /// returns how many. Messages stored while it runs are kept.
+    pub async fn clear_history(
+        &self,
+        user_id: UserId,
+        connection_id: &str,
+        conversation_id: &str,
+    ) -> Result<u64> {
+        let (conn_id, conv_id) = (connection_id.to_owned(), conversation_id.to_owned());
+        let (cid, upto) = self
+            .read(move |conn| {
+                let cid = cid(conn, user_id, &conn_id, &conv_id)?
+                    .ok_or(Error::NotFound("conversation"))?;
+                let upto: Option<i64> =
+                    conn.query_row("SELECT max(id) FROM messages WHERE conv = ?1", [cid], |r| {
+                        r.get(0)
+                    })?;
+                Ok((cid, upto.unwrap_or(0)))
+            })
+            .await?;
+        self.delete_chunked(cid, "id <= ?2", upto).await
+    }
+
+    /// Retention: deletes the user's messages older than `cutoff` (unix ms), on one
+    /// connection or all; returns how many. Off unless the caller runs it.
+    pub async fn delete_messages_before(
+        &self,
+        user_id: UserId,
+        connection_id: Option<&str>,
+        cutoff: i64,
+    ) -> Result<u64> {
+        let conn_id = connection_id.map(str::to_owned);
+        let cids = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT cid FROM conversations WHERE user_id = ?1 \
+                     AND (?2 IS NULL OR connection_id = ?2)",
+                )?;
+                let rows = stmt.query_map(params![user_id.0, conn_id], |r| r.get::<_, i64>(0))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .await?;
+        let mut total = 0;
+        for cid in cids {
+            total += self.delete_chunked(cid, "time < ?2", cutoff).await?;
+        }
+        Ok(total)
+    }
+
+    /// Deletes the messages of conversation `cid` matching `cond` (`?1` = cid, `?2` = arg)
+    /// in chunks, so that appends are not held up for long; then recounts unread.
+    async fn delete_chunked(&self, cid: i64, cond: &'static str, arg: i64) -> Result<u64> {
+        const CHUNK: i64 = 5000;
+        let mut total = 0;
+        loop {
+            let (n, more) = self
+                .write(0, move |ctx| {
+                    let select = format!(
+                        "SELECT id FROM messages WHERE conv = ?1 AND {cond} ORDER BY id LIMIT {CHUNK}"
+                    );
+                    let upto: Option<i64> = ctx.conn.query_row(
+                        &format!("SELECT max(id) FROM ({select})"),
+                        params![cid, arg],
+                        |r| r.get(0),
+                    )?;
+                    let Some(upto) = upto else {
+                        recount(&ctx.conn, cid)?;
+                        return Ok((0, false));
+                    };
+                    let chunk = format!("conv = ?1 AND {cond} AND id <= {upto}");
+                    search::unindex_where(&ctx.conn, ctx.fts_upto, &chunk, &[&cid, &arg])?;
+                    let n = ctx.conn.execute(
+                        &format!("DELETE FROM messages WHERE {chunk}"),
+                        params![cid, arg],
+                    )?;
+                    let more = n as i64 >= CHUNK;
+                    if !more {
+                        recount(&ctx.conn, cid)?;
+                    }
+                    Ok((n as u64, more))
+                })
+                .await?;
+            total += n;
+            if !more {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+fn joined_entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
+    let conn_id: String = r.get(10)?;
+    let conv_id: String = r.get(11)?;
+    entry_from_row(r, conn_id, conv_id)
+}
+
+/// The conversation key, if the user has that conversation.
+pub(crate) fn cid(
+    conn: &Connection,
+    user_id: UserId,
+    connection_id: &str,
+    conversation_id: &str,
+) -> Result<Option<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT cid FROM conversations WHERE user_id = ?1 AND connection_id = ?2 AND id = ?3",
+    )?;
+    Ok(stmt
+        .query_row(params![user_id.0, connection_id, conversation_id], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Recomputes unread and highlight counts after `last_read` (kind codes 0..=2 are the
+/// kinds that count as unread: privmsg, action, notice).
+pub(crate) fn recount(conn: &Connection, cid: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE conversations SET \
+         unread = (SELECT count(*) FROM messages m WHERE m.conv = ?1 \
+                   AND m.id > conversations.last_read AND m.kind <= 2), \
+         highlights = (SELECT count(*) FROM messages m WHERE m.conv = ?1 \
+                   AND m.id > conversations.last_read AND m.highlight = 1) \
+         WHERE cid = ?1",
+    )?
+    .execute([cid])?;
+    Ok(())
+}
+
+/// The conversation key for an append, creating the conversation if needed.
+fn resolve_cid(ctx: &mut Ctx, e: &NewEntry) -> Result<i64> {
+    let key = (
+        e.user_id.0,
+        e.connection_id.clone(),
+        e.conversation_id.clone(),
+    );
+    if let Some(cid) = ctx.cids.get(&key) {
+        return Ok(*cid);
+    }
+    let cid = match cid(&ctx.conn, e.user_id, &e.connection_id, &e.conversation_id)? {
+        Some(cid) => cid,
+        None => {
+            let conv = Conversation::new(
+                e.user_id,
+                &e.connection_id,
+                &e.conversation_id,
+                &e.conversation_id,
+            );
+            super::chat::insert_conversation(&ctx.conn, &conv)?
+        }
+    };
+    ctx.cids.insert(key, cid);
+    Ok(cid)
+}
+
+fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
+    // unread and highlight increments per conversation, applied once per job
+    let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let cid = resolve_cid(ctx, &e)?;
+        let inserted = ctx
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO messages \
+                 (conv, user_id, time, kind, nick, source, text, msgid, account, highlight) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                cid,
+                e.user_id.0,
+                e.time,
+                e.kind.code(),
+                e.from,
+                e.source,
+                e.text,
+                e.msgid,
+                e.account,
+                e.highlight
+            ])?;
+        if inserted == 0 {
+            let sql = format!("SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND msgid = ?2");
+            let entry = ctx
+                .conn
+                .prepare_cached(&sql)?
+                .query_row(params![cid, e.msgid], |r| {
+                    entry_from_row(r, e.connection_id.clone(), e.conversation_id.clone())
+                })?;
+            out.push(Appended {
+                entry,
+                duplicate: true,
+            });
+            continue;
+        }
+        let id = ctx.conn.last_insert_rowid();
+        ctx.inserted(id);
+        if e.highlight {
+            ctx.conn
+                .prepare_cached("INSERT INTO notifications (message_id, user_id) VALUES (?1, ?2)")?
+                .execute(params![id, e.user_id.0])?;
+        }
+        let c = counts.entry(cid).or_default();
+        c.0 += i64::from(e.kind.counts_as_unread());
+        c.1 += i64::from(e.highlight);
+        out.push(Appended {
+            entry: Entry::from_new(MessageId(id), e),
+            duplicate: false,
+        });
+    }
+    for (cid, (unread, highlights)) in counts {
+        if unread > 0 || highlights > 0 {
+            ctx.conn
+                .prepare_cached(
+                    "UPDATE conversations SET unread = unread + ?2, highlights = highlights + ?3 \
+                     WHERE cid = ?1",
+                )?
+                .execute(params![cid, unread, highlights])?;
+        }
+    }
+    Ok(out)
+}
+
+/// Up to `n` messages with id < `below`, oldest first, and whether older ones exist.
+fn older(
+    conn: &Connection,
+    cid: i64,
+    below: i64,
+    n: usize,
+    ids: (&str, &str),
+) -> Result<(Vec<Entry>, bool)> {
+    let sql = format!(
+        "SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt
+        .query_map(params![cid, below, n as i64 + 1], |r| {
+            entry_from_row(r, ids.0.to_owned(), ids.1.to_owned())
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let more = rows.len() > n;
+    rows.truncate(n);
+    rows.reverse();
+    Ok((rows, more))
+}
+
+/// Up to `n` messages with id >= `from`, oldest first, and whether newer ones exist.
+fn newer(
+    conn: &Connection,
+    cid: i64,
+    from: i64,
+    n: usize,
+    ids: (&str, &str),
+) -> Result<(Vec<Entry>, bool)> {
+    let sql = format!(
+        "SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND id >= ?2 ORDER BY id LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt
+        .query_map(params![cid, from, n as i64 + 1], |r| {
+            entry_from_row(r, ids.0.to_owned(), ids.1.to_owned())
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let more = rows.len() > n;
+    rows.truncate(n);
+    Ok((rows, more))
+}
+
+fn exists(conn: &Connection, cid: i64, cond: &str, id: i64) -> Result<bool> {
+    let sql = format!("SELECT EXISTS (SELECT 1 FROM messages WHERE conv = ?1 AND id {cond} ?2)");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![cid, id], |r| r.get(0))?)
+}
+
+/// The id a cursor stands for: an id as is; a time as the first message at or after it
+/// (or past the end if none).
+fn resolve(conn: &Connection, cid: i64, cursor: Cursor) -> Result<i64> {
+    match cursor {
+        Cursor::Id(id) => Ok(id.0),
+        Cursor::Time(t) => {
+            let id: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT id FROM messages WHERE conv = ?1 AND time >= ?2 ORDER BY time, id LIMIT 1",
+                )?
+                .query_row(params![cid, t], |r| r.get(0))
+                .optional()?;
+            Ok(id.unwrap_or(i64::MAX))
+        }
+    }
+}
+
+fn history(
+    conn: &Connection,
+    cid: i64,
+    conn_id: &str,
+    conv_id: &str,
+    page: Page,
+) -> Result<History> {
+    let n = page.limit.clamp(1, Page::MAX_LIMIT);
+    let ids = (conn_id, conv_id);
+    let (messages, oldest, newest, end) = match page.at {
+        At::Latest => {
+            let (m, more) = older(conn, cid, i64::MAX, n, ids)?;
+            (m, !more, true, !more)
+        }
+        At::Before(c) => {
+            let below = resolve(conn, cid, c)?;
+            let (m, more) = older(conn, cid, below, n, ids)?;
+            let last = m.last().map_or(below - 1, |e| e.id.0);
+            let newest = !exists(conn, cid, ">", last)?;
+            (m, !more, newest, !more)
+        }
+        At::After(c) => {
+            let from = match c {
+                Cursor::Id(id) => id.0.saturating_add(1),
+                Cursor::Time(_) => resolve(conn, cid, c)?,
+            };
+            let (m, more) = newer(conn, cid, from, n, ids)?;
+            let first = m.first().map_or(from, |e| e.id.0);
+            let oldest = !exists(conn, cid, "<", first)?;
+            (m, oldest, !more, !more)
+        }
+        At::Around(c) => {
+            let at = resolve(conn, cid, c)?;
+            let (mut m, more_old) = older(conn, cid, at, n / 2, ids)?;
+            let (new, more_new) = newer(conn, cid, at, n - m.len(), ids)?;
+            let oldest = !more_old;
+            m.extend(new);
+            (m, oldest, !more_new, oldest && !more_new)
+        }
+    };
+    Ok(History {
+        messages,
+        end,
+        oldest,
+        newest,
+    })
+}

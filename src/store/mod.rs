@@ -1,0 +1,339 @@
+//! The store: one SQLite database (`convos.db` in `$CONVOS_HOME`) holding users, sessions,
+//! connections, conversations, messages with their full-text index, read markers,
+//! notifications and settings. The only module that names SQLite.
+//!
+//! Shape:
+//! - one **writer thread** owns the only read-write connection. Every write is a job sent
+//!   on a channel; the thread runs the jobs it finds queued in one transaction (group
+//!   commit, up to [`Options::max_batch_rows`] message rows) and answers each job only
+//!   after `COMMIT` returned, so an acknowledged message is durable (WAL with
+//!   `synchronous=NORMAL`: survives a process crash; with [`Options::synchronous_full`] also
+//!   power loss). Each job runs in its own savepoint, so one bad job fails alone. The same
+//!   thread keeps the search index in deferred batches (see `search.rs`).
+//! - a small pool of **read-only connections** used through `spawn_blocking`; WAL lets them
+//!   read while the writer writes.
+//!
+//! All public methods are `async` and never block the async threads, except [`Store::open`]
+//! (startup). `Store` is a cheap handle (`Arc` inside): clone it freely.
+//!
+//! Must not: know IRC (casefolding is the caller's job) or HTTP; log secrets or message text.
+
+mod accounts;
+mod chat;
+mod messages;
+mod schema;
+mod search;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+pub use accounts::TokenPurpose;
+pub use messages::{Appended, At, Cursor, History, Page};
+pub use search::{SearchQuery, SearchResult};
+
+use rusqlite::{ErrorCode, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{oneshot, Semaphore};
+
+/// The database file name inside the data directory.
+pub const FILE_NAME: &str = "convos.db";
+
+/// What can go wrong. Callers branch on `NotFound`, `Conflict`, `Invalid`, `Full`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: cannot open database: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("{}: not a usable convos database ({detail}); the file was left untouched", path.display())]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("{}: schema version {found} is newer than this convos knows ({known}); upgrade convos or restore a backup", path.display())]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("disk full: nothing was stored")]
+    Full,
+    #[error("write failed, nothing was stored: {0}")]
+    Write(String),
+    #[error("the store is closed")]
+    Closed,
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Self {
+        match err.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => Error::Full,
+            _ => Error::Sqlite(err),
+        }
+    }
+}
+
+impl Error {
+    /// A copy of this error for each job of a batch that failed as a whole.
+    fn for_batch(&self) -> Error {
+        match self {
+            Error::Full => Error::Full,
+            Error::Closed => Error::Closed,
+            other => Error::Write(other.to_string()),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How to open the store. `Options::default()` is right for the daemon.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `synchronous=FULL`: an fsync per commit, so acknowledged messages also survive power
+    /// loss. Default off (`NORMAL`: survives process crashes).
+    pub synchronous_full: bool,
+    /// Read-only connections in the pool.
+    pub readers: usize,
+    /// A commit is made when this many message rows are gathered, or earlier when the queue
+    /// is empty.
+    pub max_batch_rows: usize,
+    /// Jobs that may wait for the writer before `append` callers wait (backpressure).
+    pub queue: usize,
+    /// The longest a stored message may wait before it is searchable.
+    pub index_delay: Duration,
+    /// Index as soon as this many messages are waiting, without waiting for `index_delay`.
+    pub index_batch: usize,
+    /// The most messages indexed in one transaction (bounds append latency while indexing).
+    pub index_chunk: usize,
+    /// SQLite page cache per connection, in KiB (memory does not grow with history).
+    pub cache_kib: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            synchronous_full: false,
+            readers: 4,
+            max_batch_rows: 512,
+            queue: 1024,
+            index_delay: Duration::from_millis(200),
+            index_batch: 4096,
+            index_chunk: 8192,
+            cache_kib: 8192,
+        }
+    }
+}
+
+/// The handle to the database. Cheap to clone; see the module docs.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    opts: Options,
+    jobs: std::sync::mpsc::Sender<writer::Job>,
+    queue: Arc<Semaphore>,
+    readers: Mutex<Vec<rusqlite::Connection>>,
+    read_permits: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) `dir/convos.db`, migrates it, and starts the writer thread.
+    ///
+    /// Blocking (a few ms; migrations of an old database may take longer): call it at
+    /// startup. Fails with [`Error::Corrupt`] for a file that is not a readable database
+    /// and [`Error::TooNew`] for one written by a newer convos; the file is never
+    /// overwritten or modified in those cases.
+    pub fn open(dir: &Path, opts: Options) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = dir.join(FILE_NAME);
+        let conn = schema::open_writer(&path, &opts)?;
+        let mut readers = Vec::with_capacity(opts.readers.max(1));
+        for _ in 0..opts.readers.max(1) {
+            readers.push(open_reader(&path, &opts)?);
+        }
+        let ctx = writer::Ctx::new(conn, &opts).map_err(|e| corrupt_or(&path, e))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let wopts = opts.clone();
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer::run(ctx, rx, wopts))
+            .map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+        let inner = Inner {
+            queue: Arc::new(Semaphore::new(opts.queue.max(1))),
+            read_permits: Arc::new(Semaphore::new(readers.len())),
+            readers: Mutex::new(readers),
+            jobs: tx,
+            path,
+            opts,
+        };
+        Ok(Store {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a read-only connection off the async threads.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+    {
+        let permit = self
+            .inner
+            .read_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Closed)?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let conn = match inner.lock_readers().pop() {
+                Some(conn) => conn,
+                None => open_reader(&inner.path, &inner.opts)?,
+            };
+            let result = f(&conn);
+            inner.lock_readers().push(conn);
+            result
+        })
+        .await
+        .map_err(|_| Error::Write("read task failed".into()))?
+    }
+
+    /// Runs `f` in the writer thread inside the next group-commit transaction and returns
+    /// its result once that transaction has committed. `rows` is the number of message rows
+    /// it adds (for batch sizing).
+    async fn write<T, F>(&self, rows: usize, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut writer::Ctx) -> Result<T> + Send + 'static,
+    {
+        let permit = self
+            .inner
+            .queue
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Closed)?;
+        let (tx, rx) = oneshot::channel();
+        let job = writer::Job::new(rows, permit, f, tx);
+        self.inner.jobs.send(job).map_err(|_| Error::Closed)?;
+        rx.await
+            .map_err(|_| Error::Write("the writer dropped the request".into()))?
+    }
+
+    /// Makes a consistent copy of the database at `dest` with SQLite's online backup API,
+    /// while the store keeps running. Writes `dest` through a temporary file in the same
+    /// directory and renames it into place, so `dest` is never half-written.
+    pub async fn backup(&self, dest: &Path) -> Result<()> {
+        let dest = dest.to_owned();
+        self.read(move |conn| {
+            let file_name = dest
+                .file_name()
+                .ok_or_else(|| Error::Invalid(format!("{}: not a file path", dest.display())))?;
+            let mut tmp_name = file_name.to_owned();
+            tmp_name.push(format!(".tmp-{}", std::process::id()));
+            let tmp = dest.with_file_name(tmp_name);
+            let io = |source| Error::Io {
+                path: dest.clone(),
+                source,
+            };
+            let result = (|| {
+                let mut out = rusqlite::Connection::open(&tmp)?;
+                {
+                    // One step copies every page under one read transaction: a consistent
+                    // snapshot that concurrent writes cannot restart.
+                    let backup = rusqlite::backup::Backup::new(conn, &mut out)?;
+                    backup.step(-1)?;
+                }
+                out.execute_batch("PRAGMA journal_mode=DELETE")?;
+                out.close().map_err(|(_, e)| Error::from(e))
+            })();
+            if let Err(e) = result {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            std::fs::rename(&tmp, &dest).map_err(io)
+        })
+        .await
+    }
+}
+
+impl Inner {
+    fn lock_readers(&self) -> std::sync::MutexGuard<'_, Vec<rusqlite::Connection>> {
+        // A panic while holding this lock cannot leave the Vec half-updated.
+        self.readers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn open_reader(path: &Path, opts: &Options) -> Result<rusqlite::Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn =
+        rusqlite::Connection::open_with_flags(path, flags).map_err(|source| Error::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch(&format!("PRAGMA cache_size = -{};", opts.cache_kib))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Maps errors that mean "this is not a database" to [`Error::Corrupt`] naming the file.
+fn corrupt_or(path: &Path, err: rusqlite::Error) -> Error {
+    match err.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::Corrupt {
+            path: path.to_owned(),
+            detail: err.to_string(),
+        },
+        _ => Error::Open {
+            path: path.to_owned(),
+            source: err,
+        },
+    }
+}
+
+/// Unix time in milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,86 @@
+//! Opening the read-write connection: checks, pragmas and migrations.
+//!
+//! Migrations are an ordered list applied by `PRAGMA user_version`, each in its own
+//! transaction: version N means migrations 1..=N have run. Never edit a shipped migration.
+
+use super::{corrupt_or, Error, Options, Result};
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::time::Duration;
+
+/// Migration N is `MIGRATIONS[N - 1]`.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_base.sql"),
+    include_str!("migrations/002_search.sql"),
+];
+
+/// The schema version this code writes.
+pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) fn open_writer(path: &Path, opts: &Options) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| corrupt_or(path, e))?;
+    // Reading the header is what detects a file that is not a database; do it before any
+    // pragma that could write (journal_mode) so such a file is left untouched.
+    let found: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| corrupt_or(path, e))?;
+    if found > VERSION {
+        return Err(Error::TooNew {
+            path: path.to_owned(),
+            found,
+            known: VERSION,
+        });
+    }
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(|e| corrupt_or(path, e))?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+        .map_err(|e| corrupt_or(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Corrupt {
+            path: path.to_owned(),
+            detail: format!("cannot use WAL mode (got {mode})"),
+        });
+    }
+    let sync = if opts.synchronous_full {
+        "FULL"
+    } else {
+        "NORMAL"
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {sync};
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -{};
+         PRAGMA journal_size_limit = 67108864;",
+        opts.cache_kib
+    ))
+    .map_err(|e| corrupt_or(path, e))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    migrate(&conn, found).map_err(|e| match e {
+        Error::Sqlite(e) => corrupt_or(path, e),
+        other => other,
+    })?;
+    Ok(conn)
+}
+
+/// Applies migrations after `from`, each in its own transaction.
+pub(crate) fn migrate(conn: &Connection, from: i64) -> Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
+        let version = i as i64 + 1;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let result = conn
+            .execute_batch(sql)
+            .and_then(|()| conn.pragma_update(None, "user_version", version))
+            .and_then(|()| conn.execute_batch("COMMIT"));
+        if let Err(e) = result {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
+        tracing::info!(version, "store: migrated database schema");
+    }
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! The writer thread: the only read-write connection, group commit, deferred indexing.
+//!
+//! Loop: wait for a job; take every job already queued (up to `max_batch_rows` message
+//! rows); run them in one `BEGIN IMMEDIATE` transaction, each inside a savepoint; `COMMIT`;
+//! then answer every job. No artificial linger: while one commit runs, the next batch
+//! gathers in the channel, so batches grow with load and a lone message is committed at once.
+//! A failed commit (disk full, I/O error) fails that batch only; the thread keeps going and
+//! the next batch tries again.
+//!
+//! Between batches the thread indexes stored messages into the search index (see
+//! `search.rs`): when `index_batch` rows wait or the oldest waited `index_delay`.
+
+use super::{search, Error, Options, Result};
+use rusqlite::Connection;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+use tokio::sync::{oneshot, OwnedSemaphorePermit};
+
+/// Answers a job with the result of its transaction's commit.
+type Done = Box<dyn FnOnce(Result<()>) + Send>;
+/// Runs a job (or, given an error, fails it unrun); `true` if it succeeded.
+type Run = Box<dyn FnOnce(Result<&mut Ctx>) -> (bool, Done) + Send>;
+
+pub(crate) enum Job {
+    Write {
+        rows: usize,
+        run: Run,
+        _permit: OwnedSemaphorePermit,
+    },
+    /// Index everything stored so far, then answer.
+    IndexAll(oneshot::Sender<Result<()>>),
+}
+
+impl Job {
+    pub(crate) fn new<T, F>(
+        rows: usize,
+        permit: OwnedSemaphorePermit,
+        f: F,
+        tx: oneshot::Sender<Result<T>>,
+    ) -> Job
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ctx) -> Result<T> + Send + 'static,
+    {
+        let run: Run = Box::new(move |ctx| {
+            let result = ctx.and_then(f);
+            let ok = result.is_ok();
+            let done: Done = Box::new(move |commit: Result<()>| {
+                let _ = tx.send(commit.and(result));
+            });
+            (ok, done)
+        });
+        Job::Write {
+            rows,
+            run,
+            _permit: permit,
+        }
+    }
+}
+
+/// What jobs get: the connection plus caches that live as long as the thread.
+pub(crate) struct Ctx {
+    pub(crate) conn: Connection,
+    /// (user, connection, conversation) → conversations.cid. Cleared on any rollback.
+    pub(crate) cids: HashMap<(i64, String, String), i64>,
+    /// Highest committed message id.
+    max_id: i64,
+    /// Highest message id inserted by the open transaction.
+    batch_max_id: i64,
+    /// Every message with id <= this is in the search index.
+    pub(crate) fts_upto: i64,
+    /// When the oldest unindexed message was committed.
+    pending_since: Option<Instant>,
+}
+
+impl Ctx {
+    pub(crate) fn new(conn: Connection, opts: &Options) -> rusqlite::Result<Ctx> {
+        let max_id: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
+            r.get(0)
+        })?;
+        let fts_upto = search::indexed_upto(&conn)?;
+        // Messages stored but not indexed before a crash: catch up right away.
+        let pending_since = (max_id > fts_upto).then(|| {
+            let now = Instant::now();
+            now.checked_sub(opts.index_delay).unwrap_or(now)
+        });
+        Ok(Ctx {
+            conn,
+            cids: HashMap::new(),
+            max_id,
+            batch_max_id: max_id,
+            fts_upto,
+            pending_since,
+        })
+    }
+
+    /// Records a message row inserted by the current job.
+    pub(crate) fn inserted(&mut self, id: i64) {
+        self.batch_max_id = self.batch_max_id.max(id);
+    }
+
+    fn index_due_in(&self, opts: &Options) -> Option<Duration> {
+        let since = self.pending_since?;
+        if self.max_id - self.fts_upto >= opts.index_batch as i64 {
+            return Some(Duration::ZERO);
+        }
+        Some((since + opts.index_delay).saturating_duration_since(Instant::now()))
+    }
+
+    fn index_chunk(&mut self, limit: usize) -> Result<()> {
+        match search::index_chunk(&self.conn, self.fts_upto, self.max_id, limit) {
+            Ok(upto) => {
+                self.fts_upto = upto;
+                if upto >= self.max_id {
+                    self.pending_since = None;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "store: search indexing failed, will retry");
+                // Retry after the delay rather than spinning on a full disk.
+                self.pending_since = Some(Instant::now());
+                Err(e)
+            }
+        }
+    }
+}
+
+pub(crate) fn run(mut ctx: Ctx, rx: Receiver<Job>, opts: Options) {
+    let max_rows = opts.max_batch_rows.max(1);
+    loop {
+        let first = match ctx.index_due_in(&opts) {
+            Some(wait) if wait.is_zero() => {
+                let _ = ctx.index_chunk(opts.index_chunk);
+                match rx.try_recv() {
+                    Ok(job) => job,
+                    Err(_) => continue,
+                }
+            }
+            Some(wait) => match rx.recv_timeout(wait) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return,
+            },
+            None => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        let mut batch = Vec::new();
+        let mut rows = 0;
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::IndexAll(reply) => {
+                    run_batch(&mut ctx, std::mem::take(&mut batch));
+                    rows = 0;
+                    let _ = reply.send(index_all(&mut ctx, &opts));
+                }
+                Job::Write { rows: n, .. } => {
+                    rows += n.max(1);
+                    batch.push(job);
+                }
+            }
+            if rows < max_rows {
+                next = rx.try_recv().ok();
+            }
+        }
+        run_batch(&mut ctx, batch);
+    }
+}
+
+fn index_all(ctx: &mut Ctx, opts: &Options) -> Result<()> {
+    while ctx.fts_upto < ctx.max_id {
+        ctx.index_chunk(opts.index_chunk)?;
+    }
+    Ok(())
+}
+
+fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(e) = ctx.conn.execute_batch("BEGIN IMMEDIATE") {
+        let e = Error::from(e);
+        tracing::warn!(error = %e, "store: cannot begin a write transaction");
+        for job in batch {
+            if let Job::Write { run, .. } = job {
+                run(Err(e.for_batch())).1(Ok(()));
+            }
+        }
+        return;
+    }
+    let mut dones: Vec<Done> = Vec::with_capacity(batch.len());
+    for job in batch {
+        let Job::Write { run, _permit, .. } = job else {
+            continue;
+        };
+        let before = ctx.batch_max_id;
+        if let Err(e) = ctx.conn.execute_batch("SAVEPOINT job") {
+            run(Err(Error::from(e))).1(Ok(()));
+            continue;
+        }
+        match catch_unwind(AssertUnwindSafe(|| run(Ok(&mut *ctx)))) {
+            Ok((true, done)) => {
+                let _ = ctx.conn.execute_batch("RELEASE job");
+                dones.push(done);
+            }
+            outcome => {
+                let _ = ctx.conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                ctx.cids.clear();
+                ctx.batch_max_id = before;
+                match outcome {
+                    // The job's own error reaches its caller; the batch goes on.
+                    Ok((false, done)) => done(Ok(())),
+                    _ => tracing::error!("store: a write job panicked; it was rolled back"),
+                }
+            }
+        }
+    }
+    match ctx.conn.execute_batch("COMMIT") {
+        Ok(()) => {
+            if ctx.batch_max_id > ctx.max_id {
+                ctx.max_id = ctx.batch_max_id;
+                if ctx.pending_since.is_none() {
+                    ctx.pending_since = Some(Instant::now());
+                }
+            }
+            for done in dones {
+                done(Ok(()));
+            }
+        }
+        Err(e) => {
+            if !ctx.conn.is_autocommit() {
+                let _ = ctx.conn.execute_batch("ROLLBACK");
+            }
+            ctx.cids.clear();
+            ctx.batch_max_id = ctx.max_id;
+            let e = Error::from(e);
+            tracing::warn!(error = %e, jobs = dones.len(), "store: commit failed");
+            for done in dones {
+                done(Err(e.for_batch()));
+            }
+        }
+    }
+}

@@ -9,6 +9,15 @@
 //! current time in, send the returned [`Notice`]s through their paced output (D5), and decide
 //! which conversation a message belongs to (own-nick mapping, membership checks: D3, D6).
 //! Nothing here panics on network input.
+//!
+//! Sending: [`broadcast`] gives the `CALL`/`HANGUP` notice for a conversation; [`encode`]
+//! gives the `OFR`/`ANS`/`ICE` notices for one peer, each line short enough for the relayed
+//! prefix budget passed in ([`DEFAULT_PREFIX_LEN`], [`fallback_prefix_len`]).
+//!
+//! Receiving: [`parse`] the text of each incoming `NOTICE` (never a `PRIVMSG`); a
+//! [`Body::Chunk`] goes to [`Reassembler::push`] under a [`Key`] the caller resolved
+//! (casefolded sender, conversation mapped from our own nick to the sender), which yields
+//! the [`Signal`] once complete. Every error means: drop the line, log at debug.
 
 mod encode;
 mod ice;
@@ -20,7 +29,7 @@ mod sdp;
 mod tests;
 
 pub use encode::{broadcast, chunk_len, encode, fallback_prefix_len};
-pub use ice::Candidate;
+pub use ice::{Candidate, MAX_CANDIDATE, MAX_MID};
 pub use parse::{parse, Body, Chunk};
 pub use reassemble::{Key, Limits, Reassembler};
 pub use sdp::{sdp_abbreviate, sdp_decode, sdp_encode};

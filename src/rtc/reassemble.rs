@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use flate2::read::GzDecoder;
 
-use super::{sdp_decode, Candidate, Chunk, Error, Kind, Signal, MAX_CHUNKS, MAX_PAYLOAD};
+use super::{sdp_decode, Candidate, Chunk, Error, Kind, Signal, MAX_CHUNKS, MAX_LINE, MAX_PAYLOAD};
 
 /// Bounds of a [`Reassembler`]; [`Limits::default`] gives the values of RTCZ.md §5.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +132,13 @@ impl Reassembler {
                 partials.remove(at);
             }
             return Err(Error::ChunkRange { index, last });
+        }
+        // `parse` checks this too; `Chunk` is public, so keep the bound here as well.
+        if chunk.data.len() > MAX_LINE {
+            if let Some(at) = found {
+                partials.remove(at);
+            }
+            return Err(Error::Base64);
         }
         if index == 0 {
             if let Some(at) = found {
@@ -364,6 +371,13 @@ mod tests {
             );
         }
         // A bad chunk also drops the message it claimed to belong to.
+        assert_eq!(r.pending(), 0);
+        assert_eq!(r.push(k, part(0, 1), t0), Ok(None));
+        let huge = Chunk {
+            data: "A".repeat(MAX_LINE + 1),
+            ..part(1, 1)
+        };
+        assert_eq!(r.push(k, huge, t0), Err(Error::Base64));
         assert_eq!(r.pending(), 0);
     }
 

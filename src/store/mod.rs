@@ -259,6 +259,26 @@ impl Store {
             .map_err(|_| Error::Write("the writer dropped the request".into()))?
     }
 
+    /// Runs SQLite's `PRAGMA integrity_check` and FTS5's index check; returns the problems
+    /// found (empty: healthy). Slow on a big database (reads every page): an admin tool.
+    pub async fn integrity_check(&self) -> Result<Vec<String>> {
+        self.write(0, |ctx| {
+            let mut stmt = ctx.conn.prepare("PRAGMA integrity_check")?;
+            let mut problems = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            problems.retain(|p| p != "ok");
+            if let Err(e) = ctx.conn.execute(
+                "INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')",
+                [],
+            ) {
+                problems.push(format!("search index: {e}"));
+            }
+            Ok(problems)
+        })
+        .await
+    }
+
     /// Makes a consistent copy of the database at `dest` with SQLite's online backup API,
     /// while the store keeps running. Writes `dest` through a temporary file in the same
     /// directory and renames it into place, so `dest` is never half-written.

@@ -81,10 +81,24 @@ pub fn is_valid_command(cmd: &str) -> bool {
             || (b.len() == 3 && b.iter().all(u8::is_ascii_digit)))
 }
 
-fn find_space(b: &[u8], from: usize) -> usize {
+fn find_space(s: &str, from: usize) -> usize {
+    let b = s.as_bytes();
     b.get(from..)
-        .and_then(|s| s.iter().position(|&c| c == b' '))
+        .and_then(|rest| rest.iter().position(|&c| c == b' '))
         .map_or(b.len(), |p| from + p)
+}
+
+/// Offset of the first NUL, CR or LF in `line`. The common case (none) is one pass that
+/// the compiler vectorises; only a hit pays for a second scan.
+fn find_forbidden(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let hit = b
+        .iter()
+        .fold(false, |acc, &c| acc | (c == 0) | (c == b'\r') | (c == b'\n'));
+    if !hit {
+        return None;
+    }
+    b.iter().position(|&c| matches!(c, 0 | b'\r' | b'\n'))
 }
 
 fn skip_spaces(b: &[u8], mut i: usize) -> usize {
@@ -112,7 +126,7 @@ impl Message {
                 max: MAX_INPUT_LEN,
             });
         }
-        if let Some(offset) = line.bytes().position(|b| matches!(b, 0 | b'\r' | b'\n')) {
+        if let Some(offset) = find_forbidden(line) {
             return Err(ParseError::ForbiddenByte {
                 byte: line.as_bytes()[offset],
                 offset,
@@ -151,10 +165,11 @@ impl Message {
     }
 
     fn parse_rest(&mut self, base: usize) -> Result<(), ParseError> {
-        let b = self.buf.as_bytes();
+        let s = self.buf.as_str();
+        let b = s.as_bytes();
         let mut i = base;
         if b.get(i) == Some(&b':') {
-            let end = find_space(b, i + 1);
+            let end = find_space(s, i + 1);
             if end == i + 1 {
                 return Err(ParseError::EmptySource);
             }
@@ -164,8 +179,8 @@ impl Message {
         if i >= b.len() {
             return Err(ParseError::NoCommand);
         }
-        let end = find_space(b, i);
-        if !is_valid_command(self.buf.get(i..end).unwrap_or_default()) {
+        let end = find_space(s, i);
+        if !is_valid_command(s.get(i..end).unwrap_or_default()) {
             return Err(ParseError::InvalidCommand);
         }
         self.command = Span::new(i, end);
@@ -185,7 +200,7 @@ impl Message {
                 n += 1;
                 break;
             }
-            let end = find_space(b, i);
+            let end = find_space(s, i);
             self.params[n] = Span::new(i, end);
             n += 1;
             i = end;

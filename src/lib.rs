@@ -6,4 +6,8 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod irc;
+pub mod model;
+pub mod rtc;
+pub mod store;
 pub mod web;

@@ -1,0 +1,581 @@
+//! The registration and protocol-upkeep state machine of one IRC connection, sans IO:
+//! `CAP LS 302`, `CAP REQ`, SASL PLAIN/EXTERNAL, `PASS`/`NICK`/`USER`, ISUPPORT, PING,
+//! nick collisions during registration, `cap-notify`. It takes parsed lines and returns
+//! lines to send and what the owner must know; it never blocks and has no clock.
+//!
+//! Specs: <https://modern.ircdocs.horse/#connection-registration>,
+//! <https://ircv3.net/specs/extensions/capability-negotiation>, <https://ircv3.net/specs/extensions/sasl-3.1>.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine;
+use irc_proto::{numeric, ISupport, Message};
+
+use super::url::{Config, SaslMech};
+
+/// Capabilities we ask for when the server offers them.
+pub const WANTED_CAPS: &[&str] = &[
+    "server-time",
+    "message-tags",
+    "echo-message",
+    "batch",
+    "labeled-response",
+    "away-notify",
+    "account-notify",
+    "account-tag",
+    "extended-join",
+    "multi-prefix",
+    "userhost-in-names",
+    "chghost",
+    "setname",
+    "invite-notify",
+    "cap-notify",
+    "sasl",
+    "draft/chathistory",
+    "chathistory",
+];
+
+/// What the owner of a session must do or know after a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Write this line.
+    Send(String),
+    /// Registration finished (001): we are `nick`.
+    Registered { nick: String },
+    /// The line is for the user (chat, numerics, joins, ...).
+    Forward,
+    /// Our nick changed after registration.
+    NickChanged { old: String, new: String },
+    /// A permanent failure: do not reconnect until the user changes something.
+    Fatal(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for `CAP LS` to complete.
+    CapLs,
+    /// `CAP REQ` sent, waiting for ACK/NAK.
+    CapReq,
+    /// SASL in progress.
+    Sasl,
+    /// `CAP END` sent (or no CAP): waiting for 001.
+    Registering,
+    Registered,
+}
+
+/// One connection's protocol state.
+#[derive(Debug)]
+pub struct Session {
+    config: Config,
+    phase: Phase,
+    offered: BTreeMap<String, Option<String>>,
+    enabled: BTreeSet<String>,
+    pending_req: usize,
+    nick: String,
+    nick_attempt: u32,
+    isupport: ISupport,
+}
+
+impl Session {
+    /// A session for `config`; call [`Session::start`] once the socket is open.
+    pub fn new(config: Config) -> Session {
+        Session {
+            nick: config.nick.clone(),
+            config,
+            phase: Phase::CapLs,
+            offered: BTreeMap::new(),
+            enabled: BTreeSet::new(),
+            pending_req: 0,
+            nick_attempt: 0,
+            isupport: ISupport::default(),
+        }
+    }
+
+    /// The first lines to send.
+    pub fn start(&mut self) -> Vec<String> {
+        let mut out = vec!["CAP LS 302".to_string()];
+        if self.config.sasl.is_none() && !self.config.password.0.is_empty() {
+            out.push(format!("PASS :{}", self.config.password.0));
+        }
+        out.push(format!("NICK {}", self.nick));
+        out.push(format!(
+            "USER {} 0 * :{}",
+            self.config.username, self.config.realname
+        ));
+        out
+    }
+
+    /// Our current nick (the one we registered with, or are trying).
+    pub fn nick(&self) -> &str {
+        &self.nick
+    }
+
+    /// The nick the user wants.
+    pub fn wanted_nick(&self) -> &str {
+        &self.config.nick
+    }
+
+    /// Whether registration (001) is done.
+    pub fn is_registered(&self) -> bool {
+        self.phase == Phase::Registered
+    }
+
+    /// What the server advertised in 005.
+    pub fn isupport(&self) -> &ISupport {
+        &self.isupport
+    }
+
+    /// Whether a capability was acknowledged.
+    pub fn has_cap(&self, cap: &str) -> bool {
+        self.enabled.contains(cap)
+    }
+
+    /// Enabled capabilities.
+    pub fn caps(&self) -> impl Iterator<Item = &str> {
+        self.enabled.iter().map(|s| s.as_str())
+    }
+
+    /// `NICK wanted` when we registered with an alternate nick, for the periodic regain.
+    pub fn regain(&self) -> Option<String> {
+        (self.is_registered() && !self.isupport.eq(&self.nick, &self.config.nick))
+            .then(|| format!("NICK {}", self.config.nick))
+    }
+
+    /// Feeds one line from the server.
+    pub fn handle(&mut self, msg: &Message) -> Vec<Action> {
+        let cmd = msg.command();
+        match cmd {
+            "PING" => {
+                let token = msg.param(0).unwrap_or("");
+                vec![Action::Send(format!("PONG :{token}"))]
+            }
+            "PONG" => vec![],
+            "CAP" => self.on_cap(msg),
+            "AUTHENTICATE" => self.on_authenticate(msg),
+            numeric::RPL_WELCOME => {
+                if let Some(n) = msg.param(0) {
+                    self.nick = n.to_string();
+                }
+                let first = self.phase != Phase::Registered;
+                self.phase = Phase::Registered;
+                let mut out = vec![];
+                if first {
+                    out.push(Action::Registered {
+                        nick: self.nick.clone(),
+                    });
+                }
+                out.push(Action::Forward);
+                out
+            }
+            numeric::RPL_ISUPPORT => {
+                self.isupport.apply(msg);
+                vec![Action::Forward]
+            }
+            numeric::RPL_SASLSUCCESS | numeric::ERR_SASLALREADY => self.cap_end(),
+            numeric::ERR_SASLFAIL | numeric::ERR_SASLTOOLONG | numeric::ERR_SASLABORTED => {
+                vec![Action::Fatal(format!(
+                    "SASL authentication failed: {}",
+                    msg.last_param().unwrap_or("")
+                ))]
+            }
+            numeric::RPL_LOGGEDIN | numeric::RPL_LOGGEDOUT => vec![Action::Forward],
+            numeric::ERR_NICKLOCKED => vec![Action::Fatal("SASL: the account is locked".into())],
+            numeric::ERR_PASSWDMISMATCH => vec![Action::Fatal("Invalid server password.".into())],
+            numeric::ERR_YOUREBANNEDCREEP => vec![Action::Fatal(format!(
+                "Banned from the server: {}",
+                msg.last_param().unwrap_or("")
+            ))],
+            numeric::ERR_NICKNAMEINUSE
+            | numeric::ERR_ERRONEUSNICKNAME
+            | numeric::ERR_NICKCOLLISION
+                if self.phase != Phase::Registered =>
+            {
+                self.nick_attempt += 1;
+                if self.nick_attempt > 8 {
+                    return vec![Action::Fatal(
+                        "No usable nick: all alternatives are taken.".into(),
+                    )];
+                }
+                self.nick = alternate_nick(
+                    &self.config.nick,
+                    self.nick_attempt,
+                    self.isupport.nicklen(),
+                );
+                vec![Action::Send(format!("NICK {}", self.nick)), Action::Forward]
+            }
+            "NICK" => {
+                let from = msg.source_nick().unwrap_or("");
+                let new = msg.param(0).unwrap_or("");
+                if !new.is_empty() && self.isupport.eq(from, &self.nick) {
+                    let old = std::mem::replace(&mut self.nick, new.to_string());
+                    vec![
+                        Action::NickChanged {
+                            old,
+                            new: new.to_string(),
+                        },
+                        Action::Forward,
+                    ]
+                } else {
+                    vec![Action::Forward]
+                }
+            }
+            // Servers without CAP answer 421 to it: carry on with plain registration.
+            numeric::ERR_UNKNOWNCOMMAND if msg.param(1) == Some("CAP") => {
+                if self.config.sasl.is_some() {
+                    return vec![Action::Fatal("The server does not support SASL.".into())];
+                }
+                self.phase = Phase::Registering;
+                vec![]
+            }
+            _ => vec![Action::Forward],
+        }
+    }
+
+    fn on_cap(&mut self, msg: &Message) -> Vec<Action> {
+        let sub = msg.param(1).unwrap_or("").to_ascii_uppercase();
+        let more = msg.params().len() > 3 && msg.param(2) == Some("*");
+        let list = msg.last_param().unwrap_or("");
+        match sub.as_str() {
+            "LS" => {
+                for item in list.split_whitespace() {
+                    let (k, v) = match item.split_once('=') {
+                        Some((k, v)) => (k, Some(v.to_string())),
+                        None => (item, None),
+                    };
+                    self.offered.insert(k.to_string(), v);
+                }
+                if more || self.phase != Phase::CapLs {
+                    return vec![];
+                }
+                self.request(self.wanted_offered())
+            }
+            "NEW" => {
+                let mut new = vec![];
+                for item in list.split_whitespace() {
+                    let k = item.split('=').next().unwrap_or(item);
+                    self.offered.insert(k.to_string(), None);
+                    if WANTED_CAPS.contains(&k) && !self.enabled.contains(k) && k != "sasl" {
+                        new.push(k.to_string());
+                    }
+                }
+                if new.is_empty() {
+                    return vec![];
+                }
+                vec![Action::Send(format!("CAP REQ :{}", new.join(" ")))]
+            }
+            "DEL" => {
+                for k in list.split_whitespace() {
+                    self.offered.remove(k);
+                    self.enabled.remove(k);
+                }
+                vec![]
+            }
+            "ACK" => {
+                for k in list.split_whitespace() {
+                    match k.strip_prefix('-') {
+                        Some(off) => self.enabled.remove(off),
+                        None => self.enabled.insert(k.to_string()),
+                    };
+                }
+                self.req_answered()
+            }
+            "NAK" => self.req_answered(),
+            _ => vec![],
+        }
+    }
+
+    fn wanted_offered(&self) -> Vec<String> {
+        WANTED_CAPS
+            .iter()
+            .filter(|c| self.offered.contains_key(**c))
+            .filter(|c| **c != "sasl" || self.config.sasl.is_some())
+            // Both names of chathistory offered: take the ratified one.
+            .filter(|c| !(**c == "draft/chathistory" && self.offered.contains_key("chathistory")))
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    fn request(&mut self, caps: Vec<String>) -> Vec<Action> {
+        if self.config.sasl.is_some() && !caps.iter().any(|c| c == "sasl") {
+            return vec![Action::Fatal("The server does not support SASL.".into())];
+        }
+        if caps.is_empty() {
+            return self.cap_end();
+        }
+        self.phase = Phase::CapReq;
+        // Keep each CAP REQ well under 512 bytes.
+        let mut lines = vec![];
+        let mut cur = String::new();
+        for c in caps {
+            if cur.len() + c.len() + 1 > 400 {
+                lines.push(std::mem::take(&mut cur));
+            }
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(&c);
+        }
+        if !cur.is_empty() {
+            lines.push(cur);
+        }
+        self.pending_req = lines.len();
+        lines
+            .into_iter()
+            .map(|l| Action::Send(format!("CAP REQ :{l}")))
+            .collect()
+    }
+
+    fn req_answered(&mut self) -> Vec<Action> {
+        if self.phase != Phase::CapReq {
+            return vec![];
+        }
+        self.pending_req = self.pending_req.saturating_sub(1);
+        if self.pending_req > 0 {
+            return vec![];
+        }
+        match self.config.sasl {
+            Some(_) if !self.enabled.contains("sasl") => {
+                vec![Action::Fatal("The server refused SASL.".into())]
+            }
+            Some(mech) => {
+                self.phase = Phase::Sasl;
+                let name = match mech {
+                    SaslMech::Plain => "PLAIN",
+                    SaslMech::External => "EXTERNAL",
+                };
+                vec![Action::Send(format!("AUTHENTICATE {name}"))]
+            }
+            None => self.cap_end(),
+        }
+    }
+
+    fn on_authenticate(&mut self, msg: &Message) -> Vec<Action> {
+        if self.phase != Phase::Sasl || msg.param(0) != Some("+") {
+            return vec![];
+        }
+        match self.config.sasl {
+            Some(SaslMech::External) => vec![Action::Send("AUTHENTICATE +".into())],
+            Some(SaslMech::Plain) => {
+                let user = &self.config.account;
+                let payload = format!("{user}\0{user}\0{}", self.config.password.0);
+                let encoded = base64::engine::general_purpose::STANDARD.encode(payload);
+                sasl_chunks(&encoded)
+                    .into_iter()
+                    .map(Action::Send)
+                    .collect()
+            }
+            None => vec![],
+        }
+    }
+
+    fn cap_end(&mut self) -> Vec<Action> {
+        if matches!(self.phase, Phase::Registering | Phase::Registered) {
+            return vec![];
+        }
+        self.phase = Phase::Registering;
+        vec![Action::Send("CAP END".into())]
+    }
+}
+
+/// `AUTHENTICATE` lines for a base64 payload: 400-byte chunks, and a `+` after a final
+/// chunk of exactly 400 bytes (or for an empty payload).
+pub fn sasl_chunks(encoded: &str) -> Vec<String> {
+    let mut out: Vec<String> = encoded
+        .as_bytes()
+        .chunks(400)
+        .map(|c| format!("AUTHENTICATE {}", String::from_utf8_lossy(c)))
+        .collect();
+    if encoded.is_empty() || encoded.len() % 400 == 0 {
+        out.push("AUTHENTICATE +".into());
+    }
+    out
+}
+
+/// The n-th alternative to `nick`: `nick_`, `nick__`, then `nick` + digits, within `NICKLEN`.
+pub fn alternate_nick(nick: &str, attempt: u32, nicklen: Option<usize>) -> String {
+    let max = nicklen.unwrap_or(30).max(2);
+    let suffix = match attempt {
+        1 => "_".to_string(),
+        2 => "__".to_string(),
+        n => format!("{}", (n as u64 * 7919 + 13) % 1000),
+    };
+    let keep = max.saturating_sub(suffix.len());
+    let base: String = nick.chars().take(keep).collect();
+    format!("{base}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(url: &str) -> Config {
+        Config::parse(url, "me").expect("valid url")
+    }
+
+    fn feed(s: &mut Session, line: &str) -> Vec<Action> {
+        s.handle(&Message::parse(line).expect("valid line"))
+    }
+
+    fn sent(actions: &[Action]) -> Vec<&str> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send(l) => Some(l.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn registers_with_caps() {
+        let mut s = Session::new(cfg("irc://h?nick=me"));
+        assert_eq!(
+            s.start(),
+            vec!["CAP LS 302", "NICK me", "USER me 0 * :Convos"]
+        );
+        assert!(feed(
+            &mut s,
+            ":irc.test CAP * LS * :server-time sasl=PLAIN,EXTERNAL"
+        )
+        .is_empty());
+        let a = feed(
+            &mut s,
+            ":irc.test CAP * LS :echo-message foo draft/chathistory batch",
+        );
+        assert_eq!(
+            sent(&a),
+            vec!["CAP REQ :server-time echo-message batch draft/chathistory"]
+        );
+        let a = feed(
+            &mut s,
+            ":irc.test CAP me ACK :server-time echo-message batch draft/chathistory",
+        );
+        assert_eq!(sent(&a), vec!["CAP END"]);
+        assert!(s.has_cap("echo-message"));
+        let a = feed(&mut s, ":irc.test 001 me :Welcome");
+        assert_eq!(a[0], Action::Registered { nick: "me".into() });
+        assert!(s.is_registered());
+        assert_eq!(sent(&feed(&mut s, "PING :abc")), vec!["PONG :abc"]);
+    }
+
+    #[test]
+    fn sasl_plain() {
+        let mut s = Session::new(cfg("irc://bob:secret@h?nick=me&sasl=plain"));
+        assert!(
+            !s.start().iter().any(|l| l.starts_with("PASS")),
+            "no PASS with SASL"
+        );
+        let a = feed(&mut s, ":x CAP * LS :sasl multi-prefix");
+        assert_eq!(sent(&a), vec!["CAP REQ :multi-prefix sasl"]);
+        let a = feed(&mut s, ":x CAP * ACK :multi-prefix sasl");
+        assert_eq!(sent(&a), vec!["AUTHENTICATE PLAIN"]);
+        let a = feed(&mut s, "AUTHENTICATE +");
+        assert_eq!(sent(&a), vec!["AUTHENTICATE Ym9iAGJvYgBzZWNyZXQ="]);
+        assert_eq!(
+            sent(&feed(&mut s, ":x 903 me :SASL authentication successful")),
+            vec!["CAP END"]
+        );
+    }
+
+    #[test]
+    fn sasl_failure_is_fatal() {
+        let mut s = Session::new(cfg("irc://bob:secret@h?sasl=plain"));
+        s.start();
+        feed(&mut s, ":x CAP * LS :sasl");
+        feed(&mut s, ":x CAP * ACK :sasl");
+        feed(&mut s, "AUTHENTICATE +");
+        let a = feed(&mut s, ":x 904 me :SASL authentication failed");
+        assert!(matches!(&a[0], Action::Fatal(m) if m.contains("SASL")));
+        let mut s = Session::new(cfg("irc://bob:secret@h?sasl=plain"));
+        s.start();
+        let a = feed(&mut s, ":x CAP * LS :multi-prefix");
+        assert!(matches!(&a[0], Action::Fatal(m) if m.contains("does not support SASL")));
+    }
+
+    #[test]
+    fn server_password_and_errors() {
+        let mut s = Session::new(cfg("irc://:pw@h?nick=me"));
+        assert_eq!(s.start()[1], "PASS :pw");
+        assert!(matches!(
+            &feed(&mut s, ":x 464 me :Password incorrect")[0],
+            Action::Fatal(_)
+        ));
+        assert!(
+            matches!(&feed(&mut s, ":x 465 me :You are banned")[0], Action::Fatal(m) if m.contains("Banned"))
+        );
+    }
+
+    #[test]
+    fn nick_in_use_during_registration() {
+        let mut s = Session::new(cfg("irc://h?nick=me"));
+        s.start();
+        feed(&mut s, ":x CAP * LS :");
+        assert_eq!(
+            sent(&feed(&mut s, ":x 433 * me :Nickname is already in use")),
+            vec!["NICK me_"]
+        );
+        assert_eq!(
+            sent(&feed(&mut s, ":x 433 * me_ :Nickname is already in use")),
+            vec!["NICK me__"]
+        );
+        feed(&mut s, ":x 001 me__ :Welcome");
+        assert_eq!(s.nick(), "me__");
+        assert_eq!(s.regain().as_deref(), Some("NICK me"));
+        let a = feed(&mut s, ":me__!u@h NICK :me");
+        assert_eq!(
+            a[0],
+            Action::NickChanged {
+                old: "me__".into(),
+                new: "me".into()
+            }
+        );
+        assert_eq!(s.regain(), None);
+        // after registration a 433 is the user's business
+        assert_eq!(
+            feed(&mut s, ":x 433 me other :in use"),
+            vec![Action::Forward]
+        );
+    }
+
+    #[test]
+    fn no_cap_support() {
+        let mut s = Session::new(cfg("irc://h?nick=me"));
+        s.start();
+        assert!(feed(&mut s, ":x 421 * CAP :Unknown command").is_empty());
+        assert!(matches!(
+            feed(&mut s, ":x 001 me :hi")[0],
+            Action::Registered { .. }
+        ));
+    }
+
+    #[test]
+    fn cap_notify() {
+        let mut s = Session::new(cfg("irc://h?nick=me"));
+        s.start();
+        feed(&mut s, ":x CAP * LS :cap-notify");
+        feed(&mut s, ":x CAP * ACK :cap-notify");
+        assert_eq!(
+            sent(&feed(&mut s, ":x CAP me NEW :away-notify unknown")),
+            vec!["CAP REQ :away-notify"]
+        );
+        feed(&mut s, ":x CAP me ACK :away-notify");
+        assert!(s.has_cap("away-notify"));
+        feed(&mut s, ":x CAP me DEL :away-notify");
+        assert!(!s.has_cap("away-notify"));
+    }
+
+    #[test]
+    fn sasl_chunking() {
+        assert_eq!(sasl_chunks(""), vec!["AUTHENTICATE +"]);
+        let exact = "A".repeat(400);
+        assert_eq!(sasl_chunks(&exact).len(), 2);
+        assert_eq!(sasl_chunks(&"A".repeat(401)).len(), 2);
+    }
+
+    #[test]
+    fn alternates_fit_nicklen() {
+        assert_eq!(alternate_nick("superman", 1, Some(9)), "superman_");
+        assert_eq!(alternate_nick("superman", 2, Some(9)), "superma__");
+        assert!(alternate_nick("superman", 5, Some(9)).len() <= 9);
+    }
+}

@@ -1,0 +1,218 @@
+//! Opening the socket to an IRC server: DNS, TCP (optionally from a local address) and
+//! TLS with certificate verification. A TLS failure is an error, never a reason to try
+//! plaintext.
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpSocket, TcpStream};
+
+use super::url::Config;
+
+/// A plain or TLS stream.
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+/// A connect failure, in words for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Cannot resolve {0}: {1}")]
+    Dns(String, String),
+    #[error("Cannot connect to {0}: {1}")]
+    Connect(String, String),
+    #[error("Connection to {0} timed out.")]
+    Timeout(String),
+    #[error("TLS with {0} failed: {1}")]
+    Tls(String, String),
+}
+
+/// Connects to `config.host:config.port`, trying each address in turn.
+pub async fn connect(config: &Config, timeout: Duration) -> Result<Stream, Error> {
+    let target = format!("{}:{}", config.host, config.port);
+    let addrs: Vec<SocketAddr> = tokio::time::timeout(
+        timeout,
+        tokio::net::lookup_host((config.host.as_str(), config.port)),
+    )
+    .await
+    .map_err(|_| Error::Timeout(target.clone()))?
+    .map_err(|e| Error::Dns(config.host.clone(), e.to_string()))?
+    .filter(|a| match config.local_address {
+        Some(local) => local.is_ipv4() == a.is_ipv4(),
+        None => true,
+    })
+    .collect();
+    if addrs.is_empty() {
+        return Err(Error::Dns(config.host.clone(), "no usable address".into()));
+    }
+    let mut last = Error::Connect(target.clone(), "no address".into());
+    let mut tcp = None;
+    for addr in addrs {
+        match tokio::time::timeout(timeout, tcp_connect(addr, config.local_address)).await {
+            Ok(Ok(s)) => {
+                tcp = Some(s);
+                break;
+            }
+            Ok(Err(e)) => last = Error::Connect(target.clone(), e.to_string()),
+            Err(_) => last = Error::Timeout(target.clone()),
+        }
+    }
+    let tcp = tcp.ok_or(last)?;
+    let _ = tcp.set_nodelay(true);
+    if !config.tls {
+        return Ok(Stream::Plain(tcp));
+    }
+    let name = ServerName::try_from(config.host.clone())
+        .map_err(|e| Error::Tls(config.host.clone(), e.to_string()))?;
+    let connector = tokio_rustls::TlsConnector::from(client_config(config.tls_verify));
+    let tls = tokio::time::timeout(timeout, connector.connect(name, tcp))
+        .await
+        .map_err(|_| Error::Timeout(target.clone()))?
+        .map_err(|e| Error::Tls(config.host.clone(), e.to_string()))?;
+    Ok(Stream::Tls(Box::new(tls)))
+}
+
+async fn tcp_connect(
+    addr: SocketAddr,
+    local: Option<std::net::IpAddr>,
+) -> std::io::Result<TcpStream> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    if let Some(ip) = local {
+        socket.bind(SocketAddr::new(ip, 0))?;
+    }
+    socket.connect(addr).await
+}
+
+/// Root certificates: the system's (`SSL_CERT_FILE`/`SSL_CERT_DIR` are honoured), else
+/// the Mozilla set compiled in.
+fn roots() -> Arc<rustls::RootCertStore> {
+    static ROOTS: OnceLock<Arc<rustls::RootCertStore>> = OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let mut store = rustls::RootCertStore::empty();
+            let native = rustls_native_certs::load_native_certs();
+            for cert in native.certs {
+                let _ = store.add(cert);
+            }
+            if store.is_empty() {
+                store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            }
+            Arc::new(store)
+        })
+        .clone()
+}
+
+fn client_config(verify: bool) -> Arc<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions");
+    let config = if verify {
+        builder
+            .with_root_certificates(roots())
+            .with_no_client_auth()
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+            .with_no_client_auth()
+    };
+    Arc::new(config)
+}
+
+/// `tls_verify=0`: the user explicitly accepts any certificate for this connection.
+#[derive(Debug)]
+struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for NoVerify {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}

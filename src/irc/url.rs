@@ -1,0 +1,307 @@
+//! Connection URLs, as in Convos:
+//! `irc://[user[:password]@]host[:port][/%23chan1,%23chan2]?nick=..&realname=..&tls=0|1&tls_verify=0|1&sasl=plain|external&local_address=..`.
+//!
+//! TLS is on unless `tls=0`; certificates are verified unless `tls_verify=0`.
+
+use std::fmt;
+
+/// A parse failure, safe to show (never contains the password).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Error {
+    #[error("Invalid connection URL: {0}")]
+    Invalid(String),
+}
+
+/// A secret string whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"********\""
+        })
+    }
+}
+
+/// SASL mechanism to authenticate with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaslMech {
+    Plain,
+    External,
+}
+
+/// Everything needed to connect and register, parsed from a connection URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    pub tls_verify: bool,
+    pub nick: String,
+    /// USER's username: the URL's user part, else the nick.
+    pub username: String,
+    /// SASL account name: the URL's user part as given.
+    pub account: String,
+    pub realname: String,
+    /// Server password (`PASS`) when SASL is not used, else the SASL password.
+    pub password: Secret,
+    pub sasl: Option<SaslMech>,
+    /// Channels named in the URL path, with keys (`#chan key`).
+    pub channels: Vec<(String, String)>,
+    pub local_address: Option<std::net::IpAddr>,
+}
+
+impl Config {
+    /// Parses a connection URL; `default_nick` is used when the URL has no `nick=`.
+    pub fn parse(raw: &str, default_nick: &str) -> Result<Config, Error> {
+        let bad = |m: &str| Error::Invalid(m.to_string());
+        let url = url::Url::parse(raw.trim()).map_err(|e| Error::Invalid(e.to_string()))?;
+        if !matches!(url.scheme(), "irc" | "ircs") {
+            return Err(bad("the scheme must be irc://"));
+        }
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad("missing host"))?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let mut c = Config {
+            host,
+            port: 0,
+            tls: url.scheme() == "ircs",
+            tls_verify: true,
+            nick: String::new(),
+            username: String::new(),
+            account: decode(url.username()),
+            realname: String::new(),
+            password: Secret(decode(url.password().unwrap_or(""))),
+            sasl: None,
+            channels: Vec::new(),
+            local_address: None,
+        };
+        let mut tls_given = false;
+        for (k, v) in url.query_pairs() {
+            match k.as_ref() {
+                "nick" => c.nick = v.trim().to_string(),
+                "realname" => c.realname = v.to_string(),
+                "tls" => {
+                    tls_given = true;
+                    c.tls = flag(&v).ok_or_else(|| bad("tls must be 0 or 1"))?;
+                }
+                "tls_verify" => {
+                    c.tls_verify = flag(&v).ok_or_else(|| bad("tls_verify must be 0 or 1"))?
+                }
+                "sasl" => {
+                    c.sasl = match v.to_ascii_lowercase().as_str() {
+                        "" | "none" => None,
+                        "plain" => Some(SaslMech::Plain),
+                        "external" => Some(SaslMech::External),
+                        _ => return Err(bad("sasl must be plain or external")),
+                    }
+                }
+                "local_address" if !v.is_empty() => {
+                    c.local_address = Some(
+                        v.parse()
+                            .map_err(|_| bad("local_address must be an IP address"))?,
+                    )
+                }
+                _ => {}
+            }
+        }
+        if !tls_given && url.scheme() == "irc" {
+            c.tls = true;
+        }
+        c.port = url.port().unwrap_or(if c.tls { 6697 } else { 6667 });
+        c.username = decode(url.username());
+        if c.nick.is_empty() {
+            c.nick = default_nick.to_string();
+        }
+        if !valid_nick(&c.nick) {
+            return Err(bad("invalid nick"));
+        }
+        // Never send something like an e-mail address as username: servers show it to everyone.
+        if c.username.is_empty() || c.username.contains('@') {
+            c.username = c.nick.clone();
+        }
+        c.username = c
+            .username
+            .chars()
+            .filter(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'))
+            .take(10)
+            .collect();
+        if c.username.is_empty() {
+            c.username = "convos".into();
+        }
+        if c.realname.trim().is_empty() || c.realname.contains('@') {
+            c.realname = "Convos".into();
+        }
+        if c.sasl == Some(SaslMech::Plain) && (url.username().is_empty() || c.password.0.is_empty())
+        {
+            return Err(bad("sasl=plain needs user:password@ in the URL"));
+        }
+        c.channels = channels_from_path(url.path());
+        Ok(c)
+    }
+}
+
+fn flag(v: &str) -> Option<bool> {
+    match v {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// A nick the server has a chance of accepting: no spaces, control or reserved characters.
+pub fn valid_nick(nick: &str) -> bool {
+    !nick.is_empty()
+        && nick.len() <= 64
+        && !nick.starts_with(['#', '&', ':', '$', '+', '~', '%', '@', '!'])
+        && !nick.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, ',' | '*' | '?' | '!' | '@')
+        })
+}
+
+/// `/%23a,%23b%20key` → `[("#a",""),("#b","key")]`.
+fn channels_from_path(path: &str) -> Vec<(String, String)> {
+    let path = decode(path.trim_start_matches('/'));
+    path.split(',')
+        .filter_map(|item| {
+            let mut parts = item.split_whitespace();
+            let name = parts.next()?.to_string();
+            let key = parts.next().unwrap_or("").to_string();
+            Some((name, key))
+        })
+        .filter(|(name, _)| name.starts_with(['#', '&', '!', '+']) && name.len() > 1)
+        .take(100)
+        .collect()
+}
+
+/// The connection id Convos derives from a host: `irc.libera.chat` → `irc-libera`.
+pub fn connection_id(host: &str) -> String {
+    let mut name = host.to_ascii_lowercase();
+    for prefix in ["irc.", "chat."] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            if rest.contains('.') || !rest.is_empty() {
+                name = rest.to_string();
+            }
+            break;
+        }
+    }
+    if let Some(dot) = name.rfind('.') {
+        if name.parse::<std::net::IpAddr>().is_err() && dot > 0 {
+            name.truncate(dot);
+        }
+    }
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("irc-{}", name.trim_matches('-'))
+}
+
+/// The URL with its password replaced by `********`, for showing and logging.
+pub fn redact(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("********"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(invalid URL)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_convos_urls() {
+        let c = Config::parse("irc://irc.libera.chat", "superman").expect("valid");
+        assert_eq!(
+            (c.host.as_str(), c.port, c.tls, c.tls_verify),
+            ("irc.libera.chat", 6697, true, true)
+        );
+        assert_eq!(
+            (c.nick.as_str(), c.username.as_str()),
+            ("superman", "superman")
+        );
+
+        let c = Config::parse(
+            "irc://bob:s3cret@127.0.0.1:6667/%23convos,%23secret%20k3y?nick=bob&tls=0&realname=Bob%20B&sasl=plain",
+            "x",
+        )
+        .expect("valid");
+        assert_eq!((c.port, c.tls), (6667, false));
+        assert_eq!(c.password, Secret("s3cret".into()));
+        assert_eq!(c.sasl, Some(SaslMech::Plain));
+        assert_eq!(c.realname, "Bob B");
+        assert_eq!(
+            c.channels,
+            vec![
+                ("#convos".into(), "".into()),
+                ("#secret".into(), "k3y".into())
+            ]
+        );
+        assert!(!format!("{c:?}").contains("s3cret"));
+
+        let c =
+            Config::parse("irc://me%40example.com@h:1?nick=n&tls_verify=0", "x").expect("valid");
+        assert_eq!(c.username, "n", "an e-mail address is never the username");
+        assert!(!c.tls_verify);
+    }
+
+    #[test]
+    fn rejects_bad_urls() {
+        for url in [
+            "http://irc.libera.chat",
+            "irc://",
+            "irc://h?tls=maybe",
+            "irc://h?nick=a%20b",
+            "irc://h?sasl=plain",
+            "irc://h?sasl=foo",
+            "irc://h?local_address=nope",
+            "not a url",
+        ] {
+            assert!(Config::parse(url, "n").is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn connection_ids() {
+        for (host, id) in [
+            ("irc.libera.chat", "irc-libera"),
+            ("chat.freenode.net", "irc-freenode"),
+            ("irc.example.co", "irc-example"),
+            ("localhost", "irc-localhost"),
+            ("127.0.0.1", "irc-127-0-0-1"),
+            ("efnet.org", "irc-efnet"),
+        ] {
+            assert_eq!(connection_id(host), id, "{host}");
+        }
+    }
+
+    #[test]
+    fn redacts_password() {
+        assert_eq!(redact("irc://u:pw@h:1"), "irc://u:********@h:1");
+        assert_eq!(redact("irc://h:1?nick=a"), "irc://h:1?nick=a");
+    }
+}

@@ -51,9 +51,30 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_LOG_LEVEL")]
     pub log_level: Option<String>,
 
+    /// Trust X-Forwarded-For/-Proto/-Host headers (set only behind a reverse proxy).
+    #[arg(long, env = "CONVOS_REVERSE_PROXY", value_parser = parse_bool, default_value = "0")]
+    pub reverse_proxy: bool,
+
+    /// Public base URL when behind a proxy, e.g. https://chat.example.com/.
+    #[arg(long, env = "CONVOS_REQUEST_BASE")]
+    pub request_base: Option<url::Url>,
+
+    /// Let anyone register (the admin can change this in the settings).
+    #[arg(long, env = "CONVOS_OPEN_TO_PUBLIC", value_parser = parse_bool, default_value = "0")]
+    pub open_to_public: bool,
+
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,
+}
+
+/// `1/0`, `true/false`, `yes/no`, `on/off`.
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(format!("expected 1 or 0, got {other:?}")),
+    }
 }
 
 /// How log lines are written.

@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::config::{self, Listen};
+use crate::store::{self, Store};
 use crate::web;
 
 /// A startup failure caused by the user's configuration (exit status 2).
@@ -18,12 +19,16 @@ pub enum Error {
     Home { path: PathBuf, reason: String },
     #[error(transparent)]
     Listen(#[from] web::serve::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
 }
 
 /// Everything checked and bound, ready to [`Prepared::run`].
 pub struct Prepared {
     pub home: PathBuf,
     pub bound: Vec<web::serve::Bound>,
+    pub store: Store,
+    pub web: web::Config,
 }
 
 /// Validates the configuration, creates the data directory and binds every listener.
@@ -40,7 +45,26 @@ pub fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     let home = config::home_dir(opts.home.as_ref())?;
     ensure_home(&home)?;
     let bound = web::serve::bind(&listens, &home)?;
-    Ok(Prepared { home, bound })
+    let store = Store::open(&home, store::Options::default())?;
+    let web = web::Config {
+        reverse_proxy: opts.reverse_proxy,
+        request_base: opts.request_base.clone(),
+        open_to_public: opts.open_to_public,
+        ice_servers: Vec::new(),
+        secure_cookies: listens
+            .iter()
+            .any(|l| matches!(l, Listen::Tcp { tls: Some(_), .. }))
+            || opts
+                .request_base
+                .as_ref()
+                .is_some_and(|u| u.scheme() == "https"),
+    };
+    Ok(Prepared {
+        home,
+        bound,
+        store,
+        web,
+    })
 }
 
 /// Creates `home` with mode 0700 (when missing) and checks that it is writable.
@@ -67,7 +91,12 @@ impl Prepared {
     /// Serves until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         info!(home = %self.home.display(), version = env!("CARGO_PKG_VERSION"), "starting");
-        let app = web::router();
+        let state = web::AppState {
+            store: self.store.clone(),
+            users: crate::user::Registry::default(),
+            config: std::sync::Arc::new(self.web),
+        };
+        let app = web::router(state);
         web::serve::run(self.bound, app, shutdown).await;
         info!("stopped");
         Ok(())

@@ -10,4 +10,5 @@ pub mod irc;
 pub mod model;
 pub mod rtc;
 pub mod store;
+pub mod user;
 pub mod web;

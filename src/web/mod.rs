@@ -3,9 +3,14 @@
 //!
 //! It holds no state that a user actor owns; it asks for it.
 
+pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod serve;
+pub mod state;
 pub mod tls;
+
+pub use state::{AppState, Config};
 
 use axum::extract::{OriginalUri, Request};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -70,13 +75,18 @@ img-src 'self' data: blob: https:; media-src 'self' blob:; connect-src 'self' ws
 object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// The whole HTTP surface.
-pub fn router() -> Router {
-    let api = Router::new().fallback(api_not_found);
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(auth::routes())
+        .merge(api::routes())
+        .fallback(api_not_found);
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api", api)
         .route("/api", get(api_not_found))
         .fallback(static_or_index)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

@@ -1,0 +1,29 @@
+//! What every handler can reach: the store, the running users, and web configuration.
+
+use std::sync::Arc;
+
+use crate::store::Store;
+use crate::user;
+
+/// Web-side configuration, fixed at startup.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Trust `X-Forwarded-For/-Proto/-Host` (only behind a reverse proxy).
+    pub reverse_proxy: bool,
+    /// Public base URL (`CONVOS_REQUEST_BASE`), e.g. `https://chat.example.com/`.
+    pub request_base: Option<url::Url>,
+    /// Registration open to anyone (`CONVOS_OPEN_TO_PUBLIC`); the admin setting overrides.
+    pub open_to_public: bool,
+    /// `RTCIceServer` list for calls, as JSON objects (`urls`, `username`, `credential`).
+    pub ice_servers: Vec<serde_json::Value>,
+    /// Cookies get `Secure` (set when any listener is https or the base URL is).
+    pub secure_cookies: bool,
+}
+
+/// Shared state of the router.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub users: user::Registry,
+    pub config: Arc<Config>,
+}

@@ -65,6 +65,9 @@ pub struct Message {
     params: [Span; MAX_PARAMS],
     nparams: u8,
     trailing: bool,
+    /// The buffer after the tags is exactly what `Display` would write (single spaces,
+    /// no trailing space), so it can be written in one piece.
+    canonical: bool,
 }
 
 fn strip_line_ending(line: &str) -> &str {
@@ -88,14 +91,32 @@ fn find_space(s: &str, from: usize) -> usize {
         .map_or(b.len(), |p| from + p)
 }
 
-/// Offset of the first NUL, CR or LF in `line`. The common case (none) is one pass that
-/// the compiler vectorises; only a hit pays for a second scan.
+/// Offset of the first NUL, CR or LF in `line`. The common case (none) is checked eight
+/// bytes at a time; only a hit pays for a second, exact scan.
 fn find_forbidden(line: &str) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Non-zero when some byte of `x` is zero (the classic "has zero byte" test).
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
     let b = line.as_bytes();
-    let hit = b
-        .iter()
-        .fold(false, |acc, &c| acc | (c == 0) | (c == b'\r') | (c == b'\n'));
-    if !hit {
+    let mut chunks = b.chunks_exact(8);
+    let mut hit = false;
+    for c in &mut chunks {
+        let Ok(arr) = <[u8; 8]>::try_from(c) else {
+            continue;
+        };
+        let w = u64::from_le_bytes(arr);
+        if zero(w) | zero(w ^ (LO * u64::from(b'\r'))) | zero(w ^ (LO * u64::from(b'\n'))) != 0 {
+            hit = true;
+            break;
+        }
+    }
+    if !hit
+        && !chunks
+            .remainder()
+            .iter()
+            .any(|&c| matches!(c, 0 | b'\r' | b'\n'))
+    {
         return None;
     }
     b.iter().position(|&c| matches!(c, 0 | b'\r' | b'\n'))
@@ -159,9 +180,16 @@ impl Message {
             params: [Span::default(); MAX_PARAMS],
             nparams: 0,
             trailing: false,
+            canonical: false,
         };
         msg.parse_rest(tags_end)?;
         Ok(msg)
+    }
+
+    /// Parses raw line bytes: [`decode`](crate::decode()) (UTF-8, else CP1252 per byte)
+    /// then [`Message::parse`]. Fails only as `parse` does.
+    pub fn parse_bytes(line: &[u8]) -> Result<Message, ParseError> {
+        Message::parse(&crate::decode(line))
     }
 
     fn parse_rest(&mut self, base: usize) -> Result<(), ParseError> {
@@ -206,6 +234,12 @@ impl Message {
             i = end;
         }
         self.nparams = n as u8;
+        let len = |s: Span| usize::from(s.end - s.start);
+        let formatted = self.source.map_or(0, |s| len(s) + 2)
+            + len(self.command)
+            + self.params[..n].iter().map(|&p| 1 + len(p)).sum::<usize>()
+            + usize::from(self.trailing);
+        self.canonical = formatted == b.len() - base;
         Ok(())
     }
 
@@ -320,6 +354,18 @@ impl Message {
         Ok(())
     }
 
+    /// The wire line without CRLF, as [`Display`](fmt::Display) writes it, into a string
+    /// allocated once at its final size.
+    #[allow(clippy::inherent_to_string_shadow_display)] // same output, pre-sized
+    pub fn to_string(&self) -> String {
+        use fmt::Write;
+        let (tags_len, rest_len) = self.wire_len();
+        let mut s = String::with_capacity(tags_len + rest_len);
+        // Writing into a String cannot fail.
+        let _ = write!(s, "{self}");
+        s
+    }
+
     fn needs_colon(&self, last: &str) -> bool {
         self.trailing || needs_colon(last)
     }
@@ -379,6 +425,9 @@ impl fmt::Display for Message {
         if !first {
             f.write_str(" ")?;
         }
+        if self.canonical {
+            return f.write_str(self.buf.get(self.tags_end as usize..).unwrap_or_default());
+        }
         if let Some(s) = self.source() {
             f.write_str(":")?;
             f.write_str(s)?;
@@ -427,5 +476,30 @@ impl std::str::FromStr for Message {
     /// Same as [`Message::parse`].
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Message::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_bytes_found_at_every_offset() {
+        for len in 0..40 {
+            let clean = "a".repeat(len);
+            assert_eq!(find_forbidden(&clean), None);
+            for at in 0..len {
+                for bad in ['\0', '\r', '\n'] {
+                    let mut s = clean.clone();
+                    s.replace_range(at..at + 1, &bad.to_string());
+                    assert_eq!(find_forbidden(&s), Some(at), "{s:?}");
+                }
+            }
+        }
+        // Bytes near the forbidden ones must not trip the word test.
+        assert_eq!(
+            find_forbidden("\x01\x0b\x0c\x0e\x09\u{ff}\u{10ffff}é€"),
+            None
+        );
     }
 }

@@ -482,6 +482,29 @@ fn length_checks() {
 }
 
 #[test]
+fn formatting_normalises_spacing() {
+    let cases = [
+        (":s MODE  #c   +n  ", ":s MODE #c +n"),
+        (
+            ":gravel.mozilla.org 432  #momo :Erroneous Nickname",
+            ":gravel.mozilla.org 432 #momo :Erroneous Nickname",
+        ),
+        (
+            "@a=b\\sc;d   :n!u@h   PRIVMSG #c :x y",
+            "@a=b\\sc;d :n!u@h PRIVMSG #c :x y",
+        ),
+        ("PRIVMSG #c :hi", "PRIVMSG #c :hi"),
+        ("PRIVMSG #c hi", "PRIVMSG #c hi"),
+        ("AWAY :", "AWAY :"),
+    ];
+    for (input, want) in cases {
+        let m = Message::parse(input).expect("parses");
+        assert_eq!(m.to_string(), want);
+        assert_eq!(format!("{m}"), want);
+    }
+}
+
+#[test]
 fn accessors() {
     let m = Message::parse(":nick!user@host PRIVMSG #chan :hello there").expect("parses");
     assert_eq!(m.source_nick(), Some("nick"));
@@ -496,6 +519,8 @@ fn accessors() {
         ["hello there", "#chan"]
     );
     assert_eq!(m.params().to_vec(), vec!["#chan", "hello there"]);
+    let latin1 = Message::parse_bytes(b":n!u@h PRIVMSG #c :caf\xe9\r\n").expect("parses");
+    assert_eq!(latin1.last_param(), Some("caf\u{e9}"));
     let parsed: Message = "PING x".parse().expect("parses");
     assert_eq!(parsed.to_string(), "PING x");
     assert!(format!("{m:?}").contains("PRIVMSG"));

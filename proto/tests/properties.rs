@@ -104,6 +104,18 @@ proptest! {
     }
 
     #[test]
+    fn parse_never_panics_on_any_string(line in any::<String>()) {
+        if let Ok(m) = Message::parse(&line) {
+            prop_assert_eq!(Message::parse(&m.to_string()).expect("formatted line parses"), m);
+        }
+    }
+
+    #[test]
+    fn parse_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = Message::parse_bytes(&bytes);
+    }
+
+    #[test]
     fn parse_never_panics_on_ircish_lines(line in "(@[a-z+/=;\\\\ ]{0,20} )?(:[a-z!@. ]{0,10} )?[A-Z0-9 ]{0,6}( [:a-z ;\\\\]{0,12}){0,20}[\r\n]{0,2}") {
         if let Ok(m) = Message::parse(&line) {
             let again = Message::parse(&m.to_string()).expect("formatted line parses");

@@ -37,8 +37,10 @@ fn parse(c: &mut Criterion) {
 fn format(c: &mut Criterion) {
     let lines = corpus(LINES);
     let bytes: usize = lines.iter().map(|l| l.len()).sum();
-    let ours: Vec<irc_proto::Message> =
-        lines.iter().filter_map(|l| irc_proto::Message::parse(l).ok()).collect();
+    let ours: Vec<irc_proto::Message> = lines
+        .iter()
+        .filter_map(|l| irc_proto::Message::parse(l).ok())
+        .collect();
     let theirs: Vec<upstream::Message> = lines.iter().filter_map(|l| l.parse().ok()).collect();
 
     let mut g = c.benchmark_group("format");

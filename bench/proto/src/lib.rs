@@ -25,18 +25,57 @@ impl Rng {
 }
 
 const NICKS: &[&str] = &[
-    "alice", "bob", "carol", "dave", "eve", "mallory", "jess", "Sigyn", "ChanServ",
-    "tomaw", "ilbelkyr", "kline_fan", "xx[away]xx", "rustacean42", "perlmonk",
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "eve",
+    "mallory",
+    "jess",
+    "Sigyn",
+    "ChanServ",
+    "tomaw",
+    "ilbelkyr",
+    "kline_fan",
+    "xx[away]xx",
+    "rustacean42",
+    "perlmonk",
 ];
 const HOSTS: &[&str] = &[
-    "user/alice", "2001:db8::1", "gateway/web/irccloud.com/x-abcdefghijkl",
-    "192-0-2-1.dyn.example.net", "libera/staff/jess", "unaffiliated/bob", "127.0.0.1",
+    "user/alice",
+    "2001:db8::1",
+    "gateway/web/irccloud.com/x-abcdefghijkl",
+    "192-0-2-1.dyn.example.net",
+    "libera/staff/jess",
+    "unaffiliated/bob",
+    "127.0.0.1",
 ];
 const CHANNELS: &[&str] = &["#rust", "#libera", "#convos", "##linux", "#perl", "&local"];
 const WORDS: &[&str] = &[
-    "the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "borrow", "checker",
-    "lifetime", "async", "tokio", "🦀", "naïve", "café", "ok", "lol", "https://example.com/a?b=c",
-    "\x02bold\x02", "\x0304red\x03", "::colon", "semi;colon", "back\\slash",
+    "the",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "lazy",
+    "dog",
+    "borrow",
+    "checker",
+    "lifetime",
+    "async",
+    "tokio",
+    "🦀",
+    "naïve",
+    "café",
+    "ok",
+    "lol",
+    "https://example.com/a?b=c",
+    "\x02bold\x02",
+    "\x0304red\x03",
+    "::colon",
+    "semi;colon",
+    "back\\slash",
 ];
 
 fn text(rng: &mut Rng) -> String {
@@ -82,7 +121,11 @@ pub fn corpus(n: usize) -> Vec<String> {
         let chan = rng.pick(CHANNELS);
         let src = format!(":{nick}!~{}@{host}", &nick[..nick.len().min(9)]);
         let tagged = rng.below(2) == 0;
-        let t = if tagged { tags(&mut rng, i, nick) } else { String::new() };
+        let t = if tagged {
+            tags(&mut rng, i, nick)
+        } else {
+            String::new()
+        };
         let line = match rng.below(100) {
             0..=54 => format!("{t}{src} PRIVMSG {chan} :{}", text(&mut rng)),
             55..=59 => format!("{t}{src} NOTICE {nick} :{}", text(&mut rng)),

@@ -6,6 +6,9 @@ use std::time::Instant;
 
 fn main() {
     let lines = irc_proto_bench::corpus(10_000);
+    let bytes: usize = lines.iter().map(|l| l.len()).sum();
+    let tagged = lines.iter().filter(|l| l.starts_with('@')).count();
+    println!("corpus: {} lines, {bytes} bytes, {tagged} with tags", lines.len());
     let rounds: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())

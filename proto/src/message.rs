@@ -307,6 +307,16 @@ impl Message {
         self.params().last()
     }
 
+    /// The CTCP message carried by a PRIVMSG (query) or NOTICE (reply), if its text is
+    /// one (<https://modern.ircdocs.horse/ctcp>).
+    pub fn ctcp(&self) -> Option<crate::Ctcp<'_>> {
+        let cmd = self.command();
+        if !(cmd.eq_ignore_ascii_case("PRIVMSG") || cmd.eq_ignore_ascii_case("NOTICE")) {
+            return None;
+        }
+        self.param(1).and_then(crate::Ctcp::parse)
+    }
+
     /// Whether the last parameter was sent (or built) in the `:trailing` form.
     pub fn has_trailing(&self) -> bool {
         self.trailing

@@ -521,6 +521,16 @@ fn accessors() {
     assert_eq!(m.params().to_vec(), vec!["#chan", "hello there"]);
     let latin1 = Message::parse_bytes(b":n!u@h PRIVMSG #c :caf\xe9\r\n").expect("parses");
     assert_eq!(latin1.last_param(), Some("caf\u{e9}"));
+    let action = Message::parse(":n!u@h PRIVMSG #c :\x01ACTION waves\x01").expect("parses");
+    assert_eq!(
+        action.ctcp().map(|c| (c.command, c.params)),
+        Some(("ACTION", "waves"))
+    );
+    assert!(m.ctcp().is_none());
+    assert!(Message::parse("TOPIC #c :\x01ACTION x")
+        .expect("parses")
+        .ctcp()
+        .is_none());
     let parsed: Message = "PING x".parse().expect("parses");
     assert_eq!(parsed.to_string(), "PING x");
     assert!(format!("{m:?}").contains("PRIVMSG"));

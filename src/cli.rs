@@ -23,6 +23,8 @@ pub fn main() -> ExitCode {
             println!("convos {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::User(args) => crate::account::command::user(args),
+        Command::Recover(args) => crate::account::command::recover(args),
         Command::Daemon(opts) => {
             init_logging(opts.log_level.as_deref(), opts.log_format);
             let rt = match tokio::runtime::Builder::new_multi_thread()

@@ -27,6 +27,61 @@ pub enum Command {
     Daemon(Daemon),
     /// Print the version and exit.
     Version,
+    /// Manage accounts in CONVOS_HOME (add, passwd, list, delete).
+    User(UserArgs),
+    /// Print a one-time password-reset link for EMAIL, valid 24 hours.
+    Recover(Recover),
+}
+
+/// `convos user ...`.
+#[derive(Debug, Clone, Args)]
+pub struct UserArgs {
+    /// Data directory. Default: ~/.local/share/convos.
+    #[arg(long, env = "CONVOS_HOME", global = true)]
+    pub home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub action: UserAction,
+}
+
+/// What `convos user` does. Passwords are read from stdin (one line), never from arguments.
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserAction {
+    /// Create a user; the password is read from stdin. The first user is always an admin.
+    Add {
+        email: String,
+        /// Make the user an admin.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from stdin (the default; accepted for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password (read from stdin) and end its sessions.
+    Passwd {
+        email: String,
+        /// Read the password from stdin (the default; accepted for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users: email, role, registration time.
+    List,
+    /// Delete a user and all of its data.
+    Delete { email: String },
+}
+
+/// `convos recover EMAIL`.
+#[derive(Debug, Clone, Args)]
+pub struct Recover {
+    pub email: String,
+
+    /// Public base URL the link starts with.
+    #[arg(long, env = "CONVOS_REQUEST_BASE", default_value = "http://localhost:8080")]
+    pub base: url::Url,
+
+    /// Data directory. Default: ~/.local/share/convos.
+    #[arg(long, env = "CONVOS_HOME")]
+    pub home: Option<PathBuf>,
 }
 
 /// Options of `convos daemon`. Every flag can also be set from the environment.

@@ -3,6 +3,7 @@
 //! The crate is the whole app; `main.rs` only calls [`cli::main`].
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -1,11 +1,591 @@
 //! Accounts: register, login, logout, sessions (HttpOnly cookie, hashed token), the
-//! logged-in user extractor, admin endpoints.
+//! logged-in user extractors ([`Session`], [`Admin`]), the `Origin` check, and the user's
+//! own account endpoints. Admin endpoints live in [`super::admin`].
+//!
+//! Must not: log passwords, tokens or cookies.
 
-use axum::Router;
+mod limit;
+mod origin;
 
-use super::AppState;
+pub use origin::{base_url, client_ip, origin_allowed, origin_allowed_at};
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tracing::{error, info, warn};
+
+use super::{AppState, Error};
+use crate::account::{self, Settings};
+use crate::model::{Secret, User};
+use crate::store::TokenPurpose;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "convos_session";
+
+/// How long a session lives.
+pub const SESSION_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// Routes under `/api` for accounts.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/user/register", post(register))
+        .route("/user/login", post(login))
+        .route("/user/logout", post(logout).get(logout_get))
+        .route(
+            "/user",
+            axum::routing::get(get_user)
+                .post(update_user)
+                .delete(delete_user),
+        )
+}
+
+/// The logged-in user of a request, from the session cookie. Rejects with 401
+/// `Need to log in first.`, and for methods other than GET/HEAD/OPTIONS with 403
+/// `Invalid origin.` when the `Origin` header is not our own (see [`origin_allowed`]).
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    /// SHA-256 hex of the cookie token: the session's key in the store.
+    pub token_hash: String,
+}
+
+/// A logged-in admin; rejects others with 403 `Only admins can do that.`.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Session);
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        if let Some(s) = parts.extensions.get::<Session>() {
+            return Ok(s.clone());
+        }
+        check_origin(parts, state)?;
+        let token = session_token(&parts.headers).ok_or_else(need_login)?;
+        let token_hash = account::token_hash(token);
+        let user_id = state
+            .store
+            .session_user(&token_hash)
+            .await
+            .map_err(internal)?
+            .ok_or_else(need_login)?;
+        let user = state
+            .store
+            .user(user_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(need_login)?;
+        let session = Session { user, token_hash };
+        parts.extensions.insert(session.clone());
+        Ok(session)
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let session = Session::from_request_parts(parts, state).await?;
+        if !session.user.admin {
+            return Err(Error::new(
+                StatusCode::FORBIDDEN,
+                "Only admins can do that.",
+                "/",
+            ));
+        }
+        Ok(Admin(session))
+    }
+}
+
+/// 403 `Invalid origin.` for a state-changing request from another origin.
+pub(super) fn check_origin(parts: &Parts, state: &AppState) -> Result<(), Error> {
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || origin_allowed_at(&parts.headers, parts.uri.authority(), &state.config) {
+        return Ok(());
+    }
+    Err(Error::new(StatusCode::FORBIDDEN, "Invalid origin.", "/"))
+}
+
+/// The request's `Origin` check, for handlers that run without a session.
+struct SameOrigin;
+
+impl FromRequestParts<AppState> for SameOrigin {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        check_origin(parts, state)?;
+        Ok(SameOrigin)
+    }
+}
+
+/// The client's IP as text, `"unknown"` when there is none (unix socket).
+struct ClientIp(String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let ip = client_ip(&parts.headers, &parts.extensions, &state.config);
+        Ok(ClientIp(
+            ip.map_or_else(|| "unknown".into(), |ip| ip.to_string()),
+        ))
+    }
+}
+
+fn need_login() -> Error {
+    Error::new(StatusCode::UNAUTHORIZED, "Need to log in first.", "/")
+}
+
+/// Logs an internal failure once and hides it behind a 500.
+pub(super) fn internal(err: impl std::fmt::Display) -> Error {
+    error!(error = %err, "request failed");
+    Error::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error.", "/")
+}
+
+/// The API's answer to an account error.
+pub(super) fn account_error(err: account::Error) -> Error {
+    use account::Error as E;
+    match err {
+        E::InvalidEmail => Error::new(StatusCode::BAD_REQUEST, "Invalid email.", "/email"),
+        E::PasswordTooShort => {
+            Error::new(StatusCode::BAD_REQUEST, "Password too short.", "/password")
+        }
+        E::EmailTaken => Error::new(StatusCode::CONFLICT, "Email is taken.", "/email"),
+        e @ (E::Hash(_) | E::Store(_)) => internal(e),
+    }
+}
+
+/// A JSON body, or a 400/415 in our error shape.
+pub(super) fn body<T>(r: Result<Json<T>, JsonRejection>) -> Result<T, Error> {
+    r.map(|Json(v)| v)
+        .map_err(|e| Error::new(e.status(), e.body_text(), "/"))
+}
+
+/// The session token from the `Cookie` header(s).
+fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, v)| *k == COOKIE && !v.is_empty())
+        .map(|(_, v)| v)
+}
+
+fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let c = format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    // Tokens are base64url, so this cannot fail; an empty cookie is the safe fallback.
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn clear_cookie(state: &AppState) -> HeaderValue {
+    cookie(state, "", 0)
+}
+
+/// Starts a session for `user` and returns its `Set-Cookie` value.
+pub(super) async fn start_session(state: &AppState, user: &User) -> Result<HeaderValue, Error> {
+    let token = account::new_token();
+    let expires = crate::time::now_ms() + SESSION_TTL_MS;
+    state
+        .store
+        .create_session(&account::token_hash(token.expose()), user.id, expires)
+        .await
+        .map_err(internal)?;
+    Ok(cookie(state, token.expose(), SESSION_TTL_MS / 1000))
+}
+
+/// The User object of docs/api.md without `connections`/`conversations`: email, uid,
+/// roles, registered, highlight_keywords, unread, default/forced connection, rtc.
+pub async fn user_json(state: &AppState, user: &User) -> Value {
+    let settings = match Settings::load(&state.store, state.config.open_to_public).await {
+        Ok(s) => s,
+        Err(e) => {
+            warn!(error = %e, "cannot load settings, using defaults");
+            Settings::load_defaults(state.config.open_to_public)
+        }
+    };
+    let unread = match state.store.conversations(user.id).await {
+        Ok(cs) => cs.iter().map(|c| c.unread).sum::<u64>(),
+        Err(e) => {
+            warn!(error = %e, "cannot count unread messages");
+            0
+        }
+    };
+    user_object(state, &settings, user, unread)
+}
+
+/// [`user_json`] from already loaded settings.
+pub(super) fn user_object(
+    state: &AppState,
+    settings: &Settings,
+    user: &User,
+    unread: u64,
+) -> Value {
+    let roles: Vec<&str> = if user.admin { vec!["admin"] } else { vec![] };
+    json!({
+        "email": user.email,
+        "uid": user.id.0,
+        "roles": roles,
+        "registered": crate::time::format_ms(user.created_at),
+        "highlight_keywords": user.highlight_keywords,
+        "unread": unread,
+        "default_connection": settings.default_connection,
+        "forced_connection": settings.forced_connection,
+        "video_service": "",
+        "rtc": { "ice_servers": state.config.ice_servers },
+    })
+}
+
+fn login_limiter() -> &'static limit::Limiter {
+    static LIMITER: OnceLock<limit::Limiter> = OnceLock::new();
+    LIMITER.get_or_init(limit::Limiter::default)
+}
+
+fn too_many() -> Error {
+    Error::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many attempts, try again later.",
+        "/",
+    )
+}
+
+#[derive(Deserialize)]
+struct Register {
+    email: String,
+    password: Secret,
+    #[serde(default)]
+    token: Option<Secret>,
+}
+
+/// Serialises registrations, so that two first users cannot both become admin.
+static REGISTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn register(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    req: Result<Json<Register>, JsonRejection>,
+) -> Result<Response, Error> {
+    let req = body(req)?;
+    let email = account::normalize_email(&req.email).map_err(account_error)?;
+    account::check_password(&req.password).map_err(account_error)?;
+    let _serial = REGISTER.lock().await;
+    let existing = state.store.user_by_email(&email).await.map_err(internal)?;
+    if let Some(user) = existing {
+        let Some(token) = &req.token else {
+            return Err(account_error(account::Error::EmailTaken));
+        };
+        let hash = account::hash_password(req.password)
+            .await
+            .map_err(account_error)?;
+        let ok = account::consume_link(
+            &state.store,
+            TokenPurpose::PasswordReset,
+            &email,
+            token.expose(),
+        )
+        .await
+        .map_err(account_error)?;
+        if !ok {
+            return Err(Error::new(
+                StatusCode::BAD_REQUEST,
+                "Invalid or expired link.",
+                "/token",
+            ));
+        }
+        state
+            .store
+            .set_password_hash(user.id, hash)
+            .await
+            .map_err(internal)?;
+        state
+            .store
+            .delete_sessions_of(user.id)
+            .await
+            .map_err(internal)?;
+        info!(user = %user.id, "password reset");
+        return logged_in(&state, &user).await;
+    }
+    let first = state.store.users().await.map_err(internal)?.is_empty();
+    if !first && !registration_open(&state).await? {
+        let invited = match &req.token {
+            Some(t) => {
+                account::consume_link(&state.store, TokenPurpose::Invite, &email, t.expose())
+                    .await
+                    .map_err(account_error)?
+            }
+            None => false,
+        };
+        if !invited {
+            return Err(Error::new(
+                StatusCode::FORBIDDEN,
+                "Registration is closed.",
+                "/",
+            ));
+        }
+    }
+    let user = account::create_user(&state.store, &email, req.password, first)
+        .await
+        .map_err(account_error)?;
+    info!(user = %user.id, admin = user.admin, "registered");
+    state.users.start(user.clone());
+    logged_in(&state, &user).await
+}
+
+async fn registration_open(state: &AppState) -> Result<bool, Error> {
+    Ok(Settings::load(&state.store, state.config.open_to_public)
+        .await
+        .map_err(internal)?
+        .open_to_public)
+}
+
+/// A new session for `user`: the User JSON with its cookie.
+async fn logged_in(state: &AppState, user: &User) -> Result<Response, Error> {
+    let cookie = start_session(state, user).await?;
+    let body = user_json(state, user).await;
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+struct Login {
+    email: String,
+    password: Secret,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    ClientIp(ip): ClientIp,
+    req: Result<Json<Login>, JsonRejection>,
+) -> Result<Response, Error> {
+    let req = body(req)?;
+    let email = req.email.trim().to_lowercase();
+    let (ip_key, account_key) = (format!("ip:{ip}"), format!("email:{email}"));
+    let limiter = login_limiter();
+    if limiter.blocked(&ip_key, Instant::now()) || limiter.blocked(&account_key, Instant::now()) {
+        warn!(%ip, "login refused: too many failures");
+        return Err(too_many());
+    }
+    let user = match account::normalize_email(&email) {
+        Ok(e) => state.store.user_by_email(&e).await.map_err(internal)?,
+        Err(_) => None,
+    };
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = account::verify_password(hash, req.password).await;
+    match user {
+        Some(user) if ok => {
+            limiter.clear(&account_key);
+            info!(user = %user.id, %ip, "logged in");
+            let store = state.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.purge_expired().await {
+                    warn!(error = %e, "cannot purge expired sessions");
+                }
+            });
+            logged_in(&state, &user).await
+        }
+        _ => {
+            limiter.fail(&ip_key, Instant::now());
+            limiter.fail(&account_key, Instant::now());
+            info!(%ip, "login failed");
+            Err(Error::new(
+                StatusCode::BAD_REQUEST,
+                "Invalid email or password.",
+                "/",
+            ))
+        }
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    if let Some(token) = session_token(&headers) {
+        state
+            .store
+            .delete_session(&account::token_hash(token))
+            .await
+            .map_err(internal)?;
+    }
+    Ok((
+        [(header::SET_COOKIE, clear_cookie(&state))],
+        Json(json!({})),
+    )
+        .into_response())
+}
+
+/// A GET could be triggered by any page (an `<img>`): logging out takes a POST.
+async fn logout_get() -> Error {
+    Error::new(StatusCode::METHOD_NOT_ALLOWED, "Use POST to log out.", "/")
+}
+
+#[derive(Deserialize, Default)]
+struct UserQuery {
+    #[serde(default)]
+    connections: Option<String>,
+    #[serde(default)]
+    conversations: Option<String>,
+}
+
+fn flag(v: &Option<String>) -> bool {
+    matches!(v.as_deref(), Some("true" | "1" | "yes"))
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<UserQuery>,
+) -> Json<Value> {
+    let user = &session.user;
+    let mut v = user_json(&state, user).await;
+    if flag(&q.connections) {
+        v["connections"] = crate::web::api::connections_json(&state, user).await;
+    }
+    if flag(&q.conversations) {
+        v["conversations"] = crate::web::api::conversations_json(&state, user).await;
+    }
+    Json(v)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserUpdate {
+    #[serde(default)]
+    highlight_keywords: Option<Vec<String>>,
+    #[serde(default)]
+    password: Option<Secret>,
+    #[serde(default)]
+    old_password: Option<Secret>,
+}
+
+/// Keywords: trimmed, non-empty, unique, at most 100 of at most 100 characters.
+fn clean_keywords(raw: Vec<String>) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    for k in raw {
+        let k = k.trim().to_owned();
+        if k.is_empty() || out.contains(&k) {
+            continue;
+        }
+        if k.chars().count() > 100 || out.len() >= 100 {
+            return Err(Error::new(
+                StatusCode::BAD_REQUEST,
+                "Too many or too long highlight keywords.",
+                "/highlight_keywords",
+            ));
+        }
+        out.push(k);
+    }
+    Ok(out)
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    session: Session,
+    req: Result<Json<UserUpdate>, JsonRejection>,
+) -> Result<Response, Error> {
+    let req = body(req)?;
+    let mut user = session.user;
+    let keywords = req.highlight_keywords.map(clean_keywords).transpose()?;
+    let mut set_cookie = None;
+    if let Some(password) = req.password {
+        account::check_password(&password).map_err(account_error)?;
+        let account_key = format!("email:{}", user.email);
+        if login_limiter().blocked(&account_key, Instant::now()) {
+            return Err(too_many());
+        }
+        let old = req.old_password.unwrap_or_default();
+        if !account::verify_password(Some(user.password_hash.clone()), old).await {
+            login_limiter().fail(&account_key, Instant::now());
+            return Err(Error::new(
+                StatusCode::BAD_REQUEST,
+                "Invalid old password.",
+                "/old_password",
+            ));
+        }
+        // Other sessions end (a stolen cookie stops working); this one is renewed.
+        account::set_password(&state.store, &user, password)
+            .await
+            .map_err(account_error)?;
+        set_cookie = Some(start_session(&state, &user).await?);
+        info!(user = %user.id, "password changed");
+    }
+    if let Some(k) = keywords {
+        state
+            .store
+            .set_highlight_keywords(user.id, k.clone())
+            .await
+            .map_err(internal)?;
+        user.highlight_keywords = k;
+    }
+    let body = Json(user_json(&state, &user).await);
+    Ok(match set_cookie {
+        Some(c) => ([(header::SET_COOKIE, c)], body).into_response(),
+        None => body.into_response(),
+    })
+}
+
+async fn delete_user(State(state): State<AppState>, session: Session) -> Result<Response, Error> {
+    let id = session.user.id;
+    state.users.stop(id);
+    state.store.delete_user(id).await.map_err(internal)?;
+    info!(user = %id, "deleted own account");
+    Ok((
+        [(header::SET_COOKIE, clear_cookie(&state))],
+        Json(json!({})),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_cookie_is_found() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; convos_session=tok; b=2"),
+        );
+        assert_eq!(session_token(&h), Some("tok"));
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("a=1"));
+        h.append(header::COOKIE, HeaderValue::from_static("convos_session=x"));
+        assert_eq!(session_token(&h), Some("x"));
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("convos_sessionx=1; convos_session="),
+        );
+        assert_eq!(session_token(&h), None);
+    }
+
+    #[test]
+    fn keywords_are_cleaned() {
+        let k = clean_keywords(vec![
+            " rust ".into(),
+            "".into(),
+            "rust".into(),
+            "irc".into(),
+        ])
+        .expect("valid");
+        assert_eq!(k, vec!["rust", "irc"]);
+        assert!(clean_keywords(vec!["x".repeat(101)]).is_err());
+    }
 }

@@ -3,6 +3,7 @@
 //!
 //! It holds no state that a user actor owns; it asks for it.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -78,6 +79,7 @@ object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(auth::routes())
+        .merge(admin::routes())
         .merge(api::routes())
         .fallback(api_not_found);
     Router::new()

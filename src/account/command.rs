@@ -1,0 +1,145 @@
+//! `convos user add|passwd|list|delete` and `convos recover`: the host admin's account
+//! tools. They open the store in `CONVOS_HOME` directly; a running daemon sees the changes
+//! at its next request (sessions, passwords) but only starts actors for users created
+//! through the web.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+use super::{normalize_email, Error};
+use crate::config::{self, Recover, UserAction, UserArgs};
+use crate::model::Secret;
+use crate::store::{self, Store, TokenPurpose};
+
+/// Runs `convos user ...`; prints one line on failure.
+pub fn user(args: UserArgs) -> ExitCode {
+    finish(block_on(run_user(args)))
+}
+
+/// Runs `convos recover EMAIL`; prints the link on stdout.
+pub fn recover(args: Recover) -> ExitCode {
+    finish(block_on(run_recover(args)))
+}
+
+fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("convos: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?
+        .block_on(f)
+}
+
+fn open(home: Option<&PathBuf>) -> anyhow::Result<Store> {
+    let home = config::home_dir(home)?;
+    Ok(Store::open(&home, store::Options::default())?)
+}
+
+async fn run_user(args: UserArgs) -> anyhow::Result<()> {
+    let store = open(args.home.as_ref())?;
+    match args.action {
+        UserAction::Add { email, admin, .. } => {
+            let email = normalize_email(&email)?;
+            let password = read_password()?;
+            let first = store.users().await?.is_empty();
+            let user = super::create_user(&store, &email, password, admin || first).await?;
+            let role = if user.admin { "admin" } else { "user" };
+            println!("created {} ({role})", user.email);
+        }
+        UserAction::Passwd { email, .. } => {
+            let user = find(&store, &email).await?;
+            let password = read_password()?;
+            super::set_password(&store, &user, password).await?;
+            println!(
+                "changed the password of {}; its sessions were ended",
+                user.email
+            );
+        }
+        UserAction::List => {
+            for u in store.users().await? {
+                let role = if u.admin { "admin" } else { "user" };
+                println!(
+                    "{}\t{role}\t{}",
+                    u.email,
+                    crate::time::format_ms(u.created_at)
+                );
+            }
+        }
+        UserAction::Delete { email } => {
+            let user = find(&store, &email).await?;
+            store.delete_user(user.id).await?;
+            println!("deleted {} and all of its data", user.email);
+        }
+    }
+    Ok(())
+}
+
+async fn run_recover(args: Recover) -> anyhow::Result<()> {
+    let store = open(args.home.as_ref())?;
+    let user = find(&store, &args.email).await?;
+    let link = super::create_link(&store, TokenPurpose::PasswordReset, &user.email).await?;
+    println!(
+        "{}",
+        super::link_url(&args.base, &user.email, &link.token, true)
+    );
+    eprintln!(
+        "valid once, until {}",
+        crate::time::format_ms(link.expires_at)
+    );
+    Ok(())
+}
+
+async fn find(store: &Store, email: &str) -> anyhow::Result<crate::model::User> {
+    let email = normalize_email(email)?;
+    match store.user_by_email(&email).await? {
+        Some(u) => Ok(u),
+        None => bail!("no user {email}"),
+    }
+}
+
+/// One line from stdin (prompted without echo on a terminal), checked for length.
+fn read_password() -> anyhow::Result<Secret> {
+    let stdin = std::io::stdin();
+    let tty = stdin.is_terminal();
+    if tty {
+        eprint!("Password: ");
+        let _ = std::io::stderr().flush();
+        set_echo(false);
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if tty {
+        set_echo(true);
+        eprintln!();
+    }
+    read.context("cannot read the password from stdin")?;
+    let password = Secret::new(line.trim_end_matches(['\r', '\n']));
+    super::check_password(&password).map_err(|e| match e {
+        Error::PasswordTooShort => anyhow::anyhow!(
+            "password too short (at least {} characters)",
+            super::MIN_PASSWORD_CHARS
+        ),
+        e => e.into(),
+    })?;
+    Ok(password)
+}
+
+/// Turns terminal echo off or on with `stty`, which acts on the inherited stdin.
+fn set_echo(on: bool) {
+    let _ = std::process::Command::new("stty")
+        .arg(if on { "echo" } else { "-echo" })
+        .stdin(std::process::Stdio::inherit())
+        .status();
+}

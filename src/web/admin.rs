@@ -1,0 +1,227 @@
+//! Admin endpoints under `/api`: the user list, role changes and deletion, invite links,
+//! server settings; and the public part of the settings that the login page needs.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tracing::info;
+
+use super::auth::{self, account_error, body, internal, Admin};
+use super::{AppState, Error};
+use crate::account::{self, settings, Settings};
+use crate::model::User;
+use crate::store::TokenPurpose;
+
+/// Admin routes under `/api`, plus `GET /api/settings/public`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list_users))
+        .route("/user/{email}", post(update_user).delete(delete_user))
+        .route("/user/{email}/invite", post(invite))
+        .route("/settings", get(get_settings).post(update_settings))
+        .route("/settings/public", get(public_settings))
+}
+
+async fn settings(state: &AppState) -> Result<Settings, Error> {
+    Settings::load(&state.store, state.config.open_to_public)
+        .await
+        .map_err(internal)
+}
+
+async fn list_users(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, Error> {
+    let settings = settings(&state).await?;
+    let users = state.store.users().await.map_err(internal)?;
+    let users: Vec<Value> = users
+        .iter()
+        .map(|u| auth::user_object(&state, &settings, u, 0))
+        .collect();
+    Ok(Json(json!({ "users": users })))
+}
+
+/// The user named in the path, or 404.
+async fn target(state: &AppState, email: &str) -> Result<User, Error> {
+    let not_found = || Error::not_found(format!("/api/user/{email}"));
+    let email = account::normalize_email(email).map_err(|_| not_found())?;
+    state
+        .store
+        .user_by_email(&email)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)
+}
+
+/// 400 when `user` is the last admin: someone must be able to administer the server.
+async fn keep_an_admin(state: &AppState, user: &User) -> Result<(), Error> {
+    if !user.admin {
+        return Ok(());
+    }
+    let admins = state
+        .store
+        .users()
+        .await
+        .map_err(internal)?
+        .iter()
+        .filter(|u| u.admin)
+        .count();
+    if admins <= 1 {
+        return Err(Error::new(
+            StatusCode::BAD_REQUEST,
+            "The last admin cannot be removed.",
+            "/roles",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserEdit {
+    #[serde(default)]
+    admin: Option<bool>,
+    #[serde(default)]
+    roles: Option<Vec<String>>,
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(email): Path<String>,
+    req: Result<Json<UserEdit>, JsonRejection>,
+) -> Result<Json<Value>, Error> {
+    let req = body(req)?;
+    let mut user = target(&state, &email).await?;
+    let admin = match (req.admin, &req.roles) {
+        (Some(a), _) => Some(a),
+        (None, Some(roles)) => {
+            if let Some(bad) = roles.iter().find(|r| r.as_str() != "admin") {
+                return Err(Error::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("Unknown role {bad:?}."),
+                    "/roles",
+                ));
+            }
+            Some(roles.iter().any(|r| r == "admin"))
+        }
+        (None, None) => None,
+    };
+    if let Some(admin) = admin.filter(|a| *a != user.admin) {
+        if !admin {
+            keep_an_admin(&state, &user).await?;
+        }
+        state
+            .store
+            .set_admin(user.id, admin)
+            .await
+            .map_err(internal)?;
+        info!(user = %user.id, admin, "roles changed");
+        user.admin = admin;
+    }
+    Ok(Json(auth::user_json(&state, &user).await))
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(email): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let user = target(&state, &email).await?;
+    keep_an_admin(&state, &user).await?;
+    state.users.stop(user.id);
+    state.store.delete_user(user.id).await.map_err(internal)?;
+    info!(user = %user.id, "deleted by an admin");
+    Ok(Json(json!({})))
+}
+
+/// The request's parts needed to build a link: headers and URI authority.
+struct LinkBase(Option<url::Url>);
+
+impl FromRequestParts<AppState> for LinkBase {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        Ok(LinkBase(auth::base_url(
+            &parts.headers,
+            parts.uri.authority(),
+            &state.config,
+        )))
+    }
+}
+
+/// An invite link for a new e-mail; for an existing user, a password-reset link.
+async fn invite(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(email): Path<String>,
+    LinkBase(base): LinkBase,
+) -> Result<Json<Value>, Error> {
+    let email = account::normalize_email(&email).map_err(account_error)?;
+    let base = base.ok_or_else(|| {
+        Error::new(
+            StatusCode::BAD_REQUEST,
+            "Cannot tell the server's address: set CONVOS_REQUEST_BASE.",
+            "/",
+        )
+    })?;
+    let existing = state
+        .store
+        .user_by_email(&email)
+        .await
+        .map_err(internal)?
+        .is_some();
+    let purpose = if existing {
+        TokenPurpose::PasswordReset
+    } else {
+        TokenPurpose::Invite
+    };
+    let link = account::create_link(&state.store, purpose, &email)
+        .await
+        .map_err(account_error)?;
+    info!(existing, "invite link created");
+    Ok(Json(json!({
+        "url": account::link_url(&base, &email, &link.token, existing),
+        "expires": crate::time::format_ms(link.expires_at),
+        "existing": existing,
+    })))
+}
+
+async fn get_settings(State(state): State<AppState>, _: Admin) -> Result<Json<Settings>, Error> {
+    Ok(Json(settings(&state).await?))
+}
+
+async fn update_settings(
+    State(state): State<AppState>,
+    _: Admin,
+    req: Result<Json<settings::Update>, JsonRejection>,
+) -> Result<Json<Settings>, Error> {
+    let req = body(req)?;
+    Settings::update(&state.store, req)
+        .await
+        .map_err(|e| match e {
+            settings::UpdateError::Invalid(i) => {
+                Error::new(StatusCode::BAD_REQUEST, i.message, format!("/{}", i.field))
+            }
+            settings::UpdateError::Store(e) => internal(e),
+        })?;
+    info!("settings changed");
+    Ok(Json(settings(&state).await?))
+}
+
+/// What the login and register pages need; no login required.
+async fn public_settings(State(state): State<AppState>) -> Result<Json<Value>, Error> {
+    let s = settings(&state).await?;
+    let first_user = state.store.users().await.map_err(internal)?.is_empty();
+    Ok(Json(json!({
+        "organization_name": s.organization_name,
+        "organization_url": s.organization_url,
+        "contact": s.contact,
+        "open_to_public": s.open_to_public,
+        "first_user": first_user,
+        "default_connection": s.default_connection,
+        "forced_connection": s.forced_connection,
+    })))
+}

@@ -18,5 +18,5 @@ export default defineConfig({
       '/healthz': 'http://localhost:8080',
     },
   },
-  test: { environment: 'jsdom', include: ['src/**/*.test.ts'] },
+  test: { environment: 'jsdom', include: ['src/**/*.test.ts'], env: { TZ: 'UTC' } },
 });

@@ -1,0 +1,136 @@
+//! HTTP API client (docs/api.md): JSON in, JSON out, `{errors:[...]}` turned into `ApiError`.
+//! Knows paths and shapes; holds no state.
+
+import type {
+  Connection,
+  Conversation,
+  Message,
+  MessagePage,
+  Participant,
+  PublicSettings,
+  Settings,
+  User,
+} from './types';
+
+/** An API failure: `status` 0 is a network error. `message` is fit to show to the user. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Fetch = typeof fetch;
+let fetcher: Fetch = (...args) => fetch(...args);
+
+/** Replaces the fetch function (tests). */
+export function setFetch(f: Fetch): void {
+  fetcher = f;
+}
+
+/** Called on any 401, so the app can go to the login page. */
+export let onUnauthorized: () => void = () => {};
+export function setOnUnauthorized(f: () => void): void {
+  onUnauthorized = f;
+}
+
+/** Calls the API; resolves to the JSON answer, rejects with `ApiError`. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetcher(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'Could not reach the server.');
+  }
+  let json: unknown = {};
+  const text = await res.text();
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = {};
+    }
+  }
+  if (!res.ok) {
+    const errors = (json as { errors?: { message?: string }[] }).errors;
+    const message = errors?.[0]?.message ?? `${res.status} ${res.statusText}`.trim();
+    if (res.status === 401 && !path.startsWith('/api/user/login')) onUnauthorized();
+    throw new ApiError(res.status, message);
+  }
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+
+/** Builds `?a=b&...`, leaving out undefined values. */
+export function query(params: Record<string, string | number | boolean | undefined>): string {
+  const q = Object.entries(params)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${enc(k)}=${enc(String(v))}`)
+    .join('&');
+  return q ? `?${q}` : '';
+}
+
+/** The messages path of a conversation ("" is the server conversation). */
+export function messagesPath(cid: string, conversationId: string): string {
+  return conversationId === ''
+    ? `/api/connection/${enc(cid)}/messages`
+    : `/api/connection/${enc(cid)}/conversation/${enc(conversationId)}/messages`;
+}
+
+export const api = {
+  publicSettings: () => request<PublicSettings>('GET', '/api/settings/public'),
+  login: (email: string, password: string) =>
+    request<User>('POST', '/api/user/login', { email, password }),
+  register: (email: string, password: string, token?: string) =>
+    request<User>('POST', '/api/user/register', { email, password, token }),
+  logout: () => request<object>('POST', '/api/user/logout'),
+  user: () => request<User>('GET', '/api/user?connections=true&conversations=true'),
+  updateUser: (body: { highlight_keywords?: string[]; password?: string; old_password?: string }) =>
+    request<User>('POST', '/api/user', body),
+  deleteUser: () => request<object>('DELETE', '/api/user'),
+  users: () => request<{ users: User[] }>('GET', '/api/users'),
+  invite: (email: string) =>
+    request<{ url: string; expires: string }>('POST', `/api/user/${enc(email)}/invite`),
+  deleteOtherUser: (email: string) => request<object>('DELETE', `/api/user/${enc(email)}`),
+  settings: () => request<Settings>('GET', '/api/settings'),
+  saveSettings: (s: Settings) => request<Settings>('POST', '/api/settings', s),
+  createConnection: (body: {
+    url: string;
+    on_connect_commands?: string[];
+    wanted_state?: 'connected' | 'disconnected';
+  }) => request<Connection>('POST', '/api/connections', body),
+  updateConnection: (
+    cid: string,
+    body: { url?: string; on_connect_commands?: string[]; wanted_state?: 'connected' | 'disconnected' },
+  ) => request<Connection>('POST', `/api/connection/${enc(cid)}`, body),
+  deleteConnection: (cid: string) => request<object>('DELETE', `/api/connection/${enc(cid)}`),
+  messages: (
+    cid: string,
+    conversationId: string,
+    params: { before?: number; after?: number; around?: number; limit?: number },
+  ) => request<MessagePage>('GET', messagesPath(cid, conversationId) + query(params)),
+  markRead: (cid: string, conversationId: string, lastRead?: number) =>
+    request<Conversation>(
+      'POST',
+      `/api/connection/${enc(cid)}/conversation/${enc(conversationId)}/read`,
+      lastRead === undefined ? {} : { last_read: lastRead },
+    ),
+  participants: (cid: string, conversationId: string) =>
+    request<{ participants: Participant[] }>(
+      'GET',
+      `/api/connection/${enc(cid)}/conversation/${enc(conversationId)}/participants`,
+    ),
+  search: (params: { match: string; before?: string | number; limit?: number }) =>
+    request<{ messages: Message[]; end: boolean }>('GET', '/api/search' + query(params)),
+  notifications: (params: { before?: number; limit?: number }) =>
+    request<{ messages: Message[]; end: boolean }>('GET', '/api/notifications' + query(params)),
+  markNotificationsRead: () => request<object>('POST', '/api/notifications/read'),
+};

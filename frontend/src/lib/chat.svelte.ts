@@ -1,0 +1,372 @@
+//! The signed-in user's live state: user, connections, conversations, participants and
+//! socket status. Fed by `GET /api/user` and WebSocket events (`apply`); components read it
+//! and call its actions. Message history lives in `MessageStore`.
+
+import { api } from './api';
+import { convKey, MessageStore } from './messages.svelte';
+import { EventSocket, RequestError, eventsUrl, type SocketStatus } from './socket';
+import type { Connection, Conversation, Message, Participant, ServerFrame, User } from './types';
+
+export interface Network {
+  connection: Connection;
+  server: Conversation;
+  channels: Conversation[];
+  privates: Conversation[];
+}
+
+export interface Notifier {
+  /** Shows a desktop notification if allowed and the page is hidden. */
+  show(title: string, body: string, onClick: () => void): void;
+}
+
+const byName = (a: Conversation, b: Conversation) =>
+  a.name.toLowerCase().localeCompare(b.name.toLowerCase());
+
+/** A server conversation stand-in for a connection that has none in the list yet. */
+function serverConversation(c: Connection): Conversation {
+  return {
+    connection_id: c.connection_id,
+    conversation_id: '',
+    name: c.name,
+    topic: '',
+    frozen: '',
+    unread: 0,
+    notifications: 0,
+    last_read: 0,
+    is_private: false,
+  };
+}
+
+export class ChatStore {
+  user = $state<User | null>(null);
+  connections = $state<Connection[]>([]);
+  conversations = $state<Conversation[]>([]);
+  participants = $state<Record<string, Participant[]>>({});
+  status = $state<SocketStatus>('closed');
+  /** Highlights received live (prepended to the notifications page). */
+  liveNotifications = $state<Message[]>([]);
+  /** The conversation on screen, and whether the page is visible. */
+  active = $state<{ cid: string; conversation: string } | null>(null);
+  visible = $state(true);
+  /** Bumped on resync so open views reload their history. */
+  epoch = $state(0);
+
+  readonly messages: MessageStore;
+  private socket: EventSocket | null = null;
+  private queue: ServerFrame[] | null = null;
+  private readTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** A conversation to open as soon as the server reports it (after /join, /query). */
+  private pendingOpen: { cid: string; name: string } | null = null;
+  onOpen: (cid: string, conversation: string) => void = () => {};
+  notifier: Notifier | null = null;
+
+  constructor(messages = new MessageStore()) {
+    this.messages = messages;
+  }
+
+  /** Networks with their conversations, sorted for the sidebar. */
+  get networks(): Network[] {
+    return this.connections.map((connection) => {
+      const mine = this.conversations.filter((c) => c.connection_id === connection.connection_id);
+      return {
+        connection,
+        server: mine.find((c) => c.conversation_id === '') ?? serverConversation(connection),
+        channels: mine.filter((c) => c.conversation_id !== '' && !c.is_private).sort(byName),
+        privates: mine.filter((c) => c.conversation_id !== '' && c.is_private).sort(byName),
+      };
+    });
+  }
+
+  /** Every conversation in sidebar order (for Alt+↑/↓ and the quick switcher). */
+  get ordered(): Conversation[] {
+    return this.networks.flatMap((n) => [n.server, ...n.channels, ...n.privates]);
+  }
+
+  /** The count for the tab title: highlights plus unread private messages. */
+  get attention(): number {
+    let n = 0;
+    for (const c of this.conversations) n += c.is_private ? c.unread : c.notifications;
+    return n;
+  }
+
+  connection(cid: string): Connection | undefined {
+    return this.connections.find((c) => c.connection_id === cid);
+  }
+
+  conversation(cid: string, id: string): Conversation | undefined {
+    const key = convKey(cid, id);
+    return this.conversations.find((c) => convKey(c.connection_id, c.conversation_id) === key);
+  }
+
+  participantsOf(cid: string, id: string): Participant[] {
+    return this.participants[convKey(cid, id)] ?? [];
+  }
+
+  /** Takes a fresh `GET /api/user` answer as the whole truth. */
+  setUser(user: User): void {
+    this.user = user;
+    this.connections = user.connections ?? [];
+    this.conversations = user.conversations ?? [];
+  }
+
+  /** Fetches the user with connections and conversations. Rejects with `ApiError`. */
+  async refresh(): Promise<void> {
+    this.queue ??= [];
+    try {
+      this.setUser(await api.user());
+    } finally {
+      const queued = this.queue ?? [];
+      this.queue = null;
+      for (const f of queued) this.apply(f);
+    }
+  }
+
+  /** Opens the event socket. */
+  connect(create?: (url: string) => WebSocket): void {
+    if (this.socket) return;
+    this.socket = new EventSocket({
+      url: (since) => eventsUrl(since),
+      create: create as never,
+      onEvent: (f) => this.apply(f),
+      onStatus: (s) => (this.status = s),
+      onResync: () => void this.resync(),
+    });
+    this.socket.start();
+  }
+
+  disconnect(): void {
+    this.socket?.stop();
+    this.socket = null;
+  }
+
+  reconnectNow(): void {
+    this.socket?.reconnectNow();
+  }
+
+  /** The server could not replay missed events: reload state and open histories. */
+  async resync(): Promise<void> {
+    this.messages.reset();
+    try {
+      await this.refresh();
+    } catch {
+      // The socket will retry; the next resync refetches.
+    }
+    this.epoch++;
+  }
+
+  signOut(): void {
+    this.disconnect();
+    this.user = null;
+    this.connections = [];
+    this.conversations = [];
+    this.participants = {};
+    this.liveNotifications = [];
+    this.messages.reset();
+  }
+
+  /** Sends each line of `text`; rejects with the first error (its message is for the user). */
+  async send(cid: string, conversation: string, text: string): Promise<void> {
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    for (const line of lines) {
+      const open = /^\/(?:join|j|query|q)\s+(\S+)/i.exec(line);
+      if (open?.[1]) this.pendingOpen = { cid, name: open[1].toLowerCase() };
+      if (!this.socket) throw new RequestError('Not connected to the server.');
+      await this.socket.request('send', { connection_id: cid, conversation_id: conversation, message: line });
+      if (/^\/clear\s*$/i.test(line)) this.messages.get(cid, conversation).clear();
+    }
+  }
+
+  /** Fetches participants (when the server offers that endpoint). */
+  async loadParticipants(cid: string, conversation: string): Promise<void> {
+    if (!conversation) return;
+    try {
+      const { participants } = await api.participants(cid, conversation);
+      this.participants[convKey(cid, conversation)] = participants;
+    } catch {
+      // Older servers: the list arrives as a `participants` event after /names.
+    }
+  }
+
+  /** Marks a conversation read now (locally at once, on the server debounced). */
+  markRead(cid: string, conversation: string): void {
+    const c = this.conversation(cid, conversation);
+    if (!c) return;
+    const last = this.messages.peek(cid, conversation)?.messages.at(-1)?.id;
+    if (c.unread === 0 && c.notifications === 0 && (last === undefined || c.last_read >= last)) return;
+    c.unread = 0;
+    c.notifications = 0;
+    if (last !== undefined && last > c.last_read) c.last_read = last;
+    const key = convKey(cid, conversation);
+    clearTimeout(this.readTimers.get(key));
+    this.readTimers.set(
+      key,
+      setTimeout(() => {
+        this.readTimers.delete(key);
+        api.markRead(cid, conversation).catch(() => {});
+      }, 500),
+    );
+  }
+
+  private isWatching(cid: string, conversation: string): boolean {
+    const a = this.active;
+    return !!a && this.visible && convKey(a.cid, a.conversation) === convKey(cid, conversation);
+  }
+
+  /** Applies one server event. */
+  apply(f: ServerFrame): void {
+    if (this.queue) {
+      this.queue.push(f);
+      return;
+    }
+    switch (f.event) {
+      case 'message':
+        return this.onMessage(f as unknown as Message);
+      case 'notification':
+        this.liveNotifications = [f as unknown as Message, ...this.liveNotifications].slice(0, 200);
+        if (this.user) this.user.unread += 1;
+        return;
+      case 'state':
+        return this.onState(f);
+    }
+  }
+
+  private onMessage(m: Message): void {
+    let c = this.conversation(m.connection_id, m.conversation_id);
+    if (!c && m.conversation_id !== '') {
+      // A private message opens a conversation; the server also sends a `conversation` state.
+      c = {
+        connection_id: m.connection_id,
+        conversation_id: m.conversation_id,
+        name: m.conversation_id.startsWith('#') ? m.conversation_id : m.from || m.conversation_id,
+        topic: '',
+        frozen: '',
+        unread: 0,
+        notifications: 0,
+        last_read: 0,
+        is_private: !/^[#&!+]/.test(m.conversation_id),
+      };
+      this.conversations.push(c);
+      c = this.conversation(m.connection_id, m.conversation_id);
+    }
+    this.messages.add(m);
+    if (!c) return;
+    const counts = !m.self && ['private', 'action', 'notice'].includes(m.type);
+    if (this.isWatching(m.connection_id, m.conversation_id)) {
+      this.markRead(m.connection_id, m.conversation_id);
+    } else if (counts) {
+      c.unread += 1;
+      if (m.highlight) c.notifications += 1;
+    }
+    if (counts && (m.highlight || c.is_private) && (!this.visible || !this.isWatching(c.connection_id, c.conversation_id))) {
+      const where = c.is_private ? m.from : `${m.from} in ${c.name}`;
+      this.notifier?.show(where, m.message, () => this.onOpen(m.connection_id, m.conversation_id));
+    }
+  }
+
+  private onState(f: ServerFrame): void {
+    const cid = String(f.connection_id ?? '');
+    const conn = this.connection(cid);
+    const conv = typeof f.conversation_id === 'string' ? this.conversation(cid, f.conversation_id) : undefined;
+    const key = typeof f.conversation_id === 'string' ? convKey(cid, f.conversation_id) : '';
+    switch (f.type) {
+      case 'connection':
+        if (conn) {
+          conn.state = f.state as Connection['state'];
+          conn.message = String(f.message ?? '');
+        }
+        break;
+      case 'me':
+        if (conn && typeof f.nick === 'string') {
+          conn.nick = f.nick;
+          conn.me = { ...(conn.me ?? { nick: f.nick }), nick: f.nick };
+        }
+        break;
+      case 'join': {
+        const list = this.participants[key];
+        const nick = String(f.nick ?? '');
+        if (list && !list.some((p) => p.nick.toLowerCase() === nick.toLowerCase())) list.push({ nick, mode: '' });
+        break;
+      }
+      case 'part': {
+        const nick = String(f.nick ?? '').toLowerCase();
+        if (this.participants[key]) this.participants[key] = this.participants[key].filter((p) => p.nick.toLowerCase() !== nick);
+        break;
+      }
+      case 'quit': {
+        const nick = String(f.nick ?? '').toLowerCase();
+        for (const k of Object.keys(this.participants)) {
+          if (!k.startsWith(cid + '\n')) continue;
+          const list = this.participants[k] ?? [];
+          if (list.some((p) => p.nick.toLowerCase() === nick)) {
+            this.participants[k] = list.filter((p) => p.nick.toLowerCase() !== nick);
+          }
+        }
+        break;
+      }
+      case 'nick_change': {
+        const old = String(f.old_nick ?? '').toLowerCase();
+        const next = String(f.new_nick ?? '');
+        for (const k of Object.keys(this.participants)) {
+          if (!k.startsWith(cid + '\n')) continue;
+          for (const p of this.participants[k] ?? []) if (p.nick.toLowerCase() === old) p.nick = next;
+        }
+        break;
+      }
+      case 'topic':
+        if (conv) conv.topic = String(f.topic ?? '');
+        break;
+      case 'participants':
+        if (key && Array.isArray(f.participants)) this.participants[key] = f.participants as Participant[];
+        break;
+      case 'frozen':
+        if (conv) conv.frozen = String(f.frozen ?? '');
+        break;
+      case 'conversation': {
+        const c = f.conversation as Conversation | undefined;
+        if (!c) break;
+        const existing = this.conversation(c.connection_id, c.conversation_id);
+        if (existing) Object.assign(existing, c);
+        else this.conversations.push(c);
+        const p = this.pendingOpen;
+        if (p && p.cid === c.connection_id && (p.name === c.conversation_id.toLowerCase() || p.name === c.name.toLowerCase())) {
+          this.pendingOpen = null;
+          this.onOpen(c.connection_id, c.conversation_id);
+        }
+        break;
+      }
+      case 'conversation_removed':
+        this.conversations = this.conversations.filter((c) => convKey(c.connection_id, c.conversation_id) !== key);
+        this.messages.drop(cid, String(f.conversation_id ?? ''));
+        break;
+      case 'read':
+        if (conv) {
+          conv.last_read = Number(f.last_read ?? conv.last_read);
+          conv.unread = 0;
+          conv.notifications = 0;
+        }
+        break;
+      case 'connection_added':
+      case 'connection_update': {
+        const c = f.connection as Connection | undefined;
+        if (c) this.upsertConnection(c);
+        break;
+      }
+      case 'connection_removed':
+        this.removeConnection(cid);
+        break;
+    }
+  }
+
+  upsertConnection(c: Connection): void {
+    const existing = this.connection(c.connection_id);
+    if (existing) Object.assign(existing, c);
+    else this.connections.push(c);
+  }
+
+  removeConnection(cid: string): void {
+    this.connections = this.connections.filter((c) => c.connection_id !== cid);
+    this.conversations = this.conversations.filter((c) => c.connection_id !== cid);
+  }
+}
+
+export const chat = new ChatStore();

@@ -1,0 +1,144 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ChatStore } from './chat.svelte';
+import { MessageStore } from './messages.svelte';
+import type { Connection, Conversation, Message, User } from './types';
+
+const conn: Connection = {
+  connection_id: 'irc-x',
+  name: 'x',
+  url: 'irc://x',
+  nick: 'me',
+  state: 'connected',
+  wanted_state: 'connected',
+  message: '',
+  on_connect_commands: [],
+};
+const conv = (id: string, o: Partial<Conversation> = {}): Conversation => ({
+  connection_id: 'irc-x',
+  conversation_id: id,
+  name: id || 'x',
+  topic: '',
+  frozen: '',
+  unread: 0,
+  notifications: 0,
+  last_read: 0,
+  is_private: !id.startsWith('#') && id !== '',
+  ...o,
+});
+const user: User = {
+  email: 'a@b.c',
+  uid: 1,
+  roles: [],
+  registered: '',
+  highlight_keywords: [],
+  unread: 0,
+  default_connection: '',
+  forced_connection: false,
+  connections: [conn],
+  conversations: [conv(''), conv('#b'), conv('#a'), conv('bob')],
+};
+let id = 100;
+const msg = (o: Partial<Message>): Message => ({
+  id: id++,
+  connection_id: 'irc-x',
+  conversation_id: '#a',
+  ts: '2026-01-01T00:00:00Z',
+  type: 'private',
+  from: 'bob',
+  message: 'hi',
+  highlight: false,
+  self: false,
+  ...o,
+});
+
+function store() {
+  const s = new ChatStore(new MessageStore(async () => ({ messages: [], end: true })));
+  s.setUser(structuredClone(user));
+  const show = vi.fn();
+  s.notifier = { show };
+  return { s, show };
+}
+
+describe('ChatStore', () => {
+  it('orders networks: server, channels by name, then private', () => {
+    const { s } = store();
+    expect(s.ordered.map((c) => c.conversation_id)).toEqual(['', '#a', '#b', 'bob']);
+  });
+
+  it('counts unread and highlights for conversations not on screen', () => {
+    const { s, show } = store();
+    s.active = { cid: 'irc-x', conversation: '#b' };
+    s.apply({ seq: 1, event: 'message', ...msg({}) });
+    s.apply({ seq: 2, event: 'message', ...msg({ highlight: true }) });
+    s.apply({ seq: 3, event: 'message', ...msg({ type: 'join' }) });
+    s.apply({ seq: 4, event: 'message', ...msg({ self: true }) });
+    expect(s.conversation('irc-x', '#a')).toMatchObject({ unread: 2, notifications: 1 });
+    expect(show).toHaveBeenCalledTimes(1);
+    s.apply({ seq: 5, event: 'message', ...msg({ conversation_id: 'bob' }) });
+    expect(s.attention).toBe(2);
+    expect(show).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not count what is being watched', () => {
+    const { s } = store();
+    s.active = { cid: 'irc-x', conversation: '#A' };
+    s.apply({ seq: 1, event: 'message', ...msg({}) });
+    expect(s.conversation('irc-x', '#a')?.unread).toBe(0);
+    s.visible = false;
+    s.apply({ seq: 2, event: 'message', ...msg({}) });
+    expect(s.conversation('irc-x', '#a')?.unread).toBe(1);
+  });
+
+  it('creates a private conversation on first message', () => {
+    const { s } = store();
+    s.apply({ seq: 1, event: 'message', ...msg({ conversation_id: 'carol', from: 'Carol' }) });
+    expect(s.conversation('irc-x', 'carol')).toMatchObject({ is_private: true, name: 'Carol', unread: 1 });
+  });
+
+  it('applies state events', () => {
+    const { s } = store();
+    const st = (o: object) => s.apply({ event: 'state', connection_id: 'irc-x', ...o });
+    st({ type: 'connection', state: 'disconnected', message: 'Connection refused' });
+    expect(s.connection('irc-x')).toMatchObject({ state: 'disconnected', message: 'Connection refused' });
+    st({ type: 'me', nick: 'me_' });
+    expect(s.connection('irc-x')?.nick).toBe('me_');
+    st({ type: 'topic', conversation_id: '#a', topic: 'new topic' });
+    expect(s.conversation('irc-x', '#a')?.topic).toBe('new topic');
+    st({ type: 'participants', conversation_id: '#a', participants: [{ nick: 'bob', mode: '@' }] });
+    st({ type: 'join', conversation_id: '#a', nick: 'carol' });
+    st({ type: 'nick_change', old_nick: 'carol', new_nick: 'caroline' });
+    expect(s.participantsOf('irc-x', '#a').map((p) => p.nick)).toEqual(['bob', 'caroline']);
+    st({ type: 'part', conversation_id: '#a', nick: 'bob' });
+    st({ type: 'quit', nick: 'caroline' });
+    expect(s.participantsOf('irc-x', '#a')).toEqual([]);
+    st({ type: 'frozen', conversation_id: '#a', frozen: 'Cannot join: +k' });
+    expect(s.conversation('irc-x', '#a')?.frozen).toBe('Cannot join: +k');
+    st({ type: 'conversation', conversation: conv('#new', { topic: 't' }) });
+    expect(s.conversation('irc-x', '#new')?.topic).toBe('t');
+    st({ type: 'conversation_removed', conversation_id: '#new' });
+    expect(s.conversation('irc-x', '#new')).toBeUndefined();
+    s.conversation('irc-x', '#b')!.unread = 5;
+    st({ type: 'read', conversation_id: '#b', last_read: 42 });
+    expect(s.conversation('irc-x', '#b')).toMatchObject({ unread: 0, last_read: 42 });
+  });
+
+  it('opens a conversation after /join when the server reports it', async () => {
+    const { s } = store();
+    const opened = vi.fn();
+    s.onOpen = opened;
+    const request = vi.fn(async () => ({ event: 'sent' }));
+    (s as unknown as { socket: { request: typeof request } }).socket = { request };
+    await s.send('irc-x', '', 'line one\n\n/join #Rust');
+    expect(request).toHaveBeenCalledTimes(2);
+    expect(request.mock.calls[1]).toEqual(['send', { connection_id: 'irc-x', conversation_id: '', message: '/join #Rust' }]);
+    s.apply({ event: 'state', type: 'conversation', connection_id: 'irc-x', conversation: conv('#rust') });
+    expect(opened).toHaveBeenCalledWith('irc-x', '#rust');
+  });
+
+  it('records live notifications', () => {
+    const { s } = store();
+    s.apply({ seq: 9, event: 'notification', ...msg({ highlight: true }) });
+    expect(s.liveNotifications).toHaveLength(1);
+    expect(s.user?.unread).toBe(1);
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { buildRows, mergeMessages, summarize } from './grouping';
+import type { Message } from './types';
+
+let nextId = 1;
+function msg(o: Partial<Message>): Message {
+  return {
+    id: nextId++,
+    connection_id: 'c',
+    conversation_id: '#x',
+    ts: '2026-01-05T10:00:00Z',
+    type: 'private',
+    from: 'alice',
+    message: 'hi',
+    highlight: false,
+    self: false,
+    ...o,
+  };
+}
+const kinds = (rows: ReturnType<typeof buildRows>) =>
+  rows.map((r) => (r.kind === 'msg' ? `msg:${r.msg.from}:${r.head ? 'head' : 'cont'}` : r.kind));
+
+describe('buildRows', () => {
+  it('groups by sender and day', () => {
+    const ms = [
+      msg({}),
+      msg({ ts: '2026-01-05T10:01:00Z' }),
+      msg({ from: 'bob', ts: '2026-01-05T10:02:00Z' }),
+      msg({ from: 'bob', ts: '2026-01-05T10:30:00Z' }),
+      msg({ from: 'bob', ts: '2026-01-07T10:30:00Z' }),
+    ];
+    expect(kinds(buildRows(ms))).toEqual([
+      'day',
+      'msg:alice:head',
+      'msg:alice:cont',
+      'msg:bob:head',
+      'msg:bob:head',
+      'day',
+      'msg:bob:head',
+    ]);
+  });
+  it('condenses consecutive membership lines', () => {
+    const ms = [
+      msg({ type: 'join', from: 'a' }),
+      msg({ type: 'join', from: 'b' }),
+      msg({ type: 'quit', from: 'c' }),
+      msg({ type: 'nick', from: 'd', message: 'e' }),
+      msg({ from: 'a' }),
+      msg({ type: 'part', from: 'a' }),
+    ];
+    const rows = buildRows(ms);
+    expect(kinds(rows)).toEqual(['day', 'events', 'msg:a:head', 'msg:a:head']);
+    const ev = rows[1];
+    expect(ev?.kind === 'events' && ev.summary).toBe('a, b joined · c quit · d → e');
+  });
+  it('never groups actions or notices', () => {
+    const ms = [msg({ type: 'action' }), msg({ type: 'action' }), msg({ type: 'notice' })];
+    expect(kinds(buildRows(ms))).toEqual(['day', 'msg:alice:head', 'msg:alice:head', 'msg:alice:head']);
+  });
+  it('puts the new-messages marker after last_read, skipping own lines', () => {
+    const ms = [msg({}), msg({}), msg({ self: true, from: 'me' }), msg({})];
+    const lastRead = ms[1]!.id;
+    expect(kinds(buildRows(ms, lastRead))).toEqual([
+      'day',
+      'msg:alice:head',
+      'msg:alice:cont',
+      'msg:me:head',
+      'marker',
+      'msg:alice:head',
+    ]);
+    expect(kinds(buildRows(ms, ms[3]!.id))).not.toContain('marker');
+  });
+  it('summarizes many nicks briefly', () => {
+    const ms = ['a', 'b', 'c', 'd', 'e'].map((from) => msg({ type: 'join', from }));
+    expect(summarize(ms)).toBe('a, b and 3 others joined');
+  });
+});
+
+describe('mergeMessages', () => {
+  const m = (id: number) => msg({ id });
+  const ids = (ms: Message[]) => ms.map((x) => x.id);
+  it('appends, prepends and dedupes', () => {
+    expect(ids(mergeMessages([m(1), m(2)], [m(2), m(3)]))).toEqual([1, 2, 3]);
+    expect(ids(mergeMessages([m(5), m(6)], [m(1), m(2)]))).toEqual([1, 2, 5, 6]);
+    expect(ids(mergeMessages([m(1), m(5)], [m(3), m(5), m(7)]))).toEqual([1, 3, 5, 7]);
+    expect(ids(mergeMessages([], [m(3)]))).toEqual([3]);
+  });
+});

@@ -1,0 +1,249 @@
+//! The one WebSocket client (docs/api.md "WebSocket /events"). Owns the socket, reconnects
+//! with backoff + jitter, resumes with `?since=` the last seq seen, drops events already
+//! seen, pairs replies with requests by `id`, and pings to notice dead links. It knows
+//! nothing about the UI: it reports events, status changes and "resync needed".
+
+import type { ApiErrorItem, ServerFrame } from './types';
+
+export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** The subset of the browser WebSocket that the client uses (a fake in tests). */
+export interface WebSocketLike {
+  readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface SocketOptions {
+  /** The URL for a connection resuming after `since` (null: live events only). */
+  url: (since: number | null) => string;
+  create?: (url: string) => WebSocketLike;
+  onEvent: (frame: ServerFrame) => void;
+  onStatus?: (status: SocketStatus) => void;
+  /** The server cannot replay what was missed: refetch state over HTTP. */
+  onResync?: () => void;
+  requestTimeoutMs?: number;
+  pingIntervalMs?: number;
+  random?: () => number;
+}
+
+/** A request failed: the server's `errors`, a timeout, or a lost connection. */
+export class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly errors: ApiErrorItem[] = [{ message }],
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  resolve: (f: ServerFrame) => void;
+  reject: (e: RequestError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const OPEN = 1;
+const BASE_DELAY = 500;
+const MAX_DELAY = 30_000;
+
+/** Backoff before reconnect attempt `n` (0-based): exponential, capped, with jitter. */
+export function backoff(n: number, random: () => number = Math.random): number {
+  const cap = Math.min(MAX_DELAY, BASE_DELAY * 2 ** n);
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+export class EventSocket {
+  /** The highest event seq seen; events at or below it are duplicates. */
+  lastSeq: number | null = null;
+  status: SocketStatus = 'closed';
+
+  private ws: WebSocketLike | null = null;
+  private attempt = 0;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private stopped = true;
+  private readonly opts: Required<Omit<SocketOptions, 'onStatus' | 'onResync'>> &
+    Pick<SocketOptions, 'onStatus' | 'onResync'>;
+
+  constructor(opts: SocketOptions) {
+    this.opts = {
+      ...opts,
+      create: opts.create ?? ((url) => new WebSocket(url) as unknown as WebSocketLike),
+      requestTimeoutMs: opts.requestTimeoutMs ?? 15_000,
+      pingIntervalMs: opts.pingIntervalMs ?? 30_000,
+      random: opts.random ?? Math.random,
+    };
+  }
+
+  /** Opens the socket (and keeps reopening it until `stop`). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.open();
+  }
+
+  /** Closes for good: no more reconnects; pending requests fail. */
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.stopPing();
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.onclose = null;
+      ws.close(1000, 'bye');
+    }
+    this.failPending('Disconnected.');
+    this.setStatus('closed');
+  }
+
+  /** Reconnects now (e.g. the browser came back online), skipping the backoff wait. */
+  reconnectNow(): void {
+    if (this.stopped || this.status === 'open') return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.attempt = 0;
+    this.open();
+  }
+
+  /** Sends a request; resolves with the reply, rejects on `errors`, timeout or close. */
+  request(method: string, body: Record<string, unknown> = {}): Promise<ServerFrame> {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== OPEN || this.status !== 'open') {
+      return Promise.reject(new RequestError('Not connected to the server; try again in a moment.'));
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RequestError('The server did not answer in time.'));
+      }, this.opts.requestTimeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      ws.send(JSON.stringify({ ...body, id, method }));
+    });
+  }
+
+  private open(): void {
+    this.setStatus(this.lastSeq === null && this.attempt === 0 ? 'connecting' : 'reconnecting');
+    let ws: WebSocketLike;
+    try {
+      ws = this.opts.create(this.opts.url(this.lastSeq));
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      this.attempt = 0;
+      this.setStatus('open');
+      this.startPing();
+    };
+    ws.onmessage = (ev) => {
+      if (this.ws === ws) this.receive(ev.data);
+    };
+    ws.onerror = () => {};
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.stopPing();
+      this.failPending('The connection to the server was lost.');
+      if (this.stopped) return;
+      if (ev.code === 4000) {
+        // The server dropped us for falling behind: what we missed cannot be replayed.
+        this.opts.onResync?.();
+        this.attempt = 0;
+        this.setStatus('reconnecting');
+        this.open();
+        return;
+      }
+      this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect(): void {
+    this.setStatus('reconnecting');
+    const delay = backoff(this.attempt++, this.opts.random);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.stopped) this.open();
+    }, delay);
+  }
+
+  private receive(data: unknown): void {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(String(data)) as ServerFrame;
+    } catch {
+      return;
+    }
+    if (typeof frame !== 'object' || frame === null) return;
+    if (typeof frame.id === 'number' && this.pending.has(frame.id)) {
+      const p = this.pending.get(frame.id) as Pending;
+      this.pending.delete(frame.id);
+      clearTimeout(p.timer);
+      if (Array.isArray(frame.errors) && frame.errors.length > 0) {
+        p.reject(new RequestError(frame.errors[0]?.message ?? 'Failed.', frame.errors));
+      } else {
+        p.resolve(frame);
+      }
+      return;
+    }
+    if (frame.event === 'reload') {
+      this.opts.onResync?.();
+      return;
+    }
+    if (typeof frame.seq === 'number') {
+      if (this.lastSeq !== null && frame.seq <= this.lastSeq) return;
+      this.lastSeq = frame.seq;
+    }
+    this.opts.onEvent(frame);
+  }
+
+  private startPing(): void {
+    this.stopPing();
+    this.pingTimer = setInterval(() => {
+      const ws = this.ws;
+      this.request('ping').catch(() => {
+        // No pong: the link is dead even if the browser has not noticed. Start over.
+        if (this.ws === ws && ws) {
+          ws.onclose?.({ code: 1006, reason: 'ping timeout' });
+          ws.close();
+        }
+      });
+    }, this.opts.pingIntervalMs);
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+
+  private failPending(message: string): void {
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new RequestError(message));
+    }
+    this.pending.clear();
+  }
+
+  private setStatus(s: SocketStatus): void {
+    if (this.status === s) return;
+    this.status = s;
+    this.opts.onStatus?.(s);
+  }
+}
+
+/** `ws://` or `wss://` URL of `/events` on this page's origin. */
+export function eventsUrl(since: number | null, loc: Location = location): string {
+  const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${loc.host}/events${since === null ? '' : `?since=${since}`}`;
+}

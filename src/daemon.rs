@@ -91,9 +91,18 @@ impl Prepared {
     /// Serves until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         info!(home = %self.home.display(), version = env!("CARGO_PKG_VERSION"), "starting");
+        let users = crate::user::Registry::new(
+            self.store.clone(),
+            crate::irc::Options::default(),
+            shutdown.clone(),
+        );
+        match users.start_all().await {
+            Ok(n) => info!(users = n, "users started"),
+            Err(e) => tracing::error!(error = %e, "cannot start users"),
+        }
         let state = web::AppState {
             store: self.store.clone(),
-            users: crate::user::Registry::default(),
+            users,
             config: std::sync::Arc::new(self.web),
         };
         let app = web::router(state);

@@ -1,7 +1,125 @@
-//! One actor per user: owns that user's IRC connections, conversations and live state,
-//! appends what happens to the store and then tells the user's browsers. The only writer
-//! of a user's state.
+//! One actor per user: owns that user's IRC connections, conversations and live state
+//! (participants, topics, unread counts), appends what happens to the store and only then
+//! tells the user's browsers. It is the only writer of a user's chat state.
+//!
+//! Shape: [`Handle`] (cloneable) sends a [`Request`]; replies come back in a oneshot;
+//! events go out through the user's [`Hub`] as JSON objects with a `seq`.
 
+mod actor;
+mod calls;
+mod hub;
+mod incoming;
+mod outgoing;
 mod registry;
+mod view;
 
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+pub use hub::{Frame, Gone, Hub};
 pub use registry::Registry;
+pub use view::message_object as message_json;
+
+use crate::model::{MessageId, UserId, WantedState};
+
+/// A request the user actor can refuse; the message is for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("Connection not found.")]
+    NoConnection,
+    #[error("Conversation not found.")]
+    NoConversation,
+    #[error("Not connected.")]
+    NotConnected,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Could not save: {0}")]
+    Store(String),
+    #[error("The user is not running.")]
+    Gone,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, Error>>;
+
+/// What the user actor can be asked.
+#[derive(Debug)]
+pub enum Request {
+    /// Text or a slash command typed in a conversation.
+    Send {
+        connection_id: String,
+        conversation_id: String,
+        message: String,
+        reply: Reply<serde_json::Value>,
+    },
+    /// The user's connections as API objects.
+    Connections {
+        reply: Reply<Vec<serde_json::Value>>,
+    },
+    /// The user's visible conversations as API objects.
+    Conversations {
+        reply: Reply<Vec<serde_json::Value>>,
+    },
+    /// Add a connection from an `irc://` URL.
+    AddConnection {
+        url: String,
+        on_connect_commands: Vec<String>,
+        wanted_state: WantedState,
+        reply: Reply<serde_json::Value>,
+    },
+    /// Change a connection; `None` leaves a field as it is.
+    UpdateConnection {
+        connection_id: String,
+        url: Option<String>,
+        on_connect_commands: Option<Vec<String>>,
+        wanted_state: Option<WantedState>,
+        reply: Reply<serde_json::Value>,
+    },
+    DeleteConnection {
+        connection_id: String,
+        reply: Reply<()>,
+    },
+    /// Move the last-read marker (`None`: to the newest message).
+    MarkRead {
+        connection_id: String,
+        conversation_id: String,
+        last_read: Option<MessageId>,
+        reply: Reply<serde_json::Value>,
+    },
+    /// Whether a conversation exists for this user (for API access checks).
+    HasConversation {
+        connection_id: String,
+        conversation_id: String,
+        reply: Reply<bool>,
+    },
+    /// Highlight keywords or other account data changed.
+    UserChanged(Box<crate::model::User>),
+    /// Call signalling from a browser (see `crate::rtc`).
+    Rtc {
+        request: serde_json::Value,
+        reply: Reply<serde_json::Value>,
+    },
+}
+
+/// Talks to one user's actor; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    pub user_id: UserId,
+    tx: mpsc::Sender<Request>,
+    /// The user's event stream.
+    pub hub: Arc<Hub>,
+}
+
+impl Handle {
+    /// Sends a request built around a reply channel and waits for the answer.
+    pub async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T, Error> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(make(tx)).await.map_err(|_| Error::Gone)?;
+        rx.await.map_err(|_| Error::Gone)?
+    }
+
+    /// Sends a request that has no answer.
+    pub async fn tell(&self, request: Request) {
+        let _ = self.tx.send(request).await;
+    }
+}

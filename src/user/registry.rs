@@ -3,20 +3,76 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::model::UserId;
+use tokio_util::sync::CancellationToken;
 
-/// Running user actors; cheap to clone.
-#[derive(Clone, Default)]
+use super::Handle;
+use crate::irc;
+use crate::model::{User, UserId};
+use crate::store::Store;
+
+/// Running user actors; cheap to clone. Starting a user twice returns the running one.
+#[derive(Clone)]
 pub struct Registry {
-    inner: Arc<Mutex<HashMap<UserId, ()>>>,
+    inner: Arc<Mutex<HashMap<UserId, (Handle, CancellationToken)>>>,
+    store: Store,
+    irc: irc::Options,
+    shutdown: CancellationToken,
 }
 
 impl Registry {
+    /// A registry whose actors use `store`, connect with `irc` options and stop on `shutdown`.
+    pub fn new(store: Store, irc: irc::Options, shutdown: CancellationToken) -> Registry {
+        Registry {
+            inner: Arc::default(),
+            store,
+            irc,
+            shutdown,
+        }
+    }
+
+    /// Starts every user in the store (daemon start); their wanted connections come back.
+    pub async fn start_all(&self) -> Result<usize, crate::store::Error> {
+        let users = self.store.users().await?;
+        let n = users.len();
+        for u in users {
+            self.start(u);
+        }
+        Ok(n)
+    }
+
+    /// Starts `user`'s actor unless it runs; returns its handle.
+    pub fn start(&self, user: User) -> Handle {
+        let Ok(mut map) = self.inner.lock() else {
+            // A poisoned lock means a panic elsewhere; run the actor unregistered.
+            let token = self.shutdown.child_token();
+            return super::actor::spawn(user, self.store.clone(), self.irc.clone(), token);
+        };
+        if let Some((h, _)) = map.get(&user.id) {
+            return h.clone();
+        }
+        let token = self.shutdown.child_token();
+        let id = user.id;
+        let handle = super::actor::spawn(user, self.store.clone(), self.irc.clone(), token.clone());
+        map.insert(id, (handle.clone(), token));
+        handle
+    }
+
+    /// Stops a user's actor (and its IRC connections).
+    pub fn stop(&self, id: UserId) {
+        if let Ok(mut map) = self.inner.lock() {
+            if let Some((_, token)) = map.remove(&id) {
+                token.cancel();
+            }
+        }
+    }
+
+    /// The running actor of a user.
+    pub fn get(&self, id: UserId) -> Option<Handle> {
+        self.inner.lock().ok()?.get(&id).map(|(h, _)| h.clone())
+    }
+
     /// Whether a user's actor runs.
     pub fn contains(&self, id: UserId) -> bool {
-        self.inner
-            .lock()
-            .map(|m| m.contains_key(&id))
-            .unwrap_or(false)
+        self.get(id).is_some()
     }
 }

@@ -1,10 +1,481 @@
 //! Connections, conversations, messages, search and notifications under `/api`.
+//! Every query is scoped to the logged-in user: another user's objects are 404.
 
-use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
-use super::AppState;
+use super::auth::Session;
+use super::{AppState, Error};
+use crate::model::{MessageId, UserId, WantedState};
+use crate::store::{At, Cursor, Page, SearchQuery};
+use crate::user;
 
 /// Routes under `/api` for chat data.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/connections", get(list_connections).post(add_connection))
+        .route(
+            "/connection/{cid}",
+            post(update_connection).delete(delete_connection),
+        )
+        .route("/conversations", get(list_conversations))
+        .route("/connection/{cid}/messages", get(server_messages))
+        .route(
+            "/connection/{cid}/conversation/{conversation}/messages",
+            get(messages),
+        )
+        .route(
+            "/connection/{cid}/conversation/{conversation}/read",
+            post(mark_read),
+        )
+        .route("/connection/{cid}/read", post(mark_server_read))
+        .route("/search", get(search))
+        .route("/notifications", get(notifications))
+        .route("/notifications/read", post(notifications_read))
+}
+
+/// The user's actor (started on demand: it may have been stopped by an admin edit).
+pub(super) fn actor(state: &AppState, user: &crate::model::User) -> user::Handle {
+    state
+        .users
+        .get(user.id)
+        .unwrap_or_else(|| state.users.start(user.clone()))
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    tracing::error!(error = %e, "request failed");
+    Error::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error.", "/")
+}
+
+/// Maps an actor refusal to a response.
+pub(super) fn user_error(e: user::Error) -> Error {
+    match e {
+        user::Error::NoConnection | user::Error::NoConversation => Error::not_found("/"),
+        user::Error::NotConnected => Error::new(StatusCode::BAD_REQUEST, "Not connected.", "/"),
+        user::Error::Invalid(m) => Error::new(StatusCode::BAD_REQUEST, m, "/"),
+        other => internal(other),
+    }
+}
+
+/// The user's connections as API objects (also used by `GET /api/user`).
+pub async fn connections_json(state: &AppState, user: &crate::model::User) -> Value {
+    let h = actor(state, user);
+    Value::Array(
+        h.ask(|reply| user::Request::Connections { reply })
+            .await
+            .unwrap_or_default(),
+    )
+}
+
+/// The user's conversations as API objects (also used by `GET /api/user`).
+pub async fn conversations_json(state: &AppState, user: &crate::model::User) -> Value {
+    let h = actor(state, user);
+    Value::Array(
+        h.ask(|reply| user::Request::Conversations { reply })
+            .await
+            .unwrap_or_default(),
+    )
+}
+
+async fn list_connections(State(state): State<AppState>, s: Session) -> Json<Value> {
+    Json(json!({"connections": connections_json(&state, &s.user).await}))
+}
+
+async fn list_conversations(State(state): State<AppState>, s: Session) -> Json<Value> {
+    Json(json!({"conversations": conversations_json(&state, &s.user).await}))
+}
+
+#[derive(Debug, Deserialize)]
+struct ConnectionBody {
+    url: Option<String>,
+    on_connect_commands: Option<Vec<String>>,
+    wanted_state: Option<String>,
+}
+
+fn wanted(s: Option<&str>) -> Result<Option<WantedState>, Error> {
+    match s {
+        None => Ok(None),
+        Some(w) => WantedState::parse(w).map(Some).ok_or_else(|| {
+            Error::new(
+                StatusCode::BAD_REQUEST,
+                "wanted_state must be connected or disconnected.",
+                "/wanted_state",
+            )
+        }),
+    }
+}
+
+async fn add_connection(
+    State(state): State<AppState>,
+    s: Session,
+    Json(body): Json<ConnectionBody>,
+) -> Result<Json<Value>, Error> {
+    let url = body
+        .url
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| Error::new(StatusCode::BAD_REQUEST, "Missing property.", "/url"))?;
+    let forced = state
+        .store
+        .setting("forced_connection")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    if forced && !s.user.admin {
+        let default = state
+            .store
+            .setting("default_connection")
+            .await
+            .ok()
+            .flatten();
+        let allowed_host = default
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_string));
+        let host = url::Url::parse(&url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string));
+        if allowed_host.is_some() && host != allowed_host {
+            return Err(Error::new(
+                StatusCode::BAD_REQUEST,
+                "You can only connect to the default server.",
+                "/url",
+            ));
+        }
+    }
+    let wanted_state = wanted(body.wanted_state.as_deref())?.unwrap_or(WantedState::Connected);
+    let commands = body.on_connect_commands.unwrap_or_default();
+    let res = actor(&state, &s.user)
+        .ask(|reply| user::Request::AddConnection {
+            url,
+            on_connect_commands: commands,
+            wanted_state,
+            reply,
+        })
+        .await
+        .map_err(user_error)?;
+    Ok(Json(res))
+}
+
+async fn update_connection(
+    State(state): State<AppState>,
+    s: Session,
+    Path(cid): Path<String>,
+    Json(body): Json<ConnectionBody>,
+) -> Result<Json<Value>, Error> {
+    let wanted_state = wanted(body.wanted_state.as_deref())?;
+    let res = actor(&state, &s.user)
+        .ask(|reply| user::Request::UpdateConnection {
+            connection_id: cid,
+            url: body.url,
+            on_connect_commands: body.on_connect_commands,
+            wanted_state,
+            reply,
+        })
+        .await
+        .map_err(user_error)?;
+    Ok(Json(res))
+}
+
+async fn delete_connection(
+    State(state): State<AppState>,
+    s: Session,
+    Path(cid): Path<String>,
+) -> Result<Json<Value>, Error> {
+    actor(&state, &s.user)
+        .ask(|reply| user::Request::DeleteConnection {
+            connection_id: cid,
+            reply,
+        })
+        .await
+        .map_err(user_error)?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    before: Option<String>,
+    after: Option<String>,
+    around: Option<String>,
+    limit: Option<usize>,
+}
+
+/// A cursor from a message id or an RFC 3339 time.
+fn cursor(s: &str, path: &str) -> Result<Cursor, Error> {
+    if let Ok(id) = s.parse::<i64>() {
+        return Ok(Cursor::Id(MessageId(id)));
+    }
+    crate::time::parse_rfc3339(s)
+        .map(Cursor::Time)
+        .ok_or_else(|| {
+            Error::new(
+                StatusCode::BAD_REQUEST,
+                "Expected a message id or an RFC 3339 time.",
+                path,
+            )
+        })
+}
+
+impl PageQuery {
+    fn page(&self) -> Result<Page, Error> {
+        let at = match (&self.before, &self.after, &self.around) {
+            (Some(b), _, _) => At::Before(cursor(b, "/before")?),
+            (_, Some(a), _) => At::After(cursor(a, "/after")?),
+            (_, _, Some(a)) => At::Around(cursor(a, "/around")?),
+            _ => At::Latest,
+        };
+        Ok(Page::new(at).limit(
+            self.limit
+                .unwrap_or(Page::DEFAULT_LIMIT)
+                .clamp(1, Page::MAX_LIMIT),
+        ))
+    }
+}
+
+async fn messages(
+    State(state): State<AppState>,
+    s: Session,
+    Path((cid, conversation)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Value>, Error> {
+    history(&state, &s, &cid, &conversation, &q).await
+}
+
+async fn server_messages(
+    State(state): State<AppState>,
+    s: Session,
+    Path(cid): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Value>, Error> {
+    history(&state, &s, &cid, "", &q).await
+}
+
+async fn history(
+    state: &AppState,
+    s: &Session,
+    cid: &str,
+    conversation: &str,
+    q: &PageQuery,
+) -> Result<Json<Value>, Error> {
+    let page = q.page()?;
+    let conv = conversation.to_lowercase();
+    let exists = state
+        .store
+        .conversation(s.user.id, cid, &conv)
+        .await
+        .map_err(internal)?;
+    let exists = match exists {
+        Some(_) => true,
+        None => state
+            .store
+            .conversation(s.user.id, cid, conversation)
+            .await
+            .map_err(internal)?
+            .is_some(),
+    };
+    if !exists {
+        return Err(Error::not_found(format!(
+            "/connection/{cid}/conversation/{conversation}"
+        )));
+    }
+    let conv_id = if state
+        .store
+        .conversation(s.user.id, cid, &conv)
+        .await
+        .map_err(internal)?
+        .is_some()
+    {
+        conv
+    } else {
+        conversation.to_string()
+    };
+    let h = state
+        .store
+        .history(s.user.id, cid, &conv_id, page)
+        .await
+        .map_err(internal)?;
+    let own = own_nick(state, &s.user, cid).await;
+    let msgs: Vec<Value> = h.messages.iter().map(|e| message_json(e, &own)).collect();
+    let before = (!h.oldest)
+        .then(|| h.messages.first().map(|m| m.id.0))
+        .flatten();
+    let after = (!h.newest)
+        .then(|| h.messages.last().map(|m| m.id.0))
+        .flatten();
+    Ok(Json(
+        json!({"messages": msgs, "end": h.end, "before": before, "after": after}),
+    ))
+}
+
+async fn own_nick(state: &AppState, user: &crate::model::User, cid: &str) -> String {
+    let conns = connections_json(state, user).await;
+    conns
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["connection_id"] == cid))
+        .and_then(|c| c["nick"].as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+fn message_json(e: &crate::model::Entry, own_nick: &str) -> Value {
+    let mut m = crate::user::message_json(e);
+    m["self"] = (!own_nick.is_empty() && e.from.eq_ignore_ascii_case(own_nick)).into();
+    m
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ReadBody {
+    last_read: Option<i64>,
+}
+
+async fn mark_read(
+    State(state): State<AppState>,
+    s: Session,
+    Path((cid, conversation)): Path<(String, String)>,
+    body: Option<Json<ReadBody>>,
+) -> Result<Json<Value>, Error> {
+    read(&state, &s.user, cid, conversation.to_lowercase(), body).await
+}
+
+async fn mark_server_read(
+    State(state): State<AppState>,
+    s: Session,
+    Path(cid): Path<String>,
+    body: Option<Json<ReadBody>>,
+) -> Result<Json<Value>, Error> {
+    read(&state, &s.user, cid, String::new(), body).await
+}
+
+async fn read(
+    state: &AppState,
+    user: &crate::model::User,
+    cid: String,
+    conv: String,
+    body: Option<Json<ReadBody>>,
+) -> Result<Json<Value>, Error> {
+    let last_read = body.and_then(|b| b.0.last_read).map(MessageId);
+    let res = actor(state, user)
+        .ask(|reply| user::Request::MarkRead {
+            connection_id: cid,
+            conversation_id: conv,
+            last_read,
+            reply,
+        })
+        .await
+        .map_err(user_error)?;
+    Ok(Json(res))
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchParams {
+    #[serde(rename = "match")]
+    text: Option<String>,
+    from: Option<String>,
+    connection_id: Option<String>,
+    conversation_id: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
+    limit: Option<usize>,
+}
+
+fn time_param(s: &Option<String>, path: &str) -> Result<Option<i64>, Error> {
+    match s.as_deref().filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(v) => crate::time::parse_rfc3339(v)
+            .or_else(|| parse_date(v))
+            .map(Some)
+            .ok_or_else(|| {
+                Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "Expected an RFC 3339 time or YYYY-MM-DD.",
+                    path,
+                )
+            }),
+    }
+}
+
+fn parse_date(s: &str) -> Option<i64> {
+    crate::time::parse_rfc3339(&format!("{s}T00:00:00Z"))
+}
+
+async fn search(
+    State(state): State<AppState>,
+    s: Session,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<Value>, Error> {
+    let mut q = SearchQuery::parse(p.text.as_deref().unwrap_or(""));
+    if let Some(f) = p.from.filter(|f| !f.is_empty()) {
+        q.from = Some(f);
+    }
+    if let Some(c) = p.connection_id.filter(|c| !c.is_empty()) {
+        q.connection_id = Some(c);
+    }
+    if let Some(c) = p.conversation_id.filter(|c| !c.is_empty()) {
+        q.conversation_id = Some(c.to_lowercase());
+    }
+    if let Some(a) = time_param(&p.after, "/after")? {
+        q.after = Some(a);
+    }
+    if let Some(b) = time_param(&p.before, "/before")? {
+        q.before = Some(b);
+    }
+    if let Some(l) = p.limit {
+        q.limit = Some(l.clamp(1, 200));
+    }
+    let res = state.store.search(s.user.id, q).await.map_err(internal)?;
+    let msgs: Vec<Value> = res.messages.iter().map(crate::user::message_json).collect();
+    Ok(Json(json!({"messages": msgs, "end": res.end})))
+}
+
+#[derive(Debug, Deserialize)]
+struct NotificationQuery {
+    before: Option<i64>,
+    limit: Option<usize>,
+}
+
+async fn notifications(
+    State(state): State<AppState>,
+    s: Session,
+    Query(q): Query<NotificationQuery>,
+) -> Result<Json<Value>, Error> {
+    let limit = q.limit.unwrap_or(40).clamp(1, 200);
+    let list = state
+        .store
+        .notifications(s.user.id, q.before.map(MessageId), limit + 1)
+        .await
+        .map_err(internal)?;
+    let end = list.len() <= limit;
+    let msgs: Vec<Value> = list
+        .iter()
+        .take(limit)
+        .map(|n| {
+            let mut m = crate::user::message_json(&n.entry);
+            m["read"] = n.read.into();
+            m
+        })
+        .collect();
+    Ok(Json(json!({"messages": msgs, "end": end})))
+}
+
+async fn notifications_read(
+    State(state): State<AppState>,
+    s: Session,
+) -> Result<Json<Value>, Error> {
+    mark_all_read(&state, s.user.id).await?;
+    Ok(Json(json!({})))
+}
+
+async fn mark_all_read(state: &AppState, user_id: UserId) -> Result<(), Error> {
+    state
+        .store
+        .mark_notifications_read(user_id, None)
+        .await
+        .map_err(internal)?;
+    Ok(())
 }

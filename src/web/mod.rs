@@ -7,6 +7,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod events;
 pub mod serve;
 pub mod state;
 pub mod tls;
@@ -84,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(api_not_found);
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(events::routes())
         .nest("/api", api)
         .route("/api", get(api_not_found))
         .fallback(static_or_index)

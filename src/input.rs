@@ -1,0 +1,602 @@
+//! What the user typed → a [`Command`]. Pure: no IO, no state beyond the conversation
+//! the text was typed in. The user actor turns commands into IRC lines and local effects.
+//!
+//! The commands are those of Convos: `/me /say /msg /query /join /part /close /topic
+//! /names /whois /nick /mode /kick /invite /away /list /quote /raw /ns /cs /ison /clear
+//! /reconnect /connect /disconnect /quit`.
+
+/// A parsed command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Plain text (or `/say`) to the current conversation.
+    Say(String),
+    /// `/me text`.
+    Action(String),
+    /// `/msg target text`.
+    Msg {
+        target: String,
+        text: String,
+    },
+    /// `/query nick [text]`: open (and optionally write to) a private conversation.
+    Query {
+        target: String,
+        text: Option<String>,
+    },
+    /// `/join #channel [key]`.
+    Join {
+        channel: String,
+        key: String,
+    },
+    /// `/part [#channel] [reason]`.
+    Part {
+        channel: String,
+        reason: String,
+    },
+    /// `/close [name]`: leave a channel or close a private conversation.
+    Close {
+        target: String,
+    },
+    /// `/topic [text]`: show (None) or set the topic.
+    Topic {
+        channel: String,
+        topic: Option<String>,
+    },
+    Names {
+        channel: String,
+    },
+    Whois {
+        nick: String,
+    },
+    Nick {
+        nick: String,
+    },
+    Mode {
+        target: String,
+        args: String,
+    },
+    Kick {
+        channel: String,
+        nick: String,
+        reason: String,
+    },
+    Invite {
+        nick: String,
+        channel: String,
+    },
+    /// `/away [message]`: no message → back.
+    Away {
+        message: Option<String>,
+    },
+    List {
+        args: String,
+    },
+    /// `/quote` or `/raw`: a line sent as is.
+    Raw(String),
+    Ison {
+        nicks: String,
+    },
+    /// `/clear history`.
+    ClearHistory,
+    Reconnect,
+    Connect,
+    Disconnect {
+        reason: String,
+    },
+    Quit {
+        reason: String,
+    },
+}
+
+/// A command the user got wrong; the message says how to use it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Error(pub String);
+
+/// Where the text was typed: the conversation's display name (`""` for the server
+/// conversation) and whether it is a channel.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub conversation: &'a str,
+    pub is_channel: bool,
+}
+
+/// Usage strings, for errors and for the browser's command completion.
+pub const USAGE: &[(&str, &str)] = &[
+    ("me", "/me <action>"),
+    ("say", "/say <text>"),
+    ("msg", "/msg <nick|#channel> <text>"),
+    ("query", "/query <nick> [text]"),
+    ("join", "/join <#channel> [key]"),
+    ("part", "/part [#channel] [reason]"),
+    ("close", "/close [nick|#channel]"),
+    ("topic", "/topic [new topic]"),
+    ("names", "/names [#channel]"),
+    ("whois", "/whois <nick>"),
+    ("nick", "/nick <new nick>"),
+    ("mode", "/mode [target] <modes>"),
+    ("kick", "/kick <nick> [reason]"),
+    ("invite", "/invite <nick> [#channel]"),
+    ("away", "/away [message]"),
+    ("list", "/list [args]"),
+    ("quote", "/quote <raw IRC line>"),
+    ("raw", "/raw <raw IRC line>"),
+    ("ns", "/ns <NickServ command>"),
+    ("cs", "/cs <ChanServ command>"),
+    ("ison", "/ison <nick> [nick...]"),
+    ("clear", "/clear history"),
+    ("reconnect", "/reconnect"),
+    ("connect", "/connect"),
+    ("disconnect", "/disconnect [reason]"),
+    ("quit", "/quit [reason]"),
+];
+
+fn usage(name: &str) -> Error {
+    let u = USAGE
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, u)| *u)
+        .unwrap_or("");
+    Error(format!("Usage: {u}"))
+}
+
+/// Splits off the first word.
+fn word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.split_once(char::is_whitespace) {
+        Some((w, rest)) => (w, rest.trim_start()),
+        None => (s, ""),
+    }
+}
+
+fn is_channel(name: &str) -> bool {
+    name.starts_with(['#', '&', '!', '+']) && name.len() > 1
+}
+
+/// Parses one line the user typed. Text not starting with `/` (or starting with `//`,
+/// which sends a literal `/`) is [`Command::Say`].
+pub fn parse(text: &str, ctx: Context<'_>) -> Result<Command, Error> {
+    let text = text.trim_end_matches(['\r', '\n']);
+    let Some(rest) = text.strip_prefix('/') else {
+        return say(text, ctx);
+    };
+    if rest.starts_with('/') {
+        return say(rest, ctx);
+    }
+    let (name, args) = word(rest);
+    let name = name.to_ascii_lowercase();
+    let here = || ctx.conversation.to_string();
+    let need_here = |cmd: &str| -> Result<String, Error> {
+        if ctx.conversation.is_empty() {
+            Err(Error(format!("/{cmd} works only in a conversation.")))
+        } else {
+            Ok(here())
+        }
+    };
+    let need_channel = |cmd: &str| -> Result<String, Error> {
+        if ctx.is_channel {
+            Ok(here())
+        } else {
+            Err(Error(format!("/{cmd} works only in a channel.")))
+        }
+    };
+    let cmd = match name.as_str() {
+        "say" => return say(args, ctx),
+        "me" if !args.trim().is_empty() => {
+            need_here("me")?;
+            Command::Action(args.to_string())
+        }
+        "msg" => {
+            let (target, text) = word(args);
+            if target.is_empty() || text.is_empty() {
+                return Err(usage("msg"));
+            }
+            Command::Msg {
+                target: target.into(),
+                text: text.into(),
+            }
+        }
+        "query" => {
+            let (target, text) = word(args);
+            if target.is_empty() || is_channel(target) {
+                return Err(usage("query"));
+            }
+            Command::Query {
+                target: target.into(),
+                text: (!text.is_empty()).then(|| text.to_string()),
+            }
+        }
+        "join" | "j" => {
+            let (channel, key) = word(args);
+            if channel.is_empty() {
+                return Err(usage("join"));
+            }
+            let channel = if is_channel(channel) {
+                channel.to_string()
+            } else {
+                format!("#{channel}")
+            };
+            Command::Join {
+                channel,
+                key: word(key).0.to_string(),
+            }
+        }
+        "part" | "leave" => {
+            let (first, rest) = word(args);
+            if is_channel(first) {
+                Command::Part {
+                    channel: first.into(),
+                    reason: rest.into(),
+                }
+            } else if ctx.is_channel {
+                Command::Part {
+                    channel: here(),
+                    reason: args.trim().into(),
+                }
+            } else if !ctx.conversation.is_empty() {
+                Command::Close { target: here() }
+            } else {
+                return Err(usage("part"));
+            }
+        }
+        "close" => {
+            let (target, _) = word(args);
+            let target = if target.is_empty() {
+                need_here("close")?
+            } else {
+                target.to_string()
+            };
+            Command::Close { target }
+        }
+        "topic" => Command::Topic {
+            channel: need_channel("topic")?,
+            topic: (!args.trim().is_empty()).then(|| args.trim().to_string()),
+        },
+        "names" => {
+            let (channel, _) = word(args);
+            let channel = if channel.is_empty() {
+                need_channel("names")?
+            } else {
+                channel.into()
+            };
+            Command::Names { channel }
+        }
+        "whois" => {
+            let (nick, _) = word(args);
+            let nick = if nick.is_empty() && !ctx.is_channel && !ctx.conversation.is_empty() {
+                here()
+            } else {
+                nick.to_string()
+            };
+            if nick.is_empty() {
+                return Err(usage("whois"));
+            }
+            Command::Whois { nick }
+        }
+        "nick" => {
+            let (nick, _) = word(args);
+            if nick.is_empty() {
+                return Err(usage("nick"));
+            }
+            Command::Nick { nick: nick.into() }
+        }
+        "mode" => {
+            let (first, rest) = word(args);
+            if first.is_empty() {
+                return Err(usage("mode"));
+            }
+            if first.starts_with(['+', '-']) {
+                Command::Mode {
+                    target: need_here("mode")?,
+                    args: args.trim().into(),
+                }
+            } else {
+                Command::Mode {
+                    target: first.into(),
+                    args: rest.trim().into(),
+                }
+            }
+        }
+        "kick" => {
+            let channel = need_channel("kick")?;
+            let (nick, reason) = word(args);
+            if nick.is_empty() {
+                return Err(usage("kick"));
+            }
+            Command::Kick {
+                channel,
+                nick: nick.into(),
+                reason: reason.into(),
+            }
+        }
+        "invite" => {
+            let (nick, channel) = word(args);
+            let (channel, _) = word(channel);
+            if nick.is_empty() {
+                return Err(usage("invite"));
+            }
+            let channel = if channel.is_empty() {
+                need_channel("invite")?
+            } else {
+                channel.into()
+            };
+            Command::Invite {
+                nick: nick.into(),
+                channel,
+            }
+        }
+        "away" => Command::Away {
+            message: (!args.trim().is_empty()).then(|| args.trim().to_string()),
+        },
+        "list" => Command::List {
+            args: args.trim().into(),
+        },
+        "quote" | "raw" => {
+            if args.trim().is_empty() {
+                return Err(usage(&name));
+            }
+            Command::Raw(args.trim().into())
+        }
+        "ns" | "cs" => {
+            if args.trim().is_empty() {
+                return Err(usage(&name));
+            }
+            let service = if name == "ns" { "NickServ" } else { "ChanServ" };
+            Command::Msg {
+                target: service.into(),
+                text: args.trim().into(),
+            }
+        }
+        "ison" => {
+            if args.trim().is_empty() {
+                return Err(usage("ison"));
+            }
+            Command::Ison {
+                nicks: args.trim().into(),
+            }
+        }
+        "clear" => {
+            if !args.trim().eq_ignore_ascii_case("history") {
+                return Err(usage("clear"));
+            }
+            need_here("clear")?;
+            Command::ClearHistory
+        }
+        "reconnect" => Command::Reconnect,
+        "connect" => Command::Connect,
+        "disconnect" => Command::Disconnect {
+            reason: args.trim().into(),
+        },
+        "quit" => Command::Quit {
+            reason: args.trim().into(),
+        },
+        "me" => return Err(usage("me")),
+        _ => {
+            return Err(Error(format!(
+                "Unknown command: /{name}. Type / to see the commands."
+            )))
+        }
+    };
+    Ok(cmd)
+}
+
+fn say(text: &str, ctx: Context<'_>) -> Result<Command, Error> {
+    if text.trim().is_empty() {
+        return Err(Error("Nothing to send.".into()));
+    }
+    if ctx.conversation.is_empty() {
+        return Err(Error(
+            "Cannot send a message to the server conversation: use /quote or /msg.".into(),
+        ));
+    }
+    Ok(Command::Say(text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHAN: Context<'static> = Context {
+        conversation: "#convos",
+        is_channel: true,
+    };
+    const PRIV: Context<'static> = Context {
+        conversation: "bob",
+        is_channel: false,
+    };
+    const SERVER: Context<'static> = Context {
+        conversation: "",
+        is_channel: false,
+    };
+
+    fn ok(text: &str, ctx: Context<'_>) -> Command {
+        parse(text, ctx).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn commands() {
+        let s = |x: &str| x.to_string();
+        let table: Vec<(&str, Context<'_>, Command)> = vec![
+            ("hello", CHAN, Command::Say(s("hello"))),
+            ("//not a command", CHAN, Command::Say(s("/not a command"))),
+            ("/say /x", CHAN, Command::Say(s("/x"))),
+            ("/me waves", CHAN, Command::Action(s("waves"))),
+            (
+                "/msg bob hi there",
+                SERVER,
+                Command::Msg {
+                    target: s("bob"),
+                    text: s("hi there"),
+                },
+            ),
+            (
+                "/query bob",
+                CHAN,
+                Command::Query {
+                    target: s("bob"),
+                    text: None,
+                },
+            ),
+            (
+                "/join #rust key",
+                SERVER,
+                Command::Join {
+                    channel: s("#rust"),
+                    key: s("key"),
+                },
+            ),
+            (
+                "/join rust",
+                SERVER,
+                Command::Join {
+                    channel: s("#rust"),
+                    key: s(""),
+                },
+            ),
+            (
+                "/part",
+                CHAN,
+                Command::Part {
+                    channel: s("#convos"),
+                    reason: s(""),
+                },
+            ),
+            (
+                "/part #other bye now",
+                CHAN,
+                Command::Part {
+                    channel: s("#other"),
+                    reason: s("bye now"),
+                },
+            ),
+            ("/part", PRIV, Command::Close { target: s("bob") }),
+            ("/close", PRIV, Command::Close { target: s("bob") }),
+            (
+                "/topic",
+                CHAN,
+                Command::Topic {
+                    channel: s("#convos"),
+                    topic: None,
+                },
+            ),
+            (
+                "/topic New topic",
+                CHAN,
+                Command::Topic {
+                    channel: s("#convos"),
+                    topic: Some(s("New topic")),
+                },
+            ),
+            (
+                "/names",
+                CHAN,
+                Command::Names {
+                    channel: s("#convos"),
+                },
+            ),
+            ("/whois", PRIV, Command::Whois { nick: s("bob") }),
+            (
+                "/nick superman",
+                CHAN,
+                Command::Nick {
+                    nick: s("superman"),
+                },
+            ),
+            (
+                "/mode +o bob",
+                CHAN,
+                Command::Mode {
+                    target: s("#convos"),
+                    args: s("+o bob"),
+                },
+            ),
+            (
+                "/mode #c +i",
+                SERVER,
+                Command::Mode {
+                    target: s("#c"),
+                    args: s("+i"),
+                },
+            ),
+            (
+                "/kick bob be nice",
+                CHAN,
+                Command::Kick {
+                    channel: s("#convos"),
+                    nick: s("bob"),
+                    reason: s("be nice"),
+                },
+            ),
+            (
+                "/invite bob",
+                CHAN,
+                Command::Invite {
+                    nick: s("bob"),
+                    channel: s("#convos"),
+                },
+            ),
+            (
+                "/away lunch",
+                CHAN,
+                Command::Away {
+                    message: Some(s("lunch")),
+                },
+            ),
+            ("/away", CHAN, Command::Away { message: None }),
+            ("/list", SERVER, Command::List { args: s("") }),
+            (
+                "/quote PRIVMSG x :y",
+                SERVER,
+                Command::Raw(s("PRIVMSG x :y")),
+            ),
+            ("/RAW VERSION", SERVER, Command::Raw(s("VERSION"))),
+            (
+                "/ns identify pw",
+                SERVER,
+                Command::Msg {
+                    target: s("NickServ"),
+                    text: s("identify pw"),
+                },
+            ),
+            (
+                "/cs op #c",
+                SERVER,
+                Command::Msg {
+                    target: s("ChanServ"),
+                    text: s("op #c"),
+                },
+            ),
+            ("/ison a b", SERVER, Command::Ison { nicks: s("a b") }),
+            ("/clear history", CHAN, Command::ClearHistory),
+            ("/reconnect", SERVER, Command::Reconnect),
+            ("/connect", SERVER, Command::Connect),
+            (
+                "/disconnect brb",
+                SERVER,
+                Command::Disconnect { reason: s("brb") },
+            ),
+            ("/quit", SERVER, Command::Quit { reason: s("") }),
+        ];
+        for (text, ctx, want) in table {
+            assert_eq!(ok(text, ctx), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn errors() {
+        for (text, ctx, want) in [
+            ("/frobnicate", CHAN, "Unknown command: /frobnicate"),
+            ("/msg bob", CHAN, "Usage: /msg"),
+            ("/join", CHAN, "Usage: /join"),
+            ("/kick bob", PRIV, "only in a channel"),
+            ("/topic x", SERVER, "only in a channel"),
+            ("/me", CHAN, "Usage: /me"),
+            ("/clear", CHAN, "Usage: /clear history"),
+            ("hello", SERVER, "server conversation"),
+            ("   ", CHAN, "Nothing to send"),
+            ("/query #chan", CHAN, "Usage: /query"),
+        ] {
+            let e = parse(text, ctx).expect_err(text).to_string();
+            assert!(e.contains(want), "{text}: {e}");
+        }
+    }
+}

@@ -1,0 +1,714 @@
+//! The user actor's task: its state, its loop, and the requests that change connections.
+//! IRC traffic is handled in `incoming`, typed commands in `outgoing`, JSON in `view`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesOrdered;
+use futures_util::StreamExt;
+use irc_proto::ISupport;
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn, Instrument};
+
+use super::{hub::Hub, view, Error, Handle, Request};
+use crate::irc;
+use crate::model::{
+    Connection, Conversation, ConversationKind, Kind, MessageId, NewEntry, User, WantedState,
+};
+use crate::store::{Appended, Store};
+
+/// Events waiting for their appends to commit, most. Past this the actor stops reading
+/// IRC until the store catches up (backpressure instead of unbounded memory).
+const MAX_PENDING: usize = 4096;
+/// Conversations one connection may have; more from a hostile server go to the server
+/// conversation.
+pub(super) const MAX_CONVERSATIONS: usize = 1000;
+
+/// Live state of one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ConnState {
+    Connecting,
+    Connected,
+    Disconnected,
+}
+
+impl ConnState {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Connecting => "connecting",
+            ConnState::Connected => "connected",
+            ConnState::Disconnected => "disconnected",
+        }
+    }
+}
+
+/// A channel member.
+#[derive(Debug, Clone)]
+pub(super) struct Participant {
+    pub nick: String,
+    /// Prefix characters, highest first (`@+`).
+    pub prefix: String,
+}
+
+pub(super) struct Conv {
+    pub model: Conversation,
+    /// By casefolded nick.
+    pub participants: BTreeMap<String, Participant>,
+    /// Whether we are in the channel right now.
+    pub joined: bool,
+}
+
+pub(super) struct Conn {
+    pub model: Connection,
+    pub config: irc::Config,
+    pub handle: irc::Handle,
+    pub state: ConnState,
+    pub message: String,
+    pub nick: String,
+    pub caps: Vec<String>,
+    pub isupport: ISupport,
+    /// By casefolded conversation id.
+    pub convs: HashMap<String, Conv>,
+    /// NAMES replies being gathered, by casefolded channel.
+    pub names: HashMap<String, Vec<Participant>>,
+    /// Keys of channels we asked to join, until the JOIN arrives.
+    pub join_keys: HashMap<String, String>,
+    /// When we last answered a CTCP request (flood guard).
+    pub last_ctcp_reply: Option<tokio::time::Instant>,
+}
+
+impl Conn {
+    pub(super) fn fold(&self, name: &str) -> String {
+        self.isupport.fold(name).into_owned()
+    }
+
+    pub(super) fn is_me(&self, nick: &str) -> bool {
+        self.isupport.eq(nick, &self.nick)
+    }
+
+    pub(super) fn is_channel(&self, name: &str) -> bool {
+        self.isupport.is_channel(name)
+    }
+}
+
+/// What to publish once the append before it (if any) has committed.
+pub(super) enum After {
+    /// Publish these events.
+    Events(Vec<Value>),
+    /// Publish the stored message (and a notification when it is a highlight).
+    Message,
+}
+
+type Pending = BoxFuture<'static, (Option<Result<Appended, crate::store::Error>>, After)>;
+
+pub(super) struct Actor {
+    pub user: User,
+    pub store: Store,
+    pub hub: Arc<Hub>,
+    pub irc_opts: irc::Options,
+    pub irc_tx: mpsc::Sender<irc::Tagged>,
+    pub shutdown: CancellationToken,
+    pub conns: BTreeMap<String, Conn>,
+    pending: FuturesOrdered<Pending>,
+}
+
+/// Starts a user's actor: loads its connections and conversations, connects those the
+/// user wants up, and serves requests until `shutdown`.
+pub fn spawn(
+    user: User,
+    store: Store,
+    irc_opts: irc::Options,
+    shutdown: CancellationToken,
+) -> Handle {
+    let (tx, rx) = mpsc::channel(256);
+    let (irc_tx, irc_rx) = mpsc::channel(1024);
+    let hub = Arc::new(Hub::default());
+    let handle = Handle {
+        user_id: user.id,
+        tx,
+        hub: hub.clone(),
+    };
+    let span = tracing::info_span!("user", id = %user.id);
+    let actor = Actor {
+        user,
+        store,
+        hub,
+        irc_opts,
+        irc_tx,
+        shutdown,
+        conns: BTreeMap::new(),
+        pending: FuturesOrdered::new(),
+    };
+    tokio::spawn(actor.run(rx, irc_rx).instrument(span));
+    handle
+}
+
+impl Actor {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<Request>,
+        mut irc_rx: mpsc::Receiver<irc::Tagged>,
+    ) {
+        if let Err(e) = self.load().await {
+            warn!(error = %e, "cannot load the user's connections");
+        }
+        loop {
+            tokio::select! {
+                _ = self.shutdown.cancelled() => break,
+                Some((appended, after)) = self.pending.next(), if !self.pending.is_empty() => {
+                    self.published(appended, after);
+                }
+                r = rx.recv() => match r {
+                    Some(r) => self.request(r).await,
+                    None => break,
+                },
+                Some(ev) = irc_rx.recv(), if self.pending.len() < MAX_PENDING => {
+                    self.irc_event(ev).await;
+                }
+            }
+        }
+        // Whatever was appended is committed or failed; let browsers see the rest.
+        while let Some((appended, after)) = self.pending.next().await {
+            self.published(appended, after);
+        }
+        debug!("user actor stopped");
+    }
+
+    async fn load(&mut self) -> Result<(), crate::store::Error> {
+        let conns = self.store.connections(self.user.id).await?;
+        let convs = self.store.conversations(self.user.id).await?;
+        for c in conns {
+            if let Err(e) = self.open_connection(c) {
+                warn!(error = %e, "stored connection is invalid");
+            }
+        }
+        for model in convs {
+            if let Some(conn) = self.conns.get_mut(&model.connection_id) {
+                let key = model.id.clone();
+                conn.convs.insert(
+                    key,
+                    Conv {
+                        model,
+                        participants: BTreeMap::new(),
+                        joined: false,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the task of a connection (connecting when wanted) and tracks it.
+    fn open_connection(&mut self, model: Connection) -> Result<(), Error> {
+        let config = irc::Config::parse(model.url.expose(), &model.nick)
+            .map_err(|e| Error::Invalid(e.to_string()))?;
+        let connect = model.wanted_state == WantedState::Connected;
+        let handle = irc::spawn(
+            Arc::from(model.id.as_str()),
+            config.clone(),
+            self.irc_opts.clone(),
+            connect,
+            self.irc_tx.clone(),
+            self.shutdown.child_token(),
+        );
+        let conn = Conn {
+            nick: config.nick.clone(),
+            model,
+            config,
+            handle,
+            state: if connect {
+                ConnState::Connecting
+            } else {
+                ConnState::Disconnected
+            },
+            message: String::new(),
+            caps: Vec::new(),
+            isupport: ISupport::default(),
+            convs: HashMap::new(),
+            names: HashMap::new(),
+            join_keys: HashMap::new(),
+            last_ctcp_reply: None,
+        };
+        self.conns.insert(conn.model.id.clone(), conn);
+        Ok(())
+    }
+
+    /// Queues events to publish after everything queued before them.
+    pub(super) fn publish(&mut self, events: Vec<Value>) {
+        if self.pending.is_empty() {
+            for e in events {
+                self.hub.publish(e);
+            }
+            return;
+        }
+        self.pending
+            .push_back(Box::pin(async move { (None, After::Events(events)) }));
+    }
+
+    /// Appends `entry` and publishes it once committed.
+    pub(super) fn append(&mut self, entry: NewEntry) {
+        let store = self.store.clone();
+        self.pending.push_back(Box::pin(async move {
+            (Some(store.append(entry).await), After::Message)
+        }));
+    }
+
+    fn published(&mut self, appended: Option<Result<Appended, crate::store::Error>>, after: After) {
+        match (appended, after) {
+            (_, After::Events(events)) => {
+                for e in events {
+                    self.hub.publish(e);
+                }
+            }
+            (Some(Ok(a)), After::Message) => {
+                if a.duplicate {
+                    return;
+                }
+                let entry = a.entry;
+                if let Some(conv) = self
+                    .conns
+                    .get_mut(&entry.connection_id)
+                    .and_then(|c| c.convs.get_mut(&entry.conversation_id))
+                {
+                    let mine =
+                        entry.kind.counts_as_unread() && !entry.highlight && entry.from.is_empty();
+                    if entry.kind.counts_as_unread() && !mine {
+                        conv.model.unread += 1;
+                    }
+                    if entry.highlight {
+                        conv.model.highlights += 1;
+                    }
+                }
+                let own_nick = self
+                    .conns
+                    .get(&entry.connection_id)
+                    .map(|c| c.nick.clone())
+                    .unwrap_or_default();
+                let msg = view::message(&entry, &own_nick);
+                if entry.highlight {
+                    let mut n = msg.clone();
+                    n["event"] = "notification".into();
+                    self.hub.publish(msg);
+                    self.hub.publish(n);
+                } else {
+                    self.hub.publish(msg);
+                }
+            }
+            (Some(Err(e)), After::Message) => {
+                warn!(error = %e, "message could not be stored");
+                self.hub.publish(serde_json::json!({
+                    "event": "state", "type": "error", "message": format!("A message could not be stored: {e}"),
+                }));
+            }
+            (None, After::Message) => {}
+        }
+    }
+
+    async fn request(&mut self, r: Request) {
+        match r {
+            Request::Send {
+                connection_id,
+                conversation_id,
+                message,
+                reply,
+            } => {
+                let res = self.send(&connection_id, &conversation_id, &message).await;
+                let _ = reply.send(res);
+            }
+            Request::Connections { reply } => {
+                let list = self.conns.values().map(view::connection).collect();
+                let _ = reply.send(Ok(list));
+            }
+            Request::Conversations { reply } => {
+                let mut list = vec![];
+                for conn in self.conns.values() {
+                    for conv in conn.convs.values().filter(|c| visible(&c.model)) {
+                        list.push(view::conversation(conv));
+                    }
+                }
+                let _ = reply.send(Ok(list));
+            }
+            Request::AddConnection {
+                url,
+                on_connect_commands,
+                wanted_state,
+                reply,
+            } => {
+                let res = self
+                    .add_connection(url, on_connect_commands, wanted_state)
+                    .await;
+                let _ = reply.send(res);
+            }
+            Request::UpdateConnection {
+                connection_id,
+                url,
+                on_connect_commands,
+                wanted_state,
+                reply,
+            } => {
+                let res = self
+                    .update_connection(&connection_id, url, on_connect_commands, wanted_state)
+                    .await;
+                let _ = reply.send(res);
+            }
+            Request::DeleteConnection {
+                connection_id,
+                reply,
+            } => {
+                let res = self.delete_connection(&connection_id).await;
+                let _ = reply.send(res);
+            }
+            Request::MarkRead {
+                connection_id,
+                conversation_id,
+                last_read,
+                reply,
+            } => {
+                let res = self
+                    .mark_read(&connection_id, &conversation_id, last_read)
+                    .await;
+                let _ = reply.send(res);
+            }
+            Request::HasConversation {
+                connection_id,
+                conversation_id,
+                reply,
+            } => {
+                let has = self.conns.get(&connection_id).is_some_and(|c| {
+                    conversation_id.is_empty() || c.convs.contains_key(&conversation_id)
+                });
+                let _ = reply.send(Ok(has));
+            }
+            Request::UserChanged(user) => self.user = *user,
+            Request::Rtc { request, reply } => {
+                let res = self.rtc_request(request).await;
+                let _ = reply.send(res);
+            }
+        }
+    }
+
+    async fn add_connection(
+        &mut self,
+        url: String,
+        commands: Vec<String>,
+        wanted: WantedState,
+    ) -> Result<Value, Error> {
+        let default_nick = default_nick(&self.user.email);
+        let config =
+            irc::Config::parse(&url, &default_nick).map_err(|e| Error::Invalid(e.to_string()))?;
+        let base = irc::url::connection_id(&config.host);
+        let mut id = base.clone();
+        let mut n = 2;
+        while self.conns.contains_key(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        let model = Connection {
+            user_id: self.user.id,
+            id: id.clone(),
+            url: url.trim().into(),
+            nick: config.nick.clone(),
+            on_connect_commands: commands
+                .into_iter()
+                .filter(|c| !c.trim().is_empty())
+                .map(Into::into)
+                .collect(),
+            wanted_state: wanted,
+            state: Value::Object(Default::default()),
+        };
+        self.store
+            .save_connection(model.clone())
+            .await
+            .map_err(|e| Error::Store(e.to_string()))?;
+        // The server conversation exists from the start, and channels in the URL are wanted.
+        let mut convs = vec![Conversation::new(self.user.id, &id, "", &config.host)];
+        for (name, key) in &config.channels {
+            let mut c = Conversation::new(self.user.id, &id, &name.to_lowercase(), name);
+            c.key = (!key.is_empty()).then(|| key.as_str().into());
+            convs.push(c);
+        }
+        self.open_connection(model)?;
+        for c in convs {
+            let saved = self
+                .store
+                .save_conversation(c)
+                .await
+                .map_err(|e| Error::Store(e.to_string()))?;
+            if let Some(conn) = self.conns.get_mut(&id) {
+                conn.convs.insert(
+                    saved.id.clone(),
+                    Conv {
+                        model: saved,
+                        participants: BTreeMap::new(),
+                        joined: false,
+                    },
+                );
+            }
+        }
+        let conn = self.conns.get(&id).ok_or(Error::NoConnection)?;
+        let json = view::connection(conn);
+        let mut events = vec![
+            serde_json::json!({"event": "state", "type": "connection_added", "connection": json.clone()}),
+        ];
+        for conv in conn.convs.values() {
+            events.push(serde_json::json!({"event": "state", "type": "conversation", "connection_id": id, "conversation": view::conversation(conv)}));
+        }
+        self.publish(events);
+        info!(connection = %id, "connection added");
+        Ok(json)
+    }
+
+    async fn update_connection(
+        &mut self,
+        id: &str,
+        url: Option<String>,
+        commands: Option<Vec<String>>,
+        wanted: Option<WantedState>,
+    ) -> Result<Value, Error> {
+        let conn = self.conns.get_mut(id).ok_or(Error::NoConnection)?;
+        let mut model = conn.model.clone();
+        let mut new_config = None;
+        if let Some(url) = url.filter(|u| u.trim() != model.url.expose()) {
+            let config =
+                irc::Config::parse(&url, &model.nick).map_err(|e| Error::Invalid(e.to_string()))?;
+            model.nick = config.nick.clone();
+            model.url = url.trim().into();
+            new_config = Some(config);
+        }
+        if let Some(c) = commands {
+            model.on_connect_commands = c
+                .into_iter()
+                .filter(|c| !c.trim().is_empty())
+                .map(Into::into)
+                .collect();
+        }
+        if let Some(w) = wanted {
+            model.wanted_state = w;
+        }
+        self.store
+            .save_connection(model.clone())
+            .await
+            .map_err(|e| Error::Store(e.to_string()))?;
+        let was = conn.model.wanted_state;
+        conn.model = model;
+        if let Some(config) = new_config {
+            conn.config = config.clone();
+            conn.handle
+                .request(irc::Request::Configure(Box::new(config)))
+                .await;
+            if conn.model.wanted_state == WantedState::Connected {
+                conn.handle
+                    .request(irc::Request::Connect { restart: true })
+                    .await;
+            }
+        } else if was != conn.model.wanted_state {
+            match conn.model.wanted_state {
+                WantedState::Connected => {
+                    conn.handle
+                        .request(irc::Request::Connect { restart: false })
+                        .await
+                }
+                WantedState::Disconnected => {
+                    conn.handle
+                        .request(irc::Request::Disconnect("Bye".into()))
+                        .await
+                }
+            };
+        }
+        let json = view::connection(conn);
+        self.publish(vec![serde_json::json!({"event": "state", "type": "connection_changed", "connection": json.clone()})]);
+        Ok(json)
+    }
+
+    async fn delete_connection(&mut self, id: &str) -> Result<(), Error> {
+        let conn = self.conns.remove(id).ok_or(Error::NoConnection)?;
+        conn.handle
+            .request(irc::Request::Disconnect("Bye".into()))
+            .await;
+        drop(conn);
+        self.store
+            .delete_connection(self.user.id, id)
+            .await
+            .map_err(|e| Error::Store(e.to_string()))?;
+        self.publish(vec![serde_json::json!({"event": "state", "type": "connection_removed", "connection_id": id})]);
+        Ok(())
+    }
+
+    async fn mark_read(
+        &mut self,
+        cid: &str,
+        conv_id: &str,
+        last_read: Option<MessageId>,
+    ) -> Result<Value, Error> {
+        let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
+        if !conn.convs.contains_key(conv_id) {
+            return Err(Error::NoConversation);
+        }
+        let last = match last_read {
+            Some(id) => id,
+            None => MessageId(i64::MAX / 2),
+        };
+        let updated = self
+            .store
+            .set_last_read(self.user.id, cid, conv_id, last)
+            .await
+            .map_err(|e| Error::Store(e.to_string()))?;
+        let conn = self.conns.get_mut(cid).ok_or(Error::NoConnection)?;
+        let conv = conn.convs.get_mut(conv_id).ok_or(Error::NoConversation)?;
+        conv.model.last_read = updated.last_read;
+        conv.model.unread = updated.unread;
+        conv.model.highlights = updated.highlights;
+        let json = view::conversation(conv);
+        self.publish(vec![serde_json::json!({
+            "event": "state", "type": "read", "connection_id": cid, "conversation_id": conv_id,
+            "last_read": updated.last_read.0, "unread": updated.unread, "notifications": updated.highlights,
+        })]);
+        Ok(json)
+    }
+
+    /// Makes sure a conversation exists (saving new ones) and returns its key.
+    pub(super) async fn ensure_conversation(&mut self, cid: &str, name: &str) -> Option<String> {
+        let user_id = self.user.id;
+        let conn = self.conns.get_mut(cid)?;
+        let key = if name.is_empty() {
+            String::new()
+        } else {
+            conn.fold(name)
+        };
+        if let Some(conv) = conn.convs.get_mut(&key) {
+            if conv.model.wanted || conv.model.kind == ConversationKind::Server {
+                return Some(key);
+            }
+            conv.model.wanted = true;
+            let model = conv.model.clone();
+            if let Err(e) = self.store.save_conversation(model).await {
+                warn!(error = %e, "cannot save conversation");
+            }
+            let conv_json = self
+                .conns
+                .get(cid)
+                .and_then(|c| c.convs.get(&key))
+                .map(view::conversation);
+            if let Some(j) = conv_json {
+                self.publish(vec![serde_json::json!({"event": "state", "type": "conversation", "connection_id": cid, "conversation": j})]);
+            }
+            return Some(key);
+        }
+        if conn.convs.len() >= MAX_CONVERSATIONS {
+            return None;
+        }
+        let model = Conversation::new(
+            user_id,
+            cid,
+            &key,
+            if name.is_empty() {
+                &conn.config.host
+            } else {
+                name
+            },
+        );
+        let saved = match self.store.save_conversation(model).await {
+            Ok(s) => s,
+            Err(e) => {
+                warn!(error = %e, "cannot save conversation");
+                return None;
+            }
+        };
+        let conn = self.conns.get_mut(cid)?;
+        let conv = Conv {
+            model: saved,
+            participants: BTreeMap::new(),
+            joined: false,
+        };
+        let json = view::conversation(&conv);
+        conn.convs.insert(key.clone(), conv);
+        self.publish(vec![serde_json::json!({"event": "state", "type": "conversation", "connection_id": cid, "conversation": json})]);
+        Some(key)
+    }
+
+    /// Stores a line in a conversation (creating it when needed) and publishes it.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn record(
+        &mut self,
+        cid: &str,
+        conv_name: &str,
+        kind: Kind,
+        from: &str,
+        text: &str,
+        msg: Option<&irc_proto::Message>,
+        highlight: bool,
+    ) {
+        let Some(key) = self.ensure_conversation(cid, conv_name).await else {
+            // Too many conversations: keep the line, in the server conversation.
+            if !conv_name.is_empty() {
+                Box::pin(self.record(
+                    cid,
+                    "",
+                    kind,
+                    from,
+                    &format!("[{conv_name}] {text}"),
+                    msg,
+                    highlight,
+                ))
+                .await;
+            }
+            return;
+        };
+        let time = msg
+            .and_then(|m| m.tag_value("time"))
+            .and_then(crate::time::parse_rfc3339)
+            .unwrap_or_else(crate::time::now_ms);
+        let entry = NewEntry {
+            user_id: self.user.id,
+            connection_id: cid.to_string(),
+            conversation_id: key,
+            time,
+            kind,
+            from: from.to_string(),
+            source: msg.and_then(|m| m.source()).map(str::to_string),
+            text: text.to_string(),
+            msgid: msg.and_then(|m| m.tag_value("msgid")).map(str::to_string),
+            account: msg.and_then(|m| m.tag_value("account")).map(str::to_string),
+            highlight,
+        };
+        self.append(entry);
+    }
+}
+
+/// Conversations shown in lists: the server one, and those the user has not closed.
+pub(super) fn visible(c: &Conversation) -> bool {
+    c.kind == ConversationKind::Server || c.wanted
+}
+
+/// A nick from an e-mail address: its local part, cleaned (`jane.doe@x` → `jane_doe`).
+pub(super) fn default_nick(email: &str) -> String {
+    let local = email.split('@').next().unwrap_or("");
+    let mut nick: String = local
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_[]\\^{}|`".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(15)
+        .collect();
+    if nick.is_empty() || nick.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+        nick.insert_str(0, "convos_");
+    }
+    nick
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn default_nicks() {
+        assert_eq!(super::default_nick("jane.doe@example.com"), "jane_doe");
+        assert_eq!(super::default_nick("42@x"), "convos_42");
+        assert_eq!(super::default_nick(""), "convos_");
+    }
+}

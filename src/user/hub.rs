@@ -1,0 +1,150 @@
+//! A user's event stream: every event gets the next `seq`, is kept in a bounded ring for
+//! browsers that reconnect, and is broadcast to the live WebSockets. Each event is
+//! serialized once, whatever the number of sockets.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+/// One serialized event.
+#[derive(Debug)]
+pub struct Frame {
+    pub seq: u64,
+    pub json: String,
+}
+
+/// Events kept for resuming browsers.
+const RING: usize = 4096;
+/// Events a slow socket may fall behind before it is told to resync.
+const LAG: usize = 1024;
+
+/// The publisher side; shared by the actor (publishes) and WebSocket tasks (subscribe).
+#[derive(Debug)]
+pub struct Hub {
+    inner: Mutex<Inner>,
+    tx: broadcast::Sender<Arc<Frame>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    next_seq: u64,
+    ring: VecDeque<Arc<Frame>>,
+}
+
+/// Missed frames and the live receiver.
+pub type Subscription = (Vec<Arc<Frame>>, broadcast::Receiver<Arc<Frame>>);
+
+/// `since` is older than what the ring holds: the browser must reload.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Gone;
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new(crate::time::now_ms().max(1) as u64 * 1000)
+    }
+}
+
+impl Hub {
+    /// A hub whose first event has `first_seq`. Starting from the clock makes seqs keep
+    /// increasing across restarts, so a stale `since` is recognised as such.
+    pub fn new(first_seq: u64) -> Hub {
+        let (tx, _) = broadcast::channel(LAG);
+        Hub {
+            inner: Mutex::new(Inner {
+                next_seq: first_seq,
+                ring: VecDeque::with_capacity(64),
+            }),
+            tx,
+        }
+    }
+
+    /// Stamps `event` (a JSON object) with the next seq and sends it.
+    pub fn publish(&self, mut event: serde_json::Value) -> u64 {
+        let Ok(mut inner) = self.inner.lock() else {
+            return 0;
+        };
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        if let Some(obj) = event.as_object_mut() {
+            obj.insert("seq".into(), seq.into());
+        }
+        let frame = Arc::new(Frame {
+            seq,
+            json: event.to_string(),
+        });
+        if inner.ring.len() >= RING {
+            inner.ring.pop_front();
+        }
+        inner.ring.push_back(frame.clone());
+        // No receivers is fine: nobody is looking.
+        let _ = self.tx.send(frame);
+        seq
+    }
+
+    /// The events after `since` (none when `None`: a fresh socket needs no backlog) and a receiver for what follows, with no gap between them.
+    pub fn subscribe(&self, since: Option<u64>) -> Result<Subscription, Gone> {
+        let inner = self.inner.lock().map_err(|_| Gone)?;
+        let rx = self.tx.subscribe();
+        let Some(since) = since else {
+            return Ok((Vec::new(), rx));
+        };
+        if since + 1 >= inner.next_seq {
+            return Ok((Vec::new(), rx));
+        }
+        let oldest = inner.ring.front().map(|f| f.seq).unwrap_or(inner.next_seq);
+        if since + 1 < oldest {
+            return Err(Gone);
+        }
+        let missed = inner
+            .ring
+            .iter()
+            .filter(|f| f.seq > since)
+            .cloned()
+            .collect();
+        Ok((missed, rx))
+    }
+
+    /// The seq the next event will get.
+    pub fn next_seq(&self) -> u64 {
+        self.inner.lock().map(|i| i.next_seq).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn resume_without_gaps() {
+        let hub = Hub::new(100);
+        for i in 0..5 {
+            hub.publish(json!({"event": "x", "i": i}));
+        }
+        let (missed, mut rx) = hub.subscribe(Some(101)).expect("kept");
+        assert_eq!(
+            missed.iter().map(|f| f.seq).collect::<Vec<_>>(),
+            vec![102, 103, 104]
+        );
+        hub.publish(json!({"event": "y"}));
+        assert_eq!(rx.try_recv().expect("live").seq, 105);
+        assert!(missed[0].json.contains("\"seq\":102"));
+        // up to date, or nothing asked
+        assert!(hub.subscribe(Some(105)).expect("ok").0.is_empty());
+        assert!(hub.subscribe(None).expect("ok").0.is_empty());
+        // from before this hub's time: reload
+        assert_eq!(hub.subscribe(Some(5)).err(), Some(Gone));
+    }
+
+    #[test]
+    fn ring_is_bounded() {
+        let hub = Hub::new(1);
+        for _ in 0..(RING + 10) {
+            hub.publish(json!({}));
+        }
+        assert_eq!(hub.subscribe(Some(1)).err(), Some(Gone));
+        let (missed, _) = hub.subscribe(Some(11)).expect("kept");
+        assert_eq!(missed.len(), RING);
+    }
+}

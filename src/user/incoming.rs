@@ -1,0 +1,778 @@
+//! IRC → the user's state: connection events and every line the session forwards become
+//! stored messages, participant and topic changes, and events for the browsers.
+
+use std::sync::Arc;
+
+use irc_proto::{numeric, Ctcp, Message};
+use serde_json::json;
+use tracing::{debug, info};
+
+use super::actor::{Actor, ConnState, Participant};
+use super::view;
+use crate::irc;
+use crate::model::Kind;
+
+impl Actor {
+    pub(super) async fn irc_event(&mut self, ev: irc::Tagged) {
+        let cid = ev.connection.to_string();
+        if !self.conns.contains_key(&cid) {
+            return; // a deleted connection's last words
+        }
+        match ev.event {
+            irc::Event::Connecting => self.set_state(&cid, ConnState::Connecting, "Connecting…"),
+            irc::Event::Registered { nick, caps } => self.registered(&cid, nick, caps).await,
+            irc::Event::Disconnected { reason, retry_in } => {
+                let text = match retry_in {
+                    Some(d) => format!("{reason} Reconnecting in {}s.", d.as_secs().max(1)),
+                    None => reason,
+                };
+                self.left_all(&cid);
+                self.set_state(&cid, ConnState::Disconnected, &text);
+            }
+            irc::Event::Failed(reason) => {
+                self.left_all(&cid);
+                self.set_state(&cid, ConnState::Disconnected, &reason);
+                self.record(&cid, "", Kind::Error, "", &reason, None, false)
+                    .await;
+            }
+            irc::Event::NickChanged { new, .. } => {
+                if let Some(c) = self.conns.get_mut(&cid) {
+                    c.nick = new.clone();
+                }
+                self.publish(vec![
+                    json!({"event": "state", "type": "me", "connection_id": cid, "nick": new}),
+                ]);
+            }
+            irc::Event::Message(msg) => self.irc_message(&cid, msg).await,
+        }
+    }
+
+    fn set_state(&mut self, cid: &str, state: ConnState, message: &str) {
+        let Some(c) = self.conns.get_mut(cid) else {
+            return;
+        };
+        c.state = state;
+        c.message = message.to_string();
+        self.publish(vec![
+            json!({"event": "state", "type": "connection", "connection_id": cid,
+            "state": state.as_str(), "message": message}),
+        ]);
+    }
+
+    /// The connection dropped: we are in no channel any more.
+    fn left_all(&mut self, cid: &str) {
+        if let Some(c) = self.conns.get_mut(cid) {
+            for conv in c.convs.values_mut() {
+                conv.joined = false;
+                conv.participants.clear();
+            }
+            c.names.clear();
+        }
+    }
+
+    async fn registered(&mut self, cid: &str, nick: String, caps: Vec<String>) {
+        let Some(c) = self.conns.get_mut(cid) else {
+            return;
+        };
+        c.nick = nick.clone();
+        c.caps = caps;
+        c.isupport = Default::default();
+        let commands: Vec<String> = c
+            .model
+            .on_connect_commands
+            .iter()
+            .map(|s| s.expose().to_string())
+            .collect();
+        // Rejoin the channels the user wants, keyed ones with their keys.
+        let mut chans: Vec<(String, String)> = c
+            .convs
+            .values()
+            .filter(|v| v.model.kind == crate::model::ConversationKind::Channel && v.model.wanted)
+            .map(|v| {
+                (
+                    v.model.name.clone(),
+                    v.model
+                        .key
+                        .as_ref()
+                        .map(|k| k.expose().to_string())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        chans.sort_by_key(|(_, k)| k.is_empty());
+        let handle = c.handle.clone();
+        self.set_state(cid, ConnState::Connected, "");
+        self.publish(vec![
+            json!({"event": "state", "type": "me", "connection_id": cid, "nick": nick}),
+        ]);
+        for cmd in commands {
+            if let Err(e) = self.send(cid, "", &cmd).await {
+                self.record(
+                    cid,
+                    "",
+                    Kind::Error,
+                    "",
+                    &format!("On-connect command failed: {e}"),
+                    None,
+                    false,
+                )
+                .await;
+            }
+        }
+        for line in join_lines(&chans) {
+            handle.request(irc::Request::Send(line)).await;
+        }
+    }
+
+    async fn irc_message(&mut self, cid: &str, msg: Arc<Message>) {
+        let nick = msg.source_nick().unwrap_or("").to_string();
+        let cmd = msg.command().to_string();
+        match cmd.as_str() {
+            "PRIVMSG" | "NOTICE" => self.on_privmsg(cid, &msg, &nick, cmd == "NOTICE").await,
+            "JOIN" => self.on_join(cid, &msg, &nick).await,
+            "PART" => {
+                let chan = msg.param(0).unwrap_or("").to_string();
+                let reason = msg.param(1).unwrap_or("").to_string();
+                self.on_leave(cid, &chan, &nick, Kind::Part, &reason, &msg)
+                    .await;
+            }
+            "KICK" => {
+                let chan = msg.param(0).unwrap_or("").to_string();
+                let target = msg.param(1).unwrap_or("").to_string();
+                let reason = msg.param(2).unwrap_or("").to_string();
+                let text = format!(
+                    "{target} was kicked by {nick}{}",
+                    if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {reason}")
+                    }
+                );
+                self.on_leave(cid, &chan, &target, Kind::Kick, &text, &msg)
+                    .await;
+            }
+            "QUIT" => {
+                self.on_quit(cid, &nick, msg.param(0).unwrap_or(""), &msg)
+                    .await
+            }
+            "NICK" => {
+                self.on_nick(cid, &nick, msg.param(0).unwrap_or(""), &msg)
+                    .await
+            }
+            "TOPIC" => {
+                let chan = msg.param(0).unwrap_or("").to_string();
+                let topic = msg.param(1).unwrap_or("").to_string();
+                self.set_topic(cid, &chan, &topic).await;
+                let text = if topic.is_empty() {
+                    format!("{nick} cleared the topic.")
+                } else {
+                    format!("{nick} changed the topic to: {topic}")
+                };
+                self.record(cid, &chan, Kind::Topic, &nick, &text, Some(&msg), false)
+                    .await;
+            }
+            "MODE" => self.on_mode(cid, &msg, &nick).await,
+            numeric::RPL_ISUPPORT => {
+                if let Some(c) = self.conns.get_mut(cid) {
+                    c.isupport.apply(&msg);
+                }
+                self.server_line(cid, &msg).await;
+            }
+            numeric::RPL_TOPIC => {
+                let chan = msg.param(1).unwrap_or("").to_string();
+                let topic = msg.param(2).unwrap_or("").to_string();
+                self.set_topic(cid, &chan, &topic).await;
+            }
+            numeric::RPL_NOTOPIC => {
+                let chan = msg.param(1).unwrap_or("").to_string();
+                self.set_topic(cid, &chan, "").await;
+            }
+            numeric::RPL_TOPICWHOTIME => {}
+            numeric::RPL_NAMREPLY => self.on_names(cid, &msg),
+            numeric::RPL_ENDOFNAMES => {
+                let chan = msg.param(1).unwrap_or("").to_string();
+                self.end_of_names(cid, &chan);
+            }
+            // Cannot join: the conversation is frozen with the reason.
+            numeric::ERR_CHANNELISFULL
+            | numeric::ERR_INVITEONLYCHAN
+            | numeric::ERR_BANNEDFROMCHAN
+            | numeric::ERR_BADCHANNELKEY
+            | numeric::ERR_NEEDREGGEDNICK => {
+                let chan = msg.param(1).unwrap_or("").to_string();
+                let reason = msg.last_param().unwrap_or("Cannot join.").to_string();
+                self.freeze(cid, &chan, &reason).await;
+                self.record(
+                    cid,
+                    "",
+                    Kind::Error,
+                    "",
+                    &format!("{chan}: {reason}"),
+                    Some(&msg),
+                    false,
+                )
+                .await;
+            }
+            "PING" | "PONG" | "CAP" | "AUTHENTICATE" | "BATCH" | "AWAY" | "ACCOUNT" | "CHGHOST"
+            | "SETNAME" => {}
+            "INVITE" => {
+                let chan = msg.param(1).unwrap_or("");
+                let text = format!("{nick} invited you to {chan}.");
+                self.record(cid, "", Kind::Server, &nick, &text, Some(&msg), true)
+                    .await;
+            }
+            "ERROR" => {
+                let text = msg.last_param().unwrap_or("").to_string();
+                self.record(cid, "", Kind::Error, "", &text, Some(&msg), false)
+                    .await;
+            }
+            _ => self.server_line(cid, &msg).await,
+        }
+    }
+
+    /// Numerics and other server lines go to the server conversation.
+    async fn server_line(&mut self, cid: &str, msg: &Message) {
+        let params: Vec<&str> = msg.params().collect();
+        // The first parameter of a numeric is our own nick: leave it out.
+        let shown = if irc_proto::numeric::is_numeric(msg.command()) && params.len() > 1 {
+            &params[1..]
+        } else {
+            &params[..]
+        };
+        let text = shown.join(" ");
+        if text.trim().is_empty() {
+            return;
+        }
+        let kind = if irc_proto::numeric::is_error(msg.command()) {
+            Kind::Error
+        } else {
+            Kind::Server
+        };
+        let from = msg.source_nick().unwrap_or("").to_string();
+        self.record(cid, "", kind, &from, &text, Some(msg), false)
+            .await;
+    }
+
+    async fn on_privmsg(&mut self, cid: &str, msg: &Message, nick: &str, notice: bool) {
+        let (Some(target), Some(text)) = (msg.param(0), msg.param(1)) else {
+            return;
+        };
+        let Some(conn) = self.conns.get(cid) else {
+            return;
+        };
+        let from_me = conn.is_me(nick);
+        let to_me = conn.is_me(target);
+        let target_is_channel = conn.is_channel(target.trim_start_matches(|c| "@+%&~".contains(c)));
+        let server_source =
+            msg.source_parts().is_none_or(|s| s.is_server()) || !conn_registered(conn);
+        let mut kind = if notice { Kind::Notice } else { Kind::Privmsg };
+        let mut text = text.to_string();
+        if let Some(ctcp) = Ctcp::parse(&text) {
+            if ctcp.is("RTCZ") {
+                if notice {
+                    self.rtc_incoming(cid, msg, nick, target).await;
+                }
+                return; // RTCZ is call signalling, never chat history
+            }
+            if ctcp.is_action() {
+                kind = Kind::Action;
+                text = ctcp.params.to_string();
+            } else {
+                if !notice && !from_me {
+                    self.ctcp_reply(cid, nick, ctcp.command, ctcp.params).await;
+                }
+                debug!(from = nick, command = ctcp.command, "ctcp");
+                return;
+            }
+        }
+        // Which conversation: a channel; else the other party of a private chat.
+        let conv_name = if server_source || target == "*" {
+            String::new()
+        } else if target_is_channel {
+            target
+                .trim_start_matches(|c| "@+%~".contains(c))
+                .to_string()
+        } else if from_me {
+            target.to_string()
+        } else if to_me {
+            nick.to_string()
+        } else {
+            String::new()
+        };
+        // Our own messages to services may carry passwords: not stored.
+        if from_me && is_service(&conv_name) {
+            return;
+        }
+        // A notice from a stranger (usually services) does not open a conversation.
+        let conv_name = if notice && !target_is_channel && !from_me {
+            let folded = self
+                .conns
+                .get(cid)
+                .map(|c| c.fold(&conv_name))
+                .unwrap_or_default();
+            let exists = self
+                .conns
+                .get(cid)
+                .is_some_and(|c| c.convs.get(&folded).is_some_and(|v| v.model.wanted));
+            if exists {
+                conv_name
+            } else {
+                String::new()
+            }
+        } else {
+            conv_name
+        };
+        let highlight = !from_me && self.is_highlight(cid, &text, to_me && !notice);
+        let from = if server_source && nick.contains('.') {
+            String::new()
+        } else {
+            nick.to_string()
+        };
+        self.record(cid, &conv_name, kind, &from, &text, Some(msg), highlight)
+            .await;
+    }
+
+    /// Whether `text` mentions the user: their nick or a highlight keyword as a whole
+    /// word, case-insensitive. Private messages to us always count.
+    fn is_highlight(&self, cid: &str, text: &str, private: bool) -> bool {
+        if private {
+            return true;
+        }
+        let nick = self.conns.get(cid).map(|c| c.nick.as_str()).unwrap_or("");
+        let plain = irc_proto::strip_formatting(text);
+        std::iter::once(nick)
+            .chain(self.user.highlight_keywords.iter().map(String::as_str))
+            .filter(|w| !w.trim().is_empty())
+            .any(|w| contains_word(&plain, w.trim()))
+    }
+
+    async fn ctcp_reply(&mut self, cid: &str, nick: &str, command: &str, params: &str) {
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let now = tokio::time::Instant::now();
+        if conn
+            .last_ctcp_reply
+            .is_some_and(|t| now.duration_since(t) < std::time::Duration::from_secs(2))
+        {
+            return; // CTCP flood: answer at most one every two seconds
+        }
+        let reply = match command.to_ascii_uppercase().as_str() {
+            "VERSION" => format!("VERSION Convos (Rust) {}", env!("CARGO_PKG_VERSION")),
+            "PING" => format!("PING {}", params.chars().take(64).collect::<String>()),
+            "TIME" => format!("TIME {}", crate::time::format_ms(crate::time::now_ms())),
+            "CLIENTINFO" => "CLIENTINFO ACTION CLIENTINFO PING TIME VERSION".to_string(),
+            _ => return,
+        };
+        conn.last_ctcp_reply = Some(now);
+        let line = format!("NOTICE {nick} :\x01{reply}\x01");
+        conn.handle.request(irc::Request::Send(line)).await;
+    }
+
+    async fn on_join(&mut self, cid: &str, msg: &Message, nick: &str) {
+        let Some(chan) = msg.param(0).map(str::to_string) else {
+            return;
+        };
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let conv_id = conn.fold(&chan);
+        if conn.is_me(nick) {
+            let key = conn.fold(&chan);
+            let join_key = conn.join_keys.remove(&key);
+            let Some(key) = self.ensure_conversation(cid, &chan).await else {
+                return;
+            };
+            let Some(conn) = self.conns.get_mut(cid) else {
+                return;
+            };
+            if let Some(conv) = conn.convs.get_mut(&key) {
+                conv.joined = true;
+                conv.participants.clear();
+                let mut changed = conv.model.frozen.take().is_some() || conv.model.name != chan;
+                conv.model.name = chan.clone();
+                if let Some(k) = join_key.filter(|k| !k.is_empty()) {
+                    conv.model.key = Some(k.into());
+                    changed = true;
+                }
+                if changed {
+                    let model = conv.model.clone();
+                    let json = view::conversation(conv);
+                    let _ = self.store.save_conversation(model).await;
+                    self.publish(vec![json!({"event": "state", "type": "conversation", "connection_id": cid, "conversation": json})]);
+                }
+            }
+            info!(channel = %chan, "joined");
+        } else {
+            let key = conn.fold(&chan);
+            let folded_nick = conn.fold(nick);
+            if let Some(conv) = conn.convs.get_mut(&key) {
+                conv.participants.insert(
+                    folded_nick,
+                    Participant {
+                        nick: nick.to_string(),
+                        prefix: String::new(),
+                    },
+                );
+            }
+        }
+        self.publish(vec![json!({"event": "state", "type": "join", "connection_id": cid, "conversation_id": conv_id, "nick": nick})]);
+        let text = format!("{nick} joined.");
+        self.record_if_exists(cid, &chan, Kind::Join, nick, &text, msg)
+            .await;
+    }
+
+    async fn on_leave(
+        &mut self,
+        cid: &str,
+        chan: &str,
+        nick: &str,
+        kind: Kind,
+        reason: &str,
+        msg: &Message,
+    ) {
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let key = conn.fold(chan);
+        let me = conn.is_me(nick);
+        let folded_nick = conn.fold(nick);
+        let text = match kind {
+            Kind::Kick => reason.to_string(),
+            _ if reason.is_empty() => format!("{nick} left."),
+            _ => format!("{nick} left: {reason}"),
+        };
+        if let Some(conv) = conn.convs.get_mut(&key) {
+            conv.participants.remove(&folded_nick);
+            if me {
+                conv.joined = false;
+                conv.participants.clear();
+            }
+        }
+        let conv_id = key.clone();
+        self.publish(vec![
+            json!({"event": "state", "type": if kind == Kind::Kick { "kick" } else { "part" },
+            "connection_id": cid, "conversation_id": conv_id, "nick": nick, "message": reason}),
+        ]);
+        self.record_if_exists(cid, chan, kind, nick, &text, msg)
+            .await;
+        if me && kind == Kind::Kick {
+            self.freeze(cid, chan, &text).await;
+        }
+    }
+
+    async fn on_quit(&mut self, cid: &str, nick: &str, reason: &str, msg: &Message) {
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let folded = conn.fold(nick);
+        let mut chans = vec![];
+        for conv in conn.convs.values_mut() {
+            if conv.participants.remove(&folded).is_some() {
+                chans.push(conv.model.name.clone());
+            }
+        }
+        self.publish(vec![json!({"event": "state", "type": "quit", "connection_id": cid, "nick": nick, "message": reason})]);
+        let text = if reason.is_empty() {
+            format!("{nick} quit.")
+        } else {
+            format!("{nick} quit: {reason}")
+        };
+        for chan in chans {
+            self.record(cid, &chan, Kind::Quit, nick, &text, Some(msg), false)
+                .await;
+        }
+    }
+
+    async fn on_nick(&mut self, cid: &str, old: &str, new: &str, msg: &Message) {
+        if new.is_empty() {
+            return;
+        }
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let (fold_old, fold_new) = (conn.fold(old), conn.fold(new));
+        let mut chans = vec![];
+        for conv in conn.convs.values_mut() {
+            if let Some(mut p) = conv.participants.remove(&fold_old) {
+                p.nick = new.to_string();
+                conv.participants.insert(fold_new.clone(), p);
+                chans.push(conv.model.name.clone());
+            }
+        }
+        self.publish(vec![json!({"event": "state", "type": "nick_change", "connection_id": cid, "old_nick": old, "new_nick": new})]);
+        let text = format!("{old} is now known as {new}.");
+        for chan in chans {
+            self.record(cid, &chan, Kind::Nick, old, &text, Some(msg), false)
+                .await;
+        }
+    }
+
+    async fn on_mode(&mut self, cid: &str, msg: &Message, nick: &str) {
+        let target = msg.param(0).unwrap_or("").to_string();
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        if !conn.is_channel(&target) {
+            return; // user modes are of no interest to the UI
+        }
+        let args: Vec<&str> = msg.params().skip(1).collect();
+        let key = conn.fold(&target);
+        // Participant prefixes: +o bob → "@".
+        if let (Some(modes), Some(conv)) = (args.first(), conn.convs.get_mut(&key)) {
+            let mut adding = true;
+            let mut next_arg = 1;
+            for m in modes.chars() {
+                match m {
+                    '+' => adding = true,
+                    '-' => adding = false,
+                    _ => {
+                        let takes = conn.isupport.mode_takes_arg(m, adding);
+                        let arg = if takes {
+                            args.get(next_arg).copied()
+                        } else {
+                            None
+                        };
+                        if takes {
+                            next_arg += 1;
+                        }
+                        if let (Some(prefix), Some(who)) = (conn.isupport.prefix_for_mode(m), arg) {
+                            let folded = conn.isupport.fold(who).into_owned();
+                            if let Some(p) = conv.participants.get_mut(&folded) {
+                                p.prefix.retain(|c| c != prefix);
+                                if adding {
+                                    p.prefix.push(prefix);
+                                    let order: Vec<char> =
+                                        conn.isupport.prefix().iter().map(|(_, p)| *p).collect();
+                                    let mut chars: Vec<char> = p.prefix.chars().collect();
+                                    chars.sort_by_key(|c| {
+                                        order.iter().position(|o| o == c).unwrap_or(usize::MAX)
+                                    });
+                                    p.prefix = chars.into_iter().collect();
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let ev = view::participants(cid, conv);
+            self.publish(vec![ev]);
+        }
+        let text = format!("{nick} sets mode {}", args.join(" "));
+        self.record_if_exists(cid, &target, Kind::Mode, nick, &text, msg)
+            .await;
+    }
+
+    fn on_names(&mut self, cid: &str, msg: &Message) {
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let chan = msg.param(2).unwrap_or("");
+        let key = conn.fold(chan);
+        if !conn.convs.contains_key(&key) {
+            return; // /names of a channel we are not in: shown nowhere
+        }
+        let mut list = vec![];
+        for entry in msg
+            .last_param()
+            .unwrap_or("")
+            .split_whitespace()
+            .take(10_000)
+        {
+            let (prefix, rest) = conn.isupport.split_prefixes(entry);
+            let nick = rest.split('!').next().unwrap_or(rest);
+            list.push(Participant {
+                nick: nick.to_string(),
+                prefix: prefix.to_string(),
+            });
+        }
+        let buf = conn.names.entry(key).or_default();
+        if buf.len() < 100_000 {
+            buf.extend(list);
+        }
+    }
+
+    fn end_of_names(&mut self, cid: &str, chan: &str) {
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let key = conn.fold(chan);
+        let Some(list) = conn.names.remove(&key) else {
+            return;
+        };
+        let folded: Vec<(String, Participant)> =
+            list.into_iter().map(|p| (conn.fold(&p.nick), p)).collect();
+        if let Some(conv) = conn.convs.get_mut(&key) {
+            conv.participants = folded.into_iter().collect();
+            let ev = view::participants(cid, conv);
+            self.publish(vec![ev]);
+        }
+    }
+
+    async fn set_topic(&mut self, cid: &str, chan: &str, topic: &str) {
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let key = conn.fold(chan);
+        let Some(conv) = conn.convs.get_mut(&key) else {
+            return;
+        };
+        if conv.model.topic == topic {
+            return;
+        }
+        conv.model.topic = topic.to_string();
+        let model = conv.model.clone();
+        let _ = self.store.save_conversation(model).await;
+        self.publish(vec![json!({"event": "state", "type": "topic", "connection_id": cid, "conversation_id": key, "topic": topic})]);
+    }
+
+    pub(super) async fn freeze(&mut self, cid: &str, chan: &str, reason: &str) {
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let key = conn.fold(chan);
+        let Some(conv) = conn.convs.get_mut(&key) else {
+            return;
+        };
+        conv.model.frozen = Some(reason.to_string());
+        conv.joined = false;
+        let model = conv.model.clone();
+        let _ = self.store.save_conversation(model).await;
+        self.publish(vec![json!({"event": "state", "type": "frozen", "connection_id": cid, "conversation_id": key, "frozen": reason})]);
+    }
+
+    /// Stores a channel event only in a conversation that exists (no conversation is
+    /// created for a stranger's JOIN).
+    async fn record_if_exists(
+        &mut self,
+        cid: &str,
+        chan: &str,
+        kind: Kind,
+        nick: &str,
+        text: &str,
+        msg: &Message,
+    ) {
+        let exists = self
+            .conns
+            .get(cid)
+            .is_some_and(|c| c.convs.contains_key(&c.fold(chan)));
+        if exists {
+            self.record(cid, chan, kind, nick, text, Some(msg), false)
+                .await;
+        }
+    }
+}
+
+fn conn_registered(c: &super::actor::Conn) -> bool {
+    c.state == ConnState::Connected
+}
+
+/// `NickServ`, `ChanServ`, ...: services, whose conversations hold passwords.
+pub(super) fn is_service(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "nickserv"
+            | "chanserv"
+            | "memoserv"
+            | "operserv"
+            | "hostserv"
+            | "botserv"
+            | "saslserv"
+            | "q"
+            | "x"
+    ) || (n.ends_with("serv") && !n.starts_with(['#', '&']))
+}
+
+/// Whether `word` occurs in `text` as a whole word, ignoring case.
+pub(super) fn contains_word(text: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return false;
+    }
+    let hay = text.to_lowercase();
+    let needle = word.to_lowercase();
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut start = 0;
+    while let Some(pos) = hay[start..].find(&needle) {
+        let i = start + pos;
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + needle.len()..].chars().next();
+        if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
+            return true;
+        }
+        start = i + needle.len().max(1);
+        while start < hay.len() && !hay.is_char_boundary(start) {
+            start += 1;
+        }
+    }
+    false
+}
+
+/// `JOIN` lines for channels with keys (keyed first), each well under 512 bytes.
+pub(super) fn join_lines(chans: &[(String, String)]) -> Vec<String> {
+    let mut out = vec![];
+    let (mut names, mut keys): (Vec<&str>, Vec<&str>) = (vec![], vec![]);
+    let mut len = 0;
+    for (name, key) in chans {
+        if len + name.len() + key.len() + 2 > 400 && !names.is_empty() {
+            out.push(join_line(&names, &keys));
+            names.clear();
+            keys.clear();
+            len = 0;
+        }
+        names.push(name);
+        if !key.is_empty() {
+            keys.push(key);
+        }
+        len += name.len() + key.len() + 2;
+    }
+    if !names.is_empty() {
+        out.push(join_line(&names, &keys));
+    }
+    out
+}
+
+fn join_line(names: &[&str], keys: &[&str]) -> String {
+    if keys.is_empty() {
+        format!("JOIN {}", names.join(","))
+    } else {
+        format!("JOIN {} {}", names.join(","), keys.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words() {
+        assert!(contains_word("hey superman, hi", "Superman"));
+        assert!(contains_word("superman: hi", "superman"));
+        assert!(!contains_word("supermanx hi", "superman"));
+        assert!(!contains_word("xsuperman", "superman"));
+        assert!(contains_word("ääh rust!", "RUST"));
+        assert!(contains_word("a rustacean and rust", "rust"));
+        assert!(!contains_word("", "rust"));
+    }
+
+    #[test]
+    fn joins_keyed_first() {
+        let chans = vec![
+            ("#k".to_string(), "key".to_string()),
+            ("#a".to_string(), String::new()),
+        ];
+        assert_eq!(join_lines(&chans), vec!["JOIN #k,#a key"]);
+        let many: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("#channel{i}"), String::new()))
+            .collect();
+        let lines = join_lines(&many);
+        assert!(lines.len() > 1 && lines.iter().all(|l| l.len() < 450));
+    }
+
+    #[test]
+    fn services() {
+        assert!(is_service("NickServ"));
+        assert!(!is_service("#nickserv"));
+        assert!(!is_service("bob"));
+    }
+}

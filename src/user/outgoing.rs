@@ -1,0 +1,281 @@
+//! What the user typed → IRC lines and local effects, through [`crate::input`].
+//! Every message the user sends appears once: the server's echo with `echo-message`,
+//! otherwise an echo made here.
+
+use serde_json::{json, Value};
+
+use super::actor::Actor;
+use super::incoming::is_service;
+use super::{view, Error};
+use crate::input::{self, Command};
+use crate::irc;
+use crate::model::{Kind, WantedState};
+
+impl Actor {
+    /// Runs text typed in `conv_id` of connection `cid`.
+    pub(super) async fn send(
+        &mut self,
+        cid: &str,
+        conv_id: &str,
+        text: &str,
+    ) -> Result<Value, Error> {
+        let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
+        let conv_name = if conv_id.is_empty() {
+            String::new()
+        } else {
+            let conv = conn.convs.get(conv_id).ok_or(Error::NoConversation)?;
+            conv.model.name.clone()
+        };
+        let is_channel = conn.is_channel(&conv_name);
+        let mut lines: Vec<&str> = text
+            .split('\n')
+            .map(|l| l.trim_end_matches('\r'))
+            .filter(|l| !l.is_empty())
+            .collect();
+        if lines.is_empty() {
+            return Err(Error::Invalid("Nothing to send.".into()));
+        }
+        // A pasted block is sent line by line; a command is only the first line.
+        if text.starts_with('/') && !text.starts_with("//") {
+            lines.truncate(1);
+        }
+        if lines.len() > 100 {
+            return Err(Error::Invalid(
+                "Too many lines at once (at most 100).".into(),
+            ));
+        }
+        for line in lines {
+            let ctx = input::Context {
+                conversation: &conv_name,
+                is_channel,
+            };
+            let cmd = input::parse(line, ctx).map_err(|e| Error::Invalid(e.0))?;
+            self.execute(cid, &conv_name, cmd).await?;
+        }
+        Ok(
+            json!({"event": "sent", "connection_id": cid, "conversation_id": conv_id, "message": text}),
+        )
+    }
+
+    async fn execute(&mut self, cid: &str, here: &str, cmd: Command) -> Result<(), Error> {
+        match cmd {
+            Command::Say(text) => self.say(cid, here, "PRIVMSG", &text, false).await,
+            Command::Action(text) => self.say(cid, here, "PRIVMSG", &text, true).await,
+            Command::Msg { target, text } => {
+                if !is_service(&target) {
+                    self.ensure_conversation(cid, &target).await;
+                }
+                self.say(cid, &target, "PRIVMSG", &text, false).await
+            }
+            Command::Query { target, text } => {
+                self.ensure_conversation(cid, &target)
+                    .await
+                    .ok_or(Error::Invalid("Too many conversations.".into()))?;
+                match text {
+                    Some(t) => self.say(cid, &target, "PRIVMSG", &t, false).await,
+                    None => Ok(()),
+                }
+            }
+            Command::Join { channel, key } => {
+                let conn = self.conns.get_mut(cid).ok_or(Error::NoConnection)?;
+                let folded = conn.fold(&channel);
+                conn.join_keys.insert(folded, key.clone());
+                let line = if key.is_empty() {
+                    format!("JOIN {channel}")
+                } else {
+                    format!("JOIN {channel} {key}")
+                };
+                self.raw(cid, line).await
+            }
+            Command::Part { channel, reason } => {
+                self.close(cid, &channel).await;
+                self.raw(cid, format!("PART {channel} :{reason}"))
+                    .await
+                    .or(Ok(()))
+            }
+            Command::Close { target } => {
+                let is_channel = self.conns.get(cid).is_some_and(|c| c.is_channel(&target));
+                self.close(cid, &target).await;
+                if is_channel {
+                    let _ = self.raw(cid, format!("PART {target}")).await;
+                }
+                Ok(())
+            }
+            Command::Topic {
+                channel,
+                topic: None,
+            } => self.raw(cid, format!("TOPIC {channel}")).await,
+            Command::Topic {
+                channel,
+                topic: Some(t),
+            } => self.raw(cid, format!("TOPIC {channel} :{t}")).await,
+            Command::Names { channel } => self.raw(cid, format!("NAMES {channel}")).await,
+            Command::Whois { nick } => self.raw(cid, format!("WHOIS {nick}")).await,
+            Command::Nick { nick } => {
+                if !irc::url::valid_nick(&nick) {
+                    return Err(Error::Invalid("Invalid nick.".into()));
+                }
+                self.raw(cid, format!("NICK {nick}")).await
+            }
+            Command::Mode { target, args } => self.raw(cid, format!("MODE {target} {args}")).await,
+            Command::Kick {
+                channel,
+                nick,
+                reason,
+            } => {
+                self.raw(cid, format!("KICK {channel} {nick} :{reason}"))
+                    .await
+            }
+            Command::Invite { nick, channel } => {
+                self.raw(cid, format!("INVITE {nick} {channel}")).await
+            }
+            Command::Away { message: Some(m) } => self.raw(cid, format!("AWAY :{m}")).await,
+            Command::Away { message: None } => self.raw(cid, "AWAY".into()).await,
+            Command::List { args } => {
+                self.raw(cid, format!("LIST {args}").trim_end().to_string())
+                    .await
+            }
+            Command::Raw(line) => {
+                irc_proto::Message::parse(&line)
+                    .map_err(|e| Error::Invalid(format!("Invalid IRC line: {e}")))?;
+                self.raw(cid, line).await
+            }
+            Command::Ison { nicks } => self.raw(cid, format!("ISON {nicks}")).await,
+            Command::ClearHistory => {
+                let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
+                let key = conn.fold(here);
+                self.store
+                    .clear_history(self.user.id, cid, &key)
+                    .await
+                    .map_err(|e| Error::Store(e.to_string()))?;
+                self.publish(vec![json!({"event": "state", "type": "cleared", "connection_id": cid, "conversation_id": key})]);
+                Ok(())
+            }
+            Command::Reconnect => self.want(cid, WantedState::Connected, true).await,
+            Command::Connect => self.want(cid, WantedState::Connected, false).await,
+            Command::Disconnect { reason } | Command::Quit { reason } => {
+                self.want(cid, WantedState::Disconnected, false).await?;
+                let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
+                let reason = if reason.is_empty() {
+                    "Bye".to_string()
+                } else {
+                    reason
+                };
+                conn.handle.request(irc::Request::Disconnect(reason)).await;
+                Ok(())
+            }
+        }
+    }
+
+    async fn want(&mut self, cid: &str, wanted: WantedState, restart: bool) -> Result<(), Error> {
+        let conn = self.conns.get_mut(cid).ok_or(Error::NoConnection)?;
+        if conn.model.wanted_state != wanted {
+            conn.model.wanted_state = wanted;
+            let model = conn.model.clone();
+            self.store
+                .save_connection(model)
+                .await
+                .map_err(|e| Error::Store(e.to_string()))?;
+        }
+        let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
+        if wanted == WantedState::Connected {
+            conn.handle.request(irc::Request::Connect { restart }).await;
+        }
+        let json = view::connection(conn);
+        self.publish(vec![
+            json!({"event": "state", "type": "connection_changed", "connection": json}),
+        ]);
+        Ok(())
+    }
+
+    /// Hides a conversation (history is kept; it comes back on rejoin or a new message).
+    async fn close(&mut self, cid: &str, name: &str) {
+        let Some(conn) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let key = conn.fold(name);
+        let Some(conv) = conn.convs.get_mut(&key) else {
+            return;
+        };
+        conv.model.wanted = false;
+        conv.joined = false;
+        conv.participants.clear();
+        let model = conv.model.clone();
+        let _ = self.store.save_conversation(model).await;
+        self.publish(vec![json!({"event": "state", "type": "conversation_removed", "connection_id": cid, "conversation_id": key})]);
+    }
+
+    /// Queues a line, if connected.
+    async fn raw(&mut self, cid: &str, line: String) -> Result<(), Error> {
+        let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
+        if conn.state != super::actor::ConnState::Connected {
+            return Err(Error::NotConnected);
+        }
+        conn.handle.request(irc::Request::Send(line)).await;
+        Ok(())
+    }
+
+    /// PRIVMSG/NOTICE text (or an ACTION) to `target`, split to fit, echoed when the
+    /// server does not echo.
+    pub(super) async fn say(
+        &mut self,
+        cid: &str,
+        target: &str,
+        command: &str,
+        text: &str,
+        action: bool,
+    ) -> Result<(), Error> {
+        if target.is_empty() {
+            return Err(Error::Invalid(
+                "Cannot send a message to the server conversation.".into(),
+            ));
+        }
+        let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
+        if conn.state != super::actor::ConnState::Connected {
+            return Err(Error::NotConnected);
+        }
+        let payload = if action {
+            irc_proto::ctcp::action(text)
+        } else {
+            text.to_string()
+        };
+        let source_len = irc_proto::split::source_len(
+            conn.nick.len().max(irc_proto::split::WORST_NICK_LEN),
+            irc_proto::split::WORST_USER_LEN,
+            irc_proto::split::WORST_HOST_LEN,
+        );
+        let lines = irc_proto::split::split_message(command, target, &payload, source_len);
+        let echo = !conn.caps.iter().any(|c| c == "echo-message");
+        let nick = conn.nick.clone();
+        let handle = conn.handle.clone();
+        for line in &lines {
+            handle.request(irc::Request::Send(line.clone())).await;
+        }
+        if echo && !is_service(target) {
+            let kind = if action {
+                Kind::Action
+            } else if command == "NOTICE" {
+                Kind::Notice
+            } else {
+                Kind::Privmsg
+            };
+            for line in lines {
+                // Each piece as it went out, so history shows what others saw.
+                let Ok(m) = irc_proto::Message::parse(&line) else {
+                    continue;
+                };
+                let piece = m.param(1).unwrap_or("");
+                let piece = if action {
+                    irc_proto::Ctcp::parse(piece)
+                        .map(|c| c.params.to_string())
+                        .unwrap_or_default()
+                } else {
+                    piece.to_string()
+                };
+                self.record(cid, target, kind, &nick, &piece, None, false)
+                    .await;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+//! `GET /events`: one WebSocket per browser tab. Authenticated by the session cookie,
+//! Origin-checked, resumable with `?since=SEQ`; requests carry an `id` that the reply
+//! repeats. A socket that falls behind is closed with code 4000 ("resync") rather than
+//! silently skipping events.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
+use tracing::debug;
+
+use super::auth::Session;
+use super::{AppState, Error};
+use crate::user;
+
+/// Largest frame a browser may send.
+const MAX_FRAME: usize = 64 * 1024;
+/// Server ping interval; a socket silent for three of these is closed.
+const PING_EVERY: Duration = Duration::from_secs(25);
+
+/// The `/events` route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/events", get(upgrade))
+}
+
+#[derive(Debug, Deserialize)]
+struct EventsQuery {
+    since: Option<u64>,
+}
+
+async fn upgrade(
+    State(state): State<AppState>,
+    session: Session,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<EventsQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // Browsers always send Origin on a WebSocket; a foreign one is cross-site hijacking.
+    if !super::auth::origin_allowed(&headers, &state.config) {
+        return Error::new(StatusCode::FORBIDDEN, "Invalid origin.", "/events").into_response();
+    }
+    let handle = super::api::actor(&state, &session.user);
+    ws.max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |socket| run(socket, state, session, handle, q.since))
+}
+
+async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    session: Session,
+    handle: user::Handle,
+    since: Option<u64>,
+) {
+    let (missed, mut rx) = match handle.hub.subscribe(since) {
+        Ok(x) => x,
+        Err(user::Gone) => {
+            // Too old to replay: the browser reloads its state, then follows live events.
+            let live = handle.hub.subscribe(None).map(|(_, rx)| rx);
+            let reload = json!({"event": "reload", "seq": handle.hub.next_seq().saturating_sub(1)});
+            if socket
+                .send(Message::Text(reload.to_string().into()))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            match live {
+                Ok(rx) => (Vec::new(), rx),
+                Err(_) => return,
+            }
+        }
+    };
+    for f in missed {
+        if socket
+            .send(Message::Text(f.json.clone().into()))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            frame = rx.recv() => match frame {
+                Ok(f) => {
+                    if socket.send(Message::Text(f.json.clone().into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(n)) => {
+                    debug!(skipped = n, "websocket fell behind: resync");
+                    let _ = socket.send(Message::Close(Some(CloseFrame { code: 4000, reason: "resync".into() }))).await;
+                    return;
+                }
+                Err(RecvError::Closed) => return,
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > PING_EVERY * 3 {
+                    let _ = socket.send(Message::Close(Some(CloseFrame { code: 4001, reason: "idle".into() }))).await;
+                    return;
+                }
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    return;
+                }
+            }
+            msg = socket.recv() => {
+                let Some(Ok(msg)) = msg else { return };
+                last_heard = Instant::now();
+                match msg {
+                    Message::Text(t) => {
+                        let reply = request(&state, &session, &handle, t.as_str()).await;
+                        if socket.send(Message::Text(reply.to_string().into())).await.is_err() {
+                            return;
+                        }
+                    }
+                    Message::Binary(_) => {
+                        let e = json!({"errors": [{"message": "Binary frames are not supported.", "path": "/"}]});
+                        if socket.send(Message::Text(e.to_string().into())).await.is_err() {
+                            return;
+                        }
+                    }
+                    Message::Close(_) => return,
+                    Message::Ping(_) | Message::Pong(_) => {}
+                }
+            }
+        }
+    }
+}
+
+fn errors(id: &Value, message: &str, path: &str) -> Value {
+    json!({"id": id, "errors": [{"message": message, "path": path}]})
+}
+
+/// One request frame → its reply.
+async fn request(state: &AppState, session: &Session, handle: &user::Handle, text: &str) -> Value {
+    let Ok(req) = serde_json::from_str::<Value>(text) else {
+        return errors(&Value::Null, "Invalid JSON.", "/");
+    };
+    let id = req.get("id").cloned().unwrap_or(Value::Null);
+    let str_field = |k: &str| req.get(k).and_then(Value::as_str).map(str::to_string);
+    match req.get("method").and_then(Value::as_str) {
+        Some("ping") => {
+            json!({"id": id, "event": "pong", "ts": crate::time::format_ms(crate::time::now_ms())})
+        }
+        Some("send") => {
+            let (Some(cid), Some(message)) = (str_field("connection_id"), str_field("message"))
+            else {
+                return errors(&id, "Missing property.", "/message");
+            };
+            let conv = str_field("conversation_id")
+                .unwrap_or_default()
+                .to_lowercase();
+            match handle
+                .ask(|reply| user::Request::Send {
+                    connection_id: cid,
+                    conversation_id: conv,
+                    message,
+                    reply,
+                })
+                .await
+            {
+                Ok(mut v) => {
+                    v["id"] = id;
+                    v
+                }
+                Err(e) => errors(&id, &e.to_string(), "/message"),
+            }
+        }
+        Some("load") => {
+            let mut user = super::auth::user_json(state, &session.user).await;
+            user["connections"] = super::api::connections_json(state, &session.user).await;
+            user["conversations"] = super::api::conversations_json(state, &session.user).await;
+            json!({"id": id, "event": "load", "user": user})
+        }
+        Some("rtc") => match handle
+            .ask(|reply| user::Request::Rtc {
+                request: req.clone(),
+                reply,
+            })
+            .await
+        {
+            Ok(mut v) => {
+                v["id"] = id;
+                v
+            }
+            Err(e) => errors(&id, &e.to_string(), "/"),
+        },
+        Some(other) => errors(&id, &format!("Unknown method: {other}."), "/method"),
+        None => errors(&id, "Missing property.", "/method"),
+    }
+}

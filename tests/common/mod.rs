@@ -134,3 +134,50 @@ pub async fn unix_get(sock: &Path, path: &str) -> String {
     s.read_to_string(&mut out).await.expect("read");
     out
 }
+
+impl Daemon {
+    /// Starts the daemon on `http://127.0.0.1:PORT` with `home` as its `CONVOS_HOME` parent
+    /// (data in `home/data`) plus `extra` args, and waits for `/healthz`.
+    pub async fn start_home(home: TempDir, extra: &[&str]) -> Daemon {
+        let port = free_port();
+        let listen = format!("http://127.0.0.1:{port}");
+        let mut args = vec!["--listen", listen.as_str()];
+        args.extend_from_slice(extra);
+        let mut d = Self::start_in(home, &args);
+        d.base = listen;
+        wait_for_url(&reqwest::Client::new(), &d.url("/healthz")).await;
+        d
+    }
+}
+
+/// A client that keeps cookies, like a browser tab.
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+/// Runs `convos ARGS` with `CONVOS_HOME=home/data`, feeding `stdin`; returns
+/// (exit code, stdout, stderr).
+pub fn convos_cli(home: &Path, args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convos"))
+        .args(args)
+        .env("CONVOS_HOME", home.join("data"))
+        .env_remove("CONVOS_REQUEST_BASE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn convos");
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("wait convos");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -120,13 +120,14 @@ pub fn base_url(
 /// word). `None` on a unix socket without a proxy header.
 pub fn client_ip(headers: &HeaderMap, extensions: &Extensions, config: &Config) -> Option<IpAddr> {
     if config.reverse_proxy {
+        // Only the last entry: a client can put anything in the earlier ones.
         let last = headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-            .last();
+            .next_back()
+            .and_then(|s| s.trim().parse::<IpAddr>().ok());
         if last.is_some() {
             return last;
         }
@@ -160,7 +161,8 @@ mod tests {
             request_base: Url::parse("https://chat.example.com/convos/").ok(),
             ..Config::default()
         };
-        let cases: &[(&Config, &[(&str, &str)], bool)] = &[
+        type Case<'a> = (&'a Config, &'a [(&'static str, &'static str)], bool);
+        let cases: &[Case] = &[
             (&plain, &[("host", "localhost:8080")], true),
             (
                 &plain,

@@ -120,6 +120,7 @@ async fn update_user(
             .map_err(internal)?;
         info!(user = %user.id, admin, "roles changed");
         user.admin = admin;
+        auth::tell_user_changed(&state, &user).await;
     }
     Ok(Json(auth::user_json(&state, &user).await))
 }

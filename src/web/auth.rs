@@ -251,6 +251,15 @@ pub(super) fn user_object(
     })
 }
 
+/// Lets the user's actor know its account changed (highlight keywords, roles).
+pub(super) async fn tell_user_changed(state: &AppState, user: &User) {
+    if let Some(handle) = state.users.get(user.id) {
+        handle
+            .tell(crate::user::Request::UserChanged(Box::new(user.clone())))
+            .await;
+    }
+}
+
 fn login_limiter() -> &'static limit::Limiter {
     static LIMITER: OnceLock<limit::Limiter> = OnceLock::new();
     LIMITER.get_or_init(limit::Limiter::default)
@@ -532,6 +541,7 @@ async fn update_user(
             .await
             .map_err(internal)?;
         user.highlight_keywords = k;
+        tell_user_changed(&state, &user).await;
     }
     let body = Json(user_json(&state, &user).await);
     Ok(match set_cookie {

@@ -1,2 +1,678 @@
-//! Store benchmark (being written).
-fn main() {}
+//! Store benchmark: `cargo bench --bench store` (N = 1 M messages; `STORE_BENCH_N=10000000`
+//! for 10 M; `STORE_BENCH_DIR` to keep the database). Prints the figures recorded in
+//! BENCHMARKS.md ("Store").
+//!
+//! Generates realistic history (20 users, 200 conversations, Zipf-distributed words,
+//! varied lengths, nicks, URLs, code, several scripts), then on the same run measures:
+//! ingest through the real append path (with search indexing) against a raw batched insert
+//! of the same rows without an index; cold open + first page and RSS (in a fresh process);
+//! history page and search latencies; database size per message; and, as the evidence for
+//! the tokenizer choice, unicode61 vs trigram indexing on the same rows.
+//!
+//! Raw SQLite (rusqlite) is used only for the two baselines: the app itself goes through
+//! `convos::store`.
+
+use convos::model::{Connection, Kind, MessageId, NewEntry, Secret, UserId, WantedState};
+use convos::store::{Cursor, Options, Page, SearchQuery, Store};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const USERS: usize = 20;
+const CONVS_PER_USER: usize = 10; // 200 conversations
+const COMMON: &[&str] = &[
+    "the", "to", "i", "a", "and", "is", "it", "you", "that", "in", "of", "for", "on", "this",
+    "have", "but", "be", "not", "with", "just", "so", "if", "we", "can", "what", "there", "do",
+    "no", "yes", "lol", "ok", "think", "know", "like", "get", "would", "about", "one", "all",
+    "build", "error", "server", "code", "rust", "irc", "client", "video", "call", "test", "bug",
+];
+const SCRIPTS: &[&str] = &[
+    "привет всем, как дела сегодня",
+    "東京都に住んでいます、よろしくお願いします",
+    "我们明天开会讨论这个问题",
+    "مرحبا بالجميع في القناة",
+    "Καλημέρα σε όλους τους φίλους",
+    "안녕하세요 반갑습니다 오늘 날씨",
+    "Grüße aus Köln, schönes Wochenende",
+];
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    /// Roughly Zipf over 0..n: small indexes much more likely.
+    fn zipf(&mut self, n: usize) -> usize {
+        let u = (self.next() % 1_000_000) as f64 / 1_000_000.0;
+        ((n as f64).powf(u) as usize).saturating_sub(1).min(n - 1)
+    }
+}
+
+/// A pseudo-word vocabulary: 50 common words then 50 000 generated ones.
+fn vocabulary(rng: &mut Rng) -> Vec<String> {
+    let mut v: Vec<String> = COMMON.iter().map(|s| s.to_string()).collect();
+    let syll = [
+        "ka", "lo", "mi", "ren", "tor", "vex", "qu", "sa", "ne", "bri", "dol", "fa",
+    ];
+    while v.len() < 50_050 {
+        let n = 2 + rng.below(3);
+        v.push((0..n).map(|_| syll[rng.below(syll.len())]).collect());
+    }
+    v
+}
+
+fn text(rng: &mut Rng, vocab: &[String], nicks: &[String]) -> String {
+    match rng.below(100) {
+        0..=2 => format!(
+            "see https://github.com/convos-chat/convos/{}/{}",
+            vocab[rng.zipf(vocab.len())],
+            rng.below(5000)
+        ),
+        3..=4 => format!(
+            "try `let {} = {}::new({});` in src/{}.rs",
+            vocab[rng.zipf(vocab.len())],
+            vocab[rng.zipf(vocab.len())],
+            rng.below(100),
+            vocab[rng.zipf(vocab.len())]
+        ),
+        5..=9 => SCRIPTS[rng.below(SCRIPTS.len())].to_string(),
+        _ => {
+            // Mostly short lines, some long ones.
+            let words = if rng.below(10) == 0 {
+                10 + rng.below(60)
+            } else {
+                1 + rng.below(12)
+            };
+            let mut s = String::new();
+            if rng.below(8) == 0 {
+                s.push_str(&nicks[rng.below(nicks.len())]);
+                s.push_str(": ");
+            }
+            for i in 0..words {
+                if i > 0 {
+                    s.push(' ');
+                }
+                s.push_str(&vocab[rng.zipf(vocab.len())]);
+            }
+            s
+        }
+    }
+}
+
+struct Gen {
+    rng: Rng,
+    vocab: Vec<String>,
+    nicks: Vec<String>,
+    time: i64,
+}
+
+impl Gen {
+    fn new() -> Gen {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let vocab = vocabulary(&mut rng);
+        let nicks = (0..2000)
+            .map(|i| format!("{}{}", vocab[50 + rng.below(5000)], i % 97))
+            .collect();
+        Gen {
+            rng,
+            vocab,
+            nicks,
+            time: 1_600_000_000_000,
+        }
+    }
+
+    fn entry(&mut self) -> NewEntry {
+        let user = self.rng.below(USERS);
+        let conv = self.rng.zipf(CONVS_PER_USER);
+        self.time += self.rng.below(300) as i64;
+        let nick = self.nicks[(conv * 37 + self.rng.zipf(200)) % self.nicks.len()].clone();
+        let kind = match self.rng.below(100) {
+            0..=84 => Kind::Privmsg,
+            85..=89 => Kind::Action,
+            90..=92 => Kind::Notice,
+            93..=95 => Kind::Join,
+            96..=97 => Kind::Part,
+            _ => Kind::Quit,
+        };
+        let text = text(&mut self.rng, &self.vocab, &self.nicks);
+        NewEntry {
+            user_id: UserId(user as i64 + 1),
+            connection_id: format!("irc-net{}", conv % 2),
+            conversation_id: format!("#chan{conv}"),
+            time: self.time,
+            kind,
+            source: Some(format!("{nick}!~{nick}@host{}.example", conv)),
+            from: nick,
+            highlight: text.contains("convos") && self.rng.below(4) == 0,
+            text,
+            msgid: None,
+            account: None,
+        }
+    }
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn pct(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort_unstable();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+fn file_size(dir: &Path) -> u64 {
+    ["convos.db", "convos.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+async fn setup_users(store: &Store) {
+    for u in 0..USERS {
+        let user = store
+            .create_user(&format!("user{u}@example.com"), Secret::new("x"), false)
+            .await
+            .expect("user");
+        for c in 0..2 {
+            store
+                .save_connection(Connection {
+                    user_id: user.id,
+                    id: format!("irc-net{c}"),
+                    url: Secret::new("irc://irc.example"),
+                    nick: format!("user{u}"),
+                    on_connect_commands: Vec::new(),
+                    wanted_state: WantedState::Connected,
+                    state: serde_json::json!({}),
+                })
+                .await
+                .expect("connection");
+        }
+    }
+}
+
+/// Ingest through `append_many` (an import) or single appends from 20 tasks (live).
+async fn ingest(store: &Store, rows: Vec<NewEntry>, live: bool) -> Vec<(NewEntry, MessageId)> {
+    let tasks = USERS;
+    let mut per: Vec<Vec<NewEntry>> = (0..tasks).map(|_| Vec::new()).collect();
+    for (i, r) in rows.into_iter().enumerate() {
+        per[i % tasks].push(r);
+    }
+    let mut handles = Vec::new();
+    for rows in per {
+        let store = store.clone();
+        handles.push(tokio::spawn(async move {
+            let mut out = Vec::with_capacity(rows.len());
+            if live {
+                for r in rows {
+                    let a = store.append(r.clone()).await.expect("append");
+                    out.push((r, a.entry.id));
+                }
+            } else {
+                let mut it = rows.into_iter().peekable();
+                while it.peek().is_some() {
+                    let chunk: Vec<NewEntry> = it.by_ref().take(500).collect();
+                    let stored = store.append_many(chunk.clone()).await.expect("append");
+                    out.extend(
+                        chunk
+                            .into_iter()
+                            .zip(stored.into_iter().map(|a| a.entry.id)),
+                    );
+                }
+            }
+            out
+        }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await.expect("task"));
+    }
+    all
+}
+
+fn raw_baseline(dir: &Path, rows: &[NewEntry]) -> (f64, u64) {
+    let path = dir.join("convos.db");
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        .expect("pragma");
+    let cids: std::collections::HashMap<(i64, String, String), i64> = {
+        let mut stmt = conn
+            .prepare("SELECT user_id, connection_id, id, cid FROM conversations")
+            .expect("prep");
+        stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))
+            .expect("q")
+            .collect::<rusqlite::Result<_>>()
+            .expect("cids")
+    };
+    let t = Instant::now();
+    for chunk in rows.chunks(10_000) {
+        conn.execute_batch("BEGIN").expect("begin");
+        {
+            let mut ins = conn
+                .prepare_cached(
+                    "INSERT INTO messages (conv, user_id, time, kind, nick, source, text, msgid, account, highlight) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .expect("prep");
+            for e in chunk {
+                let key = (
+                    e.user_id.0,
+                    e.connection_id.clone(),
+                    e.conversation_id.clone(),
+                );
+                ins.execute(rusqlite::params![
+                    cids[&key],
+                    e.user_id.0,
+                    e.time,
+                    e.kind.code(),
+                    e.from,
+                    e.source,
+                    e.text,
+                    e.msgid,
+                    e.account,
+                    e.highlight
+                ])
+                .expect("insert");
+            }
+        }
+        conn.execute_batch("COMMIT").expect("commit");
+    }
+    let rate = rows.len() as f64 / t.elapsed().as_secs_f64();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .expect("ckpt");
+    (rate, std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0))
+}
+
+/// unicode61 vs trigram: batched indexing rate, size and query times on the same rows.
+fn tokenizer_comparison(dir: &Path, rows: &[NewEntry]) {
+    println!(
+        "\ntokenizer comparison on {} rows (contentless FTS5, 8192-row transactions):",
+        rows.len()
+    );
+    for tok in [
+        "unicode61 remove_diacritics 2",
+        "trigram remove_diacritics 1",
+    ] {
+        let path = dir.join(format!("fts-{}.db", tok.split(' ').next().unwrap_or("x")));
+        let _ = std::fs::remove_file(&path);
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+             CREATE VIRTUAL TABLE f USING fts5(text, content='', contentless_delete=1, tokenize='{tok}');"
+        ))
+        .expect("create");
+        let t = Instant::now();
+        for (c, chunk) in rows.chunks(8192).enumerate() {
+            conn.execute_batch("BEGIN").expect("begin");
+            {
+                let mut ins = conn
+                    .prepare_cached("INSERT INTO f(rowid, text) VALUES (?1, ?2)")
+                    .expect("prep");
+                for (i, e) in chunk.iter().enumerate() {
+                    ins.execute(rusqlite::params![(c * 8192 + i + 1) as i64, e.text])
+                        .expect("ins");
+                }
+            }
+            conn.execute_batch("COMMIT").expect("commit");
+        }
+        let rate = rows.len() as f64 / t.elapsed().as_secs_f64();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("ckpt");
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let q = |m: &str| {
+            let t = Instant::now();
+            let n: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM (SELECT rowid FROM f WHERE f MATCH ?1 ORDER BY rowid DESC LIMIT 50)",
+                    [m],
+                    |r| r.get(0),
+                )
+                .unwrap_or(-1);
+            format!("{m}: {n} in {:.2} ms", t.elapsed().as_secs_f64() * 1000.0)
+        };
+        let queries = [
+            q("\"the\""),
+            q("\"kalomi\""),
+            q("\"github\""),
+            q("\"東京\""),
+        ];
+        println!(
+            "  {tok:32} {rate:>8.0} rows/s  {:>5} B/row  [{}]",
+            size / rows.len() as u64,
+            queries.join("; ")
+        );
+    }
+}
+
+/// Cold open + first page + RSS in a fresh process.
+fn cold_open(dir: &Path) {
+    let rss0 = rss_kib();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let t = Instant::now();
+        let store = Store::open(dir, Options::default()).expect("open");
+        let open = t.elapsed();
+        let page = store
+            .history(UserId(1), "irc-net0", "#chan0", Page::latest())
+            .await
+            .expect("page");
+        let first = t.elapsed();
+        println!(
+            "COLD open_ms={:.1} open_plus_first_page_ms={:.1} page_len={} rss_before_kib={} rss_after_kib={}",
+            open.as_secs_f64() * 1000.0,
+            first.as_secs_f64() * 1000.0,
+            page.messages.len(),
+            rss0,
+            rss_kib()
+        );
+    });
+}
+
+/// `Options::default()`, with `STORE_BENCH_BATCH`, `STORE_BENCH_INDEX_BATCH`,
+/// `STORE_BENCH_INDEX_CHUNK`, `STORE_BENCH_CACHE_KIB` overrides for tuning runs.
+fn bench_options() -> Options {
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<usize>().ok());
+    let mut o = Options::default();
+    if let Some(v) = env("STORE_BENCH_BATCH") {
+        o.max_batch_rows = v;
+    }
+    if let Some(v) = env("STORE_BENCH_INDEX_BATCH") {
+        o.index_batch = v;
+        o.index_delay = Duration::from_secs(3600);
+    }
+    if let Some(v) = env("STORE_BENCH_INDEX_CHUNK") {
+        o.index_chunk = v;
+    }
+    if let Some(v) = env("STORE_BENCH_CACHE_KIB") {
+        o.cache_kib = v as i64;
+    }
+    o
+}
+
+/// Makes one random search query of a kind.
+type MakeQuery<'a> = Box<dyn Fn(&mut Rng) -> String + 'a>;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--cold-open") {
+        let dir = PathBuf::from(&args[i + 1]);
+        cold_open(&dir);
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return; // `cargo test --benches` asks benches to list tests
+    }
+    let n: usize = std::env::var("STORE_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let keep = std::env::var("STORE_BENCH_DIR").ok().map(PathBuf::from);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let base = keep.unwrap_or_else(|| tmp.path().to_owned());
+    let (real_dir, raw_dir) = (base.join("real"), base.join("raw"));
+    for d in [&real_dir, &raw_dir] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+
+    let t = Instant::now();
+    let mut gen = Gen::new();
+    let rows: Vec<NewEntry> = (0..n).map(|_| gen.entry()).collect();
+    println!(
+        "store bench: {n} messages, {USERS} users, {} conversations",
+        USERS * CONVS_PER_USER
+    );
+    println!("generated in {:.1} s", t.elapsed().as_secs_f64());
+
+    // Raw baseline: same schema and indexes, no search index, 10k-row transactions.
+    {
+        let store = Store::open(&raw_dir, Options::default()).expect("open raw");
+        rt.block_on(async {
+            setup_users(&store).await;
+            // Create the 200 conversations so the raw insert can look up their keys.
+            let mut seen = std::collections::HashSet::new();
+            for r in &rows {
+                if seen.insert((
+                    r.user_id,
+                    r.connection_id.clone(),
+                    r.conversation_id.clone(),
+                )) {
+                    let c = convos::model::Conversation::new(
+                        r.user_id,
+                        &r.connection_id,
+                        &r.conversation_id,
+                        &r.conversation_id,
+                    );
+                    store.save_conversation(c).await.expect("conv");
+                }
+            }
+        });
+        drop(store);
+        std::thread::sleep(Duration::from_millis(100));
+        let (rate, size) = raw_baseline(&raw_dir, &rows);
+        println!(
+            "raw batched insert, no search index: {rate:.0} msg/s, {} B/msg",
+            size / n as u64
+        );
+    }
+
+    // The real append path, with deferred search indexing.
+    let opts = bench_options();
+    println!(
+        "options: max_batch_rows {} index_batch {} index_chunk {} cache {} KiB",
+        opts.max_batch_rows, opts.index_batch, opts.index_chunk, opts.cache_kib
+    );
+    let store = Store::open(&real_dir, opts).expect("open");
+    let live_n = (n / 10).min(200_000);
+    let (stored, live_rate, import_rate, drain) = rt.block_on(async {
+        setup_users(&store).await;
+        let mut rows = rows;
+        let live_rows: Vec<NewEntry> = rows.drain(..live_n).collect();
+        let t = Instant::now();
+        let mut stored = ingest(&store, live_rows, true).await;
+        store.index_pending().await.expect("index");
+        let live_rate = live_n as f64 / t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let import_n = rows.len();
+        stored.extend(ingest(&store, rows, false).await);
+        let t_drain = Instant::now();
+        store.index_pending().await.expect("index");
+        let drain = t_drain.elapsed();
+        let import_rate = import_n as f64 / t.elapsed().as_secs_f64();
+        (stored, live_rate, import_rate, drain)
+    });
+    println!(
+        "append path, 20 tasks x single append (live): {live_rate:.0} msg/s incl. indexing ({live_n} msgs)"
+    );
+    println!(
+        "append path, 20 tasks x append_many(500) (import): {import_rate:.0} msg/s incl. indexing; backlog at end indexed in {:.0} ms",
+        drain.as_secs_f64() * 1000.0
+    );
+
+    // Search freshness under load: a probe message appended during an import, polled.
+    let lag = rt.block_on(async {
+        let mut gen = Gen::new();
+        gen.time = 1_700_000_000_000;
+        let extra: Vec<NewEntry> = (0..200_000).map(|_| gen.entry()).collect();
+        let bg = {
+            let store = store.clone();
+            tokio::spawn(async move { ingest(&store, extra, false).await.len() })
+        };
+        let mut lags = Vec::new();
+        for k in 0..8 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let word = format!("probeword{k}");
+            let mut e = stored[0].0.clone();
+            e.text = format!("{word} searchable");
+            e.msgid = None;
+            store.append(e.clone()).await.expect("probe");
+            let t = Instant::now();
+            loop {
+                let hits = store
+                    .search(e.user_id, SearchQuery::parse(&word))
+                    .await
+                    .expect("search");
+                if !hits.messages.is_empty() || t.elapsed() > Duration::from_secs(10) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            lags.push(t.elapsed());
+        }
+        bg.await.expect("bg");
+        store.index_pending().await.expect("index");
+        lags
+    });
+    let mut lag = lag;
+    println!(
+        "search freshness during a 200k import: p50 {:.0} ms, max {:.0} ms",
+        pct(&mut lag, 0.5),
+        pct(&mut lag, 1.0)
+    );
+
+    // History pages.
+    let stored = Arc::new(stored);
+    let mut by_conv: std::collections::HashMap<(i64, String, String), Vec<MessageId>> =
+        std::collections::HashMap::new();
+    for (e, id) in stored.iter() {
+        by_conv
+            .entry((
+                e.user_id.0,
+                e.connection_id.clone(),
+                e.conversation_id.clone(),
+            ))
+            .or_default()
+            .push(*id);
+    }
+    let convs: Vec<_> = by_conv.into_iter().collect();
+    let mut rng = Rng(42);
+    let (mut latest, mut random) = (Vec::new(), Vec::new());
+    rt.block_on(async {
+        for i in 0..4000 {
+            let ((u, c, v), ids) = &convs[rng.below(convs.len())];
+            let page = if i % 2 == 0 {
+                Page::latest()
+            } else {
+                Page::before(Cursor::Id(ids[rng.below(ids.len())]))
+            };
+            let t = Instant::now();
+            store
+                .history(UserId(*u), c, v, page)
+                .await
+                .expect("history");
+            if i % 2 == 0 { &mut latest } else { &mut random }.push(t.elapsed());
+        }
+    });
+    println!(
+        "history page (60): latest p50 {:.2} ms p99 {:.2} ms; random position p50 {:.2} ms p99 {:.2} ms",
+        pct(&mut latest, 0.5),
+        pct(&mut latest, 0.99),
+        pct(&mut random, 0.5),
+        pct(&mut random, 0.99)
+    );
+
+    // Search.
+    let vocab = Gen::new().vocab;
+    let mut rng = Rng(7);
+    let phrase = |rng: &mut Rng| loop {
+        let (e, _) = &stored[rng.below(stored.len())];
+        let w: Vec<&str> = e.text.split(' ').collect();
+        if w.len() >= 3 && w.iter().all(|w| w.chars().all(char::is_alphanumeric)) {
+            let i = rng.below(w.len() - 1);
+            return format!("\"{} {}\"", w[i], w[i + 1]);
+        }
+    };
+    let kinds: [(&str, MakeQuery); 6] = [
+        (
+            "common word",
+            Box::new(|r: &mut Rng| COMMON[r.below(20)].to_string()),
+        ),
+        (
+            "rare word",
+            Box::new(|r: &mut Rng| vocab[40_000 + r.below(10_000)].clone()),
+        ),
+        (
+            "nick filter only",
+            Box::new(|r: &mut Rng| format!("from:{}", Gen::new().nicks[r.below(300)])),
+        ),
+        (
+            "nick + common word",
+            Box::new(|r: &mut Rng| format!("from:{} the", Gen::new().nicks[r.below(300)])),
+        ),
+        ("phrase", Box::new(phrase)),
+        (
+            "in:#chan + common word",
+            Box::new(|r: &mut Rng| format!("in:#chan{} and", r.below(CONVS_PER_USER))),
+        ),
+    ];
+    for (name, make) in kinds.iter() {
+        let mut samples = Vec::new();
+        let mut hits = 0;
+        let queries: Vec<(UserId, String)> = (0..300)
+            .map(|_| (UserId(rng.below(USERS) as i64 + 1), make(&mut rng)))
+            .collect();
+        rt.block_on(async {
+            for (user, q) in queries {
+                let t = Instant::now();
+                let r = store
+                    .search(user, SearchQuery::parse(&q))
+                    .await
+                    .expect("search");
+                samples.push(t.elapsed());
+                hits += r.messages.len();
+            }
+        });
+        println!(
+            "search {name:24} p50 {:6.2} ms  p99 {:6.2} ms  (avg {:.0} hits)",
+            pct(&mut samples, 0.5),
+            pct(&mut samples, 0.99),
+            hits as f64 / 300.0
+        );
+    }
+    let total = stored.len() + 200_008;
+    drop(store);
+    std::thread::sleep(Duration::from_millis(300));
+    println!(
+        "database size: {} MiB, {} B/msg (with search index)",
+        file_size(&real_dir) >> 20,
+        file_size(&real_dir) / total as u64
+    );
+
+    // Cold open in a fresh process (page cache dropped if permitted).
+    let dropped = std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok();
+    println!("page cache dropped before cold open: {dropped}");
+    let out = std::process::Command::new(&args[0])
+        .arg("--cold-open")
+        .arg(&real_dir)
+        .output()
+        .expect("cold open child");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+
+    let sample: Vec<NewEntry> = {
+        let mut gen = Gen::new();
+        (0..200_000).map(|_| gen.entry()).collect()
+    };
+    tokenizer_comparison(&base, &sample);
+}

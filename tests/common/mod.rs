@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: start the real binary, wait for it, stop it.
 #![allow(dead_code)]
 
+pub mod ircd;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,0 +1,230 @@
+//! A real InspIRCd for tests: its own temp directory, config, TLS certificate signed by a
+//! test CA, plain and TLS ports on 127.0.0.1. Missing `inspircd` skips the test loudly,
+//! except under `CI=true`, where it fails.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// A running InspIRCd.
+pub struct Ircd {
+    pub dir: TempDir,
+    pub port: u16,
+    pub tls_port: u16,
+    child: Option<Child>,
+}
+
+/// `Some(path)` of inspircd, `None` when absent outside CI (the caller skips).
+pub fn available() -> bool {
+    let found = Command::new("sh")
+        .args(["-c", "command -v inspircd"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("inspircd is not installed and CI=true: scripts/test installs it (apt-get install inspircd)");
+        }
+        eprintln!("\n*** SKIPPED: inspircd is not installed (apt-get install inspircd) ***\n");
+    }
+    found
+}
+
+impl Ircd {
+    /// Starts a server and waits until it accepts registrations.
+    pub fn start() -> Ircd {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = super::free_port();
+        let tls_port = super::free_port();
+        write_certs(dir.path());
+        let conf = config(dir.path(), port, tls_port);
+        std::fs::write(dir.path().join("inspircd.conf"), conf).expect("write config");
+        std::fs::write(dir.path().join("motd.txt"), "Welcome to the test server\n").expect("motd");
+        let mut ircd = Ircd {
+            dir,
+            port,
+            tls_port,
+            child: None,
+        };
+        ircd.spawn();
+        ircd
+    }
+
+    fn spawn(&mut self) {
+        let out = std::fs::File::create(self.dir.path().join("inspircd.out")).expect("log file");
+        let child = Command::new("inspircd")
+            .arg("--nofork")
+            .arg("--runasroot")
+            .arg(format!(
+                "--config={}",
+                self.dir.path().join("inspircd.conf").display()
+            ))
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("dup"))
+            .stderr(out)
+            .spawn()
+            .expect("spawn inspircd");
+        self.child = Some(child);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "inspircd did not start: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the server (as a crash would).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Kills and starts again on the same ports.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("inspircd.out")).unwrap_or_default()
+    }
+
+    /// The CA certificate that signed the server's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// `irc://127.0.0.1:PORT/...?tls=0&nick=NICK` plus `extra` query.
+    pub fn url(&self, nick: &str, extra: &str) -> String {
+        format!("irc://127.0.0.1:{}?tls=0&nick={nick}{extra}", self.port)
+    }
+}
+
+impl Drop for Ircd {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn write_certs(dir: &std::path::Path) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Convos test CA");
+    let ca_key = KeyPair::generate().expect("ca key");
+    let ca_cert = ca_params.self_signed(&ca_key).expect("ca cert");
+    let leaf_params =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .expect("leaf");
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("sign");
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("write ca");
+    std::fs::write(dir.join("cert.pem"), leaf.pem()).expect("write cert");
+    std::fs::write(dir.join("key.pem"), leaf_key.serialize_pem()).expect("write key");
+}
+
+fn config(dir: &std::path::Path, port: u16, tls_port: u16) -> String {
+    let d = dir.display();
+    format!(
+        r#"<server name="irc.test" description="test server" network="TestNet">
+<admin name="admin" nick="admin" email="admin@irc.test">
+<bind address="127.0.0.1" port="{port}" type="clients">
+<bind address="127.0.0.1" port="{tls_port}" type="clients" sslprofile="Clients">
+<module name="ssl_gnutls">
+<sslprofile name="Clients" provider="gnutls" certfile="{d}/cert.pem" keyfile="{d}/key.pem" hash="sha256" requestclientcert="no">
+<connect allow="*" timeout="60" pingfreq="120" threshold="1000" commandrate="1000000" recvq="65536" sendq="1048576" localmax="1000" globalmax="1000" maxchans="50" limit="5000" useident="no" usednsbl="no" resolvehostnames="no">
+<class name="Shutdown" commands="DIE RESTART REHASH LOADMODULE UNLOADMODULE RELOADMODULE">
+<type name="NetAdmin" classes="Shutdown">
+<oper name="oper" password="operpass" host="*@*" type="NetAdmin">
+<files motd="{d}/motd.txt">
+<pid file="{d}/inspircd.pid">
+<dns server="127.0.0.1" timeout="1">
+<options prefixquit="Quit: " hostintopic="yes" defaultmodes="not">
+<security hidesplits="no" hideulines="no" announceinvites="dynamic" runasuser="" runasgroup="">
+<performance netbuffersize="10240" somaxconn="128" softlimit="1024" clonesonconnect="no" timeskipwarn="2s" quietbursts="yes">
+<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{d}/inspircd.log">
+<module name="cap"><module name="ircv3"><module name="ircv3_accounttag"><module name="ircv3_batch">
+<module name="ircv3_capnotify"><module name="ircv3_chghost"><module name="ircv3_ctctags">
+<module name="ircv3_echomessage"><module name="ircv3_invitenotify"><module name="ircv3_labeledresponse">
+<module name="ircv3_msgid"><module name="ircv3_servertime">
+<module name="monitor"><module name="namesx"><module name="uhnames"><module name="setname">
+<module name="sha256">
+"#
+    )
+}
+
+/// A plain IRC client for tests: registers, then reads and writes lines.
+pub struct Client {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+    pub nick: String,
+}
+
+impl Client {
+    /// Connects and registers as `nick` (waits for 001).
+    pub fn connect(port: u16, nick: &str) -> Client {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        let writer = stream.try_clone().expect("clone");
+        let mut c = Client {
+            reader: BufReader::new(stream),
+            writer,
+            nick: nick.into(),
+        };
+        c.send(&format!("NICK {nick}"));
+        c.send(&format!("USER {nick} 0 * :{nick}"));
+        c.wait_for(|l| l.contains(" 001 "));
+        c
+    }
+
+    pub fn send(&mut self, line: &str) {
+        self.writer
+            .write_all(format!("{line}\r\n").as_bytes())
+            .expect("write");
+    }
+
+    /// Reads lines until one matches (answering PING); panics after 20 s.
+    pub fn wait_for(&mut self, mut pred: impl FnMut(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            assert!(Instant::now() < deadline, "{}: line never came", self.nick);
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) => panic!("{}: connection closed", self.nick),
+                Ok(_) => {}
+                Err(e) => panic!("{}: read failed: {e}", self.nick),
+            }
+            let line = line.trim_end().to_string();
+            if let Some(token) = line.strip_prefix("PING ") {
+                self.send(&format!("PONG {token}"));
+                continue;
+            }
+            if pred(&line) {
+                return line;
+            }
+        }
+    }
+}

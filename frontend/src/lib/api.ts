@@ -43,8 +43,9 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     res = await fetcher(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      // Every POST carries JSON (the server answers 415 to other content types).
+      headers: method === 'POST' || body !== undefined ? { 'Content-Type': 'application/json' } : {},
+      body: method === 'POST' || body !== undefined ? JSON.stringify(body ?? {}) : undefined,
     });
   } catch {
     throw new ApiError(0, 'Could not reach the server.');
@@ -98,7 +99,8 @@ export const api = {
   deleteUser: () => request<object>('DELETE', '/api/user'),
   users: () => request<{ users: User[] }>('GET', '/api/users'),
   invite: (email: string) =>
-    request<{ url: string; expires: string }>('POST', `/api/user/${enc(email)}/invite`),
+    request<{ url: string; expires: string; existing?: boolean }>('POST', `/api/user/${enc(email)}/invite`),
+  setAdmin: (email: string, admin: boolean) => request<User>('POST', `/api/user/${enc(email)}`, { admin }),
   deleteOtherUser: (email: string) => request<object>('DELETE', `/api/user/${enc(email)}`),
   settings: () => request<Settings>('GET', '/api/settings'),
   saveSettings: (s: Settings) => request<Settings>('POST', '/api/settings', s),

@@ -86,3 +86,14 @@ describe('mergeMessages', () => {
     expect(ids(mergeMessages([], [m(3)]))).toEqual([3]);
   });
 });
+
+describe('buildRows at scale', () => {
+  it('builds rows for 100k messages', () => {
+    const ms = Array.from({ length: 100_000 }, (_, i) =>
+      msg({ id: i + 1, from: `n${i % 7}`, ts: new Date(Date.UTC(2026, 0, 1) + i * 20_000).toISOString() }),
+    );
+    const rows = buildRows(ms);
+    expect(rows.filter((r) => r.kind === 'msg')).toHaveLength(100_000);
+    expect(rows.filter((r) => r.kind === 'day')).toHaveLength(24);
+  });
+});

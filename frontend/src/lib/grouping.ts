@@ -63,6 +63,18 @@ export function nickTarget(m: Message): string {
   return known?.[1] ?? t.split(/\s+/).pop() ?? t;
 }
 
+// Parsed time and day per message object: rows are rebuilt on every new message, and with
+// 100k loaded lines re-parsing every timestamp each time would be the main cost.
+const parsed = new WeakMap<Message, { t: number; day: string }>();
+function info(m: Message): { t: number; day: string } {
+  let p = parsed.get(m);
+  if (!p) {
+    p = { t: Date.parse(m.ts), day: dayOf(m.ts) };
+    parsed.set(m, p);
+  }
+  return p;
+}
+
 /** Builds the rows; `lastRead` puts the marker before the first newer, non-own message. */
 export function buildRows(messages: Message[], lastRead = Infinity, now = new Date()): Row[] {
   const rows: Row[] = [];
@@ -80,7 +92,7 @@ export function buildRows(messages: Message[], lastRead = Infinity, now = new Da
   };
 
   for (const m of messages) {
-    const d = dayOf(m.ts);
+    const d = info(m).day;
     if (d !== day) {
       flush();
       day = d;
@@ -104,7 +116,7 @@ export function buildRows(messages: Message[], lastRead = Infinity, now = new Da
       prev.from !== m.from ||
       prev.type !== m.type ||
       m.type !== 'private' ||
-      Date.parse(m.ts) - Date.parse(prev.ts) > GROUP_MS;
+      info(m).t - info(prev).t > GROUP_MS;
     rows.push({ kind: 'msg', key: `m${m.id}`, msg: m, head });
     prev = m;
   }

@@ -3,7 +3,7 @@
 
 export type Route =
   | { name: 'login' }
-  | { name: 'register'; email: string; token: string }
+  | { name: 'register'; email: string; token: string; reset: boolean }
   | { name: 'connect'; url: string }
   | { name: 'chat'; cid: string | null; conversation: string; around: number | null }
   | { name: 'search'; q: string }
@@ -30,7 +30,7 @@ export function matchRoute(pathname: string, search = ''): Route {
     case 'login':
       return { name: 'login' };
     case 'register':
-      return { name: 'register', email: q.get('email') ?? '', token: q.get('token') ?? '' };
+      return { name: 'register', email: q.get('email') ?? '', token: q.get('token') ?? '', reset: q.get('reset') === '1' };
     case 'connect':
       return { name: 'connect', url: q.get('url') ?? '' };
     case 'chat': {

@@ -5,7 +5,8 @@ describe('matchRoute', () => {
   const table: [string, string, unknown][] = [
     ['/', '', { name: 'chat', cid: null, conversation: '', around: null }],
     ['/login', '', { name: 'login' }],
-    ['/register', '?email=a%40b.c&token=t1', { name: 'register', email: 'a@b.c', token: 't1' }],
+    ['/register', '?email=a%40b.c&token=t1', { name: 'register', email: 'a@b.c', token: 't1', reset: false }],
+    ['/register', '?email=a%40b.c&token=t2&reset=1', { name: 'register', email: 'a@b.c', token: 't2', reset: true }],
     ['/connect', '?url=irc%3A%2F%2Fx%2F%23y', { name: 'connect', url: 'irc://x/#y' }],
     ['/chat/irc-libera', '', { name: 'chat', cid: 'irc-libera', conversation: '', around: null }],
     ['/chat/irc-libera/%23convos', '?around=42', { name: 'chat', cid: 'irc-libera', conversation: '#convos', around: 42 }],

@@ -76,7 +76,11 @@ pub struct Recover {
     pub email: String,
 
     /// Public base URL the link starts with.
-    #[arg(long, env = "CONVOS_REQUEST_BASE", default_value = "http://localhost:8080")]
+    #[arg(
+        long,
+        env = "CONVOS_REQUEST_BASE",
+        default_value = "http://localhost:8080"
+    )]
     pub base: url::Url,
 
     /// Data directory. Default: ~/.local/share/convos.
@@ -117,6 +121,23 @@ pub struct Daemon {
     /// Let anyone register (the admin can change this in the settings).
     #[arg(long, env = "CONVOS_OPEN_TO_PUBLIC", value_parser = parse_bool, default_value = "0")]
     pub open_to_public: bool,
+
+    /// STUN servers for calls, e.g. stun://stun.example.com:3478 (comma separated).
+    #[arg(long, env = "CONVOS_STUN", default_value = "")]
+    pub stun: String,
+
+    /// TURN servers for calls, e.g. turn://user:pass@turn.example.com:3478 (comma separated).
+    #[arg(long, env = "CONVOS_TURN", default_value = "")]
+    pub turn: String,
+
+    /// Shared secret of a TURN server using the REST API scheme (coturn use-auth-secret):
+    /// each user gets short-lived credentials instead of a static password.
+    #[arg(long, env = "CONVOS_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<String>,
+
+    /// Relay all call media through TURN, so participants never learn each other's IP.
+    #[arg(long, env = "CONVOS_RTC_RELAY_ONLY", value_parser = parse_bool, default_value = "0")]
+    pub rtc_relay_only: bool,
 
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]

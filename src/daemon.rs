@@ -50,7 +50,7 @@ pub fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         reverse_proxy: opts.reverse_proxy,
         request_base: opts.request_base.clone(),
         open_to_public: opts.open_to_public,
-        ice_servers: Vec::new(),
+        rtc: ice_config(opts)?,
         secure_cookies: listens
             .iter()
             .any(|l| matches!(l, Listen::Tcp { tls: Some(_), .. }))
@@ -64,6 +64,25 @@ pub fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         bound,
         store,
         web,
+    })
+}
+
+/// ICE servers from `--stun`/`--turn` (and their environment variables).
+fn ice_config(opts: &config::Daemon) -> Result<crate::rtc::servers::IceConfig, Error> {
+    use crate::rtc::servers::{parse_urls, IceConfig};
+    let mut servers = parse_urls(&opts.stun).map_err(config::Error::Other)?;
+    servers.extend(parse_urls(&opts.turn).map_err(config::Error::Other)?);
+    if opts.rtc_relay_only && !servers.iter().any(|s| s.urls.starts_with("turn")) {
+        return Err(config::Error::Other(
+            "CONVOS_RTC_RELAY_ONLY needs a TURN server (CONVOS_TURN)".into(),
+        )
+        .into());
+    }
+    Ok(IceConfig {
+        servers,
+        secret: opts.turn_secret.clone().filter(|s| !s.is_empty()),
+        relay_only: opts.rtc_relay_only,
+        ttl_secs: 12 * 3600,
     })
 }
 

@@ -24,6 +24,7 @@ mod ice;
 mod parse;
 mod reassemble;
 mod sdp;
+pub mod servers;
 
 #[cfg(test)]
 mod tests;

@@ -112,6 +112,7 @@ pub(super) struct Actor {
     pub irc_tx: mpsc::Sender<irc::Tagged>,
     pub shutdown: CancellationToken,
     pub conns: BTreeMap<String, Conn>,
+    pub calls: super::calls::Calls,
     pending: FuturesOrdered<Pending>,
 }
 
@@ -140,6 +141,7 @@ pub fn spawn(
         irc_tx,
         shutdown,
         conns: BTreeMap::new(),
+        calls: Default::default(),
         pending: FuturesOrdered::new(),
     };
     tokio::spawn(actor.run(rx, irc_rx).instrument(span));

@@ -144,7 +144,7 @@ mod tests {
             hub.publish(json!({}));
         }
         assert_eq!(hub.subscribe(Some(1)).err(), Some(Gone));
-        let (missed, _) = hub.subscribe(Some(11)).expect("kept");
+        let (missed, _) = hub.subscribe(Some(10)).expect("kept");
         assert_eq!(missed.len(), RING);
     }
 }

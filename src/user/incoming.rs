@@ -27,6 +27,7 @@ impl Actor {
                     None => reason,
                 };
                 self.left_all(&cid);
+                self.calls.forget(&cid);
                 self.set_state(&cid, ConnState::Disconnected, &text);
             }
             irc::Event::Failed(reason) => {

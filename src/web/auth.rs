@@ -247,7 +247,7 @@ pub(super) fn user_object(
         "default_connection": settings.default_connection,
         "forced_connection": settings.forced_connection,
         "video_service": "",
-        "rtc": { "ice_servers": state.config.ice_servers },
+        "rtc": state.config.rtc.for_user(&user.id.to_string(), crate::time::now_ms() / 1000),
     })
 }
 

@@ -40,11 +40,12 @@ async fn upgrade(
     State(state): State<AppState>,
     session: Session,
     headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
     Query(q): Query<EventsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
     // Browsers always send Origin on a WebSocket; a foreign one is cross-site hijacking.
-    if !super::auth::origin_allowed(&headers, &state.config) {
+    if !super::auth::origin_allowed_at(&headers, uri.authority(), &state.config) {
         return Error::new(StatusCode::FORBIDDEN, "Invalid origin.", "/events").into_response();
     }
     let handle = super::api::actor(&state, &session.user);

@@ -14,8 +14,8 @@ pub struct Config {
     pub request_base: Option<url::Url>,
     /// Registration open to anyone (`CONVOS_OPEN_TO_PUBLIC`); the admin setting overrides.
     pub open_to_public: bool,
-    /// `RTCIceServer` list for calls, as JSON objects (`urls`, `username`, `credential`).
-    pub ice_servers: Vec<serde_json::Value>,
+    /// ICE servers for calls (`CONVOS_STUN`, `CONVOS_TURN`, ...).
+    pub rtc: crate::rtc::servers::IceConfig,
     /// Cookies get `Secure` (set when any listener is https or the base URL is).
     pub secure_cookies: bool,
 }

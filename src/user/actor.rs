@@ -374,6 +374,28 @@ impl Actor {
                     .await;
                 let _ = reply.send(res);
             }
+            Request::Participants {
+                connection_id,
+                conversation_id,
+                reply,
+            } => {
+                let res = self
+                    .conns
+                    .get(&connection_id)
+                    .ok_or(Error::NoConnection)
+                    .and_then(|c| {
+                        c.convs
+                            .get(&c.fold(&conversation_id))
+                            .ok_or(Error::NoConversation)
+                    })
+                    .map(|conv| {
+                        conv.participants
+                            .values()
+                            .map(|p| serde_json::json!({"nick": p.nick, "mode": p.prefix}))
+                            .collect()
+                    });
+                let _ = reply.send(res);
+            }
             Request::HasConversation {
                 connection_id,
                 conversation_id,
@@ -453,7 +475,7 @@ impl Actor {
         let conn = self.conns.get(&id).ok_or(Error::NoConnection)?;
         let json = view::connection(conn);
         let mut events = vec![
-            serde_json::json!({"event": "state", "type": "connection_added", "connection": json.clone()}),
+            serde_json::json!({"event": "state", "type": "connection_added", "connection_id": id, "connection": json.clone()}),
         ];
         for conv in conn.convs.values() {
             events.push(serde_json::json!({"event": "state", "type": "conversation", "connection_id": id, "conversation": view::conversation(conv)}));
@@ -521,7 +543,7 @@ impl Actor {
             };
         }
         let json = view::connection(conn);
-        self.publish(vec![serde_json::json!({"event": "state", "type": "connection_changed", "connection": json.clone()})]);
+        self.publish(vec![serde_json::json!({"event": "state", "type": "connection_update", "connection_id": id, "connection": json.clone()})]);
         Ok(json)
     }
 

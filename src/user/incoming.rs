@@ -438,11 +438,7 @@ impl Actor {
         let key = conn.fold(chan);
         let me = conn.is_me(nick);
         let folded_nick = conn.fold(nick);
-        let text = match kind {
-            Kind::Kick => reason.to_string(),
-            _ if reason.is_empty() => format!("{nick} left."),
-            _ => format!("{nick} left: {reason}"),
-        };
+        let text = reason.to_string();
         if let Some(conv) = conn.convs.get_mut(&key) {
             conv.participants.remove(&folded_nick);
             if me {
@@ -559,7 +555,7 @@ impl Actor {
             let ev = view::participants(cid, conv);
             self.publish(vec![ev]);
         }
-        let text = format!("{nick} sets mode {}", args.join(" "));
+        let text = args.join(" ");
         self.record_if_exists(cid, &target, Kind::Mode, nick, &text, msg)
             .await;
     }

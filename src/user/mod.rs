@@ -86,6 +86,12 @@ pub enum Request {
         last_read: Option<MessageId>,
         reply: Reply<serde_json::Value>,
     },
+    /// A channel's participants as `{nick, mode}` objects.
+    Participants {
+        connection_id: String,
+        conversation_id: String,
+        reply: Reply<Vec<serde_json::Value>>,
+    },
     /// Whether a conversation exists for this user (for API access checks).
     HasConversation {
         connection_id: String,

@@ -183,7 +183,7 @@ impl Actor {
         }
         let json = view::connection(conn);
         self.publish(vec![
-            json!({"event": "state", "type": "connection_changed", "connection": json}),
+            json!({"event": "state", "type": "connection_update", "connection_id": cid, "connection": json}),
         ]);
         Ok(())
     }

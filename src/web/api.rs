@@ -32,6 +32,10 @@ pub fn routes() -> Router<AppState> {
             "/connection/{cid}/conversation/{conversation}/read",
             post(mark_read),
         )
+        .route(
+            "/connection/{cid}/conversation/{conversation}/participants",
+            get(participants),
+        )
         .route("/connection/{cid}/read", post(mark_server_read))
         .route("/search", get(search))
         .route("/notifications", get(notifications))
@@ -329,6 +333,22 @@ fn message_json(e: &crate::model::Entry, own_nick: &str) -> Value {
     m
 }
 
+async fn participants(
+    State(state): State<AppState>,
+    s: Session,
+    Path((cid, conversation)): Path<(String, String)>,
+) -> Result<Json<Value>, Error> {
+    let list = actor(&state, &s.user)
+        .ask(|reply| user::Request::Participants {
+            connection_id: cid,
+            conversation_id: conversation,
+            reply,
+        })
+        .await
+        .map_err(user_error)?;
+    Ok(Json(json!({"participants": list})))
+}
+
 #[derive(Debug, Deserialize, Default)]
 struct ReadBody {
     last_read: Option<i64>,
@@ -422,8 +442,14 @@ async fn search(
     if let Some(a) = time_param(&p.after, "/after")? {
         q.after = Some(a);
     }
-    if let Some(b) = time_param(&p.before, "/before")? {
-        q.before = Some(b);
+    // `before` is the id of the last result when paging, or a time.
+    match p.before.as_deref().map(str::parse::<i64>) {
+        Some(Ok(id)) => q.before_id = Some(MessageId(id)),
+        _ => {
+            if let Some(b) = time_param(&p.before, "/before")? {
+                q.before = Some(b);
+            }
+        }
     }
     if let Some(l) = p.limit {
         q.limit = Some(l.clamp(1, 200));

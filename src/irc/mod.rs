@@ -34,6 +34,8 @@ pub struct Options {
     pub regain_interval: Duration,
     /// Spaces connects to the same host across users.
     pub spacer: Spacer,
+    /// Delays between reconnects.
+    pub backoff: Backoff,
 }
 
 impl Default for Options {
@@ -46,6 +48,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(20),
             regain_interval: Duration::from_secs(60),
             spacer: Spacer::new(Duration::from_millis(200)),
+            backoff: Backoff::default(),
         }
     }
 }
@@ -69,6 +72,15 @@ impl Default for Backoff {
 }
 
 impl Backoff {
+    /// Delays from `min` doubling up to `max`.
+    pub fn new(min: Duration, max: Duration) -> Backoff {
+        Backoff {
+            attempt: 0,
+            min,
+            max,
+        }
+    }
+
     /// The next delay, with jitter.
     pub fn next_delay(&mut self) -> Duration {
         let base = self

@@ -91,11 +91,11 @@ pub fn spawn(
     let task = Task {
         connection,
         config,
+        backoff: opts.backoff.clone(),
         opts,
         rx,
         events,
         shutdown,
-        backoff: Backoff::default(),
     };
     tokio::spawn(task.run(connect).instrument(span));
     Handle { tx }

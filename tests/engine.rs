@@ -342,3 +342,151 @@ async fn reconnects_rejoins_and_survives_restarts() {
     drop(d);
     env.stop().await;
 }
+
+async fn rtc(h: &user::Handle, req: Value) -> Result<Value, user::Error> {
+    h.ask(|reply| user::Request::Rtc {
+        request: req,
+        reply,
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rtcz_interop_with_a_convos_peer() {
+    use convos::rtc;
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let u = env.user("superman@example.com").await;
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "superman");
+    let cid = add(&h, &ircd.url("superman", "")).await;
+    connected(&mut ev, &cid).await;
+
+    let port = ircd.port;
+    let mut peer = tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "superwoman");
+        c.send("JOIN #convos");
+        c.wait_for(|l| l.contains(" 366 "));
+        c
+    })
+    .await
+    .expect("peer");
+    send(&h, &cid, "", "/join #convos").await.expect("join");
+    ev.wait("peer is a participant", |v| {
+        v["type"] == "participants"
+            && v["participants"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|p| p["nick"] == "superwoman"))
+    })
+    .await;
+
+    // The exact lines of RTCZ.md §4.2, as a Convos 4.x peer sends them.
+    peer.send("NOTICE #convos :\u{1}RTCZ CALL\u{1}");
+    let call = ev
+        .wait("call", |v| v["event"] == "rtc" && v["type"] == "call")
+        .await;
+    assert_eq!(
+        (call["conversation_id"].as_str(), call["from"].as_str()),
+        (Some("#convos"), Some("superwoman"))
+    );
+
+    // private signals need a private conversation first
+    peer.send("PRIVMSG superman :hi, calling you");
+    ev.message("superwoman", "hi, calling you").await;
+    peer.send("NOTICE superman :\u{1}RTCZ ICE 0/0 superman H4sIADvpyV4AA8tMTrU1UDVwUTVw1IVQo7xR3ihvlDfKG+WN8kZ5o7xR3vDiAQBX4L2X9AoAAA==\u{1}");
+    let ice = ev
+        .wait("ice", |v| {
+            v["event"] == "rtc" && v["type"] == "signal" && v.get("ice").is_some()
+        })
+        .await;
+    assert_eq!(ice["conversation_id"], "superwoman");
+    assert_eq!(ice["ice"].as_str().expect("ice"), "0\r\n-\r\n".repeat(200));
+
+    // a real offer, chunked as a peer would, arrives byte for byte
+    // browsers write SDP with CRLF line ends
+    let offer = &include_str!("../src/rtc/testdata/offer.sdp")
+        .replace("\r\n", "\n")
+        .replace('\n', "\r\n");
+    let lines = rtc::encode(
+        &rtc::Signal::Offer {
+            sdp: offer.to_string(),
+        },
+        "superman",
+        "superman",
+        rtc::DEFAULT_PREFIX_LEN,
+    )
+    .expect("encode");
+    assert!(lines.len() > 1, "multi-chunk");
+    for n in &lines {
+        peer.send(&n.line());
+    }
+    let got = ev
+        .wait("offer", |v| v["event"] == "rtc" && v.get("offer").is_some())
+        .await;
+    assert_eq!(got["offer"].as_str().expect("sdp"), offer);
+
+    // the reverse: our answer reaches the peer as RTCZ it can decode
+    let answer: String = include_str!("../src/rtc/testdata/answer.sdp")
+        .replace("\r\n", "\n")
+        .replace('\n', "\r\n");
+    let req = serde_json::json!({"event": "signal", "connection_id": cid, "conversation_id": "superwoman",
+        "target": "superwoman", "answer": answer.clone()});
+    rtc(&h, req).await.expect("signal sent");
+    let mut peer = tokio::task::spawn_blocking(move || {
+        let mut r = rtc::Reassembler::new(rtc::Limits::default());
+        loop {
+            let line = peer.wait_for(|l| l.contains("RTCZ ANS"));
+            let m = irc_proto::Message::parse(&line).expect("line");
+            assert!(line.len() + 2 <= 512);
+            let Ok(Some(rtc::Body::Chunk(chunk))) = rtc::parse(m.param(1).expect("text")) else {
+                panic!("not a chunk: {line}")
+            };
+            assert_eq!(
+                chunk.conversation, "superwoman",
+                "the sender's conversation name"
+            );
+            let key = rtc::Key {
+                connection: "x",
+                sender: "superman",
+                conversation: "superwoman",
+            };
+            if let Some(sig) = r
+                .push(key, chunk, std::time::Instant::now())
+                .expect("valid chunk")
+            {
+                assert_eq!(
+                    sig,
+                    rtc::Signal::Answer {
+                        sdp: answer.clone()
+                    }
+                );
+                return peer;
+            }
+        }
+    })
+    .await
+    .expect("peer got the answer");
+
+    // refused: a target who is not in the conversation; RTCZ is not chat history
+    let bad = serde_json::json!({"event": "signal", "connection_id": cid, "conversation_id": "#convos",
+        "target": "nobody", "offer": offer});
+    assert!(rtc(&h, bad).await.is_err());
+    peer.send("NOTICE #convos :\u{1}RTCZ HANGUP\u{1}");
+    ev.wait("hangup", |v| v["event"] == "rtc" && v["type"] == "hangup")
+        .await;
+    let hist = env
+        .store
+        .history(u.id, &cid, "#convos", Page::latest())
+        .await
+        .expect("history");
+    assert!(
+        hist.messages.iter().all(|m| !m.text.contains("RTCZ")),
+        "no RTCZ in history"
+    );
+    drop(peer);
+    env.stop().await;
+}

@@ -73,7 +73,7 @@ pub async fn connect(config: &Config, timeout: Duration) -> Result<Stream, Error
     let connector = tokio_rustls::TlsConnector::from(client_config(config.tls_verify));
     let tls = tokio::time::timeout(timeout, connector.connect(name, tcp))
         .await
-        .map_err(|_| Error::Timeout(target.clone()))?
+        .map_err(|_| Error::Tls(config.host.clone(), "the handshake timed out".into()))?
         .map_err(|e| Error::Tls(config.host.clone(), e.to_string()))?;
     Ok(Stream::Tls(Box::new(tls)))
 }

@@ -1,0 +1,94 @@
+//! TLS to a real InspIRCd whose certificate is signed by a test CA: verified TLS works,
+//! and a TLS connection is never downgraded to plaintext. One test per process because
+//! the trusted roots (`SSL_CERT_FILE`) are read once.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::ircd::{self, Ircd};
+use convos::irc::{self, Event, Options, Spacer};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+async fn next(
+    rx: &mut mpsc::Receiver<irc::Tagged>,
+    what: &str,
+    mut pred: impl FnMut(&Event) -> bool,
+) -> Event {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let t = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no event: {what}"))
+            .expect("task alive");
+        if pred(&t.event) {
+            return t.event;
+        }
+    }
+}
+
+fn spawn(
+    url: &str,
+) -> (
+    mpsc::Receiver<irc::Tagged>,
+    (irc::Handle, tokio_util::sync::DropGuard),
+) {
+    let config = irc::Config::parse(url, "tlsuser").expect("url");
+    let (tx, rx) = mpsc::channel(64);
+    let stop = CancellationToken::new();
+    let opts = Options {
+        spacer: Spacer::new(Duration::ZERO),
+        connect_timeout: Duration::from_secs(3),
+        ..Options::default()
+    };
+    let handle = irc::spawn(Arc::from("tls"), config, opts, true, tx, stop.clone());
+    (rx, (handle, stop.drop_guard()))
+}
+
+#[tokio::test]
+async fn verified_tls_and_no_plaintext_fallback() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    // Trust the test CA the way an admin would: SSL_CERT_FILE, read by rustls-native-certs.
+    std::env::set_var("SSL_CERT_FILE", ircd.ca_file());
+
+    let (mut rx, _g) = spawn(&format!("irc://localhost:{}?nick=tlsuser", ircd.tls_port));
+    next(&mut rx, "registered over verified TLS", |e| {
+        matches!(e, Event::Registered { .. })
+    })
+    .await;
+
+    // TLS to the plaintext port fails as TLS; it never registers in the clear.
+    let (mut rx, _g2) = spawn(&format!("irc://localhost:{}?nick=plainx&tls=1", ircd.port));
+    let ev = next(&mut rx, "tls failure", |e| {
+        matches!(e, Event::Disconnected { .. } | Event::Registered { .. })
+    })
+    .await;
+    match ev {
+        Event::Disconnected { reason, .. } => assert!(reason.contains("TLS"), "{reason}"),
+        other => panic!("registered without TLS: {other:?}"),
+    }
+
+    // An address the certificate (for localhost) does not cover is refused, unless tls_verify=0 says otherwise.
+    let (mut rx, _g3) = spawn(&format!("irc://127.0.0.1:{}?nick=wrongname", ircd.tls_port));
+    let ev = next(&mut rx, "name mismatch", |e| {
+        matches!(e, Event::Disconnected { .. } | Event::Registered { .. })
+    })
+    .await;
+    match ev {
+        Event::Disconnected { reason, .. } => assert!(reason.contains("TLS"), "{reason}"),
+        other => panic!("accepted a certificate for another name: {other:?}"),
+    }
+    let (mut rx, _g4) = spawn(&format!(
+        "irc://127.0.0.1:{}?nick=optout&tls_verify=0",
+        ircd.tls_port
+    ));
+    next(&mut rx, "registered with tls_verify=0", |e| {
+        matches!(e, Event::Registered { .. })
+    })
+    .await;
+}

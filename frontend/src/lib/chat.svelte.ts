@@ -59,6 +59,8 @@ export class ChatStore {
   private pendingOpen: { cid: string; name: string } | null = null;
   onOpen: (cid: string, conversation: string) => void = () => {};
   notifier: Notifier | null = null;
+  /** Other stores that follow events (calls); called for every applied event. */
+  readonly listeners = new Set<(f: ServerFrame) => void>();
 
   constructor(messages = new MessageStore()) {
     this.messages = messages;
@@ -176,6 +178,12 @@ export class ChatStore {
     }
   }
 
+  /** Sends one WebSocket request (calls use `rtc`); rejects with `RequestError`. */
+  request(method: string, body: Record<string, unknown>): Promise<ServerFrame> {
+    if (!this.socket) return Promise.reject(new RequestError('Not connected to the server.'));
+    return this.socket.request(method, body);
+  }
+
   /** Fetches participants (when the server offers that endpoint). */
   async loadParticipants(cid: string, conversation: string): Promise<void> {
     if (!conversation) return;
@@ -218,6 +226,7 @@ export class ChatStore {
       this.queue.push(f);
       return;
     }
+    for (const l of this.listeners) l(f);
     switch (f.event) {
       case 'message':
         return this.onMessage(f as unknown as Message);

@@ -1,0 +1,616 @@
+//! Video/voice calls (issue 8, RTCZ.md §1): the call this tab is in, who is calling in each
+//! conversation, and one `Peer` per remote participant (full mesh).
+//!
+//! Flow: `start()` opens the camera/microphone and sends `call`. Someone in the call who
+//! receives our `call` offers to us; we answer (newcomers never offer). A `call` from
+//! someone while we are in the call makes us offer to them. `hangup` from someone closes
+//! only our connection to them. Signals are handled only by the tab that is in the call
+//! (D9); other tabs of the same browser learn about it over a BroadcastChannel.
+
+import { request } from './api';
+import { chat } from './chat.svelte';
+import { convKey } from './messages.svelte';
+import { foldNick, isPolite, Peer, type PcLike, type PeerState, type SignalIn, type SignalOut } from './peer';
+import type { ServerFrame } from './types';
+
+export type MediaMode = 'av' | 'audio' | 'listen';
+
+export interface RtcConfig {
+  ice_servers?: RTCIceServer[];
+  ice_transport_policy?: RTCIceTransportPolicy;
+}
+
+export interface Tile {
+  /** The peer connection's id (D10: never the nick). */
+  id: string;
+  nick: string;
+  state: PeerState;
+  problem: string;
+  stream: MediaStream | null;
+  /** 0..1 audio level from the analyser. */
+  level: number;
+  hasVideo: boolean;
+}
+
+export interface ActiveCall {
+  cid: string;
+  conversation: string;
+  name: string;
+  phase: 'media' | 'media-error' | 'joining' | 'active' | 'paused' | 'error';
+  mode: MediaMode;
+  error: string;
+  local: MediaStream | null;
+  micOn: boolean;
+  camOn: boolean;
+  localLevel: number;
+  tiles: Tile[];
+  /** What happened, newest last ("bob left the call."). */
+  log: string[];
+}
+
+export interface Room {
+  /** Nicks we saw calling and not hanging up. */
+  nicks: string[];
+  /** Ringing until this time (ms). */
+  ringingUntil: number;
+  /** The last thing that happened, shown as a line in the conversation. */
+  note: string;
+}
+
+/** What the store needs from the world (fakes in tests). */
+export interface CallEnv {
+  request: (body: Record<string, unknown>) => Promise<unknown>;
+  getUserMedia: (c: MediaStreamConstraints) => Promise<MediaStream>;
+  createPc: (config: RTCConfiguration) => PcLike;
+  myNick: (cid: string) => string;
+  connectionState: (cid: string) => string;
+  conversationName: (cid: string, conversation: string) => string;
+  isPrivate: (cid: string, conversation: string) => boolean;
+  notify: (title: string, body: string, onClick: () => void) => void;
+  open: (cid: string, conversation: string) => void;
+  now: () => number;
+  rtc: () => RtcConfig | null;
+  /** Fetches fresh ICE credentials (TURN REST credentials expire). */
+  refreshRtc?: () => Promise<void>;
+  gatherMs?: number;
+  connectMs?: number;
+  rejoinDelayMs?: number;
+}
+
+const RING_MS = 60_000;
+
+function mediaErrorMessage(e: unknown, mode: MediaMode): string {
+  const name = (e as { name?: string })?.name ?? '';
+  const what = mode === 'audio' ? 'microphone' : 'camera and microphone';
+  if (name === 'NotAllowedError' || name === 'SecurityError')
+    return `Access to the ${what} was denied. Allow it in the browser's site settings, or join without it.`;
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') return `No ${what} was found.`;
+  if (name === 'NotReadableError' || name === 'AbortError') return `The ${what} could not be started: another program may be using it.`;
+  return `Could not open the ${what}: ${(e as Error)?.message ?? String(e)}`;
+}
+
+export class CallStore {
+  call = $state<ActiveCall | null>(null);
+  rooms = $state<Record<string, Room>>({});
+  /** Bumped when a ring runs out, so `ringing()` is re-read. */
+  private tick = $state(0);
+  /** A call this user has in another tab of this browser (D9). */
+  elsewhere = $state<{ cid: string; conversation: string } | null>(null);
+  /** The server's ICE configuration (`user.rtc`). */
+  get rtc(): RtcConfig | null {
+    return this.env.rtc();
+  }
+  secure = typeof window !== 'undefined' ? window.isSecureContext : true;
+
+  private peers = new Map<string, Peer>();
+  private audios = new Map<string, HTMLAudioElement>();
+  private ctx: AudioContext | null = null;
+  private meters = new Map<string, () => number>();
+  private meterTimer: ReturnType<typeof setInterval> | null = null;
+  private channel: BroadcastChannel | null = null;
+  private rejoinTimer: ReturnType<typeof setTimeout> | null = null;
+  env: CallEnv;
+
+  constructor(env: CallEnv) {
+    this.env = env;
+    if (typeof BroadcastChannel !== 'undefined') {
+      try {
+        this.channel = new BroadcastChannel('convos-calls');
+        this.channel.onmessage = (ev) => this.fromOtherTab(ev.data);
+        this.channel.postMessage({ type: 'who' });
+      } catch {
+        this.channel = null;
+      }
+    }
+  }
+
+  /** Why calls cannot be made here, or "" when they can. */
+  get unavailable(): string {
+    if (!this.secure)
+      return 'Video calls need a secure page: open Convos over https (or on localhost) to use the camera and microphone.';
+    if (!this.rtc?.ice_servers?.length)
+      return 'Video calls are not set up on this server: the administrator must configure a STUN or TURN server (CONVOS_STUN / CONVOS_TURN).';
+    return '';
+  }
+
+  get enabled(): boolean {
+    return this.unavailable === '';
+  }
+
+  private config(): RTCConfiguration {
+    const c: RTCConfiguration = { iceServers: this.rtc?.ice_servers ?? [] };
+    if (this.rtc?.ice_transport_policy === 'relay') c.iceTransportPolicy = 'relay';
+    return c;
+  }
+
+  isIn(cid: string, conversation: string): boolean {
+    const c = this.call;
+    return !!c && convKey(c.cid, c.conversation) === convKey(cid, conversation);
+  }
+
+  room(cid: string, conversation: string): Room | undefined {
+    return this.rooms[convKey(cid, conversation)];
+  }
+
+  ringing(cid: string, conversation: string): boolean {
+    void this.tick;
+    const r = this.room(cid, conversation);
+    return !!r && r.nicks.length > 0 && r.ringingUntil > this.env.now() && !this.isIn(cid, conversation);
+  }
+
+  private roomFor(cid: string, conversation: string): Room {
+    const key = convKey(cid, conversation);
+    this.rooms[key] ??= { nicks: [], ringingUntil: 0, note: '' };
+    return this.rooms[key] as Room;
+  }
+
+  // ---- actions ----------------------------------------------------------------------
+
+  /** Starts or joins the call in a conversation: opens media, then sends `call`. */
+  async start(cid: string, conversation: string, mode: MediaMode = 'av'): Promise<void> {
+    if (this.call && !this.isIn(cid, conversation)) await this.hangup();
+    if (this.call && this.call.phase !== 'media-error' && this.call.phase !== 'error') return;
+    const name = this.env.conversationName(cid, conversation);
+    this.call = {
+      cid,
+      conversation: conversation.toLowerCase(),
+      name,
+      phase: 'media',
+      mode,
+      error: '',
+      local: null,
+      micOn: mode !== 'listen',
+      camOn: mode === 'av',
+      localLevel: 0,
+      tiles: [],
+      log: [],
+    };
+    const call = this.call;
+    this.ensureAudio();
+    await this.env.refreshRtc?.().catch(() => {});
+    let local: MediaStream | null = null;
+    if (mode !== 'listen') {
+      try {
+        local = await this.env.getUserMedia(mode === 'av' ? { audio: true, video: true } : { audio: true, video: false });
+      } catch (e) {
+        if (this.call !== call) return;
+        call.phase = 'media-error';
+        call.error = mediaErrorMessage(e, mode);
+        return;
+      }
+    }
+    if (this.call !== call) {
+      local?.getTracks().forEach((t) => t.stop());
+      return;
+    }
+    call.local = local;
+    if (local) this.meter('local', local);
+    await this.join();
+  }
+
+  /** Sends `call` for the current call (also after the IRC connection came back). */
+  private async join(): Promise<void> {
+    const call = this.call;
+    if (!call) return;
+    call.phase = 'joining';
+    call.error = '';
+    const room = this.roomFor(call.cid, call.conversation);
+    room.ringingUntil = 0;
+    try {
+      await this.env.request({ method: 'rtc', event: 'call', connection_id: call.cid, conversation_id: call.conversation });
+      if (this.call !== call) return;
+      call.phase = 'active';
+      this.channel?.postMessage({ type: 'in-call', cid: call.cid, conversation: call.conversation });
+    } catch (e) {
+      if (this.call !== call) return;
+      call.phase = this.env.connectionState(call.cid) === 'connected' ? 'error' : 'paused';
+      call.error = `Could not start the call: ${(e as Error).message}`;
+    }
+  }
+
+  /** Retries after an error (e.g. "Not connected."). */
+  retry(): void {
+    const c = this.call;
+    if (!c) return;
+    if (c.phase === 'media-error') void this.start(c.cid, c.conversation, c.mode);
+    else void this.join();
+  }
+
+  /** Leaves the call: tells the others, closes every peer, stops our tracks. */
+  async hangup(): Promise<void> {
+    const call = this.call;
+    if (!call) return;
+    this.call = null;
+    if (this.rejoinTimer) clearTimeout(this.rejoinTimer);
+    this.rejoinTimer = null;
+    for (const p of this.peers.values()) p.close();
+    this.peers.clear();
+    for (const a of this.audios.values()) {
+      a.pause();
+      a.srcObject = null;
+    }
+    this.audios.clear();
+    this.meters.clear();
+    call.local?.getTracks().forEach((t) => t.stop());
+    if (this.meterTimer) clearInterval(this.meterTimer);
+    this.meterTimer = null;
+    void this.ctx?.close().catch(() => {});
+    this.ctx = null;
+    this.channel?.postMessage({ type: 'left', cid: call.cid, conversation: call.conversation });
+    if (call.phase === 'media' || call.phase === 'media-error') return;
+    try {
+      await this.env.request({ method: 'rtc', event: 'hangup', connection_id: call.cid, conversation_id: call.conversation });
+    } catch {
+      // Not connected: the others notice when they stop receiving media.
+    }
+  }
+
+  toggleMic(): void {
+    const c = this.call;
+    if (!c?.local) return;
+    c.micOn = !c.micOn;
+    for (const t of c.local.getAudioTracks()) t.enabled = c.micOn;
+  }
+
+  toggleCam(): void {
+    const c = this.call;
+    if (!c?.local) return;
+    c.camOn = !c.camOn;
+    for (const t of c.local.getVideoTracks()) t.enabled = c.camOn;
+  }
+
+  /** Stops ringing (the user pressed Ignore). */
+  ignore(cid: string, conversation: string): void {
+    const r = this.room(cid, conversation);
+    if (r) r.ringingUntil = 0;
+  }
+
+  // ---- events -----------------------------------------------------------------------
+
+  /** Every WebSocket event (ChatStore listener). */
+  onFrame(f: ServerFrame): void {
+    if (f.event === 'rtc') this.onRtc(f);
+    else if (f.event === 'state') this.onState(f);
+  }
+
+  private onRtc(f: ServerFrame): void {
+    const cid = String(f.connection_id ?? '');
+    const conversation = String(f.conversation_id ?? '').toLowerCase();
+    const from = String(f.from ?? '');
+    if (!cid || !conversation || !from) return;
+    if (foldNick(from) === foldNick(this.env.myNick(cid))) return; // our own echo
+    const inCall = this.isIn(cid, conversation) && this.call?.phase !== 'media' && this.call?.phase !== 'media-error';
+    const ts = typeof f.ts === 'string' ? Date.parse(f.ts) : NaN;
+    const stale = !Number.isNaN(ts) && this.env.now() - ts > 120_000;
+    switch (f.type) {
+      case 'call': {
+        const room = this.roomFor(cid, conversation);
+        if (!room.nicks.some((n) => foldNick(n) === foldNick(from))) room.nicks.push(from);
+        if (inCall) {
+          if (stale) return;
+          // They (re)joined: replace any old connection and offer to them.
+          this.closePeer(from);
+          this.addPeer(from, 'caller');
+          this.log(`${from} joined the call.`);
+          return;
+        }
+        if (stale) return;
+        const elsewhere = this.elsewhere && convKey(this.elsewhere.cid, this.elsewhere.conversation) === convKey(cid, conversation);
+        room.note = `${from} is calling.`;
+        if (!elsewhere) {
+          room.ringingUntil = this.env.now() + RING_MS;
+          setTimeout(() => this.tick++, RING_MS + 50);
+          const where = this.env.isPrivate(cid, conversation) ? '' : ` in ${this.env.conversationName(cid, conversation)}`;
+          this.env.notify(`${from} is calling${where}`, 'Open the conversation to join the call.', () => this.env.open(cid, conversation));
+        }
+        return;
+      }
+      case 'hangup': {
+        const room = this.roomFor(cid, conversation);
+        room.nicks = room.nicks.filter((n) => foldNick(n) !== foldNick(from));
+        if (room.nicks.length === 0) room.ringingUntil = 0;
+        if (inCall) {
+          if (this.closePeer(from)) this.log(`${from} left the call.`);
+        } else {
+          room.note = room.nicks.length ? `${from} left the call.` : `${from} ended the call.`;
+        }
+        return;
+      }
+      case 'signal': {
+        if (!inCall || stale) return; // D9: only the tab in the call answers
+        let peer = this.findPeer(from);
+        const s: SignalIn = {
+          offer: typeof f.offer === 'string' ? f.offer : undefined,
+          answer: typeof f.answer === 'string' ? f.answer : undefined,
+          ice: typeof f.ice === 'string' ? f.ice : undefined,
+          sdpMid: f.sdpMid === undefined || f.sdpMid === null ? null : String(f.sdpMid),
+          sdpMLineIndex: (f.sdpMLineIndex as number | string | null | undefined) ?? null,
+        };
+        if (!peer) {
+          if (!s.offer && !s.ice) return;
+          peer = this.addPeer(from, 'callee');
+          const room = this.roomFor(cid, conversation);
+          if (!room.nicks.some((n) => foldNick(n) === foldNick(from))) room.nicks.push(from);
+        }
+        void peer.signal(s);
+        return;
+      }
+    }
+  }
+
+  private onState(f: ServerFrame): void {
+    const cid = String(f.connection_id ?? '');
+    const call = this.call;
+    switch (f.type) {
+      case 'connection': {
+        if (!call || call.cid !== cid) return;
+        if (f.state !== 'connected') {
+          if (call.phase === 'active' || call.phase === 'joining') {
+            call.phase = 'paused';
+            call.error = 'The IRC connection was lost: the call is paused until it comes back.';
+          }
+        } else if (call.phase === 'paused') {
+          // Back: tell everyone again, so the call re-forms (after the channel is re-joined).
+          if (this.rejoinTimer) clearTimeout(this.rejoinTimer);
+          this.rejoinTimer = setTimeout(() => {
+            this.rejoinTimer = null;
+            if (this.call === call && call.phase === 'paused') void this.join();
+          }, this.env.rejoinDelayMs ?? 3000);
+        }
+        return;
+      }
+      case 'part': {
+        const conv = String(f.conversation_id ?? '').toLowerCase();
+        this.gone(cid, conv, String(f.nick ?? ''));
+        return;
+      }
+      case 'quit': {
+        const nick = String(f.nick ?? '');
+        for (const key of Object.keys(this.rooms)) {
+          if (key.startsWith(cid + '\n')) this.gone(cid, key.slice(cid.length + 1), nick);
+        }
+        if (call && call.cid === cid) this.gone(cid, call.conversation, nick);
+        return;
+      }
+      case 'nick_change': {
+        const old = foldNick(String(f.old_nick ?? ''));
+        const next = String(f.new_nick ?? '');
+        for (const [key, r] of Object.entries(this.rooms)) {
+          if (key.startsWith(cid + '\n')) r.nicks = r.nicks.map((n) => (foldNick(n) === old ? next : n));
+        }
+        if (call && call.cid === cid) {
+          const p = this.findPeer(old);
+          if (p) {
+            this.peers.delete(foldNick(p.nick));
+            p.nick = next;
+            this.peers.set(foldNick(next), p);
+            this.sync(p);
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  /** Someone left the conversation (PART/QUIT): they are out of its call. */
+  private gone(cid: string, conversation: string, nick: string): void {
+    if (!nick) return;
+    const r = this.room(cid, conversation);
+    if (r) {
+      r.nicks = r.nicks.filter((n) => foldNick(n) !== foldNick(nick));
+      if (!r.nicks.length) r.ringingUntil = 0;
+    }
+    if (this.isIn(cid, conversation) && this.closePeer(nick)) this.log(`${nick} left the conversation.`);
+  }
+
+  // ---- peers ------------------------------------------------------------------------
+
+  private findPeer(nick: string): Peer | undefined {
+    return this.peers.get(foldNick(nick));
+  }
+
+  private addPeer(nick: string, role: 'caller' | 'callee'): Peer {
+    const call = this.call as ActiveCall;
+    const me = this.env.myNick(call.cid);
+    const peer: Peer = new Peer({
+      nick,
+      role,
+      polite: isPolite(me, nick),
+      stream: call.local,
+      createPc: () => this.env.createPc(this.config()),
+      send: (s): Promise<void> => this.sendSignal(call, peer.nick, s),
+      onChange: (p) => this.sync(p),
+      onTrack: (p, stream) => this.playRemote(p, stream),
+      onProblem: (p, msg) => this.log(msg),
+      gatherMs: this.env.gatherMs,
+      connectMs: this.env.connectMs,
+      log: (...a) => console.debug('[call]', ...a),
+    });
+    this.peers.set(foldNick(nick), peer);
+    call.tiles.push({ id: peer.id, nick, state: peer.state, problem: '', stream: null, level: 0, hasVideo: false });
+    return peer;
+  }
+
+  private async sendSignal(call: ActiveCall, target: string, s: SignalOut): Promise<void> {
+    if (this.call !== call) return;
+    try {
+      await this.env.request({
+        method: 'rtc',
+        event: 'signal',
+        connection_id: call.cid,
+        conversation_id: call.conversation,
+        target,
+        ...s,
+      });
+    } catch (e) {
+      this.log(`Could not reach ${target}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Closes the connection to a nick; true if there was one. */
+  private closePeer(nick: string): boolean {
+    const p = this.findPeer(nick);
+    if (!p) return false;
+    this.peers.delete(foldNick(nick));
+    p.close();
+    const a = this.audios.get(p.id);
+    if (a) {
+      a.pause();
+      a.srcObject = null;
+    }
+    this.audios.delete(p.id);
+    this.meters.delete(p.id);
+    if (this.call) this.call.tiles = this.call.tiles.filter((t) => t.id !== p.id);
+    return true;
+  }
+
+  private sync(p: Peer): void {
+    const t = this.call?.tiles.find((x) => x.id === p.id);
+    if (!t) return;
+    t.nick = p.nick;
+    t.state = p.state;
+    t.problem = p.problem;
+    t.stream = p.remoteStream;
+    t.hasVideo = !!p.remoteStream?.getVideoTracks().length;
+  }
+
+  private log(line: string): void {
+    const c = this.call;
+    if (!c) return;
+    c.log = [...c.log.slice(-19), line];
+  }
+
+  private playRemote(p: Peer, stream: MediaStream): void {
+    this.sync(p);
+    if (!stream.getAudioTracks().length || typeof Audio === 'undefined') return;
+    let a = this.audios.get(p.id);
+    if (!a) {
+      a = new Audio();
+      a.autoplay = true;
+      this.audios.set(p.id, a);
+    }
+    if (a.srcObject !== stream) {
+      a.srcObject = stream;
+      void a.play().catch(() => {});
+    }
+    this.meter(p.id, stream);
+  }
+
+  // ---- speaking indicator -----------------------------------------------------------
+
+  private ensureAudio(): void {
+    if (this.ctx || typeof AudioContext === 'undefined') return;
+    try {
+      this.ctx = new AudioContext();
+      void this.ctx.resume().catch(() => {});
+    } catch {
+      this.ctx = null;
+    }
+  }
+
+  private meter(id: string, stream: MediaStream): void {
+    const ctx = this.ctx;
+    if (!ctx || !stream.getAudioTracks().length) return;
+    try {
+      const src = ctx.createMediaStreamSource(stream);
+      const an = ctx.createAnalyser();
+      an.fftSize = 512;
+      src.connect(an);
+      const buf = new Float32Array(an.fftSize);
+      this.meters.set(id, () => {
+        an.getFloatTimeDomainData(buf);
+        let sum = 0;
+        for (const v of buf) sum += v * v;
+        return Math.min(1, Math.sqrt(sum / buf.length) * 4);
+      });
+    } catch {
+      return;
+    }
+    this.meterTimer ??= setInterval(() => this.readMeters(), 150);
+  }
+
+  private readMeters(): void {
+    const c = this.call;
+    if (!c) return;
+    for (const [id, read] of this.meters) {
+      const v = Math.round(read() * 100) / 100;
+      if (id === 'local') {
+        const lv = c.micOn ? v : 0;
+        if (lv !== c.localLevel) c.localLevel = lv;
+      } else {
+        const t = c.tiles.find((x) => x.id === id);
+        if (t && t.level !== v) t.level = v;
+      }
+    }
+  }
+
+  // ---- other tabs (D9) --------------------------------------------------------------
+
+  private fromOtherTab(m: { type?: string; cid?: string; conversation?: string }): void {
+    if (m.type === 'who' && this.call && this.call.phase !== 'media-error') {
+      this.channel?.postMessage({ type: 'in-call', cid: this.call.cid, conversation: this.call.conversation });
+    } else if (m.type === 'in-call' && m.cid && m.conversation) {
+      this.elsewhere = { cid: m.cid, conversation: m.conversation };
+      const r = this.room(m.cid, m.conversation);
+      if (r) r.ringingUntil = 0;
+    } else if (m.type === 'left') {
+      this.elsewhere = null;
+    }
+  }
+
+  /** For tests and diagnostics: the live peer connections. */
+  peerList(): { nick: string; id: string; state: PeerState; pc: PcLike; polite: boolean; sent: Peer['sent'] }[] {
+    return [...this.peers.values()].map((p) => ({ nick: p.nick, id: p.id, state: p.state, pc: p.pc, polite: p.polite, sent: p.sent }));
+  }
+}
+
+function browserEnv(): CallEnv {
+  return {
+    request: (body) => {
+      const { method, ...rest } = body;
+      return chat.request(String(method), rest);
+    },
+    getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
+    createPc: (config) => new RTCPeerConnection(config) as unknown as PcLike,
+    myNick: (cid) => chat.connection(cid)?.nick ?? '',
+    connectionState: (cid) => chat.connection(cid)?.state ?? 'disconnected',
+    conversationName: (cid, conv) => chat.conversation(cid, conv)?.name ?? conv,
+    isPrivate: (cid, conv) => chat.conversation(cid, conv)?.is_private ?? !/^[#&!+]/.test(conv),
+    notify: (title, body, onClick) => chat.notifier?.show(title, body, onClick),
+    open: (cid, conv) => chat.onOpen(cid, conv),
+    now: () => Date.now(),
+    rtc: () => (chat.user as { rtc?: RtcConfig } | null)?.rtc ?? null,
+    refreshRtc: async () => {
+      const u = await request<{ rtc?: RtcConfig }>('GET', '/api/user');
+      if (chat.user && u.rtc) (chat.user as { rtc?: RtcConfig }).rtc = u.rtc;
+    },
+  };
+}
+
+export const calls = new CallStore(browserEnv());
+chat.listeners.add((f) => calls.onFrame(f));
+
+if (typeof window !== 'undefined') {
+  (window as unknown as { __convosCalls: unknown }).__convosCalls = calls;
+  window.addEventListener('pagehide', () => void calls.hangup());
+}

@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod events;
+pub mod openapi;
 pub mod serve;
 pub mod state;
 pub mod tls;
@@ -87,7 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(events::routes())
         .nest("/api", api)
-        .route("/api", get(api_not_found))
+        .route("/api", get(openapi_document))
         .fallback(static_or_index)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .with_state(state)
@@ -111,6 +112,10 @@ pub fn router(state: AppState) -> Router {
 
 async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"ok": true}))
+}
+
+async fn openapi_document() -> Json<serde_json::Value> {
+    Json(openapi::document())
 }
 
 async fn api_not_found(OriginalUri(uri): OriginalUri) -> Error {

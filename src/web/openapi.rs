@@ -1,0 +1,208 @@
+//! The OpenAPI 3.1 document served at `GET /api`. It is built from [`OPERATIONS`], one
+//! entry per route of the router; a unit test reads the router's source files and fails
+//! when a route is missing here, and an integration test calls every operation listed.
+
+use serde_json::{json, Map, Value};
+
+/// One operation: method, path (axum syntax `{param}`), summary, whether it needs a
+/// session, request body schema name and response schema name.
+pub struct Operation {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub auth: bool,
+    pub body: Option<&'static str>,
+    pub response: &'static str,
+}
+
+macro_rules! op {
+    ($m:literal $p:literal $auth:literal $body:expr, $resp:literal, $s:literal) => {
+        Operation {
+            method: $m,
+            path: $p,
+            summary: $s,
+            auth: $auth,
+            body: $body,
+            response: $resp,
+        }
+    };
+}
+
+/// Every HTTP operation of the product, under `/api` unless the path says otherwise.
+pub const OPERATIONS: &[Operation] = &[
+    op!("post" "/api/user/register" false Some("Register"), "User", "Register; the first user becomes admin, later ones need open registration or an invite token"),
+    op!("post" "/api/user/login" false Some("Login"), "User", "Log in; sets the HttpOnly session cookie"),
+    op!("post" "/api/user/logout" true None, "Empty", "Log out and forget the session"),
+    op!("get" "/api/user/logout" false None, "Error", "Refused (405): log out with POST"),
+    op!("get" "/api/user" true None, "User", "The logged-in user; ?connections=true&conversations=true adds them"),
+    op!("post" "/api/user" true Some("UserUpdate"), "User", "Change highlight keywords or password (with the old one)"),
+    op!("delete" "/api/user" true None, "Empty", "Delete the account and all its data"),
+    op!("get" "/api/users" true None, "Users", "Admin: all users"),
+    op!("post" "/api/user/{email}" true Some("UserAdmin"), "User", "Admin: change a user's roles"),
+    op!("delete" "/api/user/{email}" true None, "Empty", "Admin: delete a user"),
+    op!("post" "/api/user/{email}/invite" true None, "Invite", "Admin: a one-use invite (or password reset) link valid 24 h"),
+    op!("get" "/api/settings" true None, "Settings", "Admin: server settings"),
+    op!("post" "/api/settings" true Some("Settings"), "Settings", "Admin: change server settings"),
+    op!("get" "/api/settings/public" false None, "PublicSettings", "What the login and register pages need"),
+    op!("get" "/api/connections" true None, "Connections", "The user's IRC connections"),
+    op!("post" "/api/connections" true Some("ConnectionCreate"), "Connection", "Add a connection from an irc:// URL"),
+    op!("post" "/api/connection/{cid}" true Some("ConnectionUpdate"), "Connection", "Change a connection (URL, on-connect commands, wanted state)"),
+    op!("delete" "/api/connection/{cid}" true None, "Empty", "Delete a connection and its history"),
+    op!("get" "/api/conversations" true None, "Conversations", "The user's conversations"),
+    op!("get" "/api/connection/{cid}/messages" true None, "Messages", "History of the server conversation (before/after/around/limit)"),
+    op!("get" "/api/connection/{cid}/conversation/{conversation}/messages" true None, "Messages", "History page (before/after/around a message id or RFC 3339 time, limit ≤ 200)"),
+    op!("post" "/api/connection/{cid}/conversation/{conversation}/read" true Some("Read"), "Conversation", "Move the last-read marker (default: newest)"),
+    op!("get" "/api/connection/{cid}/conversation/{conversation}/participants" true None, "Participants", "A channel's participants with their mode prefixes"),
+    op!("post" "/api/connection/{cid}/read" true Some("Read"), "Conversation", "Move the server conversation's last-read marker"),
+    op!("get" "/api/search" true None, "Messages", "Full-text search: match (from:nick, in:#chan), connection_id, conversation_id, after, before, limit"),
+    op!("get" "/api/notifications" true None, "Messages", "Highlights, newest first (before=ID, limit)"),
+    op!("post" "/api/notifications/read" true None, "Empty", "Mark all highlights read"),
+    op!("get" "/events" true None, "Empty", "WebSocket upgrade: the event stream (?since=SEQ to resume); see the description"),
+    op!("get" "/healthz" false None, "Empty", "Liveness"),
+    op!("get" "/api" false None, "Empty", "This document"),
+];
+
+fn schemas() -> Value {
+    let s = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
+    let string = json!({"type": "string"});
+    let int = json!({"type": "integer"});
+    let boolean = json!({"type": "boolean"});
+    let r = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    let list = |key: &str, name: &str| json!({"type": "object", "properties": {key: {"type": "array", "items": r(name)}}});
+    json!({
+        "Error": s(json!({"errors": {"type": "array", "items": s(json!({"message": string, "path": string}), &["message", "path"])}}), &["errors"]),
+        "Empty": {"type": "object"},
+        "Register": s(json!({"email": string, "password": {"type": "string", "minLength": 10}, "token": string}), &["email", "password"]),
+        "Login": s(json!({"email": string, "password": string}), &["email", "password"]),
+        "User": s(json!({"email": string, "uid": int, "roles": {"type": "array", "items": string}, "registered": string,
+            "highlight_keywords": {"type": "array", "items": string}, "unread": int, "default_connection": string,
+            "rtc": s(json!({"ice_servers": {"type": "array", "items": {"type": "object"}}, "ice_transport_policy": string}), &["ice_servers"]),
+            "connections": {"type": "array", "items": r("Connection")}, "conversations": {"type": "array", "items": r("Conversation")}}), &["email"]),
+        "Users": list("users", "User"),
+        "UserUpdate": s(json!({"highlight_keywords": {"type": "array", "items": string}, "password": string, "old_password": string}), &[]),
+        "UserAdmin": s(json!({"roles": {"type": "array", "items": string}, "admin": boolean}), &[]),
+        "Invite": s(json!({"url": string, "expires": string, "existing": boolean}), &["url", "expires"]),
+        "Settings": s(json!({"organization_name": string, "organization_url": string, "contact": string,
+            "default_connection": string, "forced_connection": boolean, "open_to_public": boolean}), &[]),
+        "PublicSettings": s(json!({"organization_name": string, "organization_url": string, "open_to_public": boolean,
+            "first_user": boolean, "default_connection": string, "forced_connection": boolean}), &[]),
+        "Connection": s(json!({"connection_id": string, "name": string, "url": string, "nick": string,
+            "state": {"enum": ["connected", "connecting", "disconnected", "queued"]}, "wanted_state": {"enum": ["connected", "disconnected"]},
+            "message": string, "on_connect_commands": {"type": "array", "items": string}}), &["connection_id", "url", "state"]),
+        "Connections": list("connections", "Connection"),
+        "ConnectionCreate": s(json!({"url": string, "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string}), &["url"]),
+        "ConnectionUpdate": s(json!({"url": string, "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string}), &[]),
+        "Conversation": s(json!({"connection_id": string, "conversation_id": string, "name": string, "topic": string,
+            "frozen": string, "unread": int, "notifications": int, "last_read": int, "is_private": boolean}), &["connection_id", "conversation_id"]),
+        "Conversations": list("conversations", "Conversation"),
+        "Message": s(json!({"id": int, "connection_id": string, "conversation_id": string, "ts": string,
+            "type": {"enum": ["private", "action", "notice", "join", "part", "quit", "kick", "nick", "mode", "topic", "server", "error"]},
+            "from": string, "message": string, "highlight": boolean, "self": boolean}), &["id", "ts", "type", "message"]),
+        "Messages": s(json!({"messages": {"type": "array", "items": r("Message")}, "end": boolean, "before": int, "after": int}), &["messages", "end"]),
+        "Read": s(json!({"last_read": int}), &[]),
+        "Participants": s(json!({"participants": {"type": "array", "items": s(json!({"nick": string, "mode": string}), &["nick"])}}), &["participants"]),
+    })
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for op in OPERATIONS {
+        let entry = paths
+            .entry(op.path.to_string())
+            .or_insert_with(|| json!({}));
+        let params: Vec<Value> = op
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let mut o = json!({
+            "summary": op.summary,
+            "operationId": format!("{}{}", op.method, op.path.replace(['/', '{', '}'], "_")),
+            "parameters": params,
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", op.response)}}}},
+                "default": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        });
+        if let Some(body) = op.body {
+            o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}});
+        }
+        if op.auth {
+            o["security"] = json!([{"session": []}]);
+        }
+        entry[op.method] = o;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Convos",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Always-online IRC client API. Errors are {\"errors\":[{\"message\",\"path\"}]}. \
+                The WebSocket at /events sends events ({seq, event: message|state|rtc|notification|reload}) and \
+                takes requests ({id, method: ping|send|load|rtc}); see docs/api.md.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "convos_session"}},
+            "schemas": schemas(),
+        },
+        "paths": paths,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `.route("...")` in the router's sources is documented.
+    #[test]
+    fn every_route_is_documented() {
+        let sources = [
+            ("/api", include_str!("api.rs")),
+            ("/api", include_str!("auth.rs")),
+            ("/api", include_str!("admin.rs")),
+            ("", include_str!("events.rs")),
+            ("", include_str!("mod.rs")),
+        ];
+        let documented: Vec<String> = OPERATIONS.iter().map(|o| o.path.to_string()).collect();
+        let mut seen = 0;
+        for (prefix, src) in sources {
+            let mut rest = src;
+            while let Some(i) = rest.find(".route(") {
+                rest = &rest[i + 7..];
+                let Some(start) = rest.find('"') else { break };
+                let Some(len) = rest[start + 1..].find('"') else {
+                    break;
+                };
+                let path = &rest[start + 1..start + 1 + len];
+                let full = if path.starts_with("/api") || path == "/healthz" || path == "/events" {
+                    path.to_string()
+                } else {
+                    format!("{prefix}{path}")
+                };
+                assert!(
+                    documented.contains(&full),
+                    "route {full} is not in OPERATIONS"
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen >= 20, "found only {seen} routes: the scan is broken");
+    }
+
+    #[test]
+    fn document_is_well_formed() {
+        let d = document();
+        assert_eq!(d["openapi"], "3.1.0");
+        let schemas = d["components"]["schemas"].as_object().expect("schemas");
+        for op in OPERATIONS {
+            assert!(schemas.contains_key(op.response), "{}", op.response);
+            if let Some(b) = op.body {
+                assert!(schemas.contains_key(b), "{b}");
+            }
+            assert!(d["paths"][op.path][op.method].is_object());
+        }
+    }
+}

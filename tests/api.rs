@@ -1,0 +1,355 @@
+//! The chat API and the /events WebSocket through real sockets: the OpenAPI document,
+//! per-user isolation on every route and WS method, Origin checks, and resume after a
+//! disconnect while messages keep arriving from a real InspIRCd.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::ircd::{self, Client, Ircd};
+use common::Daemon;
+use futures_util::{SinkExt, StreamExt};
+use reqwest::cookie::{CookieStore, Jar};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, Message};
+
+struct User {
+    http: reqwest::Client,
+    jar: Arc<Jar>,
+    base: String,
+}
+
+impl User {
+    async fn register(d: &Daemon, email: &str) -> User {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("client");
+        let u = User {
+            http,
+            jar,
+            base: d.url(""),
+        };
+        let res = u
+            .post(
+                "/api/user/register",
+                json!({"email": email, "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(res.0, 200, "register {email}: {}", res.1);
+        u
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn delete(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("DELETE");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Opens /events (optionally resuming), with our own Origin.
+    async fn ws(&self, since: Option<u64>) -> Ws {
+        let q = since.map(|s| format!("?since={s}")).unwrap_or_default();
+        let url = format!("{}/events{q}", self.base.replacen("http", "ws", 1));
+        let mut req = url.into_client_request().expect("request");
+        let cookie = self
+            .jar
+            .cookies(&self.base.parse().expect("url"))
+            .expect("logged in");
+        req.headers_mut().insert("cookie", cookie);
+        req.headers_mut()
+            .insert("origin", self.base.parse().expect("origin"));
+        let (s, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("ws connect");
+        Ws { s, next_id: 1 }
+    }
+}
+
+struct Ws {
+    s: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    next_id: u64,
+}
+
+impl Ws {
+    async fn next(&mut self) -> Value {
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(20), self.s.next())
+                .await
+                .expect("frame in time")
+                .expect("open")
+                .expect("frame");
+            if let Message::Text(t) = m {
+                return serde_json::from_str(&t).expect("json");
+            }
+        }
+    }
+
+    async fn wait(&mut self, mut pred: impl FnMut(&Value) -> bool) -> Value {
+        loop {
+            let v = self.next().await;
+            if pred(&v) {
+                return v;
+            }
+        }
+    }
+
+    /// Sends a request and returns the reply with its id.
+    async fn ask(&mut self, mut req: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        req["id"] = id.into();
+        self.s
+            .send(Message::Text(req.to_string().into()))
+            .await
+            .expect("send");
+        self.wait(|v| v["id"] == id).await
+    }
+}
+
+#[tokio::test]
+async fn openapi_lists_every_route_and_each_one_answers() {
+    let d = Daemon::start(&[]).await;
+    let c = reqwest::Client::new();
+    let doc: Value = c
+        .get(d.url("/api"))
+        .send()
+        .await
+        .expect("GET /api")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 20);
+    for (path, ops) in paths {
+        let url = d.url(
+            &path
+                .replace("{cid}", "irc-x")
+                .replace("{conversation}", "%23x")
+                .replace("{email}", "a%40b.c"),
+        );
+        for (method, op) in ops.as_object().expect("ops") {
+            let req = match method.as_str() {
+                "get" => c.get(&url),
+                "post" => c.post(&url).json(&json!({})),
+                "delete" => c.delete(&url),
+                other => panic!("method {other}"),
+            };
+            let res = req.send().await.expect("request");
+            let status = res.status().as_u16();
+            // A documented route exists: never the router's "no such route" 404.
+            assert_ne!(status, 404, "{method} {path}");
+            if op.get("security").is_some() && path != "/api/user/logout" {
+                assert_eq!(status, 401, "{method} {path} needs a session");
+            }
+        }
+    }
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn users_never_see_each_others_data() {
+    let d = Daemon::start(&[]).await;
+    let a = User::register(&d, "alice@example.com").await;
+    assert_eq!(
+        a.post("/api/settings", json!({"open_to_public": true}))
+            .await
+            .0,
+        200
+    );
+    let b = User::register(&d, "bob@example.com").await;
+
+    // alice's connection (not connected: no IRC server needed) with a channel
+    let (st, conn) = a
+        .post("/api/connections", json!({"url": "irc://127.0.0.1:1/%23secret?tls=0&nick=alice", "wanted_state": "disconnected"}))
+        .await;
+    assert_eq!(st, 200, "{conn}");
+    let cid = conn["connection_id"].as_str().expect("cid").to_string();
+    let (_, convs) = a.get("/api/conversations").await;
+    assert!(convs["conversations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|c| c["conversation_id"] == "#secret"));
+
+    // bob: nothing of alice's, and 404 on every object route
+    let (_, list) = b.get("/api/connections").await;
+    assert_eq!(list["connections"], json!([]));
+    let (_, list) = b.get("/api/conversations").await;
+    assert_eq!(list["conversations"], json!([]));
+    let base = format!("/api/connection/{cid}");
+    for (method, path) in [
+        ("get", format!("{base}/messages")),
+        ("get", format!("{base}/conversation/%23secret/messages")),
+        ("get", format!("{base}/conversation/%23secret/participants")),
+        ("post", format!("{base}/conversation/%23secret/read")),
+        ("post", format!("{base}/read")),
+        ("post", base.clone()),
+        ("delete", base.clone()),
+    ] {
+        let (status, body) = match method {
+            "get" => b.get(&path).await,
+            "post" => b.post(&path, json!({})).await,
+            _ => b.delete(&path).await,
+        };
+        assert_eq!(status, 404, "bob {method} {path}: {body}");
+    }
+    let (_, found) = b.get("/api/search?match=secret").await;
+    assert_eq!(found["messages"], json!([]));
+    let (_, n) = b.get("/api/notifications").await;
+    assert_eq!(n["messages"], json!([]));
+    // alice still has hers
+    assert_eq!(
+        a.get(&format!("{base}/conversation/%23secret/messages"))
+            .await
+            .0,
+        200
+    );
+
+    // WebSocket: bob cannot act on alice's connection, and sees none of her events
+    let mut wb = b.ws(None).await;
+    let r = wb.ask(json!({"method": "send", "connection_id": cid, "conversation_id": "#secret", "message": "hi"})).await;
+    assert!(r["errors"].is_array(), "{r}");
+    let r = wb.ask(json!({"method": "rtc", "event": "call", "connection_id": cid, "conversation_id": "#secret"})).await;
+    assert!(r["errors"].is_array(), "{r}");
+    let r = wb.ask(json!({"method": "load"})).await;
+    assert_eq!(r["user"]["email"], "bob@example.com");
+    assert_eq!(r["user"]["connections"], json!([]));
+    let mut wa = a.ws(None).await;
+    assert_eq!(
+        a.post(&base, json!({"on_connect_commands": ["/msg x y"]}))
+            .await
+            .0,
+        200
+    );
+    wa.wait(|v| v["type"] == "connection_update").await;
+    let r = wb.ask(json!({"method": "ping"})).await;
+    assert_eq!(
+        r["event"], "pong",
+        "bob's next frame is his own reply, not alice's event: {r}"
+    );
+
+    // a foreign Origin is refused on the WebSocket and on writes
+    let url = format!("{}/events", d.url("").replacen("http", "ws", 1));
+    let mut req = url.into_client_request().expect("request");
+    req.headers_mut().insert(
+        "cookie",
+        a.jar
+            .cookies(&d.url("").parse().expect("url"))
+            .expect("cookie"),
+    );
+    req.headers_mut()
+        .insert("origin", "http://evil.example".parse().expect("origin"));
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
+        other => panic!("foreign origin accepted: {:?}", other.map(|_| ())),
+    }
+    let res = a
+        .http
+        .post(d.url("/api/connections"))
+        .header("origin", "http://evil.example")
+        .json(&json!({"url": "irc://x"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 403);
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn resume_after_disconnect_loses_and_duplicates_nothing() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let d = Daemon::start(&[]).await;
+    let a = User::register(&d, "carol@example.com").await;
+    let url = format!("irc://127.0.0.1:{}/%23busy?tls=0&nick=carol", ircd.port);
+    let (st, conn) = a.post("/api/connections", json!({"url": url})).await;
+    assert_eq!(st, 200, "{conn}");
+    let mut ws = a.ws(None).await;
+    ws.wait(|v| v["type"] == "join" && v["nick"] == "carol")
+        .await;
+
+    // a bot talks without pause while the browser drops and comes back
+    let port = ircd.port;
+    let bot = tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "chatty");
+        c.send("JOIN #busy");
+        c.wait_for(|l| l.contains(" 366 "));
+        for i in 0..300 {
+            c.send(&format!("PRIVMSG #busy :msg {i}"));
+            if i % 10 == 0 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        c
+    });
+    let mut seen: Vec<u64> = vec![];
+    let mut last_seq = 0;
+    let mut texts = vec![];
+    let mut record = |v: &Value, texts: &mut Vec<String>, seen: &mut Vec<u64>, last: &mut u64| {
+        if let Some(seq) = v["seq"].as_u64() {
+            seen.push(seq);
+            *last = seq;
+        }
+        if v["event"] == "message" && v["conversation_id"] == "#busy" {
+            texts.push(v["message"].as_str().unwrap_or("").to_string());
+        }
+    };
+    while !texts.iter().any(|t| t == "msg 50") {
+        let v = ws.next().await;
+        record(&v, &mut texts, &mut seen, &mut last_seq);
+    }
+    drop(ws);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut ws = a.ws(Some(last_seq)).await;
+    while !texts.iter().any(|t| t == "msg 299") {
+        let v = ws.next().await;
+        record(&v, &mut texts, &mut seen, &mut last_seq);
+    }
+    let _bot = bot.await.expect("bot");
+    let msgs: Vec<&String> = texts.iter().filter(|t| t.starts_with("msg ")).collect();
+    let want: Vec<String> = (0..300).map(|i| format!("msg {i}")).collect();
+    assert_eq!(msgs.len(), 300, "every message once");
+    assert!(msgs.iter().zip(&want).all(|(a, b)| *a == b), "in order");
+    assert!(
+        seen.windows(2).all(|w| w[1] == w[0] + 1),
+        "seqs without gaps or repeats"
+    );
+
+    // too old a seq: the browser is told to reload
+    let mut ws = a.ws(Some(1)).await;
+    assert_eq!(ws.next().await["event"], "reload");
+    d.stop().await;
+}

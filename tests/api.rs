@@ -318,7 +318,7 @@ async fn resume_after_disconnect_loses_and_duplicates_nothing() {
     let mut seen: Vec<u64> = vec![];
     let mut last_seq = 0;
     let mut texts = vec![];
-    let mut record = |v: &Value, texts: &mut Vec<String>, seen: &mut Vec<u64>, last: &mut u64| {
+    let record = |v: &Value, texts: &mut Vec<String>, seen: &mut Vec<u64>, last: &mut u64| {
         if let Some(seq) = v["seq"].as_u64() {
             seen.push(seq);
             *last = seq;

@@ -123,6 +123,42 @@ impl Actor {
         for line in join_lines(&chans) {
             handle.request(irc::Request::Send(line)).await;
         }
+        self.fetch_missed(cid, &chans).await;
+    }
+
+    /// With IRCv3 chathistory, asks for what was said in each channel after the last
+    /// message we stored; replays are deduplicated by msgid in the store.
+    async fn fetch_missed(&mut self, cid: &str, chans: &[(String, String)]) {
+        let Some(conn) = self.conns.get(cid) else {
+            return;
+        };
+        if !conn
+            .caps
+            .iter()
+            .any(|c| c == "chathistory" || c == "draft/chathistory")
+        {
+            return;
+        }
+        let handle = conn.handle.clone();
+        let keys: Vec<(String, String)> = chans
+            .iter()
+            .map(|(name, _)| (name.clone(), conn.fold(name)))
+            .collect();
+        for (name, key) in keys {
+            let page = crate::store::Page::latest().limit(1);
+            let last = match self.store.history(self.user.id, cid, &key, page).await {
+                Ok(h) => h.messages.last().map(|m| m.time),
+                Err(_) => None,
+            };
+            let line = match last {
+                Some(t) => format!(
+                    "CHATHISTORY AFTER {name} timestamp={} 100",
+                    crate::time::format_ms(t)
+                ),
+                None => format!("CHATHISTORY LATEST {name} * 50"),
+            };
+            handle.request(irc::Request::Send(line)).await;
+        }
     }
 
     async fn irc_message(&mut self, cid: &str, msg: Arc<Message>) {

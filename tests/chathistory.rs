@@ -1,0 +1,181 @@
+//! After a reconnect, missed lines are fetched with IRCv3 chathistory (from a scripted
+//! server, since InspIRCd 3 has none) and stored once, deduplicated by msgid.
+
+use std::time::Duration;
+
+use convos::model::{Secret, WantedState};
+use convos::store::{self, Page, Store};
+use convos::user::{self, Registry};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+async fn serve_once(l: &TcpListener, replay: &'static [&'static str]) -> Vec<String> {
+    let (s, _) = tokio::time::timeout(Duration::from_secs(10), l.accept())
+        .await
+        .expect("connect")
+        .expect("accept");
+    let (r, mut w) = s.into_split();
+    let mut lines = BufReader::new(r).lines();
+    let mut got = vec![];
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("line")
+            .expect("read")
+            .expect("open");
+        got.push(line.clone());
+        if line == "CAP LS 302" {
+            w.write_all(
+                format!(
+                    "{}\r\n",
+                    ":srv CAP * LS :draft/chathistory batch server-time message-tags"
+                )
+                .as_bytes(),
+            )
+            .await
+            .expect("write");
+        } else if line.starts_with("CAP REQ") {
+            w.write_all(
+                format!(
+                    "{}\r\n",
+                    format!(":srv CAP me ACK :{}", line.split(" :").nth(1).unwrap_or(""))
+                )
+                .as_bytes(),
+            )
+            .await
+            .expect("write");
+        } else if line == "CAP END" {
+            w.write_all(format!("{}\r\n", ":srv 001 me :Welcome").as_bytes())
+                .await
+                .expect("write");
+        } else if let Some(chan) = line.strip_prefix("JOIN ") {
+            w.write_all(format!("{}\r\n", format!(":me!u@h JOIN {chan}")).as_bytes())
+                .await
+                .expect("write");
+        } else if line.starts_with("CHATHISTORY") {
+            w.write_all(format!("{}\r\n", ":srv BATCH +b1 chathistory #c").as_bytes())
+                .await
+                .expect("write");
+            for r in replay {
+                w.write_all(format!("{}\r\n", format!("@batch=b1;{r}")).as_bytes())
+                    .await
+                    .expect("write");
+            }
+            w.write_all(format!("{}\r\n", ":srv BATCH -b1").as_bytes())
+                .await
+                .expect("write");
+            return got;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missed_lines_come_back_once() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(home.path(), store::Options::default()).expect("store");
+    let stop = CancellationToken::new();
+    let opts = convos::irc::Options {
+        spacer: convos::irc::Spacer::new(Duration::ZERO),
+        ..Default::default()
+    };
+    let users = Registry::new(store.clone(), opts, stop.clone());
+    let u = store
+        .create_user("x@example.com", Secret::new("x"), false)
+        .await
+        .expect("user");
+    let h = users.start(u.clone());
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let url = format!("irc://127.0.0.1:{port}/%23c?tls=0&nick=me");
+    let server = tokio::spawn(async move {
+        let first = serve_once(
+            &l,
+            &[
+                "msgid=m1;time=2026-01-01T00:00:01.000Z :bob!b@h PRIVMSG #c :one",
+                "msgid=m2;time=2026-01-01T00:00:02.000Z :bob!b@h PRIVMSG #c :two",
+            ],
+        )
+        .await;
+        // the second time, the replay overlaps what we have
+        let second = serve_once(
+            &l,
+            &[
+                "msgid=m2;time=2026-01-01T00:00:02.000Z :bob!b@h PRIVMSG #c :two",
+                "msgid=m3;time=2026-01-01T00:00:03.000Z :bob!b@h PRIVMSG #c :three",
+            ],
+        )
+        .await;
+        (first, second)
+    });
+    h.ask(|reply| user::Request::AddConnection {
+        url,
+        on_connect_commands: vec![],
+        wanted_state: WantedState::Connected,
+        reply,
+    })
+    .await
+    .expect("add");
+    // wait for the first replay to be stored, then force a reconnect
+    let cid = "irc-127-0-0-1";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let hist = store
+            .history(u.id, cid, "#c", Page::latest())
+            .await
+            .expect("history");
+        if hist.messages.iter().any(|m| m.text == "two") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "first replay not stored"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = h
+        .ask(|reply| user::Request::Send {
+            connection_id: cid.into(),
+            conversation_id: "".into(),
+            message: "/reconnect".into(),
+            reply,
+        })
+        .await;
+    let (first, second) = tokio::time::timeout(Duration::from_secs(20), server)
+        .await
+        .expect("server done")
+        .expect("join");
+    assert!(
+        first.iter().any(|l| l == "CHATHISTORY LATEST #c * 50"),
+        "{first:?}"
+    );
+    assert!(
+        second
+            .iter()
+            .any(|l| l == "CHATHISTORY AFTER #c timestamp=2026-01-01T00:00:02.000Z 100"),
+        "{second:?}"
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let hist = store
+            .history(u.id, cid, "#c", Page::latest())
+            .await
+            .expect("history");
+        let texts: Vec<&str> = hist
+            .messages
+            .iter()
+            .filter(|m| m.from == "bob")
+            .map(|m| m.text.as_str())
+            .collect();
+        if texts.contains(&"three") {
+            assert_eq!(texts, vec!["one", "two", "three"], "each once, in order");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "second replay not stored: {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+}

@@ -10,6 +10,12 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+async fn send(w: &mut tokio::net::tcp::OwnedWriteHalf, line: &str) {
+    w.write_all(format!("{line}\r\n").as_bytes())
+        .await
+        .expect("write");
+}
+
 async fn serve_once(l: &TcpListener, replay: &'static [&'static str]) -> Vec<String> {
     let (s, _) = tokio::time::timeout(Duration::from_secs(10), l.accept())
         .await
@@ -26,45 +32,27 @@ async fn serve_once(l: &TcpListener, replay: &'static [&'static str]) -> Vec<Str
             .expect("open");
         got.push(line.clone());
         if line == "CAP LS 302" {
-            w.write_all(
-                format!(
-                    "{}\r\n",
-                    ":srv CAP * LS :draft/chathistory batch server-time message-tags"
-                )
-                .as_bytes(),
+            send(
+                &mut w,
+                ":srv CAP * LS :draft/chathistory batch server-time message-tags",
             )
-            .await
-            .expect("write");
+            .await;
         } else if line.starts_with("CAP REQ") {
-            w.write_all(
-                format!(
-                    "{}\r\n",
-                    format!(":srv CAP me ACK :{}", line.split(" :").nth(1).unwrap_or(""))
-                )
-                .as_bytes(),
+            send(
+                &mut w,
+                &format!(":srv CAP me ACK :{}", line.split(" :").nth(1).unwrap_or("")),
             )
-            .await
-            .expect("write");
+            .await;
         } else if line == "CAP END" {
-            w.write_all(format!("{}\r\n", ":srv 001 me :Welcome").as_bytes())
-                .await
-                .expect("write");
+            send(&mut w, ":srv 001 me :Welcome").await;
         } else if let Some(chan) = line.strip_prefix("JOIN ") {
-            w.write_all(format!("{}\r\n", format!(":me!u@h JOIN {chan}")).as_bytes())
-                .await
-                .expect("write");
+            send(&mut w, &format!(":me!u@h JOIN {chan}")).await;
         } else if line.starts_with("CHATHISTORY") {
-            w.write_all(format!("{}\r\n", ":srv BATCH +b1 chathistory #c").as_bytes())
-                .await
-                .expect("write");
+            send(&mut w, ":srv BATCH +b1 chathistory #c").await;
             for r in replay {
-                w.write_all(format!("{}\r\n", format!("@batch=b1;{r}")).as_bytes())
-                    .await
-                    .expect("write");
+                send(&mut w, &format!("@batch=b1;{r}")).await;
             }
-            w.write_all(format!("{}\r\n", ":srv BATCH -b1").as_bytes())
-                .await
-                .expect("write");
+            send(&mut w, ":srv BATCH -b1").await;
             return got;
         }
     }

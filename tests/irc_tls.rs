@@ -92,3 +92,48 @@ async fn verified_tls_and_no_plaintext_fallback() {
     })
     .await;
 }
+
+/// The client certificate made for SASL EXTERNAL is presented in the TLS handshake: the
+/// server reports the same SHA-512 fingerprint we show the user.
+#[tokio::test]
+async fn client_certificate_is_presented() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let (cert, key) = irc::url::generate_client_cert("certuser").expect("cert");
+    let want = irc::url::fingerprint(&cert).expect("fingerprint");
+    assert_eq!(want.len(), 128);
+    let url = format!(
+        "irc://127.0.0.1:{}?nick=certuser&tls_verify=0",
+        ircd.tls_port
+    );
+    let mut config = irc::Config::parse(&url, "certuser").expect("url");
+    config.client_cert = Some((cert, irc::url::Secret(key)));
+    let (tx, mut rx) = mpsc::channel(64);
+    let stop = CancellationToken::new();
+    let opts = Options {
+        spacer: Spacer::new(Duration::ZERO),
+        ..Options::default()
+    };
+    let handle = irc::spawn(Arc::from("cert"), config, opts, true, tx, stop.clone());
+    let _g = stop.drop_guard();
+    next(&mut rx, "registered", |e| {
+        matches!(e, Event::Registered { .. })
+    })
+    .await;
+    handle
+        .request(irc::Request::Send("WHOIS certuser".into()))
+        .await;
+    let ev = next(
+        &mut rx,
+        "certfp",
+        |e| matches!(e, Event::Message(m) if m.command() == "276"),
+    )
+    .await;
+    let Event::Message(m) = ev else {
+        unreachable!()
+    };
+    let text = m.last_param().unwrap_or("").to_ascii_lowercase();
+    assert!(text.contains(&want), "{text} should hold {want}");
+}

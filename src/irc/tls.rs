@@ -70,7 +70,9 @@ pub async fn connect(config: &Config, timeout: Duration) -> Result<Stream, Error
     }
     let name = ServerName::try_from(config.host.clone())
         .map_err(|e| Error::Tls(config.host.clone(), e.to_string()))?;
-    let connector = tokio_rustls::TlsConnector::from(client_config(config.tls_verify));
+    let tls_config = client_config(config.tls_verify, config.client_cert.as_ref())
+        .map_err(|e| Error::Tls(config.host.clone(), e))?;
+    let connector = tokio_rustls::TlsConnector::from(tls_config);
     let tls = tokio::time::timeout(timeout, connector.connect(name, tcp))
         .await
         .map_err(|_| Error::Tls(config.host.clone(), "the handshake timed out".into()))?
@@ -112,22 +114,36 @@ fn roots() -> Arc<rustls::RootCertStore> {
         .clone()
 }
 
-fn client_config(verify: bool) -> Arc<rustls::ClientConfig> {
+fn client_config(
+    verify: bool,
+    client_cert: Option<&(String, super::url::Secret)>,
+) -> Result<Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions");
-    let config = if verify {
-        builder
-            .with_root_certificates(roots())
-            .with_no_client_auth()
+        .map_err(|e| e.to_string())?;
+    let builder = if verify {
+        builder.with_root_certificates(roots())
     } else {
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
-            .with_no_client_auth()
     };
-    Arc::new(config)
+    let config = match client_cert {
+        None => builder.with_no_client_auth(),
+        Some((cert, key)) => {
+            let certs = CertificateDer::pem_slice_iter(cert.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("invalid client certificate: {e:?}"))?;
+            let key = PrivateKeyDer::from_pem_slice(key.0.as_bytes())
+                .map_err(|e| format!("invalid client key: {e:?}"))?;
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| format!("invalid client certificate: {e}"))?
+        }
+    };
+    Ok(Arc::new(config))
 }
 
 /// `tls_verify=0`: the user explicitly accepts any certificate for this connection.

@@ -52,6 +52,8 @@ pub struct Config {
     /// Channels named in the URL path, with keys (`#chan key`).
     pub channels: Vec<(String, String)>,
     pub local_address: Option<std::net::IpAddr>,
+    /// Client certificate for TLS (SASL EXTERNAL / CertFP): PEM certificate and key.
+    pub client_cert: Option<(String, Secret)>,
 }
 
 impl Config {
@@ -83,6 +85,7 @@ impl Config {
             sasl: None,
             channels: Vec::new(),
             local_address: None,
+            client_cert: None,
         };
         let mut tls_given = false;
         for (k, v) in url.query_pairs() {
@@ -145,6 +148,9 @@ impl Config {
             return Err(bad("sasl=plain needs user:password@ in the URL"));
         }
         c.channels = channels_from_path(url.path());
+        if c.sasl == Some(SaslMech::External) && !c.tls {
+            return Err(bad("sasl=external needs TLS (a client certificate)"));
+        }
         Ok(c)
     }
 }
@@ -186,6 +192,32 @@ fn channels_from_path(path: &str) -> Vec<(String, String)> {
         .filter(|(name, _)| name.starts_with(['#', '&', '!', '+']) && name.len() > 1)
         .take(100)
         .collect()
+}
+
+/// A new client certificate for SASL EXTERNAL / CertFP: `(cert_pem, key_pem)`.
+pub fn generate_client_cert(nick: &str) -> Result<(String, String), String> {
+    let mut params =
+        rcgen::CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, format!("{nick} (convos)"));
+    params.not_after = rcgen::date_time_ymd(2099, 1, 1);
+    let key = rcgen::KeyPair::generate().map_err(|e| e.to_string())?;
+    let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
+    Ok((cert.pem(), key.serialize_pem()))
+}
+
+/// SHA-512 fingerprint (hex) of a PEM certificate, as `/msg NickServ CERT ADD` shows it.
+pub fn fingerprint(cert_pem: &str) -> Option<String> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    use sha2::Digest;
+    let der = CertificateDer::from_pem_slice(cert_pem.as_bytes()).ok()?;
+    Some(
+        sha2::Sha512::digest(der.as_ref())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
 }
 
 /// The connection id Convos derives from a host: `irc.libera.chat` → `irc-libera`.

@@ -396,6 +396,14 @@ impl Actor {
                     });
                 let _ = reply.send(res);
             }
+            Request::ClientCertificate {
+                connection_id,
+                renew,
+                reply,
+            } => {
+                let res = self.client_certificate(&connection_id, renew).await;
+                let _ = reply.send(res);
+            }
             Request::HasConversation {
                 connection_id,
                 conversation_id,
@@ -518,7 +526,8 @@ impl Actor {
             .map_err(|e| Error::Store(e.to_string()))?;
         let was = conn.model.wanted_state;
         conn.model = model;
-        if let Some(config) = new_config {
+        if let Some(mut config) = new_config {
+            config.client_cert = client_cert(&conn.model);
             conn.config = config.clone();
             conn.handle
                 .request(irc::Request::Configure(Box::new(config)))
@@ -544,6 +553,29 @@ impl Actor {
         }
         let json = view::connection(conn);
         self.publish(vec![serde_json::json!({"event": "state", "type": "connection_update", "connection_id": id, "connection": json.clone()})]);
+        Ok(json)
+    }
+
+    /// Makes (or with `renew`, remakes) the connection's client certificate for SASL
+    /// EXTERNAL; answers its fingerprint. It is used from the next connect on.
+    async fn client_certificate(&mut self, id: &str, renew: bool) -> Result<Value, Error> {
+        let conn = self.conns.get_mut(id).ok_or(Error::NoConnection)?;
+        if renew || client_cert(&conn.model).is_none() {
+            let (cert, key) = irc::url::generate_client_cert(&conn.nick).map_err(Error::Invalid)?;
+            if !conn.model.state.is_object() {
+                conn.model.state = Value::Object(Default::default());
+            }
+            conn.model.state["client_cert"] = serde_json::json!({"cert": cert, "key": key});
+            self.store
+                .save_connection(conn.model.clone())
+                .await
+                .map_err(|e| Error::Store(e.to_string()))?;
+            conn.config.client_cert = client_cert(&conn.model);
+            conn.handle
+                .request(irc::Request::Configure(Box::new(conn.config.clone())))
+                .await;
+        }
+        let json = view::connection(conn);
         Ok(json)
     }
 
@@ -700,6 +732,14 @@ impl Actor {
         };
         self.append(entry);
     }
+}
+
+/// The client certificate kept in a connection's state, if one was made.
+pub(super) fn client_cert(model: &Connection) -> Option<(String, irc::url::Secret)> {
+    let c = model.state.get("client_cert")?;
+    let cert = c.get("cert")?.as_str()?.to_string();
+    let key = c.get("key")?.as_str()?.to_string();
+    Some((cert, irc::url::Secret(key)))
 }
 
 /// Conversations shown in lists: the server one, and those the user has not closed.

@@ -92,6 +92,13 @@ pub enum Request {
         conversation_id: String,
         reply: Reply<Vec<serde_json::Value>>,
     },
+    /// Make a client certificate for SASL EXTERNAL; answers the connection with its
+    /// `certificate.fingerprint`.
+    ClientCertificate {
+        connection_id: String,
+        renew: bool,
+        reply: Reply<serde_json::Value>,
+    },
     /// Whether a conversation exists for this user (for API access checks).
     HasConversation {
         connection_id: String,

@@ -38,7 +38,13 @@ pub fn message_object(e: &Entry) -> Value {
 
 pub fn connection(c: &Conn) -> Value {
     let m = &c.model;
+    let fingerprint = c
+        .config
+        .client_cert
+        .as_ref()
+        .and_then(|(cert, _)| crate::irc::url::fingerprint(cert));
     json!({
+        "certificate": {"fingerprint": fingerprint},
         "connection_id": m.id,
         "name": c.isupport.network().map(str::to_string).unwrap_or_else(|| c.config.host.clone()),
         "url": crate::irc::url::redact(m.url.expose()),

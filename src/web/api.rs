@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
             get(participants),
         )
         .route("/connection/{cid}/read", post(mark_server_read))
+        .route("/connection/{cid}/certificate", post(client_certificate))
         .route("/search", get(search))
         .route("/notifications", get(notifications))
         .route("/notifications/read", post(notifications_read))
@@ -347,6 +348,30 @@ async fn participants(
         .await
         .map_err(user_error)?;
     Ok(Json(json!({"participants": list})))
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct CertBody {
+    #[serde(default)]
+    renew: bool,
+}
+
+async fn client_certificate(
+    State(state): State<AppState>,
+    s: Session,
+    Path(cid): Path<String>,
+    body: Option<Json<CertBody>>,
+) -> Result<Json<Value>, Error> {
+    let renew = body.map(|b| b.0.renew).unwrap_or(false);
+    let res = actor(&state, &s.user)
+        .ask(|reply| user::Request::ClientCertificate {
+            connection_id: cid,
+            renew,
+            reply,
+        })
+        .await
+        .map_err(user_error)?;
+    Ok(Json(res))
 }
 
 #[derive(Debug, Deserialize, Default)]

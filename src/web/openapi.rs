@@ -54,6 +54,7 @@ pub const OPERATIONS: &[Operation] = &[
     op!("post" "/api/connection/{cid}/conversation/{conversation}/read" true Some("Read"), "Conversation", "Move the last-read marker (default: newest)"),
     op!("get" "/api/connection/{cid}/conversation/{conversation}/participants" true None, "Participants", "A channel's participants with their mode prefixes"),
     op!("post" "/api/connection/{cid}/read" true Some("Read"), "Conversation", "Move the server conversation's last-read marker"),
+    op!("post" "/api/connection/{cid}/certificate" true Some("Certificate"), "Connection", "Make (or renew) the connection's TLS client certificate for SASL EXTERNAL; the answer shows its fingerprint"),
     op!("get" "/api/search" true None, "Messages", "Full-text search: match (from:nick, in:#chan), connection_id, conversation_id, after, before, limit"),
     op!("get" "/api/notifications" true None, "Messages", "Highlights, newest first (before=ID, limit)"),
     op!("post" "/api/notifications/read" true None, "Empty", "Mark all highlights read"),
@@ -100,6 +101,7 @@ fn schemas() -> Value {
             "from": string, "message": string, "highlight": boolean, "self": boolean}), &["id", "ts", "type", "message"]),
         "Messages": s(json!({"messages": {"type": "array", "items": r("Message")}, "end": boolean, "before": int, "after": int}), &["messages", "end"]),
         "Read": s(json!({"last_read": int}), &[]),
+        "Certificate": s(json!({"renew": boolean}), &[]),
         "Participants": s(json!({"participants": {"type": "array", "items": s(json!({"nick": string, "mode": string}), &["nick"])}}), &["participants"]),
     })
 }

@@ -150,7 +150,8 @@ fn config(dir: &std::path::Path, port: u16, tls_port: u16) -> String {
 <bind address="127.0.0.1" port="{port}" type="clients">
 <bind address="127.0.0.1" port="{tls_port}" type="clients" sslprofile="Clients">
 <module name="ssl_gnutls">
-<sslprofile name="Clients" provider="gnutls" certfile="{d}/cert.pem" keyfile="{d}/key.pem" hash="sha256" requestclientcert="no">
+<sslprofile name="Clients" provider="gnutls" certfile="{d}/cert.pem" keyfile="{d}/key.pem" hash="sha512" requestclientcert="yes">
+<module name="sslinfo">
 <connect allow="*" timeout="60" pingfreq="120" threshold="1000" commandrate="1000000" recvq="65536" sendq="1048576" localmax="1000" globalmax="1000" maxchans="50" limit="5000" useident="no" usednsbl="no" resolvehostnames="no">
 <class name="Shutdown" commands="DIE RESTART REHASH LOADMODULE UNLOADMODULE RELOADMODULE">
 <type name="NetAdmin" classes="Shutdown">

@@ -1,0 +1,244 @@
+// Video calls end to end (issue 8): real Chromium (fake camera/microphone), the real
+// daemon, a real InspIRCd and coturn. Signalling goes browser → daemon → RTCZ NOTICEs over
+// IRC → daemon → browser; media goes browser ⇄ browser (or through coturn). Each side's
+// `getStats()` (via `window.__convosCalls`) proves video and audio arrive from everyone.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { REPO_DIR, freePort, launchBrowser, newPage, requireTools, say, startDaemon, startIrcd, stopAll, until } from './lib/harness.mjs';
+import { assertMediaFrom, audioEnergyFrom, callStats, haveTurnserver, startTurn, stopTurns, users, waitPeers } from './lib/calls-harness.mjs';
+
+let skip = requireTools();
+if (!skip && !haveTurnserver()) {
+  if (process.env.CI === 'true') throw new Error('missing: turnserver (apt-get install coturn)');
+  skip = 'missing: turnserver (apt-get install coturn)';
+  console.error(`\n*** SKIPPED: ${skip} ***\n`);
+}
+
+const CHANNEL = '#call';
+const callButton = (page) => page.locator('[data-testid=call-button]');
+const panel = (page) => page.locator('[data-testid=call-panel]');
+
+/** Presses the camera button and waits until the call is active (media open, `call` sent). */
+async function startCall(page) {
+  await callButton(page).click();
+  await panel(page).and(page.locator('[data-phase=active]')).waitFor({ timeout: 15_000 });
+}
+
+/** Waits for "x is calling" in the open conversation and presses Join. */
+async function joinRinging(page, caller) {
+  const ring = page.locator('[data-testid=call-ringing]');
+  try {
+    await ring.filter({ hasText: caller }).waitFor({ timeout: 20_000 });
+  } catch (e) {
+    const rooms = await page.evaluate(() => JSON.stringify(window.__convosCalls.rooms));
+    const text = await page.locator('.chat').innerText();
+    throw new Error(`${page.nick}: no "${caller} is calling" (rooms ${rooms}; page: ${text.slice(0, 300)})`, { cause: e });
+  }
+  await ring.getByRole('button', { name: 'Join', exact: true }).click();
+  await panel(page).and(page.locator('[data-phase=active]')).waitFor({ timeout: 15_000 });
+}
+
+async function hangup(page) {
+  await page.locator('[data-testid=call-hangup]').click();
+  await panel(page).waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+async function openConversation(page, name) {
+  await page.locator('.sidebar a.conv', { hasText: name.replace(/^#/, '') }).first().click();
+  await page.locator('.chat h1', { hasText: name }).waitFor();
+}
+
+describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
+  let ircd, turn, daemon, daemon2, browser;
+  let alice, bob, carol, dave;
+
+  before(async () => {
+    [ircd, turn, browser] = await Promise.all([
+      startIrcd(),
+      startTurn(),
+      launchBrowser({ args: ['--autoplay-policy=no-user-gesture-required'] }),
+    ]);
+    const stun = { CONVOS_STUN: `stun://127.0.0.1:${turn.port}` };
+    [daemon, daemon2] = await Promise.all([startDaemon({ env: stun }), startDaemon({ env: stun, name: 'convos2' })]);
+    [alice, bob, carol] = await users(browser, daemon, ircd.port, CHANNEL, ['alice', 'bob', 'carol']);
+    [dave] = await users(browser, daemon2, ircd.port, CHANNEL, ['dave']);
+  });
+
+  after(async () => {
+    if (process.env.E2E_DEBUG) console.log(daemon?.logs().slice(-5000));
+    await stopAll();
+    await stopTurns();
+  });
+
+  test('without ICE servers there is no camera button, and the settings say why', async () => {
+    // The daemons above have CONVOS_STUN; the rtc object reaches the page.
+    const rtc = await alice.evaluate(() => window.__convosCalls.rtc);
+    assert.deepEqual(rtc.ice_servers, [{ urls: `stun:127.0.0.1:${turn.port}` }]);
+    await callButton(alice).waitFor();
+    // A daemon without CONVOS_STUN/TURN: no button, and the note on the connection page.
+    const plain = await startDaemon({ name: 'convos-plain' });
+    const [erin] = await users(browser, plain, ircd.port, '#nocall', ['erin']);
+    await erin.locator('.chat h1', { hasText: '#nocall' }).waitFor();
+    assert.equal(await callButton(erin).count(), 0);
+    await erin.locator('a[title="Connection settings"]').first().click();
+    await erin.locator('[data-testid=call-availability]', { hasText: 'Video calls are unavailable' }).waitFor();
+    assert.match(await erin.locator('[data-testid=call-availability]').innerText(), /CONVOS_STUN/);
+    await erin.context().close();
+    await plain.stop();
+  });
+
+  test('two users on one daemon call each other in a channel', async () => {
+    const t0 = Date.now();
+    await startCall(alice);
+    // Bob: a line in the conversation and a ringing indicator in the sidebar.
+    await bob.locator('[data-testid=call-ringing-indicator]').waitFor({ timeout: 20_000 });
+    await joinRinging(bob, 'alice');
+    await Promise.all([waitPeers(alice, ['bob']), waitPeers(bob, ['alice'])]);
+    console.log(`# 2-party call connected in ${Date.now() - t0} ms`);
+    await assertMediaFrom(alice, ['bob'], assert);
+    await assertMediaFrom(bob, ['alice'], assert);
+    // Few IRC lines: one offer and one answer per pair, no trickled ICE.
+    // Alice was in the call and offers to the newcomer; bob answers.
+    const [sa] = await callStats(alice);
+    assert.deepEqual(sa.sent, { offers: 1, answers: 0, ice: 0 });
+    const [sb] = await callStats(bob);
+    assert.deepEqual(sb.sent, { offers: 0, answers: 1, ice: 0 });
+    // Carol and dave were rung too (not in the call).
+    await carol.locator('[data-testid=call-ringing]', { hasText: 'is calling' }).waitFor();
+  });
+
+  test('a third participant joins: full mesh, everyone receives everyone', async () => {
+    const t0 = Date.now();
+    await joinRinging(carol, 'alice');
+    await Promise.all([waitPeers(alice, ['bob', 'carol']), waitPeers(bob, ['alice', 'carol']), waitPeers(carol, ['alice', 'bob'])]);
+    console.log(`# 3rd participant connected in ${Date.now() - t0} ms`);
+    await assertMediaFrom(alice, ['bob', 'carol'], assert);
+    await assertMediaFrom(bob, ['alice', 'carol'], assert);
+    await assertMediaFrom(carol, ['alice', 'bob'], assert);
+    // Tiles: one per remote participant plus the self view, keyed by peer id.
+    assert.equal(await carol.locator('[data-testid=call-panel] [data-peer-id]').count(), 3);
+    const ids = await carol.locator('[data-testid=call-panel] [data-peer-id]').evaluateAll((els) => els.map((e) => e.dataset.peerId));
+    assert.equal(new Set(ids).size, 3);
+    await sleep(1500); // let the speaking indicators and video settle
+    const shot = path.join(REPO_DIR, 'docs', 'screenshot-call.png');
+    fs.mkdirSync(path.dirname(shot), { recursive: true });
+    await carol.screenshot({ path: shot });
+  });
+
+  test('mute stops audio: the others receive no audio energy from a muted participant', async () => {
+    const before = await audioEnergyFrom(bob, 'alice');
+    assert.ok(before > 0, 'audio energy from alice before mute');
+    await alice.locator('[data-testid=call-mute]').click();
+    assert.equal(await alice.evaluate(() => window.__convosCalls.call.local.getAudioTracks()[0].enabled), false);
+    await sleep(500);
+    const muted = await audioEnergyFrom(bob, 'alice');
+    assert.ok(muted < before / 100, `no audio energy from muted alice (got ${muted}, before ${before})`);
+    assert.ok((await audioEnergyFrom(carol, 'bob')) > 0, 'bob is still heard');
+    await alice.locator('[data-testid=call-mute]').click();
+    await until(async () => (await audioEnergyFrom(bob, 'alice', 1500)) > 0, { ms: 10_000, what: 'alice heard again after unmute' });
+  });
+
+  test('hang-up: each leaver disappears for the others; the last one is left alone', async () => {
+    await hangup(alice);
+    await Promise.all([waitPeers(bob, ['carol'], 20_000), waitPeers(carol, ['bob'], 20_000)]);
+    await bob.locator('[data-testid=call-log]', { hasText: 'alice left the call.' }).waitFor();
+    await hangup(bob);
+    await until(async () => (await callStats(carol)).length === 0, { ms: 20_000, what: 'carol to have no peers' });
+    await hangup(carol);
+    for (const p of [alice, bob, carol]) assert.deepEqual(await callStats(p), []);
+    // Nobody left in the call: the ringing line went away.
+    await until(async () => (await dave.locator('[data-testid=call-ringing]').count()) === 0, { ms: 20_000, what: 'dave: no call going on' });
+  });
+
+  test('two daemons sharing one IRC server', async () => {
+    await startCall(dave);
+    await joinRinging(alice, 'dave');
+    await Promise.all([waitPeers(alice, ['dave']), waitPeers(dave, ['alice'])]);
+    await assertMediaFrom(alice, ['dave'], assert);
+    await assertMediaFrom(dave, ['alice'], assert);
+    await hangup(dave);
+    await until(async () => (await callStats(alice)).length === 0, { ms: 20_000, what: 'alice: dave gone' });
+    await hangup(alice);
+  });
+
+  test('a private conversation call', async () => {
+    await say(alice, '/query bob');
+    await alice.locator('.chat h1', { hasText: 'bob' }).waitFor();
+    await say(alice, 'call you in a sec');
+    await bob.locator('.sidebar a.conv', { hasText: 'alice' }).waitFor({ timeout: 15_000 });
+    await openConversation(bob, 'alice');
+    await startCall(alice);
+    await joinRinging(bob, 'alice');
+    await Promise.all([waitPeers(alice, ['bob']), waitPeers(bob, ['alice'])]);
+    await assertMediaFrom(alice, ['bob'], assert);
+    await assertMediaFrom(bob, ['alice'], assert);
+    await hangup(bob);
+    await until(async () => (await callStats(alice)).length === 0, { ms: 20_000, what: 'alice: bob gone' });
+    await hangup(alice);
+  });
+
+  test('camera denied: the user is told, and may join listen-only', async () => {
+    const state = await bob.context().storageState();
+    const denied = await newPage(browser, { storageState: state });
+    denied.nick = 'bob (denied)';
+    await denied.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    await denied.goto(`${daemon.url}/chat`);
+    await openConversation(denied, CHANNEL);
+    await callButton(denied).click();
+    const err = denied.locator('[data-testid=call-media-error]');
+    await err.waitFor();
+    assert.match(await err.innerText(), /Access to the camera and microphone was denied/);
+    await err.getByRole('button', { name: 'Join with audio only' }).waitFor();
+    await err.getByRole('button', { name: 'Listen only' }).click();
+    await panel(denied).and(denied.locator('[data-phase=active]')).waitFor();
+    await denied.locator('[data-testid=call-hangup]').click();
+    await denied.context().close();
+  });
+
+  test('relay only through coturn: the selected candidate pair is relay', async () => {
+    const relay = await startDaemon({
+      name: 'convos-relay',
+      env: { CONVOS_TURN: `turn://test:testpass@127.0.0.1:${turn.port}`, CONVOS_RTC_RELAY_ONLY: '1' },
+    });
+    const [frank, gina] = await users(browser, relay, ircd.port, '#relay', ['frank', 'gina']);
+    assert.equal((await frank.evaluate(() => window.__convosCalls.rtc)).ice_transport_policy, 'relay');
+    await startCall(frank);
+    await joinRinging(gina, 'frank');
+    await Promise.all([waitPeers(frank, ['gina']), waitPeers(gina, ['frank'])]);
+    const s1 = await assertMediaFrom(frank, ['gina'], assert);
+    const s2 = await assertMediaFrom(gina, ['frank'], assert);
+    for (const s of [...s1, ...s2]) {
+      assert.equal(s.local, 'relay', `${s.nick}: local candidate is relay`);
+    }
+    await hangup(frank);
+    await hangup(gina);
+    await frank.context().close();
+    await gina.context().close();
+    await relay.stop();
+  });
+
+  test('an unreachable TURN server: the call says it could not connect', async () => {
+    const closed = await freePort();
+    const bad = await startDaemon({
+      name: 'convos-badturn',
+      env: { CONVOS_TURN: `turn://test:testpass@127.0.0.1:${closed}`, CONVOS_RTC_RELAY_ONLY: '1' },
+    });
+    const [hank, ivy] = await users(browser, bad, ircd.port, '#badturn', ['hank', 'ivy']);
+    await startCall(hank);
+    await joinRinging(ivy, 'hank');
+    const msg = /Could not connect to (ivy|hank) — a TURN server may be needed/;
+    await Promise.all([
+      hank.locator('[data-testid=call-panel]', { hasText: msg }).first().waitFor({ timeout: 90_000 }),
+      ivy.locator('[data-testid=call-panel]', { hasText: msg }).first().waitFor({ timeout: 90_000 }),
+    ]);
+    await hangup(hank);
+    await hangup(ivy);
+    await bad.stop();
+  });
+});

@@ -270,13 +270,17 @@ impl Actor {
                     return;
                 }
                 let entry = a.entry;
+                let own_nick = self
+                    .conns
+                    .get(&entry.connection_id)
+                    .map(|c| c.nick.clone())
+                    .unwrap_or_default();
+                let mine = !entry.from.is_empty() && entry.from.eq_ignore_ascii_case(&own_nick);
                 if let Some(conv) = self
                     .conns
                     .get_mut(&entry.connection_id)
                     .and_then(|c| c.convs.get_mut(&entry.conversation_id))
                 {
-                    let mine =
-                        entry.kind.counts_as_unread() && !entry.highlight && entry.from.is_empty();
                     if entry.kind.counts_as_unread() && !mine {
                         conv.model.unread += 1;
                     }
@@ -284,11 +288,6 @@ impl Actor {
                         conv.model.highlights += 1;
                     }
                 }
-                let own_nick = self
-                    .conns
-                    .get(&entry.connection_id)
-                    .map(|c| c.nick.clone())
-                    .unwrap_or_default();
                 let msg = view::message(&entry, &own_nick);
                 if entry.highlight {
                     let mut n = msg.clone();

@@ -210,7 +210,11 @@ export class ChatStore {
       key,
       setTimeout(() => {
         this.readTimers.delete(key);
-        api.markRead(cid, conversation).catch(() => {});
+        // Name the newest message we showed: the server's "newest" default stores a
+        // sentinel id above every real one, and later messages never count as unread.
+        const newest = this.messages.peek(cid, conversation)?.messages.at(-1)?.id;
+        const upto = newest === undefined ? undefined : Math.max(newest, this.conversation(cid, conversation)?.last_read ?? 0);
+        api.markRead(cid, conversation, upto).catch(() => {});
       }, 500),
     );
   }
@@ -350,8 +354,10 @@ export class ChatStore {
       case 'read':
         if (conv) {
           conv.last_read = Number(f.last_read ?? conv.last_read);
-          conv.unread = 0;
-          conv.notifications = 0;
+          // The server counts what came after `last_read`; the conversation on screen has none.
+          const watching = this.isWatching(cid, conv.conversation_id);
+          conv.unread = watching ? 0 : Number(f.unread ?? 0);
+          conv.notifications = watching ? 0 : Number(f.notifications ?? 0);
         }
         break;
       case 'connection_added':

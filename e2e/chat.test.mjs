@@ -98,6 +98,9 @@ describe('chat', { skip: skip ?? false, timeout: 240_000 }, () => {
   }));
 
   test('they chat both ways and see each other live; Tab completes nicks', step(async () => {
+    // A channel operator (the creator) sets the topic; both see it in the header.
+    await say(alice, '/topic Release day: Convos 0.1 | https://example.com/release');
+    for (const p of [alice, bob]) await p.locator('.chat .topic', { hasText: 'Release day: Convos 0.1' }).waitFor();
     await say(alice, 'Hi bob, welcome to the channel!');
     await seeOnce(bob, 'Hi bob, welcome to the channel!');
     await say(bob, 'Thanks alice. Is the new build out?');
@@ -125,6 +128,15 @@ describe('chat', { skip: skip ?? false, timeout: 240_000 }, () => {
     await say(bob, 'Great, trying it now');
     await seeOnce(alice, 'Great, trying it now');
 
+    // Alice watched it all: the server agrees nothing is unread for her.
+    const aliceApi = await apiFor(alice.context(), daemon.url);
+    await until(
+      async () => {
+        const c = (await aliceApi.get('/api/conversations')).conversations.find((x) => x.conversation_id === CHANNEL);
+        return c.unread === 0 && c.notifications === 0 && c.last_read < 2 ** 53;
+      },
+      { what: "alice's channel to be read on the server" },
+    );
     // Screenshots of a real conversation (desktop light and dark; phone chat and sidebar).
     await alice.locator('.participants, [aria-label="Participants"]').first().waitFor();
     await screenshot(alice, 'desktop-light');

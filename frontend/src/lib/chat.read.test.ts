@@ -58,3 +58,19 @@ describe('marking read', () => {
     expect(s.conversations[0]).toMatchObject({ last_read: 6, unread: 0, notifications: 0 });
   });
 });
+
+describe('marking read before history loads', () => {
+  it('waits for the history and then names its newest message', async () => {
+    vi.useFakeTimers();
+    const s = new ChatStore(new MessageStore(async () => ({ messages: [msg(11)], end: true })));
+    s.conversations = [conv({ last_read: 2 ** 62 })];
+    s.markRead('irc-x', '#a');
+    vi.advanceTimersByTime(600);
+    expect(markRead).not.toHaveBeenCalled();
+    await s.messages.get('irc-x', '#a').loadLatest();
+    vi.advanceTimersByTime(600);
+    expect(markRead).toHaveBeenCalledWith('irc-x', '#a', 11);
+    vi.useRealTimers();
+    markRead.mockClear();
+  });
+});

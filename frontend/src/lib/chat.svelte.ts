@@ -200,20 +200,33 @@ export class ChatStore {
     const c = this.conversation(cid, conversation);
     if (!c) return;
     const last = this.messages.peek(cid, conversation)?.messages.at(-1)?.id;
-    if (c.unread === 0 && c.notifications === 0 && (last === undefined || c.last_read >= last)) return;
+    // A `last_read` beyond any real id is the server's "everything" sentinel from an
+    // older client: replace it with a real id.
+    const known = c.last_read <= Number.MAX_SAFE_INTEGER ? c.last_read : 0;
+    if (c.unread === 0 && c.notifications === 0 && (last === undefined || known >= last)) return;
     c.unread = 0;
     c.notifications = 0;
-    if (last !== undefined && last > c.last_read) c.last_read = last;
+    if (last !== undefined && last > known) c.last_read = last;
+    this.postRead(cid, conversation, 10);
+  }
+
+  /** Tells the server, debounced, naming the newest message shown (waiting for history
+   *  to load when the conversation was just opened): without an id the server stores a
+   *  sentinel above every real one, and later messages would never count as unread. */
+  private postRead(cid: string, conversation: string, tries: number): void {
     const key = convKey(cid, conversation);
     clearTimeout(this.readTimers.get(key));
     this.readTimers.set(
       key,
       setTimeout(() => {
         this.readTimers.delete(key);
-        // Name the newest message we showed: the server's "newest" default stores a
-        // sentinel id above every real one, and later messages never count as unread.
         const newest = this.messages.peek(cid, conversation)?.messages.at(-1)?.id;
-        const upto = newest === undefined ? undefined : Math.max(newest, this.conversation(cid, conversation)?.last_read ?? 0);
+        if (newest === undefined) {
+          if (tries > 0) this.postRead(cid, conversation, tries - 1);
+          return;
+        }
+        const known = this.conversation(cid, conversation)?.last_read ?? 0;
+        const upto = known <= Number.MAX_SAFE_INTEGER ? Math.max(newest, known) : newest;
         api.markRead(cid, conversation, upto).catch(() => {});
       }, 500),
     );

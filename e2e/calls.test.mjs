@@ -129,14 +129,39 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await carol.screenshot({ path: shot });
   });
 
+  test('a fourth participant from another daemon joins: 4-way mesh', async () => {
+    const t0 = Date.now();
+    await joinRinging(dave, 'alice');
+    const all = { alice, bob, carol, dave };
+    await Promise.all(Object.entries(all).map(([n, p]) => waitPeers(p, Object.keys(all).filter((x) => x !== n), 90_000)));
+    console.log(`# 4th participant connected in ${Date.now() - t0} ms`);
+    for (const [n, p] of Object.entries(all)) await assertMediaFrom(p, Object.keys(all).filter((x) => x !== n), assert);
+  });
+
+  test('on a phone the call fills the screen, with the chat one tap away', async () => {
+    await carol.setViewportSize({ width: 390, height: 800 });
+    const box = await panel(carol).boundingBox();
+    assert.ok(box && box.width >= 389 && box.height >= 799, `full screen call panel: ${JSON.stringify(box)}`);
+    await carol.screenshot({ path: path.join(REPO_DIR, 'e2e', 'screenshots', 'call-phone.png') }).catch(() => {});
+    await panel(carol).getByRole('button', { name: 'Chat' }).click();
+    await carol.getByRole('button', { name: 'Show call' }).waitFor();
+    await carol.locator('#chat-input').waitFor();
+    await carol.getByRole('button', { name: 'Show call' }).click();
+    await panel(carol).getByRole('button', { name: 'Chat' }).waitFor();
+    await carol.setViewportSize({ width: 1280, height: 800 });
+  });
+
   test('mute stops audio: the others receive no audio energy from a muted participant', async () => {
     const before = await audioEnergyFrom(bob, 'alice');
     assert.ok(before > 0, 'audio energy from alice before mute');
     await alice.locator('[data-testid=call-mute]').click();
     assert.equal(await alice.evaluate(() => window.__convosCalls.call.local.getAudioTracks()[0].enabled), false);
-    await sleep(500);
-    const muted = await audioEnergyFrom(bob, 'alice');
-    assert.ok(muted < before / 100, `no audio energy from muted alice (got ${muted}, before ${before})`);
+    // (Under load, audio already in the receiver's jitter buffer may still play for a moment.)
+    let muted;
+    await until(async () => (muted = await audioEnergyFrom(bob, 'alice', 1500)) < before / 200, {
+      ms: 15_000,
+      what: `no audio energy from muted alice (last ${muted}, before ${before})`,
+    });
     assert.ok((await audioEnergyFrom(carol, 'bob')) > 0, 'bob is still heard');
     await alice.locator('[data-testid=call-mute]').click();
     await until(async () => (await audioEnergyFrom(bob, 'alice', 1500)) > 0, { ms: 10_000, what: 'alice heard again after unmute' });
@@ -144,14 +169,18 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
 
   test('hang-up: each leaver disappears for the others; the last one is left alone', async () => {
     await hangup(alice);
-    await Promise.all([waitPeers(bob, ['carol'], 20_000), waitPeers(carol, ['bob'], 20_000)]);
+    await Promise.all([waitPeers(bob, ['carol', 'dave'], 20_000), waitPeers(carol, ['bob', 'dave'], 20_000), waitPeers(dave, ['bob', 'carol'], 20_000)]);
     await bob.locator('[data-testid=call-log]', { hasText: 'alice left the call.' }).waitFor();
+    await hangup(dave);
+    await Promise.all([waitPeers(bob, ['carol'], 20_000), waitPeers(carol, ['bob'], 20_000)]);
     await hangup(bob);
     await until(async () => (await callStats(carol)).length === 0, { ms: 20_000, what: 'carol to have no peers' });
     await hangup(carol);
-    for (const p of [alice, bob, carol]) assert.deepEqual(await callStats(p), []);
-    // Nobody left in the call: the ringing line went away.
-    await until(async () => (await dave.locator('[data-testid=call-ringing]').count()) === 0, { ms: 20_000, what: 'dave: no call going on' });
+    for (const p of [alice, bob, carol, dave]) assert.deepEqual(await callStats(p), []);
+    // Nobody left in the call: the "in a call" line went away for everyone.
+    for (const p of [alice, bob, carol, dave]) {
+      await until(async () => (await p.locator('[data-testid=call-ringing]').count()) === 0, { ms: 20_000, what: `${p.nick}: no call going on` });
+    }
   });
 
   test('two daemons sharing one IRC server', async () => {

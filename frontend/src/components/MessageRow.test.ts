@@ -1,0 +1,30 @@
+import { render } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../lib/types';
+import MessageRow from './MessageRow.svelte';
+
+const msg = (o: Partial<Message>): Message => ({
+  id: 1,
+  connection_id: 'irc-x',
+  conversation_id: '#a',
+  ts: '2026-01-01T12:00:00Z',
+  type: 'private',
+  from: 'alice',
+  message: 'hi',
+  highlight: false,
+  self: false,
+  ...o,
+});
+const row = (m: Message) => ({ kind: 'msg' as const, key: `m${m.id}`, msg: m, head: true });
+
+describe('MessageRow', () => {
+  it('names who changed the topic once, whether or not the text starts with the nick', () => {
+    for (const message of ['alice changed the topic to: hello', 'changed the topic to: hello']) {
+      const { container, unmount } = render(MessageRow, { row: row(msg({ type: 'topic', message })) });
+      expect(container.querySelector('.sys-text')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+        'alice changed the topic to: hello',
+      );
+      unmount();
+    }
+  });
+});

@@ -210,8 +210,18 @@ impl Actor {
             }
             "MODE" => self.on_mode(cid, &msg, &nick).await,
             numeric::RPL_ISUPPORT => {
+                let mut renamed = None;
                 if let Some(c) = self.conns.get_mut(cid) {
+                    let before = c.isupport.network().map(str::to_string);
                     c.isupport.apply(&msg);
+                    // NETWORK= names the connection: tell the browsers.
+                    if c.isupport.network() != before.as_deref() {
+                        renamed = Some(view::connection(c));
+                    }
+                }
+                if let Some(conn) = renamed {
+                    self.publish(vec![json!({"event": "state", "type": "connection_update",
+                        "connection_id": cid, "connection": conn})]);
                 }
                 self.server_line(cid, &msg).await;
             }

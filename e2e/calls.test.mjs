@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_DIR, freePort, launchBrowser, newPage, requireTools, say, startDaemon, startIrcd, stopAll, until } from './lib/harness.mjs';
+import { REPO_DIR, apiFor, freePort, launchBrowser, newPage, requireTools, say, startDaemon, startIrcd, stopAll, until } from './lib/harness.mjs';
 import { assertMediaFrom, audioEnergyFrom, callStats, haveTurnserver, startTurn, stopTurns, users, waitPeers } from './lib/calls-harness.mjs';
 
 let skip = requireTools();
@@ -208,6 +208,32 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await hangup(bob);
     await until(async () => (await callStats(alice)).length === 0, { ms: 20_000, what: 'alice: bob gone' });
     await hangup(alice);
+  });
+
+  test('the IRC connection drops mid-call: the call pauses and re-forms when it returns', async () => {
+    await Promise.all([alice, bob].map((p) => p.evaluate(() => window.__convosCalls.hangup())));
+    await openConversation(alice, CHANNEL);
+    await openConversation(bob, CHANNEL);
+    await startCall(alice);
+    await joinRinging(bob, 'alice');
+    await Promise.all([waitPeers(alice, ['bob']), waitPeers(bob, ['alice'])]);
+    // Drop alice's IRC connection (as the network would) and bring it back.
+    const api = await apiFor(alice.context(), daemon.url);
+    const { connections } = await api.get('/api/connections');
+    const cid = encodeURIComponent(connections[0].connection_id);
+    await api.post(`/api/connection/${cid}`, { wanted_state: 'disconnected' });
+    await alice.locator('[data-testid=call-paused]', { hasText: 'paused' }).waitFor({ timeout: 20_000 });
+    // Bob sees alice quit IRC, so her tile goes (RTCZ.md D13: QUIT closes the peer).
+    await until(async () => (await callStats(bob)).length === 0, { ms: 20_000, what: 'bob: alice gone on QUIT' });
+    await api.post(`/api/connection/${cid}`, { wanted_state: 'connected' });
+    // Back: the call sends CALL again and bob re-offers.
+    await alice.locator('[data-testid=call-panel][data-phase=active]').waitFor({ timeout: 60_000 });
+    await Promise.all([waitPeers(alice, ['bob']), waitPeers(bob, ['alice'])]);
+    await assertMediaFrom(alice, ['bob'], assert);
+    await assertMediaFrom(bob, ['alice'], assert);
+    await hangup(alice);
+    await until(async () => (await callStats(bob)).length === 0, { ms: 20_000, what: 'bob: alice gone' });
+    await hangup(bob);
   });
 
   test('camera denied: the user is told, and may join listen-only', async () => {

@@ -38,7 +38,7 @@ pub fn main() -> ExitCode {
                 }
             };
             // Binding registers sockets with the runtime's reactor.
-            let prepared = match rt.block_on(async { crate::daemon::prepare(&opts) }) {
+            let prepared = match rt.block_on(crate::daemon::prepare(&opts)) {
                 Ok(p) => p,
                 Err(e) => {
                     eprintln!("convos: {e}");

@@ -111,7 +111,7 @@ pub struct Daemon {
     pub log_level: Option<String>,
 
     /// Trust X-Forwarded-For/-Proto/-Host headers (set only behind a reverse proxy).
-    #[arg(long, env = "CONVOS_REVERSE_PROXY", value_parser = parse_bool, default_value = "0")]
+    #[arg(long, env = "CONVOS_REVERSE_PROXY", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]
     pub reverse_proxy: bool,
 
     /// Public base URL when behind a proxy, e.g. https://chat.example.com/.
@@ -119,7 +119,7 @@ pub struct Daemon {
     pub request_base: Option<url::Url>,
 
     /// Let anyone register (the admin can change this in the settings).
-    #[arg(long, env = "CONVOS_OPEN_TO_PUBLIC", value_parser = parse_bool, default_value = "0")]
+    #[arg(long, env = "CONVOS_OPEN_TO_PUBLIC", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]
     pub open_to_public: bool,
 
     /// STUN servers for calls, e.g. stun://stun.example.com:3478 (comma separated).
@@ -136,8 +136,21 @@ pub struct Daemon {
     pub turn_secret: Option<String>,
 
     /// Relay all call media through TURN, so participants never learn each other's IP.
-    #[arg(long, env = "CONVOS_RTC_RELAY_ONLY", value_parser = parse_bool, default_value = "0")]
+    #[arg(long, env = "CONVOS_RTC_RELAY_ONLY", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]
     pub rtc_relay_only: bool,
+
+    /// Run the built-in STUN/TURN server on this UDP address, e.g. udp://0.0.0.0:3478.
+    #[arg(long, env = "CONVOS_TURN_LISTEN")]
+    pub turn_listen: Option<String>,
+
+    /// The address browsers reach the built-in TURN server at (needed when it listens on
+    /// every address).
+    #[arg(long, env = "CONVOS_TURN_PUBLIC_IP")]
+    pub turn_public_ip: Option<std::net::IpAddr>,
+
+    /// UDP ports the built-in TURN server relays media on.
+    #[arg(long, env = "CONVOS_TURN_RELAY_PORTS", default_value = "49152-65535")]
+    pub turn_relay_ports: String,
 
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]

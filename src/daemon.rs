@@ -21,6 +21,8 @@ pub enum Error {
     Listen(#[from] web::serve::Error),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
+    #[error(transparent)]
+    Turn(#[from] crate::turn::Error),
 }
 
 /// Everything checked and bound, ready to [`Prepared::run`].
@@ -29,10 +31,12 @@ pub struct Prepared {
     pub bound: Vec<web::serve::Bound>,
     pub store: Store,
     pub web: web::Config,
+    /// The built-in STUN/TURN server, when enabled.
+    pub turn: Option<turn::server::Server>,
 }
 
 /// Validates the configuration, creates the data directory and binds every listener.
-pub fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
+pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     let listens = opts
         .listen
         .iter()
@@ -45,12 +49,35 @@ pub fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     let home = config::home_dir(opts.home.as_ref())?;
     ensure_home(&home)?;
     let bound = web::serve::bind(&listens, &home)?;
+    let mut rtc = ice_config(opts)?;
+    let turn = match opts.turn_listen.as_deref().filter(|l| !l.is_empty()) {
+        None => None,
+        Some(listen) => {
+            let topts =
+                crate::turn::Options::parse(listen, opts.turn_public_ip, &opts.turn_relay_ports)?;
+            let secret = rtc.secret.clone().unwrap_or_else(random_secret);
+            let server = crate::turn::start(&topts, secret.clone()).await?;
+            let (stun_url, turn_url) = topts.urls();
+            rtc.servers.push(crate::rtc::servers::IceServer {
+                urls: stun_url,
+                username: None,
+                credential: None,
+            });
+            rtc.servers.push(crate::rtc::servers::IceServer {
+                urls: turn_url,
+                username: None,
+                credential: None,
+            });
+            rtc.secret = Some(secret);
+            Some(server)
+        }
+    };
     let store = Store::open(&home, store::Options::default())?;
     let web = web::Config {
         reverse_proxy: opts.reverse_proxy,
         request_base: opts.request_base.clone(),
         open_to_public: opts.open_to_public,
-        rtc: ice_config(opts)?,
+        rtc,
         secure_cookies: listens
             .iter()
             .any(|l| matches!(l, Listen::Tcp { tls: Some(_), .. }))
@@ -64,7 +91,14 @@ pub fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         bound,
         store,
         web,
+        turn,
     })
+}
+
+/// A fresh shared secret for the built-in TURN server.
+fn random_secret() -> String {
+    let bytes: [u8; 24] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// ICE servers from `--stun`/`--turn` (and their environment variables).
@@ -72,7 +106,10 @@ fn ice_config(opts: &config::Daemon) -> Result<crate::rtc::servers::IceConfig, E
     use crate::rtc::servers::{parse_urls, IceConfig};
     let mut servers = parse_urls(&opts.stun).map_err(config::Error::Other)?;
     servers.extend(parse_urls(&opts.turn).map_err(config::Error::Other)?);
-    if opts.rtc_relay_only && !servers.iter().any(|s| s.urls.starts_with("turn")) {
+    if opts.rtc_relay_only
+        && opts.turn_listen.is_none()
+        && !servers.iter().any(|s| s.urls.starts_with("turn"))
+    {
         return Err(config::Error::Other(
             "CONVOS_RTC_RELAY_ONLY needs a TURN server (CONVOS_TURN)".into(),
         )
@@ -126,6 +163,9 @@ impl Prepared {
         };
         let app = web::router(state);
         web::serve::run(self.bound, app, shutdown).await;
+        if let Some(t) = self.turn {
+            let _ = t.close().await;
+        }
         info!("stopped");
         Ok(())
     }

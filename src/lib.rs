@@ -13,5 +13,6 @@ pub mod model;
 pub mod rtc;
 pub mod store;
 pub mod time;
+pub mod turn;
 pub mod user;
 pub mod web;

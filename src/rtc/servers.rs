@@ -133,12 +133,16 @@ impl IceConfig {
 
 /// TURN REST API credentials valid until `expiry` (unix seconds).
 pub fn ephemeral(secret: &str, user: &str, expiry: i64) -> (String, String) {
-    let username = format!("{expiry}:{user}");
+    ephemeral_password(secret, &format!("{expiry}:{user}"))
+}
+
+/// `(username, base64(HMAC-SHA1(secret, username)))`.
+pub fn ephemeral_password(secret: &str, username: &str) -> (String, String) {
     let mut mac = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(secret.as_bytes())
         .expect("HMAC takes keys of any length");
     mac.update(username.as_bytes());
     let credential = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    (username, credential)
+    (username.to_string(), credential)
 }
 
 #[cfg(test)]

@@ -1,0 +1,193 @@
+//! The built-in STUN/TURN server (`--turn-listen udp://0.0.0.0:3478`), so that
+//! `convos daemon` alone gives working calls behind NAT. It uses the `turn` crate of
+//! webrtc-rs (a maintained pure-Rust TURN implementation) and the TURN REST credential
+//! scheme: usernames `<unix-expiry>:<user>`, passwords `base64(HMAC-SHA1(secret, username))`,
+//! the same scheme coturn's `use-auth-secret` checks, so browsers get short-lived
+//! credentials from `GET /api/user` and nothing long-lived is ever handed out.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tracing::{info, warn};
+use turn::auth::{generate_auth_key, AuthHandler};
+use turn::relay::relay_range::RelayAddressGeneratorRanges;
+use turn::server::config::{ConnConfig, ServerConfig};
+use turn::server::Server;
+
+/// Where and how the built-in server runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// UDP address to listen on for STUN and TURN.
+    pub listen: SocketAddr,
+    /// The address browsers reach the server and its relays at.
+    pub public_ip: IpAddr,
+    /// Ports for relayed allocations, inclusive.
+    pub min_port: u16,
+    pub max_port: u16,
+}
+
+/// A startup failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid --turn-listen {0:?}: use udp://HOST:PORT")]
+    Listen(String),
+    #[error("invalid --turn-relay-ports {0:?}: use MIN-MAX")]
+    Ports(String),
+    #[error("--turn-listen {0} listens on every address: set --turn-public-ip (CONVOS_TURN_PUBLIC_IP) to the address browsers reach")]
+    NeedPublicIp(SocketAddr),
+    #[error("cannot listen for TURN on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("TURN server: {0}")]
+    Turn(String),
+}
+
+impl Options {
+    /// From the flags: `udp://HOST:PORT`, an optional public IP, `MIN-MAX` relay ports.
+    pub fn parse(listen: &str, public_ip: Option<IpAddr>, ports: &str) -> Result<Options, Error> {
+        let addr = listen
+            .strip_prefix("udp://")
+            .and_then(|a| a.replace('*', "0.0.0.0").parse::<SocketAddr>().ok())
+            .ok_or_else(|| Error::Listen(listen.to_string()))?;
+        let (min, max) = ports
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)))
+            .filter(|(a, b)| *a > 0 && a <= b)
+            .ok_or_else(|| Error::Ports(ports.to_string()))?;
+        let public_ip = match public_ip {
+            Some(ip) => ip,
+            None if !addr.ip().is_unspecified() => addr.ip(),
+            None => return Err(Error::NeedPublicIp(addr)),
+        };
+        Ok(Options {
+            listen: addr,
+            public_ip,
+            min_port: min,
+            max_port: max,
+        })
+    }
+
+    /// The `urls` browsers use: STUN and TURN over UDP on the public address.
+    pub fn urls(&self) -> (String, String) {
+        let host = match self.public_ip {
+            IpAddr::V6(v6) => format!("[{v6}]"),
+            v4 => v4.to_string(),
+        };
+        let port = self.listen.port();
+        (
+            format!("stun:{host}:{port}"),
+            format!("turn:{host}:{port}?transport=udp"),
+        )
+    }
+}
+
+/// Checks TURN REST usernames (`<expiry>[:<user>]`) against the shared secret.
+struct RestAuth {
+    secret: String,
+}
+
+impl AuthHandler for RestAuth {
+    fn auth_handle(
+        &self,
+        username: &str,
+        realm: &str,
+        src: SocketAddr,
+    ) -> Result<Vec<u8>, turn::Error> {
+        let expiry = username
+            .split(':')
+            .next()
+            .and_then(|t| t.parse::<u64>().ok());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        match expiry {
+            Some(t) if t >= now => {}
+            _ => {
+                warn!(%src, "turn: expired or malformed username");
+                return Err(turn::Error::Other("expired or malformed username".into()));
+            }
+        }
+        let (_, password) = crate::rtc::servers::ephemeral_password(&self.secret, username);
+        Ok(generate_auth_key(username, realm, &password))
+    }
+}
+
+/// Starts the server; it runs until [`Server::close`] or the process ends.
+pub async fn start(opts: &Options, secret: String) -> Result<Server, Error> {
+    let socket = tokio::net::UdpSocket::bind(opts.listen)
+        .await
+        .map_err(|source| Error::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+    let relay = RelayAddressGeneratorRanges {
+        relay_address: opts.public_ip,
+        min_port: opts.min_port,
+        max_port: opts.max_port,
+        max_retries: 10,
+        address: opts.listen.ip().to_string(),
+        net: Arc::new(webrtc_util::vnet::net::Net::new(None)),
+    };
+    let server = Server::new(ServerConfig {
+        conn_configs: vec![ConnConfig {
+            conn: Arc::new(socket),
+            relay_addr_generator: Box::new(relay),
+        }],
+        realm: "convos".into(),
+        auth_handler: Arc::new(RestAuth { secret }),
+        channel_bind_timeout: Duration::from_secs(0),
+        alloc_close_notify: None,
+    })
+    .await
+    .map_err(|e| Error::Turn(e.to_string()))?;
+    info!(listen = %opts.listen, public_ip = %opts.public_ip, "built-in STUN/TURN server listening");
+    Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options() {
+        let o = Options::parse("udp://127.0.0.1:3478", None, "40000-40100").expect("valid");
+        assert_eq!(o.public_ip, "127.0.0.1".parse::<IpAddr>().expect("ip"));
+        assert_eq!(o.urls().1, "turn:127.0.0.1:3478?transport=udp");
+        assert!(matches!(
+            Options::parse("udp://0.0.0.0:3478", None, "1-2"),
+            Err(Error::NeedPublicIp(_))
+        ));
+        assert!(Options::parse("tcp://x:1", None, "1-2").is_err());
+        assert!(Options::parse("udp://127.0.0.1:1", None, "9-2").is_err());
+        let o = Options::parse(
+            "udp://*:3478",
+            Some("203.0.113.7".parse().expect("ip")),
+            "49152-65535",
+        )
+        .expect("valid");
+        assert_eq!(o.urls().0, "stun:203.0.113.7:3478");
+    }
+
+    #[test]
+    fn rest_auth_accepts_fresh_and_refuses_expired() {
+        let auth = RestAuth {
+            secret: "s3cret".into(),
+        };
+        let src: SocketAddr = "127.0.0.1:1".parse().expect("addr");
+        let later = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("now")
+            .as_secs()
+            + 600;
+        let user = format!("{later}:alice");
+        let key = auth.auth_handle(&user, "convos", src).expect("fresh");
+        let (_, pw) = crate::rtc::servers::ephemeral_password("s3cret", &user);
+        assert_eq!(key, generate_auth_key(&user, "convos", &pw));
+        assert!(auth.auth_handle("100:alice", "convos", src).is_err());
+        assert!(auth.auth_handle("alice", "convos", src).is_err());
+    }
+}

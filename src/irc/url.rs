@@ -261,6 +261,19 @@ pub fn redact(raw: &str) -> String {
     }
 }
 
+/// `new` with a `********` password replaced by the password of `old` (the form a user
+/// edits shows the redacted URL).
+pub fn unredact(new: &str, old: &str) -> String {
+    let (Ok(mut n), Ok(o)) = (url::Url::parse(new.trim()), url::Url::parse(old)) else {
+        return new.to_string();
+    };
+    if n.password() != Some("********") {
+        return new.to_string();
+    }
+    let _ = n.set_password(o.password());
+    n.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +342,17 @@ mod tests {
         ] {
             assert_eq!(connection_id(host), id, "{host}");
         }
+    }
+
+    #[test]
+    fn unredacts_an_unchanged_password() {
+        let old = "irc://u:s3cret@h:1?nick=a";
+        assert_eq!(unredact(&redact(old), old), old);
+        assert_eq!(
+            unredact("irc://u:new@h:1?nick=b", old),
+            "irc://u:new@h:1?nick=b"
+        );
+        assert_eq!(unredact("irc://h:1?nick=b", old), "irc://h:1?nick=b");
     }
 
     #[test]

@@ -502,6 +502,8 @@ impl Actor {
         let conn = self.conns.get_mut(id).ok_or(Error::NoConnection)?;
         let mut model = conn.model.clone();
         let mut new_config = None;
+        // The API shows the password as ********: sent back unchanged, it means "keep it".
+        let url = url.map(|u| irc::url::unredact(&u, model.url.expose()));
         if let Some(url) = url.filter(|u| u.trim() != model.url.expose()) {
             let config =
                 irc::Config::parse(&url, &model.nick).map_err(|e| Error::Invalid(e.to_string()))?;

@@ -105,8 +105,8 @@ describe('chat', { skip: skip ?? false, timeout: 240_000 }, () => {
     await seeOnce(bob, 'Hi bob, welcome to the channel!');
     await say(bob, 'Thanks alice. Is the new build out?');
     await seeOnce(alice, 'Thanks alice. Is the new build out?');
-    await say(alice, 'Yes, **0.1** shipped this morning: https://example.com/release');
-    await seeOnce(bob, 'Yes, **0.1** shipped this morning: https://example.com/release');
+    await say(alice, 'Yes, 0.1 shipped this morning: https://example.com/release');
+    await seeOnce(bob, 'Yes, 0.1 shipped this morning: https://example.com/release');
     // Links are clickable and open safely.
     const link = bob.locator('.msg .text a[href="https://example.com/release"]');
     await link.waitFor();

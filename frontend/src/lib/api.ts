@@ -113,6 +113,8 @@ export const api = {
     cid: string,
     body: { url?: string; on_connect_commands?: string[]; wanted_state?: 'connected' | 'disconnected' },
   ) => request<Connection>('POST', `/api/connection/${enc(cid)}`, body),
+  clientCertificate: (cid: string, renew = false) =>
+    request<Connection>('POST', `/api/connection/${enc(cid)}/certificate`, { renew }),
   deleteConnection: (cid: string) => request<object>('DELETE', `/api/connection/${enc(cid)}`),
   messages: (
     cid: string,

@@ -250,8 +250,12 @@ describe('chat', { skip: skip ?? false, timeout: 240_000 }, () => {
     await say(bob, 'before the restart');
     await seeOnce(alice, 'before the restart');
     const t0 = Date.now();
+    await daemon.stop('SIGTERM');
+    // While it is away the page says so (and keeps what it shows).
+    await alice.locator('.banner', { hasText: 'Reconnecting' }).waitFor({ timeout: 15_000 });
+    await seeOnce(alice, 'before the restart');
     await restartDaemon(daemon);
-    console.log(`# daemon restarted in ${Date.now() - t0} ms`);
+    console.log(`# daemon stopped and started again in ${Date.now() - t0} ms`);
     // The page notices, reconnects on its own and the IRC connection comes back.
     await waitConnected(alice, 30_000);
     await until(async () => (await alice.locator('.banner').count()) === 0, { ms: 30_000, what: 'the reconnecting banner to go' });

@@ -278,6 +278,36 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await relay.stop();
   });
 
+  test('relay only through the built-in TURN server: convos alone is enough', async () => {
+    const turnPort = await freePort();
+    const builtin = await startDaemon({
+      name: 'convos-builtin-turn',
+      env: {
+        CONVOS_TURN_LISTEN: `udp://127.0.0.1:${turnPort}`,
+        CONVOS_TURN_RELAY_PORTS: '42000-42199',
+        CONVOS_RTC_RELAY_ONLY: '1',
+      },
+    });
+    const [jon, kim] = await users(browser, builtin, ircd.port, '#builtin', ['jon', 'kim']);
+    const rtc = await jon.evaluate(() => window.__convosCalls.rtc);
+    assert.equal(rtc.ice_transport_policy, 'relay');
+    const turnEntry = rtc.ice_servers.find((s) => String(s.urls).startsWith('turn:'));
+    assert.ok(turnEntry?.username?.includes(':'), 'short-lived TURN REST username');
+    await startCall(jon);
+    await joinRinging(kim, 'jon');
+    await Promise.all([waitPeers(jon, ['kim']), waitPeers(kim, ['jon'])]);
+    const s1 = await assertMediaFrom(jon, ['kim'], assert);
+    const s2 = await assertMediaFrom(kim, ['jon'], assert);
+    for (const s of [...s1, ...s2]) {
+      assert.equal(s.local, 'relay', `${s.nick}: local candidate is relay`);
+    }
+    await hangup(jon);
+    await hangup(kim);
+    await jon.context().close();
+    await kim.context().close();
+    await builtin.stop();
+  });
+
   test('an unreachable TURN server: the call says it could not connect', async () => {
     const closed = await freePort();
     const bad = await startDaemon({

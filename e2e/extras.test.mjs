@@ -1,0 +1,113 @@
+// Around the chat: open registration, private messages, unread badges and the tab title,
+// the notifications page, search filters, the quick switcher and /join.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ApiClient,
+  IrcBot,
+  apiFor,
+  launchBrowser,
+  messageRow,
+  newPage,
+  registerAndConnect,
+  requireTools,
+  say,
+  screenshot,
+  startDaemon,
+  startIrcd,
+  stopAll,
+  until,
+} from './lib/harness.mjs';
+
+const skip = requireTools();
+
+/** Counts the page's requests whose URL contains `part`, from now on. */
+function countRequests(page, part) {
+  let n = 0;
+  page.on('request', (r) => {
+    if (r.url().includes(part)) n++;
+  });
+  return () => n;
+}
+
+describe('extras', { skip: skip ?? false, timeout: 120_000 }, () => {
+  let ircd, daemon, browser, page, bot;
+
+  before(async () => {
+    [ircd, browser] = await Promise.all([startIrcd(), launchBrowser()]);
+    daemon = await startDaemon();
+    page = await newPage(browser);
+    await registerAndConnect(page, { url: daemon.url, email: 'admin@example.com', nick: 'dana', channel: '#lobby', ircPort: ircd.port });
+    bot = await IrcBot.connect(ircd.port, 'carol');
+    await bot.join('#lobby');
+  });
+
+  after(async () => {
+    bot?.close();
+    await stopAll();
+  });
+
+  test('registration is closed until the admin opens it', async () => {
+    const anon = await newPage(browser);
+    await anon.goto(`${daemon.url}/register`);
+    await anon.getByText('Registration is closed').waitFor();
+    const admin = await apiFor(page.context(), daemon.url);
+    const s = await admin.post('/api/settings', { open_to_public: true });
+    assert.equal(s.open_to_public, true);
+    await anon.reload();
+    await anon.getByRole('heading', { name: 'Create an account' }).waitFor();
+    await registerAndConnect(anon, { url: daemon.url, email: 'erin@example.com', nick: 'erin', channel: '#lobby', ircPort: ircd.port });
+    const me = await new ApiClient(daemon.url).login('erin@example.com');
+    assert.deepEqual(me.roles, []);
+    await anon.context().close();
+  });
+
+  test('a private message opens a conversation with an unread badge and counts in the tab title', async () => {
+    bot.say('dana', 'psst dana, a private word');
+    const link = page.locator('nav.sidebar a.conv', { hasText: 'carol' });
+    await link.locator('.badge', { hasText: '1' }).waitFor();
+    await until(async () => (await page.title()) === '(1) Convos', { what: 'the tab title to count the private message' });
+    await link.click();
+    await messageRow(page, 'psst dana, a private word').waitFor();
+    await until(async () => (await page.title()) === 'Convos', { what: 'the tab title to clear' });
+    assert.equal(await link.locator('.badge').count(), 0, 'read once opened');
+    await say(page, 'hello carol');
+    await bot.waitFor((l) => /PRIVMSG dana :|PRIVMSG carol :hello carol/.test(l) && l.includes('hello carol'));
+  });
+
+  test('a highlight is listed on the notifications page', async () => {
+    bot.say('#lobby', 'dana: the deploy is green');
+    await page.locator('nav.sidebar a.conv', { hasText: 'lobby' }).locator('.badge.mention').waitFor();
+    const loads = countRequests(page, '/api/notifications?');
+    await page.getByRole('link', { name: /Notifications/ }).click();
+    await page.locator('main', { hasText: 'dana: the deploy is green' }).waitFor();
+    await sleep(1000);
+    assert.equal(loads(), 1, 'loaded once (no request loop)');
+    await screenshot(page, 'notifications');
+  });
+
+  test('search filters by sender and conversation', async () => {
+    const searches = countRequests(page, '/api/search');
+    await page.goto(`${daemon.url}/search?q=${encodeURIComponent('from:carol deploy')}`);
+    await page.locator('a.hit', { hasText: 'dana: the deploy is green' }).waitFor();
+    await sleep(1000);
+    assert.equal(searches(), 1, 'one search per query (no request loop)');
+    await page.goto(`${daemon.url}/search?q=${encodeURIComponent('in:#lobby private')}`);
+    await page.getByText('No messages match').waitFor();
+  });
+
+  test('Ctrl+K switches conversations and /join opens the new channel', async () => {
+    await page.goto(`${daemon.url}/chat`);
+    await page.locator('#chat-input').waitFor();
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('caro');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/chat\/[^/]+\/carol$/);
+    await say(page, '/join #second');
+    await page.waitForURL(/%23second$/);
+    await page.locator('.system', { hasText: 'dana joined' }).waitFor();
+    assert.deepEqual(page.errors.filter((e) => !/status of 401/.test(e)), []);
+  });
+});

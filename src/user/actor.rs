@@ -606,7 +606,21 @@ impl Actor {
         }
         let last = match last_read {
             Some(id) => id,
-            None => MessageId(i64::MAX / 2),
+            // "Everything": the newest message of the conversation.
+            None => self
+                .store
+                .history(
+                    self.user.id,
+                    cid,
+                    conv_id,
+                    crate::store::Page::latest().limit(1),
+                )
+                .await
+                .map_err(|e| Error::Store(e.to_string()))?
+                .messages
+                .last()
+                .map(|m| m.id)
+                .unwrap_or_default(),
         };
         let updated = self
             .store

@@ -219,10 +219,11 @@ pub async fn user_json(state: &AppState, user: &User) -> Value {
             Settings::load_defaults(state.config.open_to_public)
         }
     };
-    let unread = match state.store.conversations(user.id).await {
-        Ok(cs) => cs.iter().map(|c| c.unread).sum::<u64>(),
+    // As in Convos: the number of unread notifications (highlights), shown on the badge.
+    let unread = match state.store.unread_notifications(user.id).await {
+        Ok(n) => n,
         Err(e) => {
-            warn!(error = %e, "cannot count unread messages");
+            warn!(error = %e, "cannot count unread notifications");
             0
         }
     };

@@ -9,7 +9,7 @@
 //! the store's CJK spacing (`fts_text`) is then the identity, and both products hold
 //! byte-identical lines. Deterministic (fixed seed).
 //!
-//! `count` polls `--sql` on `--db` until it returns at least `--expect`.
+//! `count` polls `--sql` on `--db` until it returns at least `--expect` (or stalls).
 
 use crate::Args;
 use rusqlite::{params, Connection, OpenFlags};
@@ -198,15 +198,21 @@ pub fn count(a: &Args) -> Result<(), String> {
     let expect = a.num("expect", 0) as i64;
     let t0 = Instant::now();
     let deadline = t0 + a.secs("max-secs", 60);
+    let stall = Duration::from_secs(a.num("stall-secs", 15));
     let mut n = -1;
+    let mut changed = Instant::now();
     loop {
         if let Ok(c) = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY) {
             c.busy_timeout(Duration::from_secs(2)).ok();
             if let Ok(v) = c.query_row(&sql, [], |r| r.get::<_, i64>(0)) {
+                if v != n {
+                    changed = Instant::now();
+                }
                 n = v;
             }
         }
-        if n >= expect || Instant::now() >= deadline {
+        // Done, out of time, or no new row for `--stall-secs`: what is missing is lost.
+        if n >= expect || Instant::now() >= deadline || changed.elapsed() >= stall {
             break;
         }
         std::thread::sleep(Duration::from_millis(200));

@@ -17,7 +17,8 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
-const FILLER: &str = "the quick brown fox jumps over the lazy dog while the server keeps every line";
+const FILLER: &str =
+    "the quick brown fox jumps over the lazy dog while the server keeps every line";
 
 struct Bot {
     nick: String,
@@ -91,7 +92,11 @@ async fn connect(addr: &str, nick: String, channels: &[String]) -> Result<Arc<Bo
                         .expect("names lock")
                         .remove(&chan)
                         .unwrap_or_default();
-                    reader_bot.names.lock().expect("names lock").insert(chan, done);
+                    reader_bot
+                        .names
+                        .lock()
+                        .expect("names lock")
+                        .insert(chan, done);
                     if reader_bot.joined.load(Ordering::SeqCst) as usize >= 1 {
                         if let Some(tx) = ready_tx.take() {
                             let _ = tx.send(());
@@ -115,14 +120,21 @@ async fn connect(addr: &str, nick: String, channels: &[String]) -> Result<Arc<Bo
         .map_err(|_| format!("{nick}: connection closed before JOIN"))?;
     // wait for all channel JOINs
     let deadline = Instant::now() + Duration::from_secs(10);
-    while (bot.joined.load(Ordering::SeqCst) as usize) < channels.len() && Instant::now() < deadline {
+    while (bot.joined.load(Ordering::SeqCst) as usize) < channels.len() && Instant::now() < deadline
+    {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Ok(bot)
 }
 
 /// Waits until every channel has `count` nicks starting with `prefix` (per NAMES).
-async fn wait_members(bot: &Bot, channels: &[String], prefix: &str, count: usize, deadline: Instant) -> Result<(), String> {
+async fn wait_members(
+    bot: &Bot,
+    channels: &[String],
+    prefix: &str,
+    count: usize,
+    deadline: Instant,
+) -> Result<(), String> {
     let mut last = String::new();
     while Instant::now() < deadline {
         bot.names.lock().expect("names lock").clear();
@@ -149,7 +161,9 @@ async fn wait_members(bot: &Bot, channels: &[String], prefix: &str, count: usize
             return Ok(());
         }
     }
-    Err(format!("timed out waiting for {count} '{prefix}*' nicks in each channel; last counts {last}"))
+    Err(format!(
+        "timed out waiting for {count} '{prefix}*' nicks in each channel; last counts {last}"
+    ))
 }
 
 pub async fn run(a: &Args) -> Result<(), String> {
@@ -171,20 +185,29 @@ pub async fn run(a: &Args) -> Result<(), String> {
         let addr = addr.clone();
         let nick = format!("{prefix}{i}");
         let chans = channels.clone();
-        handles.push(tokio::spawn(async move { connect(&addr, nick, &chans).await }));
+        handles.push(tokio::spawn(
+            async move { connect(&addr, nick, &chans).await },
+        ));
     }
     let mut bots = Vec::new();
     for h in handles {
         bots.push(h.await.map_err(|e| e.to_string())??);
     }
-    eprintln!("bots: {} connected and joined in {:.1} s", bots.len(), t0.elapsed().as_secs_f64());
+    eprintln!(
+        "bots: {} connected and joined in {:.1} s",
+        bots.len(),
+        t0.elapsed().as_secs_f64()
+    );
 
     let wait_count = a.num("wait-count", 0) as usize;
     if wait_count > 0 {
         let wp = a.req("wait-prefix");
         let t = Instant::now();
         wait_members(&bots[0], &channels, &wp, wait_count, deadline).await?;
-        eprintln!("bots: {wait_count} '{wp}*' nicks in every channel after {:.1} s", t.elapsed().as_secs_f64());
+        eprintln!(
+            "bots: {wait_count} '{wp}*' nicks in every channel after {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
     }
     if total == 0 {
         println!("{{\"sent\":0,\"secs\":0}}");
@@ -210,9 +233,14 @@ pub async fn run(a: &Args) -> Result<(), String> {
                 tokio::time::sleep_until(due.into()).await;
                 // Everything already due goes out in one write.
                 let mut buf = String::new();
-                while i < total && start + Duration::from_secs_f64(i as f64 / rate) <= Instant::now() {
+                while i < total
+                    && start + Duration::from_secs_f64(i as f64 / rate) <= Instant::now()
+                {
                     let chan = &channels[i as usize % channels.len()];
-                    buf.push_str(&format!("PRIVMSG {chan} :{tag} n={i} t={} {FILLER}\r\n", unix_nanos()));
+                    buf.push_str(&format!(
+                        "PRIVMSG {chan} :{tag} n={i} t={} {FILLER}\r\n",
+                        unix_nanos()
+                    ));
                     i += nbots;
                     sent.fetch_add(1, Ordering::Relaxed);
                 }

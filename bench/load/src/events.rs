@@ -48,7 +48,9 @@ pub async fn run(a: &Args) -> Result<(), String> {
                 if !text.contains(&tag) {
                     continue;
                 }
-                let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+                    continue;
+                };
                 if v["event"] != "message" {
                     continue;
                 }
@@ -68,7 +70,11 @@ pub async fn run(a: &Args) -> Result<(), String> {
     let mut lat = Vec::new();
     let mut last = Instant::now();
     while (expect == 0 || (lat.len() as u64) < expect) && Instant::now() < deadline {
-        let wait = if lat.is_empty() { deadline - Instant::now() } else { idle.saturating_sub(last.elapsed()) };
+        let wait = if lat.is_empty() {
+            deadline - Instant::now()
+        } else {
+            idle.saturating_sub(last.elapsed())
+        };
         match tokio::time::timeout(wait.max(Duration::from_millis(1)), rx.recv()).await {
             Ok(Some(ms)) => {
                 lat.push(ms);

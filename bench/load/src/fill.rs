@@ -45,7 +45,9 @@ impl Rng {
 pub fn vocabulary() -> Vec<String> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut v: Vec<String> = COMMON.iter().map(|s| s.to_string()).collect();
-    let syll = ["ka", "lo", "mi", "ren", "tor", "vex", "qu", "sa", "ne", "bri", "dol", "fa"];
+    let syll = [
+        "ka", "lo", "mi", "ren", "tor", "vex", "qu", "sa", "ne", "bri", "dol", "fa",
+    ];
     while v.len() < 20_050 {
         let n = 2 + rng.below(3);
         v.push((0..n).map(|_| syll[rng.below(syll.len())]).collect());
@@ -54,7 +56,11 @@ pub fn vocabulary() -> Vec<String> {
 }
 
 fn line(rng: &mut Rng, vocab: &[String]) -> String {
-    let words = if rng.below(10) == 0 { 10 + rng.below(40) } else { 1 + rng.below(12) };
+    let words = if rng.below(10) == 0 {
+        10 + rng.below(40)
+    } else {
+        1 + rng.below(12)
+    };
     let mut s = String::new();
     for i in 0..words {
         if i > 0 {
@@ -90,11 +96,17 @@ pub fn run(a: &Args) -> Result<(), String> {
     let connection_id = match a.0.get("connection-id") {
         Some(c) => c.clone(),
         None => ours
-            .query_row("SELECT id FROM connections WHERE user_id=?1", params![user_id], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM connections WHERE user_id=?1",
+                params![user_id],
+                |r| r.get(0),
+            )
             .map_err(|err| format!("connection of user {user_id}: {err}"))?,
     };
-    ours.execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;")
-        .map_err(e)?;
+    ours.execute_batch(
+        "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;",
+    )
+    .map_err(e)?;
     let mut cids = Vec::new();
     for c in &channels {
         let cid: i64 = ours
@@ -103,13 +115,16 @@ pub fn run(a: &Args) -> Result<(), String> {
                 params![user_id, connection_id, c.to_ascii_lowercase()],
                 |r| r.get(0),
             )
-            .map_err(|err| format!("conversation {c} of user {user_id} on {connection_id}: {err}"))?;
+            .map_err(|err| {
+                format!("conversation {c} of user {user_id} on {connection_id}: {err}")
+            })?;
         cids.push(cid);
     }
     let lounge = match a.0.get("lounge-db") {
         Some(p) if !p.is_empty() => {
             let l = Connection::open(p).map_err(e)?;
-            l.execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;").map_err(e)?;
+            l.execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;")
+                .map_err(e)?;
             Some(l)
         }
         _ => None,
@@ -118,9 +133,14 @@ pub fn run(a: &Args) -> Result<(), String> {
 
     let vocab = vocabulary();
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-    let nicks: Vec<String> = (0..60).map(|i| format!("{}{}", vocab[50 + i * 7], i)).collect();
+    let nicks: Vec<String> = (0..60)
+        .map(|i| format!("{}{}", vocab[50 + i * 7], i))
+        .collect();
     let hexes: Vec<String> = nicks.iter().map(|n| nick_token(n)).collect();
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
     // 10 ms apart, ending an hour ago.
     let t_first = now_ms - 3_600_000 - n as i64 * 10;
     let t0 = Instant::now();
@@ -159,17 +179,28 @@ pub fn run(a: &Args) -> Result<(), String> {
                 let time = t_first + i as i64 * 10;
                 let nick = &nicks[who];
                 let source = format!("{nick}!~{nick}@bench.host");
-                ins.execute(params![cids[c], user_id, time, nick, source, text]).map_err(e)?;
-                let id = tx.last_insert_rowid();
-                fts.execute(params![id, text, format!("u{user_id} c{} {}", cids[c], hexes[who])])
+                ins.execute(params![cids[c], user_id, time, nick, source, text])
                     .map_err(e)?;
+                let id = tx.last_insert_rowid();
+                fts.execute(params![
+                    id,
+                    text,
+                    format!("u{user_id} c{} {}", cids[c], hexes[who])
+                ])
+                .map_err(e)?;
                 if let Some(l) = lins.as_mut() {
                     let msg = format!(
                         "{{\"from\":{{\"mode\":\"\",\"nick\":{}}},\"text\":{},\"self\":false,\"highlight\":false,\"users\":[]}}",
                         json_str(nick),
                         json_str(&text)
                     );
-                    l.execute(params![network, channels[c].to_ascii_lowercase(), time, msg]).map_err(e)?;
+                    l.execute(params![
+                        network,
+                        channels[c].to_ascii_lowercase(),
+                        time,
+                        msg
+                    ])
+                    .map_err(e)?;
                 }
             }
         }
@@ -179,7 +210,10 @@ pub fn run(a: &Args) -> Result<(), String> {
         }
         done = end;
         if done % 1_000_000 == 0 {
-            eprintln!("fill: {done} rows, {:.0} rows/s", done as f64 / t0.elapsed().as_secs_f64());
+            eprintln!(
+                "fill: {done} rows, {:.0} rows/s",
+                done as f64 / t0.elapsed().as_secs_f64()
+            );
         }
     }
     ours.execute(
@@ -187,8 +221,12 @@ pub fn run(a: &Args) -> Result<(), String> {
         [],
     )
     .map_err(e)?;
-    ours.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(e)?;
-    println!("{{\"rows\":{n},\"secs\":{:.1}}}", t0.elapsed().as_secs_f64());
+    ours.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .map_err(e)?;
+    println!(
+        "{{\"rows\":{n},\"secs\":{:.1}}}",
+        t0.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -217,9 +255,15 @@ pub fn count(a: &Args) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    println!("{{\"count\":{n},\"expected\":{expect},\"secs\":{:.2}}}", t0.elapsed().as_secs_f64());
+    println!(
+        "{{\"count\":{n},\"expected\":{expect},\"secs\":{:.2}}}",
+        t0.elapsed().as_secs_f64()
+    );
     if n < expect {
-        return Err(format!("only {n} of {expect} stored after {:.0} s", t0.elapsed().as_secs_f64()));
+        return Err(format!(
+            "only {n} of {expect} stored after {:.0} s",
+            t0.elapsed().as_secs_f64()
+        ));
     }
     Ok(())
 }

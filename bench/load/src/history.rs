@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 
 pub async fn run(a: &Args) -> Result<(), String> {
     let addr = a.req("addr");
-    let since = a.req("since-ns").parse::<u128>().map_err(|e| e.to_string())?;
+    let since = a
+        .req("since-ns")
+        .parse::<u128>()
+        .map_err(|e| e.to_string())?;
     let deadline = Instant::now() + a.secs("max-secs", 60);
     let ms_since = |t: u128| t.saturating_sub(since) as f64 / 1e6;
     loop {
@@ -28,17 +31,34 @@ pub async fn run(a: &Args) -> Result<(), String> {
     }
     let ready_ms = ms_since(unix_nanos());
     let cookie = login(&addr, &a.req("email"), &a.req("password")).await?;
-    let user = request(&addr, "GET", "/api/user?connections=true", Some(&cookie), None).await?.json()?;
-    let cid = user["connections"][0]["connection_id"].as_str().ok_or("no connection")?.to_owned();
+    let user = request(
+        &addr,
+        "GET",
+        "/api/user?connections=true",
+        Some(&cookie),
+        None,
+    )
+    .await?
+    .json()?;
+    let cid = user["connections"][0]["connection_id"]
+        .as_str()
+        .ok_or("no connection")?
+        .to_owned();
     let conv = enc(&a.req("conv"));
     let path = format!("/api/connection/{cid}/conversation/{conv}/messages?limit=60");
     let t = Instant::now();
     let page = request(&addr, "GET", &path, Some(&cookie), None).await?;
     let page_ms = t.elapsed().as_secs_f64() * 1e3;
     let first_page_ms = ms_since(unix_nanos());
-    let got = page.json()?["messages"].as_array().map(|m| m.len()).unwrap_or(0);
+    let got = page.json()?["messages"]
+        .as_array()
+        .map(|m| m.len())
+        .unwrap_or(0);
     if got == 0 {
-        return Err(format!("first page empty: {}", &page.body[..page.body.len().min(300)]));
+        return Err(format!(
+            "first page empty: {}",
+            &page.body[..page.body.len().min(300)]
+        ));
     }
 
     let vocab = vocabulary();
@@ -52,23 +72,44 @@ pub async fn run(a: &Args) -> Result<(), String> {
             _ => vocab[5000 + rng.below(15_000)].clone(),
         };
         let t = Instant::now();
-        let r = request(&addr, "GET", &format!("/api/search?match={}", enc(&word)), Some(&cookie), None).await?;
+        let r = request(
+            &addr,
+            "GET",
+            &format!("/api/search?match={}", enc(&word)),
+            Some(&cookie),
+            None,
+        )
+        .await?;
         search.push(t.elapsed().as_secs_f64() * 1e3);
         if r.status != 200 {
             return Err(format!("search {word}: {} {}", r.status, r.body));
         }
-        hits += r.json()?["messages"].as_array().map(|m| m.len()).unwrap_or(0);
+        hits += r.json()?["messages"]
+            .as_array()
+            .map(|m| m.len())
+            .unwrap_or(0);
         if Instant::now() > deadline {
             break;
         }
     }
     // Pages at random positions: `before` a random id of this conversation's range.
-    let newest = page.json()?["messages"].as_array().and_then(|m| m.last()).and_then(|m| m["id"].as_i64()).unwrap_or(1);
+    let newest = page.json()?["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["id"].as_i64())
+        .unwrap_or(1);
     let mut pages = Vec::new();
     for _ in 0..a.num("pages", 30) {
         let before = 1 + rng.below(newest.max(1) as usize);
         let t = Instant::now();
-        let r = request(&addr, "GET", &format!("{path}&before={before}"), Some(&cookie), None).await?;
+        let r = request(
+            &addr,
+            "GET",
+            &format!("{path}&before={before}"),
+            Some(&cookie),
+            None,
+        )
+        .await?;
         pages.push(t.elapsed().as_secs_f64() * 1e3);
         if r.status != 200 {
             return Err(format!("page before {before}: {} {}", r.status, r.body));

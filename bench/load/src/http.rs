@@ -21,13 +21,22 @@ impl Response {
             .find(|c| c.starts_with(&format!("{name}=")))
     }
     pub fn json(&self) -> Result<serde_json::Value, String> {
-        serde_json::from_str(&self.body).map_err(|e| format!("bad JSON ({e}): {}", &self.body[..self.body.len().min(200)]))
+        serde_json::from_str(&self.body)
+            .map_err(|e| format!("bad JSON ({e}): {}", &self.body[..self.body.len().min(200)]))
     }
 }
 
 /// `addr` is `127.0.0.1:PORT`.
-pub async fn request(addr: &str, method: &str, path: &str, cookie: Option<&str>, body: Option<&serde_json::Value>) -> Result<Response, String> {
-    let mut s = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
+pub async fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> Result<Response, String> {
+    let mut s = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect {addr}: {e}"))?;
     s.set_nodelay(true).ok();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: application/json\r\n");
@@ -35,11 +44,16 @@ pub async fn request(addr: &str, method: &str, path: &str, cookie: Option<&str>,
         req.push_str(&format!("Cookie: {c}\r\n"));
     }
     if method != "GET" {
-        req.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+        req.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
     }
     req.push_str("\r\n");
     req.push_str(&body);
-    s.write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
+    s.write_all(req.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).await.map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&raw);
@@ -57,8 +71,16 @@ pub async fn request(addr: &str, method: &str, path: &str, cookie: Option<&str>,
     let chunked = headers
         .iter()
         .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked { dechunk(rest) } else { rest.to_owned() };
-    Ok(Response { status, headers, body })
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
 }
 
 fn dechunk(mut s: &str) -> String {
@@ -81,7 +103,8 @@ pub async fn login(addr: &str, email: &str, password: &str) -> Result<String, St
     if r.status != 200 {
         return Err(format!("login {email}: {} {}", r.status, r.body));
     }
-    r.cookie("convos_session").ok_or_else(|| format!("login {email}: no session cookie"))
+    r.cookie("convos_session")
+        .ok_or_else(|| format!("login {email}: no session cookie"))
 }
 
 /// Percent-encodes a path segment or query value.

@@ -34,7 +34,10 @@ impl Args {
         Args(map)
     }
     pub fn str(&self, key: &str, default: &str) -> String {
-        self.0.get(key).cloned().unwrap_or_else(|| default.to_owned())
+        self.0
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| default.to_owned())
     }
     pub fn req(&self, key: &str) -> String {
         match self.0.get(key) {

@@ -17,12 +17,25 @@ pub async fn run(a: &Args) -> Result<(), String> {
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for n in from..=to {
-        let (addr, email, url, password, sem) = (addr.clone(), fmt_n(&email, n), fmt_n(&url, n), password.clone(), sem.clone());
+        let (addr, email, url, password, sem) = (
+            addr.clone(),
+            fmt_n(&email, n),
+            fmt_n(&url, n),
+            password.clone(),
+            sem.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let _permit = sem.acquire().await.map_err(|e| e.to_string())?;
             let cookie = login(&addr, &email, &password).await?;
             let body = serde_json::json!({ "url": url });
-            let r = request(&addr, "POST", "/api/connections", Some(&cookie), Some(&body)).await?;
+            let r = request(
+                &addr,
+                "POST",
+                "/api/connections",
+                Some(&cookie),
+                Some(&body),
+            )
+            .await?;
             if r.status != 200 && r.status != 201 {
                 return Err(format!("{email}: add connection: {} {}", r.status, r.body));
             }
@@ -32,6 +45,9 @@ pub async fn run(a: &Args) -> Result<(), String> {
     for t in tasks {
         t.await.map_err(|e| e.to_string())??;
     }
-    eprintln!("setup: users {from}..={to} logged in with a connection in {:.1} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "setup: users {from}..={to} logged in with a connection in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -69,11 +69,43 @@ pub fn check_password(password: &Secret) -> Result<()> {
     Ok(())
 }
 
+/// Runs `job` on the one password-hashing thread and awaits its result.
+///
+/// One thread, not the blocking pool: each argon2 hash takes 19 MiB, and glibc keeps such
+/// blocks in a per-thread arena, so hashing on many pool threads left hundreds of MiB
+/// resident after a few dozen logins. One thread also queues a burst of logins instead of
+/// letting it take every core.
+async fn on_hash_thread<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    type Job = Box<dyn FnOnce() + Send>;
+    static WORKER: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
+        std::sync::OnceLock::new();
+    let worker = WORKER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let spawned = std::thread::Builder::new()
+            .name("argon2".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job();
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start the password hashing thread");
+        }
+        std::sync::Mutex::new(tx)
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(job());
+    });
+    worker.lock().ok()?.send(job).ok()?;
+    rx.await.ok()
+}
+
 /// The argon2id PHC string of `password`, computed off the async threads.
 pub async fn hash_password(password: Secret) -> Result<Secret> {
-    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
+    on_hash_thread(move || hash_password_blocking(&password))
         .await
-        .map_err(|e| Error::Hash(e.to_string()))?
+        .ok_or_else(|| Error::Hash("the hashing thread is gone".into()))?
 }
 
 fn hash_password_blocking(password: &Secret) -> Result<Secret> {
@@ -89,7 +121,7 @@ fn hash_password_blocking(password: &Secret) -> Result<Secret> {
 /// Whether `password` matches the stored `hash`, computed off the async threads. With no
 /// hash (unknown user) a dummy hash is checked, so that both cases take about as long.
 pub async fn verify_password(hash: Option<Secret>, password: Secret) -> bool {
-    tokio::task::spawn_blocking(move || {
+    on_hash_thread(move || {
         let Some(hash) = hash else {
             let dummy = dummy_hash();
             if let Ok(parsed) = PasswordHash::new(dummy.expose()) {

@@ -14,8 +14,10 @@ pub struct Frame {
     pub json: String,
 }
 
-/// Events kept for resuming browsers.
-const RING: usize = 4096;
+/// Events kept for resuming browsers, at most, and their JSON bytes at most: memory per
+/// user stays small; a browser away for longer reloads instead of replaying.
+const RING: usize = 2048;
+const RING_BYTES: usize = 256 * 1024;
 /// Events a slow socket may fall behind before it is told to resync.
 const LAG: usize = 1024;
 
@@ -30,6 +32,8 @@ pub struct Hub {
 struct Inner {
     next_seq: u64,
     ring: VecDeque<Arc<Frame>>,
+    /// Bytes of JSON in `ring`.
+    bytes: usize,
 }
 
 /// Missed frames and the live receiver.
@@ -53,7 +57,8 @@ impl Hub {
         Hub {
             inner: Mutex::new(Inner {
                 next_seq: first_seq,
-                ring: VecDeque::with_capacity(64),
+                ring: VecDeque::new(),
+                bytes: 0,
             }),
             tx,
         }
@@ -73,10 +78,13 @@ impl Hub {
             seq,
             json: event.to_string(),
         });
-        if inner.ring.len() >= RING {
-            inner.ring.pop_front();
-        }
+        inner.bytes += frame.json.len();
         inner.ring.push_back(frame.clone());
+        while inner.ring.len() > RING || (inner.bytes > RING_BYTES && inner.ring.len() > 1) {
+            if let Some(old) = inner.ring.pop_front() {
+                inner.bytes -= old.json.len();
+            }
+        }
         // No receivers is fine: nobody is looking.
         let _ = self.tx.send(frame);
         seq
@@ -135,6 +143,21 @@ mod tests {
         assert!(hub.subscribe(None).expect("ok").0.is_empty());
         // from before this hub's time: reload
         assert_eq!(hub.subscribe(Some(5)).err(), Some(Gone));
+    }
+
+    #[test]
+    fn ring_is_bounded_by_bytes() {
+        let hub = Hub::new(1);
+        let big = "x".repeat(10_000);
+        for _ in 0..100 {
+            hub.publish(json!({"text": big}));
+        }
+        let inner = hub.inner.lock().expect("lock");
+        assert!(inner.bytes <= RING_BYTES && inner.ring.len() < 100);
+        assert_eq!(
+            inner.bytes,
+            inner.ring.iter().map(|f| f.json.len()).sum::<usize>()
+        );
     }
 
     #[test]

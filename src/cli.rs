@@ -27,8 +27,11 @@ pub fn main() -> ExitCode {
         Command::Recover(args) => crate::account::command::recover(args),
         Command::Daemon(opts) => {
             init_logging(opts.log_level.as_deref(), opts.log_format);
+            // Blocking work is SQLite reads and file IO: a few threads suffice, and each
+            // extra thread costs a stack and, with glibc, a malloc arena of its own.
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
+                .max_blocking_threads(16)
                 .build()
             {
                 Ok(rt) => rt,

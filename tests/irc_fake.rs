@@ -107,9 +107,17 @@ fn opts() -> Options {
 }
 
 async fn start(url_extra: &str, o: Options) -> (TcpListener, Conn) {
+    start_url(
+        |port| format!("irc://127.0.0.1:{port}?tls=0&nick=me{url_extra}"),
+        o,
+    )
+    .await
+}
+
+/// A fake server on a free port and a connection task for the URL made from its port.
+async fn start_url(url: impl FnOnce(u16) -> String, o: Options) -> (TcpListener, Conn) {
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    let url = format!("irc://127.0.0.1:{port}?tls=0&nick=me{url_extra}");
+    let url = url(l.local_addr().expect("addr").port());
     let config = irc::Config::parse(&url, "me").expect("url");
     let (tx, rx) = mpsc::channel(64);
     let stop = CancellationToken::new();
@@ -126,21 +134,11 @@ async fn start(url_extra: &str, o: Options) -> (TcpListener, Conn) {
 
 #[tokio::test]
 async fn cap_and_sasl_plain_then_registered() {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    let config = irc::Config::parse(
-        &format!("irc://acct:pw@127.0.0.1:{port}?tls=0&nick=me&sasl=plain"),
-        "me",
+    let (l, mut c) = start_url(
+        |port| format!("irc://acct:pw@127.0.0.1:{port}?tls=0&nick=me&sasl=plain"),
+        opts(),
     )
-    .expect("url");
-    let (tx, rx) = mpsc::channel(64);
-    let stop = CancellationToken::new();
-    let handle = irc::spawn(Arc::from("fake"), config, opts(), true, tx, stop.clone());
-    let mut c = Conn {
-        handle,
-        events: rx,
-        _stop: stop.drop_guard(),
-    };
+    .await;
 
     let mut p = Peer::accept(&l).await;
     assert_eq!(p.recv().await, "CAP LS 302");
@@ -175,21 +173,11 @@ async fn cap_and_sasl_plain_then_registered() {
 
 #[tokio::test]
 async fn sasl_failure_stops_without_reconnecting() {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    let config = irc::Config::parse(
-        &format!("irc://acct:pw@127.0.0.1:{port}?tls=0&sasl=plain"),
-        "me",
+    let (l, mut c) = start_url(
+        |port| format!("irc://acct:pw@127.0.0.1:{port}?tls=0&sasl=plain"),
+        opts(),
     )
-    .expect("url");
-    let (tx, rx) = mpsc::channel(64);
-    let stop = CancellationToken::new();
-    let handle = irc::spawn(Arc::from("fake"), config, opts(), true, tx, stop.clone());
-    let mut c = Conn {
-        handle,
-        events: rx,
-        _stop: stop.drop_guard(),
-    };
+    .await;
     let mut p = Peer::accept(&l).await;
     p.expect("CAP LS").await;
     p.send(":irc.test CAP * LS :sasl").await;

@@ -64,12 +64,28 @@ pub fn bind(listens: &[Listen], home: &Path) -> Result<Vec<Bound>, Error> {
                         Some(tokio_rustls::TlsAcceptor::from(config))
                     }
                 };
-                for addr in addrs {
-                    let listener = bind_tcp(*addr).map_err(|source| Error::Bind {
-                        url: url.clone(),
-                        addr: addr.to_string(),
-                        source,
-                    })?;
+                let mut bound_one = false;
+                for (i, addr) in addrs.iter().enumerate() {
+                    let listener = match bind_tcp(*addr) {
+                        Ok(l) => l,
+                        // "localhost" may name ::1 on a machine without IPv6: one of its
+                        // addresses is enough.
+                        Err(e)
+                            if e.kind() == std::io::ErrorKind::AddrNotAvailable
+                                && (bound_one || i + 1 < addrs.len()) =>
+                        {
+                            warn!(%addr, error = %e, "address not available, skipped");
+                            continue;
+                        }
+                        Err(source) => {
+                            return Err(Error::Bind {
+                                url: url.clone(),
+                                addr: addr.to_string(),
+                                source,
+                            })
+                        }
+                    };
+                    bound_one = true;
                     let local = listener.local_addr().unwrap_or(*addr);
                     let scheme = if acceptor.is_some() { "https" } else { "http" };
                     out.push(Bound {

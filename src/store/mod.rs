@@ -130,7 +130,7 @@ impl Default for Options {
         Options {
             synchronous_full: false,
             readers: 4,
-            max_batch_rows: 512,
+            max_batch_rows: 2048,
             queue: 1024,
             index_delay: Duration::from_millis(200),
             index_batch: 4096,

@@ -31,6 +31,8 @@ pub enum Command {
     User(UserArgs),
     /// Print a one-time password-reset link for EMAIL, valid 24 hours.
     Recover(Recover),
+    /// Copy the database to PATH while the daemon runs (a consistent snapshot).
+    Backup(Backup),
 }
 
 /// `convos user ...`.
@@ -82,6 +84,19 @@ pub struct Recover {
         default_value = "http://localhost:8080"
     )]
     pub base: url::Url,
+
+    /// Data directory. Default: ~/.local/share/convos.
+    #[arg(long, env = "CONVOS_HOME")]
+    pub home: Option<PathBuf>,
+}
+
+/// `convos backup PATH`.
+#[derive(Debug, Clone, Args)]
+pub struct Backup {
+    /// Where to write the copy: a file (replaced atomically) or an existing directory
+    /// (gets `convos-YYYYMMDD-HHMMSS.db`). Restore by stopping the daemon and copying the
+    /// file to CONVOS_HOME/convos.db.
+    pub path: PathBuf,
 
     /// Data directory. Default: ~/.local/share/convos.
     #[arg(long, env = "CONVOS_HOME")]

@@ -17,6 +17,8 @@ pub enum Error {
     Config(#[from] config::Error),
     #[error("cannot use CONVOS_HOME {path}: {reason}")]
     Home { path: PathBuf, reason: String },
+    #[error("another convos daemon{pid} is using CONVOS_HOME {path}; stop it first")]
+    Locked { path: PathBuf, pid: String },
     #[error(transparent)]
     Listen(#[from] web::serve::Error),
     #[error(transparent)]
@@ -33,6 +35,8 @@ pub struct Prepared {
     pub web: web::Config,
     /// The built-in STUN/TURN server, when enabled.
     pub turn: Option<turn::server::Server>,
+    /// `CONVOS_HOME/convos.lock`, locked while this daemon runs.
+    _lock: std::fs::File,
 }
 
 /// Validates the configuration, creates the data directory and binds every listener.
@@ -48,6 +52,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     }
     let home = config::home_dir(opts.home.as_ref())?;
     ensure_home(&home)?;
+    let lock = lock_home(&home)?;
     let bound = web::serve::bind(&listens, &home)?;
     let mut rtc = ice_config(opts)?;
     let turn = match opts.turn_listen.as_deref().filter(|l| !l.is_empty()) {
@@ -92,7 +97,51 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         store,
         web,
         turn,
+        _lock: lock,
     })
+}
+
+/// Takes an exclusive lock on `home/convos.lock` (released when the process exits, even
+/// on SIGKILL) so that two daemons never drive the same users' IRC connections and
+/// database. The file holds the owner's pid, for the message the second daemon prints.
+/// `convos user`, `convos backup` and friends do not take it: they are safe beside a
+/// running daemon (SQLite WAL).
+fn lock_home(home: &Path) -> Result<std::fs::File, Error> {
+    use std::io::{Read as _, Seek as _, Write as _};
+    let path = home.join("convos.lock");
+    let fail = |e: std::io::Error| Error::Home {
+        path: home.to_path_buf(),
+        reason: format!("{}: {e}", path.display()),
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(fail)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            let pid = if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
+                format!(" (pid {pid})")
+            } else {
+                String::new()
+            };
+            return Err(Error::Locked {
+                path: home.to_path_buf(),
+                pid,
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(fail(e)),
+    }
+    file.set_len(0).map_err(fail)?;
+    file.rewind().map_err(fail)?;
+    writeln!(file, "{}", std::process::id()).map_err(fail)?;
+    Ok(file)
 }
 
 /// A fresh shared secret for the built-in TURN server.

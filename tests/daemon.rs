@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{free_port, Daemon};
+use common::{convos_cli, free_port, Daemon};
 
 #[tokio::test]
 async fn serves_index_assets_health_and_api_404() {
@@ -249,7 +249,7 @@ async fn bad_configuration_exits_2_with_one_line() {
 }
 
 #[tokio::test]
-async fn home_is_created_private() {
+async fn home_is_created_private_and_locked() {
     use std::os::unix::fs::PermissionsExt;
     let d = Daemon::start(&[]).await;
     let mode = std::fs::metadata(d.home.path().join("data"))
@@ -257,6 +257,20 @@ async fn home_is_created_private() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o700);
+    // A second daemon on the same home refuses to start, naming the first one's pid,
+    // before it binds anything or opens the database.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_convos"))
+        .args(["daemon", "--listen", "http://127.0.0.1:0"])
+        .env("CONVOS_HOME", d.home.path().join("data"))
+        .output()
+        .expect("run convos");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let want = format!("another convos daemon (pid {})", d.child.id());
+    assert!(stderr.contains(&want), "want {want:?} in {stderr:?}");
+    // The CLI stays usable beside the running daemon.
+    let (code, _, err) = convos_cli(d.home.path(), &["user", "list"], "");
+    assert_eq!(code, Some(0), "{err}");
     d.stop().await;
 }
 
@@ -272,4 +286,49 @@ fn version_prints() {
 
 fn args(a: &[&str]) -> Vec<String> {
     a.iter().map(|s| s.to_string()).collect()
+}
+
+#[tokio::test]
+async fn backup_while_running_restores() {
+    let d = Daemon::start(&[]).await;
+    let (code, _, err) = convos_cli(
+        d.home.path(),
+        &["user", "add", "admin@example.com"],
+        "correct horse battery\n",
+    );
+    assert_eq!(code, Some(0), "{err}");
+
+    // Into a directory: a dated file; into a file path: that file.
+    let out = tempfile::tempdir().expect("tempdir");
+    let dir_arg = out.path().display().to_string();
+    let (code, stdout, err) = convos_cli(d.home.path(), &["backup", &dir_arg], "");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(stdout.starts_with("backup written to "), "{stdout}");
+    let dated: Vec<_> = std::fs::read_dir(out.path())
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().into_string().expect("utf-8"))
+        .collect();
+    assert_eq!(dated.len(), 1, "{dated:?}");
+    assert!(dated[0].starts_with("convos-") && dated[0].ends_with(".db"));
+
+    // Restore: the copy as CONVOS_HOME/convos.db of another home has the user.
+    let restored = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(restored.path().join("data")).expect("mkdir");
+    let file_arg = restored.path().join("data/convos.db").display().to_string();
+    let (code, _, err) = convos_cli(d.home.path(), &["backup", &file_arg], "");
+    assert_eq!(code, Some(0), "{err}");
+    let (code, list, err) = convos_cli(restored.path(), &["user", "list"], "");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(list.contains("admin@example.com"), "{list}");
+
+    // Nothing to back up / the live file itself: one clear line, exit 1.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let (code, _, err) = convos_cli(empty.path(), &["backup", &dir_arg], "");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("nothing to back up"), "{err}");
+    let live = d.home.path().join("data/convos.db").display().to_string();
+    let (code, _, err) = convos_cli(d.home.path(), &["backup", &live], "");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("live database"), "{err}");
+    d.stop().await;
 }

@@ -1,5 +1,5 @@
-//! `convos user add|passwd|list|delete` and `convos recover`: the host admin's account
-//! tools. They open the store in `CONVOS_HOME` directly; a running daemon sees the changes
+//! `convos user add|passwd|list|delete`, `convos recover` and `convos backup`: the host
+//! admin's tools. They open the store in `CONVOS_HOME` directly; a running daemon sees the changes
 //! at its next request (sessions, passwords) but only starts actors for users created
 //! through the web.
 
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use super::{normalize_email, Error};
-use crate::config::{self, Recover, UserAction, UserArgs};
+use crate::config::{self, Backup, Recover, UserAction, UserArgs};
 use crate::model::Secret;
 use crate::store::{self, Store, TokenPurpose};
 
@@ -22,6 +22,50 @@ pub fn user(args: UserArgs) -> ExitCode {
 /// Runs `convos recover EMAIL`; prints the link on stdout.
 pub fn recover(args: Recover) -> ExitCode {
     finish(block_on(run_recover(args)))
+}
+
+/// Runs `convos backup PATH`; prints where the copy went.
+pub fn backup(args: Backup) -> ExitCode {
+    finish(block_on(run_backup(args)))
+}
+
+async fn run_backup(args: Backup) -> anyhow::Result<()> {
+    let home = config::home_dir(args.home.as_ref())?;
+    let db = home.join(store::FILE_NAME);
+    if !db.is_file() {
+        bail!("no database at {}: nothing to back up", db.display());
+    }
+    let dest = if args.path.is_dir() {
+        // `2026-11-27T16:58:24.123Z` → `20261127-165824`
+        let digits: String = crate::time::format_ms(crate::time::now_ms())
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        args.path
+            .join(format!("convos-{}-{}.db", &digits[..8], &digits[8..14]))
+    } else {
+        args.path
+    };
+    if same_file(&dest, &db) {
+        bail!("{}: that is the live database", dest.display());
+    }
+    let store = Store::open(&home, store::Options::default())?;
+    store.backup(&dest).await?;
+    let size = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "backup written to {} ({:.1} MiB)",
+        dest.display(),
+        size as f64 / (1024.0 * 1024.0)
+    );
+    Ok(())
+}
+
+/// Whether both paths exist and name the same file.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn finish(result: anyhow::Result<()>) -> ExitCode {

@@ -1,9 +1,15 @@
 //! A user's event stream: every event gets the next `seq`, is kept in a bounded ring for
 //! browsers that reconnect, and is broadcast to the live WebSockets. Each event is
 //! serialized once, whatever the number of sockets.
+//!
+//! The ring only fills while someone watches: from a browser's first subscription until
+//! [`KEEP_UNWATCHED`] after the last one left. Only a browser that was subscribed can ask
+//! to resume, so a user nobody has looked at for a while (most users of an always-online
+//! server, most of the time) keeps no frames and serializes nothing.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast;
 
@@ -20,12 +26,16 @@ const RING: usize = 2048;
 const RING_BYTES: usize = 256 * 1024;
 /// Events a slow socket may fall behind before it is told to resync.
 const LAG: usize = 1024;
+/// How long after the last browser left the ring keeps filling: a browser back within this
+/// resumes with the events it missed, a later one reloads its state.
+pub const KEEP_UNWATCHED: Duration = Duration::from_secs(15 * 60);
 
 /// The publisher side; shared by the actor (publishes) and WebSocket tasks (subscribe).
 #[derive(Debug)]
 pub struct Hub {
     inner: Mutex<Inner>,
     tx: broadcast::Sender<Arc<Frame>>,
+    keep_unwatched: Duration,
 }
 
 #[derive(Debug)]
@@ -34,6 +44,20 @@ struct Inner {
     ring: VecDeque<Arc<Frame>>,
     /// Bytes of JSON in `ring`.
     bytes: usize,
+    /// When a browser was last subscribed; `None`: not since the ring was last dropped.
+    watched: Option<Instant>,
+}
+
+/// Held by a WebSocket while it is subscribed; marks the hub as watched when dropped, so
+/// the resume window starts when the browser leaves.
+pub struct Watch(Arc<Hub>);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if let Ok(mut inner) = self.0.inner.lock() {
+            inner.watched = Some(Instant::now());
+        }
+    }
 }
 
 /// Missed frames and the live receiver.
@@ -53,15 +77,30 @@ impl Hub {
     /// A hub whose first event has `first_seq`. Starting from the clock makes seqs keep
     /// increasing across restarts, so a stale `since` is recognised as such.
     pub fn new(first_seq: u64) -> Hub {
+        Hub::with_keep(first_seq, KEEP_UNWATCHED)
+    }
+
+    /// [`Hub::new`] with another resume window (tests).
+    pub fn with_keep(first_seq: u64, keep_unwatched: Duration) -> Hub {
         let (tx, _) = broadcast::channel(LAG);
         Hub {
             inner: Mutex::new(Inner {
                 next_seq: first_seq,
                 ring: VecDeque::new(),
                 bytes: 0,
+                watched: None,
             }),
             tx,
+            keep_unwatched,
         }
+    }
+
+    /// Marks the hub as watched until the returned guard is dropped (one per WebSocket).
+    pub fn watch(self: &Arc<Self>) -> Watch {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.watched = Some(Instant::now());
+        }
+        Watch(self.clone())
     }
 
     /// Stamps `event` (a JSON object) with the next seq and sends it.
@@ -71,6 +110,19 @@ impl Hub {
         };
         let seq = inner.next_seq;
         inner.next_seq += 1;
+        let live = self.tx.receiver_count() > 0;
+        let kept = live
+            || inner
+                .watched
+                .is_some_and(|t| t.elapsed() < self.keep_unwatched);
+        if !kept {
+            // Nobody can resume from here: drop what was kept, serialize nothing.
+            if inner.watched.take().is_some() {
+                inner.ring = VecDeque::new();
+                inner.bytes = 0;
+            }
+            return seq;
+        }
         if let Some(obj) = event.as_object_mut() {
             obj.insert("seq".into(), seq.into());
         }
@@ -126,7 +178,8 @@ mod tests {
 
     #[test]
     fn resume_without_gaps() {
-        let hub = Hub::new(100);
+        let hub = Arc::new(Hub::new(100));
+        let _watch = hub.watch();
         for i in 0..5 {
             hub.publish(json!({"event": "x", "i": i}));
         }
@@ -146,8 +199,33 @@ mod tests {
     }
 
     #[test]
+    fn ring_fills_only_while_watched() {
+        let hub = Arc::new(Hub::with_keep(10, Duration::from_millis(50)));
+        // Seqs 10 and 11, never watched: nothing kept, a resume reloads.
+        hub.publish(json!({"event": "x"}));
+        hub.publish(json!({"event": "x"}));
+        assert_eq!(hub.subscribe(Some(10)).err(), Some(Gone));
+        let watch = hub.watch();
+        let (_, rx) = hub.subscribe(None).expect("live");
+        // 12, kept: someone is subscribed; 13, kept: the browser left just now.
+        hub.publish(json!({"event": "x"}));
+        drop(rx);
+        drop(watch);
+        hub.publish(json!({"event": "x"}));
+        let (missed, _) = hub.subscribe(Some(11)).expect("kept");
+        assert_eq!(missed.iter().map(|f| f.seq).collect::<Vec<_>>(), [12, 13]);
+        std::thread::sleep(Duration::from_millis(60));
+        // 14: left longer ago than the window: dropped, and the next resume reloads.
+        hub.publish(json!({"event": "x"}));
+        assert!(hub.inner.lock().expect("lock").ring.is_empty());
+        assert_eq!(hub.subscribe(Some(13)).err(), Some(Gone));
+        assert_eq!(hub.next_seq(), 15);
+    }
+
+    #[test]
     fn ring_is_bounded_by_bytes() {
-        let hub = Hub::new(1);
+        let hub = Arc::new(Hub::new(1));
+        let _watch = hub.watch();
         let big = "x".repeat(10_000);
         for _ in 0..100 {
             hub.publish(json!({"text": big}));
@@ -162,7 +240,8 @@ mod tests {
 
     #[test]
     fn ring_is_bounded() {
-        let hub = Hub::new(1);
+        let hub = Arc::new(Hub::new(1));
+        let _watch = hub.watch();
         for _ in 0..(RING + 10) {
             hub.publish(json!({}));
         }

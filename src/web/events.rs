@@ -61,6 +61,7 @@ async fn run(
     handle: user::Handle,
     since: Option<u64>,
 ) {
+    let _watch = handle.hub.watch();
     let (missed, mut rx) = match handle.hub.subscribe(since) {
         Ok(x) => x,
         Err(user::Gone) => {

@@ -133,6 +133,11 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_REQUEST_BASE")]
     pub request_base: Option<url::Url>,
 
+    /// fsync every commit, so stored messages also survive a power loss (slower writes).
+    /// Without it they survive crashes of the process.
+    #[arg(long, env = "CONVOS_FSYNC", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]
+    pub fsync: bool,
+
     /// Let anyone register (the admin can change this in the settings).
     #[arg(long, env = "CONVOS_OPEN_TO_PUBLIC", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]
     pub open_to_public: bool,

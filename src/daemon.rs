@@ -77,7 +77,13 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
             Some(server)
         }
     };
-    let store = Store::open(&home, store::Options::default())?;
+    let store = Store::open(
+        &home,
+        store::Options {
+            synchronous_full: opts.fsync,
+            ..store::Options::default()
+        },
+    )?;
     let web = web::Config {
         reverse_proxy: opts.reverse_proxy,
         request_base: opts.request_base.clone(),
@@ -192,6 +198,23 @@ fn ensure_home(home: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Applies the connections' history retention a minute after start, then hourly.
+async fn retention(store: Store, shutdown: CancellationToken) {
+    let mut next = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep_until(next) => {}
+        }
+        match store.apply_retention(crate::time::now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => info!(deleted = n, "retention: deleted old messages"),
+            Err(e) => tracing::warn!(error = %e, "retention: sweep failed, next in an hour"),
+        }
+        next += std::time::Duration::from_secs(3600);
+    }
+}
+
 impl Prepared {
     /// Serves until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
@@ -205,6 +228,7 @@ impl Prepared {
             Ok(n) => info!(users = n, "users started"),
             Err(e) => tracing::error!(error = %e, "cannot start users"),
         }
+        tokio::spawn(retention(self.store.clone(), shutdown.clone()));
         let state = web::AppState {
             store: self.store.clone(),
             users,

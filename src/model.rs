@@ -260,6 +260,8 @@ pub struct Connection {
     /// Commands sent after registration (`/msg NickServ ...`): may hold passwords.
     pub on_connect_commands: Vec<Secret>,
     pub wanted_state: WantedState,
+    /// Messages older than this many days are deleted (hourly); 0 keeps everything.
+    pub retention_days: u32,
     /// Arbitrary state the app keeps with the connection (JSON).
     pub state: serde_json::Value,
 }

@@ -236,6 +236,16 @@ async fn users_never_see_each_others_data() {
         200
     );
 
+    // History retention: a setting of the connection, bounded.
+    assert_eq!(conn["retention_days"], 0, "keeps everything by default");
+    let (st, c) = a.post(&base, json!({"retention_days": 30})).await;
+    assert_eq!((st, &c["retention_days"]), (200, &json!(30)), "{c}");
+    let (st, e) = a.post(&base, json!({"retention_days": 99999})).await;
+    assert_eq!(st, 400, "{e}");
+    assert_eq!(e["errors"][0]["path"], "/retention_days", "{e}");
+    let (_, list) = a.get("/api/connections").await;
+    assert_eq!(list["connections"][0]["retention_days"], 30);
+
     // WebSocket: bob cannot act on alice's connection, and sees none of her events
     let mut wb = b.ws(None).await;
     let r = wb.ask(json!({"method": "send", "connection_id": cid, "conversation_id": "#secret", "message": "hi"})).await;

@@ -100,6 +100,7 @@ async fn missed_lines_come_back_once() {
         url,
         on_connect_commands: vec![],
         wanted_state: WantedState::Connected,
+        retention_days: 0,
         reply,
     })
     .await

@@ -107,6 +107,7 @@ async fn add(h: &user::Handle, url: &str) -> String {
             url: url.into(),
             on_connect_commands: vec![],
             wanted_state: WantedState::Connected,
+            retention_days: 0,
             reply,
         })
         .await

@@ -142,6 +142,7 @@ fn child(dir: &std::path::Path) {
                         nick: "crash".into(),
                         on_connect_commands: Vec::new(),
                         wanted_state: WantedState::Connected,
+                        retention_days: 0,
                         state: serde_json::json!({}),
                     })
                     .await

@@ -11,7 +11,8 @@ use crate::model::{
 };
 use rusqlite::{params, OptionalExtension, Row};
 
-const CONNECTION_COLS: &str = "user_id, id, url, nick, on_connect_commands, wanted_state, state";
+const CONNECTION_COLS: &str =
+    "user_id, id, url, nick, on_connect_commands, wanted_state, state, retention_days";
 const CONVERSATION_COLS: &str =
     "user_id, connection_id, id, name, kind, key, topic, wanted, frozen, last_read, unread, highlights";
 
@@ -31,6 +32,7 @@ fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         nick: r.get(3)?,
         on_connect_commands: commands.into_iter().map(Secret::new).collect(),
         wanted_state: WantedState::parse(&wanted).unwrap_or(WantedState::Connected),
+        retention_days: r.get::<_, i64>(7)?.clamp(0, u32::MAX.into()) as u32,
         state: serde_json::from_str(&state).map_err(json_err)?,
     })
 }
@@ -102,10 +104,11 @@ impl Store {
             }
             ctx.conn.execute(
                 &format!(
-                    "INSERT INTO connections ({CONNECTION_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                    "INSERT INTO connections ({CONNECTION_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
                      ON CONFLICT (user_id, id) DO UPDATE SET url = excluded.url, nick = excluded.nick, \
                      on_connect_commands = excluded.on_connect_commands, \
-                     wanted_state = excluded.wanted_state, state = excluded.state"
+                     wanted_state = excluded.wanted_state, state = excluded.state, \
+                     retention_days = excluded.retention_days"
                 ),
                 params![
                     c.user_id.0,
@@ -114,7 +117,8 @@ impl Store {
                     c.nick,
                     commands,
                     c.wanted_state.as_str(),
-                    c.state.to_string()
+                    c.state.to_string(),
+                    c.retention_days
                 ],
             )?;
             Ok(())

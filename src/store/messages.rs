@@ -308,6 +308,34 @@ impl Store {
         Ok(total)
     }
 
+    /// Applies every connection's retention setting as of `now` (unix ms): deletes the
+    /// messages older than its `retention_days`; returns how many. The daemon runs it hourly.
+    pub async fn apply_retention(&self, now: i64) -> Result<u64> {
+        let policies = self
+            .read(|conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT user_id, id, retention_days FROM connections WHERE retention_days > 0",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok((
+                        UserId(r.get(0)?),
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .await?;
+        let mut total = 0;
+        for (user_id, connection_id, days) in policies {
+            let cutoff = now.saturating_sub(days.saturating_mul(86_400_000));
+            total += self
+                .delete_messages_before(user_id, Some(&connection_id), cutoff)
+                .await?;
+        }
+        Ok(total)
+    }
+
     /// Deletes the messages of conversation `cid` matching `cond` (`?1` = cid, `?2` = arg)
     /// in chunks, so that appends are not held up for long; then recounts unread.
     async fn delete_chunked(&self, cid: i64, cond: &'static str, arg: i64) -> Result<u64> {

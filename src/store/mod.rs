@@ -133,8 +133,11 @@ impl Default for Options {
             max_batch_rows: 2048,
             queue: 1024,
             index_delay: Duration::from_millis(200),
-            index_batch: 4096,
-            index_chunk: 8192,
+            // 16 k-row index transactions: at 10 M stored messages, imports ran at 53 k
+            // msg/s where 4 k/8 k gave 49 k (fewer FTS5 segments to merge). Live traffic
+            // never gathers that many within `index_delay`, so its chunks stay small.
+            index_batch: 16384,
+            index_chunk: 16384,
             cache_kib: 8192,
         }
     }

@@ -12,6 +12,8 @@ use std::time::Duration;
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_base.sql"),
     include_str!("migrations/002_search.sql"),
+    include_str!("migrations/003_search_scope.sql"),
+    include_str!("migrations/004_retention.sql"),
 ];
 
 /// The schema version this code writes.

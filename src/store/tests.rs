@@ -32,6 +32,7 @@ async fn add_user(store: &Store, email: &str) -> UserId {
                 nick: "superman".into(),
                 on_connect_commands: vec![Secret::new("/msg NickServ identify hunter2")],
                 wanted_state: WantedState::Connected,
+                retention_days: 0,
                 state: json!({}),
             })
             .await
@@ -144,6 +145,39 @@ async fn migrates_from_version_1_and_indexes_old_rows() {
         .expect("search");
     assert_eq!(found.messages.len(), 1);
     assert_eq!(found.messages[0].conversation_id, "#old");
+}
+
+#[tokio::test]
+async fn migrates_from_version_2_and_rebuilds_the_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).expect("raw");
+        conn.execute_batch(schema::MIGRATIONS[0]).expect("v1");
+        conn.execute_batch(schema::MIGRATIONS[1]).expect("v2");
+        // A row indexed the version-2 way (global nick token `n<hex>`).
+        conn.execute_batch(
+            "PRAGMA user_version = 2;
+             INSERT INTO users (id, email, password_hash, created_at) VALUES (1, 'a@b.c', 'x', 0);
+             INSERT INTO connections (user_id, id, url, nick) VALUES (1, 'irc-libera', 'irc://x', 'n');
+             INSERT INTO conversations (cid, user_id, connection_id, id, name, kind)
+               VALUES (1, 1, 'irc-libera', '#old', '#old', 1);
+             INSERT INTO messages (id, conv, user_id, time, kind, nick, text)
+               VALUES (1, 1, 1, 5, 0, 'joe', 'indexed by version two');
+             INSERT INTO messages_fts (rowid, text, scope) VALUES (1, 'indexed by version two', 'u1 c1 n6a6f65');
+             UPDATE meta SET value = 1 WHERE key = 'fts_indexed_upto';",
+        )
+        .expect("v2 rows");
+    }
+    let store = Store::open(dir.path(), opts()).expect("migrate 2 -> 3");
+    store.index_pending().await.expect("index");
+    for q in ["version two", "from:JOE", "from:joe in:#old two"] {
+        let found = store
+            .search(UserId(1), SearchQuery::parse(q))
+            .await
+            .expect("search");
+        assert_eq!(found.messages.len(), 1, "{q}");
+    }
+    assert!(store.integrity_check().await.expect("check").is_empty());
 }
 
 #[tokio::test]
@@ -314,6 +348,7 @@ async fn connections_and_conversations() {
         .save_connection(Connection {
             nick: "clark".into(),
             wanted_state: WantedState::Disconnected,
+            retention_days: 0,
             state: json!({"state": "queued"}),
             ..c.clone()
         })
@@ -820,6 +855,50 @@ async fn search_filters_unicode_and_syntax() {
     let second = store.search(user, q).await.expect("page 2");
     assert_eq!(second.messages.len(), 1);
     assert!(second.end);
+}
+
+#[tokio::test]
+async fn retention_setting_per_connection() {
+    let (_dir, store, user) = setup().await;
+    let day = 86_400_000;
+    // Ten messages a day apart on each connection; only irc-libera keeps 3 days.
+    let entries = (0..10)
+        .flat_map(|i| {
+            ["irc-libera", "irc-oftc"].map(|c| NewEntry {
+                connection_id: c.into(),
+                time: 1_700_000_000_000 + i * day,
+                ..msg(user, "#convos", &format!("day {i}"))
+            })
+        })
+        .collect();
+    store.append_many(entries).await.expect("append");
+    let mut libera = store
+        .connection(user, "irc-libera")
+        .await
+        .expect("get")
+        .expect("some");
+    libera.retention_days = 3;
+    store.save_connection(libera).await.expect("save");
+    assert_eq!(
+        store
+            .connection(user, "irc-libera")
+            .await
+            .expect("get")
+            .expect("some")
+            .retention_days,
+        3
+    );
+    // "Now" is half a day after the last message: days 7, 8 and 9 are younger than 3 days.
+    let now = 1_700_000_000_000 + 9 * day + day / 2;
+    assert_eq!(store.apply_retention(now).await.expect("sweep"), 7);
+    assert_eq!(store.apply_retention(now).await.expect("again"), 0);
+    for (conn, want) in [("irc-libera", 3), ("irc-oftc", 10)] {
+        let page = store
+            .history(user, conn, "#convos", Page::latest())
+            .await
+            .expect("history");
+        assert_eq!(page.messages.len(), want, "{conn}");
+    }
 }
 
 #[tokio::test]

@@ -336,10 +336,11 @@ impl Actor {
                 url,
                 on_connect_commands,
                 wanted_state,
+                retention_days,
                 reply,
             } => {
                 let res = self
-                    .add_connection(url, on_connect_commands, wanted_state)
+                    .add_connection(url, on_connect_commands, wanted_state, retention_days)
                     .await;
                 let _ = reply.send(res);
             }
@@ -348,10 +349,17 @@ impl Actor {
                 url,
                 on_connect_commands,
                 wanted_state,
+                retention_days,
                 reply,
             } => {
                 let res = self
-                    .update_connection(&connection_id, url, on_connect_commands, wanted_state)
+                    .update_connection(
+                        &connection_id,
+                        url,
+                        on_connect_commands,
+                        wanted_state,
+                        retention_days,
+                    )
                     .await;
                 let _ = reply.send(res);
             }
@@ -426,6 +434,7 @@ impl Actor {
         url: String,
         commands: Vec<String>,
         wanted: WantedState,
+        retention_days: u32,
     ) -> Result<Value, Error> {
         let default_nick = default_nick(&self.user.email);
         let config =
@@ -448,6 +457,7 @@ impl Actor {
                 .map(Into::into)
                 .collect(),
             wanted_state: wanted,
+            retention_days,
             state: Value::Object(Default::default()),
         };
         self.store
@@ -498,6 +508,7 @@ impl Actor {
         url: Option<String>,
         commands: Option<Vec<String>>,
         wanted: Option<WantedState>,
+        retention_days: Option<u32>,
     ) -> Result<Value, Error> {
         let conn = self.conns.get_mut(id).ok_or(Error::NoConnection)?;
         let mut model = conn.model.clone();
@@ -520,6 +531,9 @@ impl Actor {
         }
         if let Some(w) = wanted {
             model.wanted_state = w;
+        }
+        if let Some(days) = retention_days {
+            model.retention_days = days;
         }
         self.store
             .save_connection(model.clone())

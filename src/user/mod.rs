@@ -65,6 +65,7 @@ pub enum Request {
         url: String,
         on_connect_commands: Vec<String>,
         wanted_state: WantedState,
+        retention_days: u32,
         reply: Reply<serde_json::Value>,
     },
     /// Change a connection; `None` leaves a field as it is.
@@ -73,6 +74,7 @@ pub enum Request {
         url: Option<String>,
         on_connect_commands: Option<Vec<String>>,
         wanted_state: Option<WantedState>,
+        retention_days: Option<u32>,
         reply: Reply<serde_json::Value>,
     },
     DeleteConnection {

@@ -52,6 +52,7 @@ pub fn connection(c: &Conn) -> Value {
         "me": {"nick": c.nick},
         "state": c.state.as_str(),
         "wanted_state": m.wanted_state.as_str(),
+        "retention_days": m.retention_days,
         "message": c.message,
         "on_connect_commands": m.on_connect_commands.iter().map(|s| s.expose()).collect::<Vec<_>>(),
     })

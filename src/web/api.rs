@@ -99,6 +99,22 @@ struct ConnectionBody {
     url: Option<String>,
     on_connect_commands: Option<Vec<String>>,
     wanted_state: Option<String>,
+    /// Delete messages older than this many days; 0 keeps everything.
+    retention_days: Option<u32>,
+}
+
+/// At most a century: larger values are a typo, not a policy.
+const MAX_RETENTION_DAYS: u32 = 36_500;
+
+fn retention(days: Option<u32>) -> Result<Option<u32>, Error> {
+    match days {
+        Some(d) if d > MAX_RETENTION_DAYS => Err(Error::new(
+            StatusCode::BAD_REQUEST,
+            "retention_days must be 0 (keep everything) to 36500.",
+            "/retention_days",
+        )),
+        d => Ok(d),
+    }
 }
 
 fn wanted(s: Option<&str>) -> Result<Option<WantedState>, Error> {
@@ -156,11 +172,13 @@ async fn add_connection(
     }
     let wanted_state = wanted(body.wanted_state.as_deref())?.unwrap_or(WantedState::Connected);
     let commands = body.on_connect_commands.unwrap_or_default();
+    let retention_days = retention(body.retention_days)?.unwrap_or(0);
     let res = actor(&state, &s.user)
         .ask(|reply| user::Request::AddConnection {
             url,
             on_connect_commands: commands,
             wanted_state,
+            retention_days,
             reply,
         })
         .await
@@ -175,12 +193,14 @@ async fn update_connection(
     Json(body): Json<ConnectionBody>,
 ) -> Result<Json<Value>, Error> {
     let wanted_state = wanted(body.wanted_state.as_deref())?;
+    let retention_days = retention(body.retention_days)?;
     let res = actor(&state, &s.user)
         .ask(|reply| user::Request::UpdateConnection {
             connection_id: cid,
             url: body.url,
             on_connect_commands: body.on_connect_commands,
             wanted_state,
+            retention_days,
             reply,
         })
         .await

@@ -68,6 +68,8 @@ fn schemas() -> Value {
     let string = json!({"type": "string"});
     let int = json!({"type": "integer"});
     let boolean = json!({"type": "boolean"});
+    let retention = json!({"type": "integer", "minimum": 0, "maximum": 36500,
+        "description": "Delete messages older than this many days; 0 keeps everything."});
     let r = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
     let list = |key: &str, name: &str| json!({"type": "object", "properties": {key: {"type": "array", "items": r(name)}}});
     json!({
@@ -89,10 +91,10 @@ fn schemas() -> Value {
             "first_user": boolean, "default_connection": string, "forced_connection": boolean}), &[]),
         "Connection": s(json!({"connection_id": string, "name": string, "url": string, "nick": string,
             "state": {"enum": ["connected", "connecting", "disconnected", "queued"]}, "wanted_state": {"enum": ["connected", "disconnected"]},
-            "message": string, "on_connect_commands": {"type": "array", "items": string}}), &["connection_id", "url", "state"]),
+            "message": string, "on_connect_commands": {"type": "array", "items": string}, "retention_days": retention}), &["connection_id", "url", "state"]),
         "Connections": list("connections", "Connection"),
-        "ConnectionCreate": s(json!({"url": string, "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string}), &["url"]),
-        "ConnectionUpdate": s(json!({"url": string, "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string}), &[]),
+        "ConnectionCreate": s(json!({"url": string, "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string, "retention_days": retention}), &["url"]),
+        "ConnectionUpdate": s(json!({"url": string, "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string, "retention_days": retention}), &[]),
         "Conversation": s(json!({"connection_id": string, "conversation_id": string, "name": string, "topic": string,
             "frozen": string, "unread": int, "notifications": int, "last_read": int, "is_private": boolean}), &["connection_id", "conversation_id"]),
         "Conversations": list("conversations", "Conversation"),

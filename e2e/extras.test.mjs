@@ -110,4 +110,21 @@ describe('extras', { skip: skip ?? false, timeout: 120_000 }, () => {
     await page.locator('.system', { hasText: 'dana joined' }).waitFor();
     assert.deepEqual(page.errors.filter((e) => !/status of 401/.test(e)), []);
   });
+
+  test('a connection keeps its history for the chosen time, after a confirmation', async () => {
+    const api = await apiFor(page.context(), daemon.url);
+    const [conn] = (await api.get('/api/connections')).connections;
+    assert.equal(conn.retention_days, 0, 'keeps everything by default');
+    await page.goto(`${daemon.url}/settings/connection/${encodeURIComponent(conn.connection_id)}`);
+    page.dialogs.length = 0;
+    page.acceptDialogs = true;
+    await page.getByLabel('Keep messages').selectOption('30');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    page.acceptDialogs = false;
+    assert.equal(page.dialogs.length, 1);
+    assert.match(page.dialogs[0], /^confirm: .*older than 30 days/);
+    assert.equal((await api.get('/api/connections')).connections[0].retention_days, 30);
+    await screenshot(page, 'settings-connection');
+  });
 });

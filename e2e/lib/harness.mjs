@@ -423,9 +423,11 @@ export async function newPage(browser, options = {}) {
   page.on('console', (m) => {
     if (m.type() === 'error') page.errors.push(m.text());
   });
+  // Dialogs are recorded and dismissed, or accepted while `page.acceptDialogs` is true.
+  page.acceptDialogs = false;
   page.on('dialog', (d) => {
     page.dialogs.push(`${d.type()}: ${d.message()}`);
-    void d.dismiss().catch(() => {});
+    void (page.acceptDialogs ? d.accept() : d.dismiss()).catch(() => {});
   });
   return page;
 }

@@ -111,7 +111,12 @@ export const api = {
   }) => request<Connection>('POST', '/api/connections', body),
   updateConnection: (
     cid: string,
-    body: { url?: string; on_connect_commands?: string[]; wanted_state?: 'connected' | 'disconnected' },
+    body: {
+      url?: string;
+      on_connect_commands?: string[];
+      wanted_state?: 'connected' | 'disconnected';
+      retention_days?: number;
+    },
   ) => request<Connection>('POST', `/api/connection/${enc(cid)}`, body),
   clientCertificate: (cid: string, renew = false) =>
     request<Connection>('POST', `/api/connection/${enc(cid)}/certificate`, { renew }),

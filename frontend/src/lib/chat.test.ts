@@ -12,6 +12,7 @@ const conn: Connection = {
   wanted_state: 'connected',
   message: '',
   on_connect_commands: [],
+  retention_days: 0,
 };
 const conv = (id: string, o: Partial<Conversation> = {}): Conversation => ({
   connection_id: 'irc-x',

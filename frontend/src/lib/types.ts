@@ -12,6 +12,8 @@ export interface Connection {
   wanted_state: 'connected' | 'disconnected';
   message: string;
   on_connect_commands: string[];
+  /** Messages older than this many days are deleted; 0 keeps everything. */
+  retention_days: number;
   /** The TLS client certificate for SASL EXTERNAL, when one was made. */
   certificate?: { fingerprint: string | null };
 }

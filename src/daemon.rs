@@ -126,9 +126,10 @@ fn lock_home(home: &Path) -> Result<std::fs::File, Error> {
         .truncate(false)
         .open(&path)
         .map_err(fail)?;
-    match file.try_lock() {
+    // flock(2) through rustix: std's File::try_lock needs Rust 1.89, our MSRV is 1.85.
+    match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
+        Err(rustix::io::Errno::WOULDBLOCK) => {
             let mut pid = String::new();
             let _ = file.read_to_string(&mut pid);
             let pid = pid.trim();
@@ -142,7 +143,7 @@ fn lock_home(home: &Path) -> Result<std::fs::File, Error> {
                 pid,
             });
         }
-        Err(std::fs::TryLockError::Error(e)) => return Err(fail(e)),
+        Err(e) => return Err(fail(e.into())),
     }
     file.set_len(0).map_err(fail)?;
     file.rewind().map_err(fail)?;

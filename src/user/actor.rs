@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesOrdered;
 use futures_util::StreamExt;
@@ -45,18 +46,19 @@ impl ConnState {
     }
 }
 
-/// A channel member.
+/// A channel member. Nicks and prefixes fit in a `CompactString` (inline up to 24 bytes),
+/// so a member costs no heap allocation: users see thousands of them.
 #[derive(Debug, Clone)]
 pub(super) struct Participant {
-    pub nick: String,
+    pub nick: CompactString,
     /// Prefix characters, highest first (`@+`).
-    pub prefix: String,
+    pub prefix: CompactString,
 }
 
 pub(super) struct Conv {
     pub model: Conversation,
     /// By casefolded nick.
-    pub participants: BTreeMap<String, Participant>,
+    pub participants: BTreeMap<CompactString, Participant>,
     /// Whether we are in the channel right now.
     pub joined: bool,
 }

@@ -84,7 +84,7 @@ impl Actor {
                     .ok_or_else(|| Error::Invalid("Missing property: target.".into()))?;
                 let is_channel = conn.is_channel(&name);
                 let known = if is_channel {
-                    conv.participants.contains_key(&conn.fold(target))
+                    conv.participants.contains_key(conn.fold(target).as_str())
                 } else {
                     conn.isupport.eq(target, &name)
                 };
@@ -162,7 +162,7 @@ impl Actor {
                 let key = conn.fold(name);
                 conn.convs
                     .get(&key)
-                    .filter(|c| c.joined && c.participants.contains_key(&sender))
+                    .filter(|c| c.joined && c.participants.contains_key(sender.as_str()))
                     .map(|_| key)
             } else {
                 None

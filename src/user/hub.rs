@@ -34,7 +34,6 @@ pub const KEEP_UNWATCHED: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug)]
 pub struct Hub {
     inner: Mutex<Inner>,
-    tx: broadcast::Sender<Arc<Frame>>,
     keep_unwatched: Duration,
 }
 
@@ -46,6 +45,9 @@ struct Inner {
     bytes: usize,
     /// When a browser was last subscribed; `None`: not since the ring was last dropped.
     watched: Option<Instant>,
+    /// The live sockets' channel; made at the first subscription and dropped with the ring
+    /// (its buffer of `LAG` slots is most of an idle user's memory otherwise).
+    tx: Option<broadcast::Sender<Arc<Frame>>>,
 }
 
 /// Held by a WebSocket while it is subscribed; marks the hub as watched when dropped, so
@@ -82,15 +84,14 @@ impl Hub {
 
     /// [`Hub::new`] with another resume window (tests).
     pub fn with_keep(first_seq: u64, keep_unwatched: Duration) -> Hub {
-        let (tx, _) = broadcast::channel(LAG);
         Hub {
             inner: Mutex::new(Inner {
                 next_seq: first_seq,
                 ring: VecDeque::new(),
                 bytes: 0,
                 watched: None,
+                tx: None,
             }),
-            tx,
             keep_unwatched,
         }
     }
@@ -110,16 +111,18 @@ impl Hub {
         };
         let seq = inner.next_seq;
         inner.next_seq += 1;
-        let live = self.tx.receiver_count() > 0;
+        let live = inner.tx.as_ref().is_some_and(|tx| tx.receiver_count() > 0);
         let kept = live
             || inner
                 .watched
                 .is_some_and(|t| t.elapsed() < self.keep_unwatched);
         if !kept {
             // Nobody can resume from here: drop what was kept, serialize nothing.
-            if inner.watched.take().is_some() {
+            inner.watched = None;
+            if inner.tx.is_some() || !inner.ring.is_empty() {
                 inner.ring = VecDeque::new();
                 inner.bytes = 0;
+                inner.tx = None;
             }
             return seq;
         }
@@ -138,14 +141,23 @@ impl Hub {
             }
         }
         // No receivers is fine: nobody is looking.
-        let _ = self.tx.send(frame);
+        if let Some(tx) = &inner.tx {
+            let _ = tx.send(frame);
+        }
         seq
     }
 
     /// The events after `since` (none when `None`: a fresh socket needs no backlog) and a receiver for what follows, with no gap between them.
     pub fn subscribe(&self, since: Option<u64>) -> Result<Subscription, Gone> {
-        let inner = self.inner.lock().map_err(|_| Gone)?;
-        let rx = self.tx.subscribe();
+        let mut inner = self.inner.lock().map_err(|_| Gone)?;
+        let rx = match &inner.tx {
+            Some(tx) => tx.subscribe(),
+            None => {
+                let (tx, rx) = broadcast::channel(LAG);
+                inner.tx = Some(tx);
+                rx
+            }
+        };
         let Some(since) = since else {
             return Ok((Vec::new(), rx));
         };

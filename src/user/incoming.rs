@@ -11,6 +11,7 @@ use super::actor::{Actor, ConnState, Participant};
 use super::view;
 use crate::irc;
 use crate::model::Kind;
+use compact_str::CompactString;
 
 impl Actor {
     pub(super) async fn irc_event(&mut self, ev: irc::Tagged) {
@@ -455,10 +456,10 @@ impl Actor {
             let folded_nick = conn.fold(nick);
             if let Some(conv) = conn.convs.get_mut(&key) {
                 conv.participants.insert(
-                    folded_nick,
+                    folded_nick.into(),
                     Participant {
-                        nick: nick.to_string(),
-                        prefix: String::new(),
+                        nick: nick.into(),
+                        prefix: CompactString::default(),
                     },
                 );
             }
@@ -486,7 +487,7 @@ impl Actor {
         let folded_nick = conn.fold(nick);
         let text = reason.to_string();
         if let Some(conv) = conn.convs.get_mut(&key) {
-            conv.participants.remove(&folded_nick);
+            conv.participants.remove(folded_nick.as_str());
             if me {
                 conv.joined = false;
                 conv.participants.clear();
@@ -511,7 +512,7 @@ impl Actor {
         let folded = conn.fold(nick);
         let mut chans = vec![];
         for conv in conn.convs.values_mut() {
-            if conv.participants.remove(&folded).is_some() {
+            if conv.participants.remove(folded.as_str()).is_some() {
                 chans.push(conv.model.name.clone());
             }
         }
@@ -537,9 +538,9 @@ impl Actor {
         let (fold_old, fold_new) = (conn.fold(old), conn.fold(new));
         let mut chans = vec![];
         for conv in conn.convs.values_mut() {
-            if let Some(mut p) = conv.participants.remove(&fold_old) {
-                p.nick = new.to_string();
-                conv.participants.insert(fold_new.clone(), p);
+            if let Some(mut p) = conv.participants.remove(fold_old.as_str()) {
+                p.nick = new.into();
+                conv.participants.insert(fold_new.as_str().into(), p);
                 chans.push(conv.model.name.clone());
             }
         }
@@ -581,7 +582,7 @@ impl Actor {
                         }
                         if let (Some(prefix), Some(who)) = (conn.isupport.prefix_for_mode(m), arg) {
                             let folded = conn.isupport.fold(who).into_owned();
-                            if let Some(p) = conv.participants.get_mut(&folded) {
+                            if let Some(p) = conv.participants.get_mut(folded.as_str()) {
                                 p.prefix.retain(|c| c != prefix);
                                 if adding {
                                     p.prefix.push(prefix);
@@ -625,8 +626,8 @@ impl Actor {
             let (prefix, rest) = conn.isupport.split_prefixes(entry);
             let nick = rest.split('!').next().unwrap_or(rest);
             list.push(Participant {
-                nick: nick.to_string(),
-                prefix: prefix.to_string(),
+                nick: nick.into(),
+                prefix: prefix.into(),
             });
         }
         let buf = conn.names.entry(key).or_default();
@@ -643,8 +644,10 @@ impl Actor {
         let Some(list) = conn.names.remove(&key) else {
             return;
         };
-        let folded: Vec<(String, Participant)> =
-            list.into_iter().map(|p| (conn.fold(&p.nick), p)).collect();
+        let folded: Vec<(CompactString, Participant)> = list
+            .into_iter()
+            .map(|p| (conn.fold(&p.nick).into(), p))
+            .collect();
         if let Some(conv) = conn.convs.get_mut(&key) {
             conv.participants = folded.into_iter().collect();
             let ev = view::participants(cid, conv);

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use convos::model::{Secret, WantedState};
+use convos::model::Secret;
 use convos::store::{self, Page, Store};
 use convos::user::{self, Registry};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -97,10 +97,10 @@ async fn missed_lines_come_back_once() {
         (first, second)
     });
     h.ask(|reply| user::Request::AddConnection {
-        url,
-        on_connect_commands: vec![],
-        wanted_state: WantedState::Connected,
-        retention_days: 0,
+        changes: user::ConnectionChanges {
+            url: Some(url),
+            ..Default::default()
+        },
         reply,
     })
     .await

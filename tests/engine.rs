@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::ircd::{self, Client, Ircd};
-use convos::model::{Secret, User, WantedState};
+use convos::model::{Secret, User};
 use convos::store::{self, Page, Store};
 use convos::user::{self, Registry};
 use serde_json::Value;
@@ -104,10 +104,10 @@ async fn send(h: &user::Handle, cid: &str, conv: &str, text: &str) -> Result<Val
 async fn add(h: &user::Handle, url: &str) -> String {
     let v = h
         .ask(|reply| user::Request::AddConnection {
-            url: url.into(),
-            on_connect_commands: vec![],
-            wanted_state: WantedState::Connected,
-            retention_days: 0,
+            changes: user::ConnectionChanges {
+                url: Some(url.into()),
+                ..Default::default()
+            },
             reply,
         })
         .await

@@ -106,6 +106,16 @@ fn opts() -> Options {
     }
 }
 
+/// A permanent failure: no new connection comes.
+async fn assert_no_reconnect(l: &TcpListener) {
+    assert!(
+        timeout(Duration::from_millis(600), l.accept())
+            .await
+            .is_err(),
+        "must not reconnect"
+    );
+}
+
 async fn start(url_extra: &str, o: Options) -> (TcpListener, Conn) {
     start_url(
         |port| format!("irc://127.0.0.1:{port}?tls=0&nick=me{url_extra}"),
@@ -189,13 +199,7 @@ async fn sasl_failure_stops_without_reconnecting() {
     p.send(":irc.test 904 * :SASL authentication failed").await;
     let ev = c.event("failed", |e| matches!(e, Event::Failed(_))).await;
     assert!(matches!(ev, Event::Failed(m) if m.contains("SASL")));
-    // no new connection comes
-    assert!(
-        timeout(Duration::from_millis(600), l.accept())
-            .await
-            .is_err(),
-        "must not reconnect"
-    );
+    assert_no_reconnect(&l).await;
 }
 
 #[tokio::test]
@@ -209,12 +213,7 @@ async fn bad_server_password_is_permanent() {
         |e| matches!(e, Event::Failed(m) if m.contains("password")),
     )
     .await;
-    assert!(
-        timeout(Duration::from_millis(600), l.accept())
-            .await
-            .is_err(),
-        "must not reconnect"
-    );
+    assert_no_reconnect(&l).await;
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn, Instrument};
 
-use super::{hub::Hub, view, Error, Handle, Request};
+use super::{hub::Hub, view, ConnectionChanges, Error, Handle, Request};
 use crate::irc;
 use crate::model::{
     Connection, Conversation, ConversationKind, Kind, MessageId, NewEntry, User, WantedState,
@@ -116,6 +116,15 @@ pub(super) struct Actor {
     pub conns: BTreeMap<String, Conn>,
     pub calls: super::calls::Calls,
     pending: FuturesOrdered<Pending>,
+}
+
+/// On-connect commands as stored: blank lines dropped.
+fn commands(lines: Vec<String>) -> Vec<crate::model::Secret> {
+    lines
+        .into_iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(Into::into)
+        .collect()
 }
 
 /// Starts a user's actor: loads its connections and conversations, connects those the
@@ -334,35 +343,15 @@ impl Actor {
                 }
                 let _ = reply.send(Ok(list));
             }
-            Request::AddConnection {
-                url,
-                on_connect_commands,
-                wanted_state,
-                retention_days,
-                reply,
-            } => {
-                let res = self
-                    .add_connection(url, on_connect_commands, wanted_state, retention_days)
-                    .await;
-                let _ = reply.send(res);
+            Request::AddConnection { changes, reply } => {
+                let _ = reply.send(self.add_connection(changes).await);
             }
             Request::UpdateConnection {
                 connection_id,
-                url,
-                on_connect_commands,
-                wanted_state,
-                retention_days,
+                changes,
                 reply,
             } => {
-                let res = self
-                    .update_connection(
-                        &connection_id,
-                        url,
-                        on_connect_commands,
-                        wanted_state,
-                        retention_days,
-                    )
-                    .await;
+                let res = self.update_connection(&connection_id, changes).await;
                 let _ = reply.send(res);
             }
             Request::DeleteConnection {
@@ -431,13 +420,11 @@ impl Actor {
         }
     }
 
-    async fn add_connection(
-        &mut self,
-        url: String,
-        commands: Vec<String>,
-        wanted: WantedState,
-        retention_days: u32,
-    ) -> Result<Value, Error> {
+    async fn add_connection(&mut self, changes: ConnectionChanges) -> Result<Value, Error> {
+        let url = changes
+            .url
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| Error::Invalid("Missing URL.".into()))?;
         let default_nick = default_nick(&self.user.email);
         let config =
             irc::Config::parse(&url, &default_nick).map_err(|e| Error::Invalid(e.to_string()))?;
@@ -453,13 +440,9 @@ impl Actor {
             id: id.clone(),
             url: url.trim().into(),
             nick: config.nick.clone(),
-            on_connect_commands: commands
-                .into_iter()
-                .filter(|c| !c.trim().is_empty())
-                .map(Into::into)
-                .collect(),
-            wanted_state: wanted,
-            retention_days,
+            on_connect_commands: commands(changes.on_connect_commands.unwrap_or_default()),
+            wanted_state: changes.wanted_state.unwrap_or(WantedState::Connected),
+            retention_days: changes.retention_days.unwrap_or(0),
             state: Value::Object(Default::default()),
         };
         self.store
@@ -507,16 +490,15 @@ impl Actor {
     async fn update_connection(
         &mut self,
         id: &str,
-        url: Option<String>,
-        commands: Option<Vec<String>>,
-        wanted: Option<WantedState>,
-        retention_days: Option<u32>,
+        changes: ConnectionChanges,
     ) -> Result<Value, Error> {
         let conn = self.conns.get_mut(id).ok_or(Error::NoConnection)?;
         let mut model = conn.model.clone();
         let mut new_config = None;
         // The API shows the password as ********: sent back unchanged, it means "keep it".
-        let url = url.map(|u| irc::url::unredact(&u, model.url.expose()));
+        let url = changes
+            .url
+            .map(|u| irc::url::unredact(&u, model.url.expose()));
         if let Some(url) = url.filter(|u| u.trim() != model.url.expose()) {
             let config =
                 irc::Config::parse(&url, &model.nick).map_err(|e| Error::Invalid(e.to_string()))?;
@@ -524,17 +506,13 @@ impl Actor {
             model.url = url.trim().into();
             new_config = Some(config);
         }
-        if let Some(c) = commands {
-            model.on_connect_commands = c
-                .into_iter()
-                .filter(|c| !c.trim().is_empty())
-                .map(Into::into)
-                .collect();
+        if let Some(c) = changes.on_connect_commands {
+            model.on_connect_commands = commands(c);
         }
-        if let Some(w) = wanted {
+        if let Some(w) = changes.wanted_state {
             model.wanted_state = w;
         }
-        if let Some(days) = retention_days {
+        if let Some(days) = changes.retention_days {
             model.retention_days = days;
         }
         self.store

@@ -23,6 +23,17 @@ pub use view::message_object as message_json;
 
 use crate::model::{MessageId, UserId, WantedState};
 
+/// The settings of a connection a request sets: `None` keeps the current value (update)
+/// or takes the default (add: connected, no commands, history kept forever).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionChanges {
+    pub url: Option<String>,
+    pub on_connect_commands: Option<Vec<String>>,
+    pub wanted_state: Option<WantedState>,
+    /// Delete messages older than this many days; 0 keeps everything.
+    pub retention_days: Option<u32>,
+}
+
 /// A request the user actor can refuse; the message is for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -60,21 +71,15 @@ pub enum Request {
     Conversations {
         reply: Reply<Vec<serde_json::Value>>,
     },
-    /// Add a connection from an `irc://` URL.
+    /// Add a connection from an `irc://` URL (`changes.url` is required).
     AddConnection {
-        url: String,
-        on_connect_commands: Vec<String>,
-        wanted_state: WantedState,
-        retention_days: u32,
+        changes: ConnectionChanges,
         reply: Reply<serde_json::Value>,
     },
-    /// Change a connection; `None` leaves a field as it is.
+    /// Change a connection.
     UpdateConnection {
         connection_id: String,
-        url: Option<String>,
-        on_connect_commands: Option<Vec<String>>,
-        wanted_state: Option<WantedState>,
-        retention_days: Option<u32>,
+        changes: ConnectionChanges,
         reply: Reply<serde_json::Value>,
     },
     DeleteConnection {

@@ -106,27 +106,32 @@ struct ConnectionBody {
 /// At most a century: larger values are a typo, not a policy.
 const MAX_RETENTION_DAYS: u32 = 36_500;
 
-fn retention(days: Option<u32>) -> Result<Option<u32>, Error> {
-    match days {
-        Some(d) if d > MAX_RETENTION_DAYS => Err(Error::new(
-            StatusCode::BAD_REQUEST,
-            "retention_days must be 0 (keep everything) to 36500.",
-            "/retention_days",
-        )),
-        d => Ok(d),
-    }
-}
-
-fn wanted(s: Option<&str>) -> Result<Option<WantedState>, Error> {
-    match s {
-        None => Ok(None),
-        Some(w) => WantedState::parse(w).map(Some).ok_or_else(|| {
-            Error::new(
+impl ConnectionBody {
+    /// The checked settings.
+    fn changes(self) -> Result<user::ConnectionChanges, Error> {
+        let wanted_state = match self.wanted_state.as_deref() {
+            None => None,
+            Some(w) => Some(WantedState::parse(w).ok_or_else(|| {
+                Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "wanted_state must be connected or disconnected.",
+                    "/wanted_state",
+                )
+            })?),
+        };
+        if self.retention_days.is_some_and(|d| d > MAX_RETENTION_DAYS) {
+            return Err(Error::new(
                 StatusCode::BAD_REQUEST,
-                "wanted_state must be connected or disconnected.",
-                "/wanted_state",
-            )
-        }),
+                "retention_days must be 0 (keep everything) to 36500.",
+                "/retention_days",
+            ));
+        }
+        Ok(user::ConnectionChanges {
+            url: self.url,
+            on_connect_commands: self.on_connect_commands,
+            wanted_state,
+            retention_days: self.retention_days,
+        })
     }
 }
 
@@ -135,8 +140,10 @@ async fn add_connection(
     s: Session,
     Json(body): Json<ConnectionBody>,
 ) -> Result<Json<Value>, Error> {
-    let url = body
+    let changes = body.changes()?;
+    let url = changes
         .url
+        .clone()
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| Error::new(StatusCode::BAD_REQUEST, "Missing property.", "/url"))?;
     let forced = state
@@ -170,17 +177,8 @@ async fn add_connection(
             ));
         }
     }
-    let wanted_state = wanted(body.wanted_state.as_deref())?.unwrap_or(WantedState::Connected);
-    let commands = body.on_connect_commands.unwrap_or_default();
-    let retention_days = retention(body.retention_days)?.unwrap_or(0);
     let res = actor(&state, &s.user)
-        .ask(|reply| user::Request::AddConnection {
-            url,
-            on_connect_commands: commands,
-            wanted_state,
-            retention_days,
-            reply,
-        })
+        .ask(|reply| user::Request::AddConnection { changes, reply })
         .await
         .map_err(user_error)?;
     Ok(Json(res))
@@ -192,15 +190,11 @@ async fn update_connection(
     Path(cid): Path<String>,
     Json(body): Json<ConnectionBody>,
 ) -> Result<Json<Value>, Error> {
-    let wanted_state = wanted(body.wanted_state.as_deref())?;
-    let retention_days = retention(body.retention_days)?;
+    let changes = body.changes()?;
     let res = actor(&state, &s.user)
         .ask(|reply| user::Request::UpdateConnection {
             connection_id: cid,
-            url: body.url,
-            on_connect_commands: body.on_connect_commands,
-            wanted_state,
-            retention_days,
+            changes,
             reply,
         })
         .await

@@ -210,6 +210,34 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await hangup(alice);
   });
 
+  test('joined with audio only, then camera on: the others start receiving video', async () => {
+    await openConversation(alice, CHANNEL);
+    await openConversation(bob, CHANNEL);
+    await startCall(alice);
+    const ring = bob.locator('[data-testid=call-ringing]');
+    await ring.filter({ hasText: 'alice' }).waitFor({ timeout: 20_000 });
+    await ring.getByRole('button', { name: 'Audio only', exact: true }).click();
+    await panel(bob).and(bob.locator('[data-phase=active]')).waitFor({ timeout: 15_000 });
+    await Promise.all([waitPeers(alice, ['bob']), waitPeers(bob, ['alice'])]);
+    await assertMediaFrom(bob, ['alice'], assert);
+    const fromBob = async () => (await callStats(alice)).find((e) => e.nick === 'bob')?.video?.frames ?? 0;
+    const before = await fromBob();
+    await sleep(1500);
+    assert.equal(await fromBob(), before, 'no video from bob while he is audio-only');
+    const camera = bob.locator('[data-testid=call-camera]');
+    assert.equal(await camera.innerText(), 'Camera on');
+    await camera.click();
+    await until(async () => (await camera.innerText()) === 'Camera off', { ms: 10_000, what: "bob's camera on" });
+    // One more offer/answer over IRC, then alice decodes bob's video and still hears him.
+    await until(async () => (await fromBob()) > before, { ms: 30_000, what: 'video from bob after camera on' });
+    await assertMediaFrom(alice, ['bob'], assert);
+    await bob.locator('.tile[data-nick=bob] video:not(.hidden)').waitFor();
+    await alice.locator('.tile[data-nick=bob] video:not(.hidden)').waitFor();
+    await hangup(bob);
+    await until(async () => (await callStats(alice)).length === 0, { ms: 20_000, what: 'alice: bob gone' });
+    await hangup(alice);
+  });
+
   test('the IRC connection drops mid-call: the call pauses and re-forms when it returns', async () => {
     await Promise.all([alice, bob].map((p) => p.evaluate(() => window.__convosCalls.hangup())));
     await openConversation(alice, CHANNEL);

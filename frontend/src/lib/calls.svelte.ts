@@ -61,6 +61,8 @@ export interface Room {
 export interface CallEnv {
   request: (body: Record<string, unknown>) => Promise<unknown>;
   getUserMedia: (c: MediaStreamConstraints) => Promise<MediaStream>;
+  /** `new MediaStream(tracks)` (a fake in tests). */
+  makeStream?: (tracks: MediaStreamTrack[]) => MediaStream;
   createPc: (config: RTCConfiguration) => PcLike;
   myNick: (cid: string) => string;
   connectionState: (cid: string) => string;
@@ -79,11 +81,12 @@ export interface CallEnv {
 
 const RING_MS = 60_000;
 
-function mediaErrorMessage(e: unknown, mode: MediaMode): string {
+/** Why the camera/microphone did not open; `video`: the camera, opened during a call. */
+function mediaErrorMessage(e: unknown, mode: MediaMode | 'video'): string {
   const name = (e as { name?: string })?.name ?? '';
-  const what = mode === 'audio' ? 'microphone' : 'camera and microphone';
+  const what = mode === 'audio' ? 'microphone' : mode === 'video' ? 'camera' : 'camera and microphone';
   if (name === 'NotAllowedError' || name === 'SecurityError')
-    return `Access to the ${what} was denied. Allow it in the browser's site settings, or join without it.`;
+    return `Access to the ${what} was denied. Allow it in the browser's site settings${mode === 'video' ? '' : ', or join without it'}.`;
   if (name === 'NotFoundError' || name === 'OverconstrainedError') return `No ${what} was found.`;
   if (name === 'NotReadableError' || name === 'AbortError') return `The ${what} could not be started: another program may be using it.`;
   return `Could not open the ${what}: ${(e as Error)?.message ?? String(e)}`;
@@ -272,11 +275,35 @@ export class CallStore {
     for (const t of c.local.getAudioTracks()) t.enabled = c.micOn;
   }
 
-  toggleCam(): void {
+  /** Camera off/on; after an audio-only or listen-only join, opens the camera and sends it. */
+  async toggleCam(): Promise<void> {
     const c = this.call;
-    if (!c?.local) return;
-    c.camOn = !c.camOn;
-    for (const t of c.local.getVideoTracks()) t.enabled = c.camOn;
+    if (!c) return;
+    const video = c.local?.getVideoTracks() ?? [];
+    if (video.length) {
+      c.camOn = !c.camOn;
+      for (const t of video) t.enabled = c.camOn;
+      return;
+    }
+    let track: MediaStreamTrack | undefined;
+    try {
+      track = (await this.env.getUserMedia({ video: true, audio: false })).getVideoTracks()[0];
+    } catch (e) {
+      if (this.call === c) c.error = mediaErrorMessage(e, 'video');
+      return;
+    }
+    if (!track) return;
+    if (this.call !== c) {
+      track.stop();
+      return;
+    }
+    // A new stream object, so the views see the change; peers made from now on send it too.
+    const tracks = [...(c.local?.getTracks() ?? []), track];
+    const local = this.env.makeStream ? this.env.makeStream(tracks) : new MediaStream(tracks);
+    c.local = local;
+    c.camOn = true;
+    c.error = '';
+    for (const p of this.peers.values()) void p.sendVideo(track, local);
   }
 
   /** Stops ringing (the user pressed Ignore). */

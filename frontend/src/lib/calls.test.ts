@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CallStore, type CallEnv } from './calls.svelte';
-import { FakePc, fakeStream, tick } from './peer.fake';
+import { FakePc, fakeStream, streamOf, tick } from './peer.fake';
 
 function setup(over: Partial<CallEnv> = {}) {
   const requests: Record<string, unknown>[] = [];
@@ -12,7 +12,8 @@ function setup(over: Partial<CallEnv> = {}) {
       requests.push(b);
       return { event: 'rtc' };
     },
-    getUserMedia: async () => fakeStream(),
+    getUserMedia: async (c) => fakeStream({ audio: !!c.audio, video: !!c.video }),
+    makeStream: streamOf,
     createPc: () => {
       const pc = new FakePc();
       pcs.push(pc);
@@ -162,6 +163,19 @@ describe('CallStore', () => {
     expect(store.call).toBeNull();
     expect(pcs[0]?.closed).toBe(true);
     expect(requests.at(-1)).toEqual({ method: 'rtc', event: 'hangup', connection_id: 'irc-x', conversation_id: '#chan' });
+  });
+
+  it('camera on after an audio-only join opens the camera and renegotiates with every peer', async () => {
+    const { store, pcs } = setup();
+    await store.start('irc-x', '#chan', 'audio');
+    store.onFrame(ev('call', 'alice'));
+    await tick(20);
+    const before = pcs[0]?.tracks ?? 0;
+    expect(store.call?.local?.getVideoTracks().length).toBe(0);
+    await store.toggleCam();
+    expect(store.call?.camOn).toBe(true);
+    expect(store.call?.local?.getVideoTracks().length).toBe(1);
+    expect(pcs[0]?.tracks).toBe(before + 1);
   });
 
   it('mute and camera off disable the local tracks', async () => {

@@ -1,7 +1,7 @@
 //! A fake RTCPeerConnection for unit tests: signalling states, implicit rollback, ICE
 //! gathering that completes at once, and negotiationneeded after addTrack.
 
-import type { PcLike } from './peer';
+import type { PcLike, TransceiverLike } from './peer';
 
 let n = 0;
 
@@ -96,6 +96,10 @@ export class FakePc implements PcLike {
     return {};
   }
 
+  getTransceivers(): TransceiverLike[] {
+    return [];
+  }
+
   restartIce(): void {
     this.restarts++;
     this.needed();
@@ -118,13 +122,19 @@ export class FakePc implements PcLike {
 }
 
 /** A stream stand-in with one audio and one video track. */
-export function fakeStream(): MediaStream {
-  const audio = { kind: 'audio', enabled: true, stop() {} } as unknown as MediaStreamTrack;
-  const video = { kind: 'video', enabled: true, stop() {} } as unknown as MediaStreamTrack;
+export function fakeStream(c: { audio?: boolean; video?: boolean } = {}): MediaStream {
+  const tracks: MediaStreamTrack[] = [];
+  if (c.audio !== false) tracks.push({ kind: 'audio', enabled: true, stop() {} } as unknown as MediaStreamTrack);
+  if (c.video !== false) tracks.push({ kind: 'video', enabled: true, stop() {} } as unknown as MediaStreamTrack);
+  return streamOf(tracks);
+}
+
+/** A stream of the given fake tracks (`CallEnv.makeStream` in tests). */
+export function streamOf(tracks: MediaStreamTrack[]): MediaStream {
   return {
-    getTracks: () => [audio, video],
-    getAudioTracks: () => [audio],
-    getVideoTracks: () => [video],
+    getTracks: () => tracks,
+    getAudioTracks: () => tracks.filter((t) => t.kind === 'audio'),
+    getVideoTracks: () => tracks.filter((t) => t.kind === 'video'),
   } as unknown as MediaStream;
 }
 

@@ -42,9 +42,21 @@ export interface PcLike {
   addIceCandidate(c: RTCIceCandidateInit): Promise<void>;
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): unknown;
   addTransceiver(kind: string, init?: RTCRtpTransceiverInit): unknown;
+  getTransceivers(): TransceiverLike[];
   restartIce(): void;
   close(): void;
   getStats(): Promise<RTCStatsReport>;
+}
+
+/** The subset of `RTCRtpTransceiver` used to start sending on a receive-only one. */
+export interface TransceiverLike {
+  direction: RTCRtpTransceiverDirection;
+  readonly receiver: { readonly track: { readonly kind: string } };
+  readonly sender: {
+    readonly track: MediaStreamTrack | null;
+    replaceTrack(track: MediaStreamTrack | null): Promise<void>;
+    setStreams?(...streams: MediaStream[]): void;
+  };
 }
 
 export interface PeerOptions {
@@ -137,6 +149,24 @@ export class Peer {
     else if (caller) this.pc.addTransceiver('audio', { direction: 'recvonly' });
     if (video && s) this.pc.addTrack(video, s);
     else if (caller) this.pc.addTransceiver('video', { direction: 'recvonly' });
+  }
+
+  /**
+   * Starts sending a camera opened after joining (audio-only or listen-only at first): the
+   * video transceiver negotiated receive-only turns send-receive, which asks for one more
+   * offer/answer exchange (perfect negotiation handles a collision with theirs).
+   */
+  async sendVideo(track: MediaStreamTrack, stream: MediaStream): Promise<void> {
+    if (this.state === 'closed') return;
+    const t = this.pc.getTransceivers().find((x) => x.receiver.track.kind === 'video' && !x.sender.track);
+    if (!t) {
+      this.pc.addTrack(track, stream);
+      return;
+    }
+    await t.sender.replaceTrack(track);
+    t.sender.setStreams?.(stream);
+    if (t.direction === 'recvonly') t.direction = 'sendrecv';
+    else if (t.direction === 'inactive') t.direction = 'sendonly';
   }
 
   /** Perfect negotiation: make and send an offer when the browser asks for one. */

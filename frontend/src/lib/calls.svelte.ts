@@ -81,12 +81,13 @@ export interface CallEnv {
 
 const RING_MS = 60_000;
 
-/** Why the camera/microphone did not open; `video`: the camera, opened during a call. */
-function mediaErrorMessage(e: unknown, mode: MediaMode | 'video'): string {
+/** Why the camera/microphone did not open; `video`/`mic`: one of them, opened during a call. */
+function mediaErrorMessage(e: unknown, mode: MediaMode | 'video' | 'mic'): string {
   const name = (e as { name?: string })?.name ?? '';
-  const what = mode === 'audio' ? 'microphone' : mode === 'video' ? 'camera' : 'camera and microphone';
+  const what = mode === 'audio' || mode === 'mic' ? 'microphone' : mode === 'video' ? 'camera' : 'camera and microphone';
+  const during = mode === 'video' || mode === 'mic';
   if (name === 'NotAllowedError' || name === 'SecurityError')
-    return `Access to the ${what} was denied. Allow it in the browser's site settings${mode === 'video' ? '' : ', or join without it'}.`;
+    return `Access to the ${what} was denied. Allow it in the browser's site settings${during ? '' : ', or join without it'}.`;
   if (name === 'NotFoundError' || name === 'OverconstrainedError') return `No ${what} was found.`;
   if (name === 'NotReadableError' || name === 'AbortError') return `The ${what} could not be started: another program may be using it.`;
   return `Could not open the ${what}: ${(e as Error)?.message ?? String(e)}`;
@@ -268,11 +269,17 @@ export class CallStore {
     }
   }
 
-  toggleMic(): void {
+  /** Mute/unmute; after a listen-only join, opens the microphone and sends it. */
+  async toggleMic(): Promise<void> {
     const c = this.call;
-    if (!c?.local) return;
+    if (!c) return;
+    const audio = c.local?.getAudioTracks() ?? [];
+    if (!audio.length) {
+      if (await this.addLocal(c, 'audio')) c.micOn = true;
+      return;
+    }
     c.micOn = !c.micOn;
-    for (const t of c.local.getAudioTracks()) t.enabled = c.micOn;
+    for (const t of audio) t.enabled = c.micOn;
   }
 
   /** Camera off/on; after an audio-only or listen-only join, opens the camera and sends it. */
@@ -280,30 +287,37 @@ export class CallStore {
     const c = this.call;
     if (!c) return;
     const video = c.local?.getVideoTracks() ?? [];
-    if (video.length) {
-      c.camOn = !c.camOn;
-      for (const t of video) t.enabled = c.camOn;
+    if (!video.length) {
+      if (await this.addLocal(c, 'video')) c.camOn = true;
       return;
     }
+    c.camOn = !c.camOn;
+    for (const t of video) t.enabled = c.camOn;
+  }
+
+  /** Opens the microphone or camera during call `c` and sends it to every peer. */
+  private async addLocal(c: ActiveCall, kind: 'audio' | 'video'): Promise<boolean> {
     let track: MediaStreamTrack | undefined;
     try {
-      track = (await this.env.getUserMedia({ video: true, audio: false })).getVideoTracks()[0];
+      const s = await this.env.getUserMedia(kind === 'audio' ? { audio: true, video: false } : { audio: false, video: true });
+      track = kind === 'audio' ? s.getAudioTracks()[0] : s.getVideoTracks()[0];
     } catch (e) {
-      if (this.call === c) c.error = mediaErrorMessage(e, 'video');
-      return;
+      if (this.call === c) c.error = mediaErrorMessage(e, kind === 'audio' ? 'mic' : 'video');
+      return false;
     }
-    if (!track) return;
+    if (!track) return false;
     if (this.call !== c) {
       track.stop();
-      return;
+      return false;
     }
     // A new stream object, so the views see the change; peers made from now on send it too.
     const tracks = [...(c.local?.getTracks() ?? []), track];
     const local = this.env.makeStream ? this.env.makeStream(tracks) : new MediaStream(tracks);
     c.local = local;
-    c.camOn = true;
     c.error = '';
-    for (const p of this.peers.values()) void p.sendVideo(track, local);
+    if (kind === 'audio') this.meter('local', local);
+    for (const p of this.peers.values()) void p.sendTrack(track, local);
+    return true;
   }
 
   /** Stops ringing (the user pressed Ignore). */

@@ -178,6 +178,32 @@ describe('CallStore', () => {
     expect(pcs[0]?.tracks).toBe(before + 1);
   });
 
+  it('unmute after a listen-only join opens the microphone and sends it', async () => {
+    const { store, pcs } = setup();
+    await store.start('irc-x', '#chan', 'listen');
+    store.onFrame(ev('call', 'alice'));
+    await tick(20);
+    const before = pcs[0]?.tracks ?? 0;
+    expect(store.call?.micOn).toBe(false);
+    await store.toggleMic();
+    expect(store.call?.micOn).toBe(true);
+    expect(store.call?.local?.getAudioTracks().length).toBe(1);
+    expect(store.call?.local?.getVideoTracks().length).toBe(0);
+    expect(pcs[0]?.tracks).toBe(before + 1);
+  });
+
+  it('a camera that cannot be opened during a call is reported, the call goes on', async () => {
+    const denied = Object.assign(new Error('denied'), { name: 'NotAllowedError' });
+    const { store } = setup({
+      getUserMedia: async (c) => (c.video ? Promise.reject(denied) : fakeStream({ video: false })),
+    });
+    await store.start('irc-x', '#chan', 'audio');
+    await store.toggleCam();
+    expect(store.call?.phase).toBe('active');
+    expect(store.call?.camOn).toBe(false);
+    expect(store.call?.error).toMatch(/Access to the camera was denied/);
+  });
+
   it('mute and camera off disable the local tracks', async () => {
     const { store } = setup();
     await store.start('irc-x', '#chan');

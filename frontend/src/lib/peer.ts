@@ -152,13 +152,14 @@ export class Peer {
   }
 
   /**
-   * Starts sending a camera opened after joining (audio-only or listen-only at first): the
-   * video transceiver negotiated receive-only turns send-receive, which asks for one more
-   * offer/answer exchange (perfect negotiation handles a collision with theirs).
+   * Starts sending a camera or microphone opened after joining (audio-only or listen-only
+   * at first): the transceiver of that kind negotiated receive-only turns send-receive,
+   * which asks for one more offer/answer exchange (perfect negotiation handles a collision
+   * with theirs).
    */
-  async sendVideo(track: MediaStreamTrack, stream: MediaStream): Promise<void> {
+  async sendTrack(track: MediaStreamTrack, stream: MediaStream): Promise<void> {
     if (this.state === 'closed') return;
-    const t = this.pc.getTransceivers().find((x) => x.receiver.track.kind === 'video' && !x.sender.track);
+    const t = this.pc.getTransceivers().find((x) => x.receiver.track.kind === track.kind && !x.sender.track);
     if (!t) {
       this.pc.addTrack(track, stream);
       return;

@@ -1,20 +1,10 @@
 import { render } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
+import { message } from '../lib/fixtures';
 import type { Message } from '../lib/types';
 import MessageRow from './MessageRow.svelte';
 
-const msg = (o: Partial<Message>): Message => ({
-  id: 1,
-  connection_id: 'irc-x',
-  conversation_id: '#a',
-  ts: '2026-01-01T12:00:00Z',
-  type: 'private',
-  from: 'alice',
-  message: 'hi',
-  highlight: false,
-  self: false,
-  ...o,
-});
+const msg = (o: Partial<Message>): Message => message({ id: 1, ts: '2026-01-01T12:00:00Z', from: 'alice', ...o });
 const row = (m: Message) => ({ kind: 'msg' as const, key: `m${m.id}`, msg: m, head: true });
 
 describe('MessageRow', () => {

@@ -5,6 +5,7 @@ vi.mock('./api', () => ({ api: { markRead: (...a: unknown[]) => markRead(...a) }
 
 const { ChatStore } = await import('./chat.svelte');
 const { MessageStore } = await import('./messages.svelte');
+import { message } from './fixtures';
 import type { Conversation, Message } from './types';
 
 const conv = (o: Partial<Conversation> = {}): Conversation => ({
@@ -19,17 +20,7 @@ const conv = (o: Partial<Conversation> = {}): Conversation => ({
   is_private: false,
   ...o,
 });
-const msg = (id: number): Message => ({
-  id,
-  connection_id: 'irc-x',
-  conversation_id: '#a',
-  ts: '2026-01-01T00:00:00Z',
-  type: 'private',
-  from: 'bob',
-  message: 'hi',
-  highlight: false,
-  self: false,
-});
+const msg = (id: number): Message => message({ id });
 
 describe('marking read', () => {
   afterEach(() => {

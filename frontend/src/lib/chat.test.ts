@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ChatStore } from './chat.svelte';
 import { MessageStore } from './messages.svelte';
+import { message } from './fixtures';
 import type { Connection, Conversation, Message, User } from './types';
 
 const conn: Connection = {
@@ -39,18 +40,7 @@ const user: User = {
   conversations: [conv(''), conv('#b'), conv('#a'), conv('bob')],
 };
 let id = 100;
-const msg = (o: Partial<Message>): Message => ({
-  id: id++,
-  connection_id: 'irc-x',
-  conversation_id: '#a',
-  ts: '2026-01-01T00:00:00Z',
-  type: 'private',
-  from: 'bob',
-  message: 'hi',
-  highlight: false,
-  self: false,
-  ...o,
-});
+const msg = (o: Partial<Message>): Message => message({ id: id++, ...o });
 
 function store() {
   const s = new ChatStore(new MessageStore(async () => ({ messages: [], end: true })));

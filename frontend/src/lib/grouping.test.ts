@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildRows, mergeMessages, summarize } from './grouping';
+import { message } from './fixtures';
 import type { Message } from './types';
 
-let nextId = 1;
-function msg(o: Partial<Message>): Message {
-  return {
-    id: nextId++,
-    connection_id: 'c',
-    conversation_id: '#x',
-    ts: '2026-01-05T10:00:00Z',
-    type: 'private',
-    from: 'alice',
-    message: 'hi',
-    highlight: false,
-    self: false,
-    ...o,
-  };
-}
+const msg = (o: Partial<Message>): Message =>
+  message({ connection_id: 'c', conversation_id: '#x', ts: '2026-01-05T10:00:00Z', from: 'alice', ...o });
 const kinds = (rows: ReturnType<typeof buildRows>) =>
   rows.map((r) => (r.kind === 'msg' ? `msg:${r.msg.from}:${r.head ? 'head' : 'cont'}` : r.kind));
 

@@ -1,20 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { MessageStore, type Loader } from './messages.svelte';
+import { message } from './fixtures';
 import type { Message } from './types';
 
-function m(id: number): Message {
-  return {
+const m = (id: number): Message =>
+  message({
     id,
     connection_id: 'c',
     conversation_id: '#x',
     ts: new Date(1_700_000_000_000 + id * 1000).toISOString(),
-    type: 'private',
     from: 'a',
     message: `m${id}`,
-    highlight: false,
-    self: false,
-  };
-}
+  });
 
 /** A server with messages 1..n, paging like docs/api.md. */
 function server(n: number): { load: Loader; calls: unknown[] } {

@@ -120,23 +120,33 @@ async fn migrates_empty_and_reopens() {
     assert_eq!(page.messages.len(), 3);
 }
 
+/// A database at schema `version` (migrations 1..=version) with user 1, its connection
+/// `irc-libera` and conversation `#old` (cid 1), plus `rows` (SQL).
+fn old_database(version: usize, rows: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).expect("raw");
+    for sql in &schema::MIGRATIONS[..version] {
+        conn.execute_batch(sql).expect("old migration");
+    }
+    conn.execute_batch(&format!(
+        "PRAGMA user_version = {version};
+         INSERT INTO users (id, email, password_hash, created_at) VALUES (1, 'a@b.c', 'x', 0);
+         INSERT INTO connections (user_id, id, url, nick) VALUES (1, 'irc-libera', 'irc://x', 'n');
+         INSERT INTO conversations (cid, user_id, connection_id, id, name, kind)
+           VALUES (1, 1, 'irc-libera', '#old', '#old', 1);
+         {rows}"
+    ))
+    .expect("old rows");
+    dir
+}
+
 #[tokio::test]
 async fn migrates_from_version_1_and_indexes_old_rows() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).expect("raw");
-        conn.execute_batch(schema::MIGRATIONS[0]).expect("v1");
-        conn.execute_batch(
-            "PRAGMA user_version = 1;
-             INSERT INTO users (id, email, password_hash, created_at) VALUES (1, 'a@b.c', 'x', 0);
-             INSERT INTO connections (user_id, id, url, nick) VALUES (1, 'irc-libera', 'irc://x', 'n');
-             INSERT INTO conversations (cid, user_id, connection_id, id, name, kind)
-               VALUES (1, 1, 'irc-libera', '#old', '#old', 1);
-             INSERT INTO messages (conv, user_id, time, kind, nick, text)
-               VALUES (1, 1, 5, 0, 'joe', 'written before search existed');",
-        )
-        .expect("v1 rows");
-    }
+    let dir = old_database(
+        1,
+        "INSERT INTO messages (conv, user_id, time, kind, nick, text)
+           VALUES (1, 1, 5, 0, 'joe', 'written before search existed');",
+    );
     let store = Store::open(dir.path(), opts()).expect("migrate 1 -> 2");
     store.index_pending().await.expect("index");
     let found = store
@@ -149,25 +159,14 @@ async fn migrates_from_version_1_and_indexes_old_rows() {
 
 #[tokio::test]
 async fn migrates_from_version_2_and_rebuilds_the_index() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).expect("raw");
-        conn.execute_batch(schema::MIGRATIONS[0]).expect("v1");
-        conn.execute_batch(schema::MIGRATIONS[1]).expect("v2");
-        // A row indexed the version-2 way (global nick token `n<hex>`).
-        conn.execute_batch(
-            "PRAGMA user_version = 2;
-             INSERT INTO users (id, email, password_hash, created_at) VALUES (1, 'a@b.c', 'x', 0);
-             INSERT INTO connections (user_id, id, url, nick) VALUES (1, 'irc-libera', 'irc://x', 'n');
-             INSERT INTO conversations (cid, user_id, connection_id, id, name, kind)
-               VALUES (1, 1, 'irc-libera', '#old', '#old', 1);
-             INSERT INTO messages (id, conv, user_id, time, kind, nick, text)
-               VALUES (1, 1, 1, 5, 0, 'joe', 'indexed by version two');
-             INSERT INTO messages_fts (rowid, text, scope) VALUES (1, 'indexed by version two', 'u1 c1 n6a6f65');
-             UPDATE meta SET value = 1 WHERE key = 'fts_indexed_upto';",
-        )
-        .expect("v2 rows");
-    }
+    // A row indexed the version-2 way (global nick token `n<hex>`).
+    let dir = old_database(
+        2,
+        "INSERT INTO messages (id, conv, user_id, time, kind, nick, text)
+           VALUES (1, 1, 1, 5, 0, 'joe', 'indexed by version two');
+         INSERT INTO messages_fts (rowid, text, scope) VALUES (1, 'indexed by version two', 'u1 c1 n6a6f65');
+         UPDATE meta SET value = 1 WHERE key = 'fts_indexed_upto';",
+    );
     let store = Store::open(dir.path(), opts()).expect("migrate 2 -> 3");
     store.index_pending().await.expect("index");
     for q in ["version two", "from:JOE", "from:joe in:#old two"] {

@@ -28,6 +28,23 @@ async function startCall(page) {
   await panel(page).and(page.locator('[data-phase=active]')).waitFor({ timeout: 15_000 });
 }
 
+/** `a` calls, `b` joins; both receive each other's media through a relay candidate; then
+ *  both hang up and close their pages. */
+async function relayedCall(a, aNick, b, bNick) {
+  await startCall(a);
+  await joinRinging(b, aNick);
+  await Promise.all([waitPeers(a, [bNick]), waitPeers(b, [aNick])]);
+  const s1 = await assertMediaFrom(a, [bNick], assert);
+  const s2 = await assertMediaFrom(b, [aNick], assert);
+  for (const s of [...s1, ...s2]) {
+    assert.equal(s.local, 'relay', `${s.nick}: local candidate is relay`);
+  }
+  await hangup(a);
+  await hangup(b);
+  await a.context().close();
+  await b.context().close();
+}
+
 /** Waits for "x is calling" in the open conversation and presses Join. */
 async function joinRinging(page, caller) {
   const ring = page.locator('[data-testid=call-ringing]');
@@ -291,18 +308,7 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     });
     const [frank, gina] = await users(browser, relay, ircd.port, '#relay', ['frank', 'gina']);
     assert.equal((await frank.evaluate(() => window.__convosCalls.rtc)).ice_transport_policy, 'relay');
-    await startCall(frank);
-    await joinRinging(gina, 'frank');
-    await Promise.all([waitPeers(frank, ['gina']), waitPeers(gina, ['frank'])]);
-    const s1 = await assertMediaFrom(frank, ['gina'], assert);
-    const s2 = await assertMediaFrom(gina, ['frank'], assert);
-    for (const s of [...s1, ...s2]) {
-      assert.equal(s.local, 'relay', `${s.nick}: local candidate is relay`);
-    }
-    await hangup(frank);
-    await hangup(gina);
-    await frank.context().close();
-    await gina.context().close();
+    await relayedCall(frank, 'frank', gina, 'gina');
     await relay.stop();
   });
 
@@ -321,18 +327,7 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     assert.equal(rtc.ice_transport_policy, 'relay');
     const turnEntry = rtc.ice_servers.find((s) => String(s.urls).startsWith('turn:'));
     assert.ok(turnEntry?.username?.includes(':'), 'short-lived TURN REST username');
-    await startCall(jon);
-    await joinRinging(kim, 'jon');
-    await Promise.all([waitPeers(jon, ['kim']), waitPeers(kim, ['jon'])]);
-    const s1 = await assertMediaFrom(jon, ['kim'], assert);
-    const s2 = await assertMediaFrom(kim, ['jon'], assert);
-    for (const s of [...s1, ...s2]) {
-      assert.equal(s.local, 'relay', `${s.nick}: local candidate is relay`);
-    }
-    await hangup(jon);
-    await hangup(kim);
-    await jon.context().close();
-    await kim.context().close();
+    await relayedCall(jon, 'jon', kim, 'kim');
     await builtin.stop();
   });
 

@@ -153,6 +153,7 @@ impl Gen {
             text,
             msgid: None,
             account: None,
+            backfill: false,
         }
     }
 }

@@ -169,6 +169,11 @@ pub struct NewEntry {
     pub account: Option<String>,
     /// Whether the message mentions the user (their nick or a highlight keyword).
     pub highlight: bool,
+    /// The line arrived late (a chathistory replay, an import): it takes its place among
+    /// the stored lines by `time` instead of after them. Live lines (`false`) keep the
+    /// order they arrived in.
+    #[serde(default)]
+    pub backfill: bool,
 }
 
 /// A stored message.

@@ -1,5 +1,6 @@
 //! After a reconnect, missed lines are fetched with IRCv3 chathistory (from a scripted
-//! server, since InspIRCd 3 has none) and stored once, deduplicated by msgid.
+//! server, since InspIRCd 3 has none), stored once (deduplicated by msgid) and placed by
+//! their time: before live lines that arrived earlier but were said later.
 
 use std::time::Duration;
 
@@ -16,7 +17,9 @@ async fn send(w: &mut tokio::net::tcp::OwnedWriteHalf, line: &str) {
         .expect("write");
 }
 
-async fn serve_once(l: &TcpListener, replay: &'static [&'static str]) -> Vec<String> {
+/// Serves one connection: registers it, echoes JOINs followed by the `live` lines, and
+/// answers the CHATHISTORY request with a batch of `replay`.
+async fn serve_once(l: &TcpListener, replay: &[String], live: &[String]) -> Vec<String> {
     let (s, _) = tokio::time::timeout(Duration::from_secs(10), l.accept())
         .await
         .expect("connect")
@@ -47,6 +50,9 @@ async fn serve_once(l: &TcpListener, replay: &'static [&'static str]) -> Vec<Str
             send(&mut w, ":srv 001 me :Welcome").await;
         } else if let Some(chan) = line.strip_prefix("JOIN ") {
             send(&mut w, &format!(":me!u@h JOIN {chan}")).await;
+            for line in live {
+                send(&mut w, line).await;
+            }
         } else if line.starts_with("CHATHISTORY") {
             send(&mut w, ":srv BATCH +b1 chathistory #c").await;
             for r in replay {
@@ -77,21 +83,20 @@ async fn missed_lines_come_back_once() {
     let port = l.local_addr().expect("addr").port();
     let url = format!("irc://127.0.0.1:{port}/%23c?tls=0&nick=me");
     let server = tokio::spawn(async move {
-        let first = serve_once(
-            &l,
-            &[
-                "msgid=m1;time=2026-01-01T00:00:01.000Z :bob!b@h PRIVMSG #c :one",
-                "msgid=m2;time=2026-01-01T00:00:02.000Z :bob!b@h PRIVMSG #c :two",
-            ],
-        )
-        .await;
-        // the second time, the replay overlaps what we have
+        // Said while we were away, minutes ago; lines carry the server's time.
+        let at = |ago_ms: i64| convos::time::format_ms(convos::time::now_ms() - ago_ms);
+        let line = |id: &str, time: &str, text: &str| {
+            format!("msgid={id};time={time} :bob!b@h PRIVMSG #c :{text}")
+        };
+        let (t1, t2) = (at(180_000), at(120_000));
+        let first = serve_once(&l, &[line("m1", &t1, "one"), line("m2", &t2, "two")], &[]).await;
+        // The second time the replay overlaps what we have, and a line said just now
+        // arrives live before the replay of one said a moment earlier.
+        let t3 = at(500);
         let second = serve_once(
             &l,
-            &[
-                "msgid=m2;time=2026-01-01T00:00:02.000Z :bob!b@h PRIVMSG #c :two",
-                "msgid=m3;time=2026-01-01T00:00:03.000Z :bob!b@h PRIVMSG #c :three",
-            ],
+            &[line("m2", &t2, "two"), line("m3", &t3, "three")],
+            &["@msgid=m4 :bob!b@h PRIVMSG #c :live now".to_string()],
         )
         .await;
         (first, second)
@@ -141,7 +146,7 @@ async fn missed_lines_come_back_once() {
     assert!(
         second
             .iter()
-            .any(|l| l == "CHATHISTORY AFTER #c timestamp=2026-01-01T00:00:02.000Z 100"),
+            .any(|l| l.starts_with("CHATHISTORY AFTER #c timestamp=")),
         "{second:?}"
     );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
@@ -157,7 +162,11 @@ async fn missed_lines_come_back_once() {
             .map(|m| m.text.as_str())
             .collect();
         if texts.contains(&"three") {
-            assert_eq!(texts, vec!["one", "two", "three"], "each once, in order");
+            assert_eq!(
+                texts,
+                vec!["one", "two", "three", "live now"],
+                "each once, in the order said"
+            );
             break;
         }
         assert!(
@@ -166,5 +175,13 @@ async fn missed_lines_come_back_once() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Search has the same order, newest first, and the replayed line is searchable.
+    store.index_pending().await.expect("index");
+    let found = store
+        .search(u.id, store::SearchQuery::parse("from:bob"))
+        .await
+        .expect("search");
+    let texts: Vec<&str> = found.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, vec!["live now", "three", "two", "one"]);
     stop.cancel();
 }

@@ -167,6 +167,7 @@ fn child(dir: &std::path::Path) {
                         msgid: None,
                         account: None,
                         highlight: seq % 17 == 0,
+                        backfill: false,
                     };
                     // Mix single appends with batches.
                     let entries: Vec<NewEntry> = if task % 2 == 0 {

@@ -1,13 +1,17 @@
 //! Messages: append (with msgid dedupe), history pages, resume after an id, notifications,
 //! `/clear history` and retention.
 //!
-//! **Paging is by message id, not by server time.** Ids are assigned in arrival order and
-//! never reused, so they give a total order without ties: `before`/`after` pages are
-//! exact keyset pages (`id < x` / `id > x`) that can neither skip nor repeat a message, and
-//! a message arriving late (a chathistory replay with an old `server-time`) still appears
-//! after everything the browser has already seen instead of being slipped into a page it
-//! has already loaded. A time cursor is first resolved to the first message at or after
-//! that time (index `(conv, time)`), then paging continues by id.
+//! **The message id is the order of the record.** Ids are `(unix ms << ID_SHIFT) + n`. A
+//! live line gets the next id after every id given so far (`Ctx::next_live_id`), so lines
+//! keep the order they were queued in — per connection, the order the server sent them;
+//! the writer runs jobs in queue order, see [`super::Reserved`]. A line that arrives late
+//! (`NewEntry::backfill`: a chathistory replay, an import) gets the next free id of the
+//! millisecond it was said ([`place`]), so it sorts among the stored lines by its time,
+//! arrival order breaking ties. Paging, search (the FTS rowid is the id), notifications and
+//! unread counts all order by id: one total order without ties, exact keyset pages
+//! (`id < x` / `id > x`) that neither skip nor repeat, and no second sort key to index.
+//! A time cursor is first resolved to the first message at or after that time (index
+//! `(conv, time)`), then paging continues by id.
 
 use super::writer::Ctx;
 use super::{search, Error, Result, Store};
@@ -135,8 +139,7 @@ impl Store {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
-        self.write(entries.len(), move |ctx| append_rows(ctx, entries))
-            .await
+        self.reserve().await?.append(entries).await
     }
 
     /// A page of one conversation's history. [`Error::NotFound`] if the user has no such
@@ -441,18 +444,52 @@ fn resolve_cid(ctx: &mut Ctx, e: &NewEntry) -> Result<i64> {
     Ok(cid)
 }
 
-fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
+/// Bits of a message id below its millisecond: ids are `(unix ms << ID_SHIFT) + n`, so
+/// 1024 ids per millisecond before live ids run ahead of the clock, and ids stay below
+/// 2^53 (exact in JavaScript) until the year 2248.
+const ID_SHIFT: u32 = 10;
+
+/// The first message id of unix time `ms` (clamped to 0..=now).
+pub(crate) fn first_id_at(ms: i64) -> i64 {
+    ms.clamp(0, super::now_ms()) << ID_SHIFT
+}
+
+/// The id of a replayed line (`backfill`) stored at `time`: after every id already given
+/// in that millisecond (arrival order breaks ties), so it sorts among the stored lines by
+/// time. A line from the future is placed at the present. `None` when the millisecond and
+/// the next 63 are full (then the line is placed like a live one).
+fn place(conn: &Connection, time: i64) -> Result<Option<i64>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT max(id) FROM messages WHERE id >= ?1 AND id < ?2")?;
+    let slot = 1i64 << ID_SHIFT;
+    let mut lo = first_id_at(time);
+    for _ in 0..64 {
+        let max: Option<i64> = stmt.query_row(params![lo, lo + slot], |r| r.get(0))?;
+        match max {
+            None => return Ok(Some(lo)),
+            Some(m) if m + 1 < lo + slot => return Ok(Some(m + 1)),
+            Some(_) => lo += slot,
+        }
+    }
+    Ok(None)
+}
+
+pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
     // unread and highlight increments per conversation, applied once per job
     let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
         let cid = resolve_cid(ctx, &e)?;
+        let id = match e.backfill {
+            true => place(&ctx.conn, e.time)?.unwrap_or_else(|| ctx.next_live_id()),
+            false => ctx.next_live_id(),
+        };
         let inserted = ctx
             .conn
             .prepare_cached(
                 "INSERT OR IGNORE INTO messages \
-                 (conv, user_id, time, kind, nick, source, text, msgid, account, highlight) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 (id, conv, user_id, time, kind, nick, source, text, msgid, account, highlight) \
+                 VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 cid,
@@ -464,7 +501,8 @@ fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
                 e.text,
                 e.msgid,
                 e.account,
-                e.highlight
+                e.highlight,
+                id
             ])?;
         if inserted == 0 {
             let sql = format!("SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND msgid = ?2");
@@ -480,8 +518,10 @@ fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
             });
             continue;
         }
-        let id = ctx.conn.last_insert_rowid();
         ctx.inserted(id);
+        if id <= ctx.fts_upto {
+            search::index_one(&ctx.conn, id, cid, e.user_id.0, &e.from, &e.text)?;
+        }
         if e.highlight {
             ctx.conn
                 .prepare_cached("INSERT INTO notifications (message_id, user_id) VALUES (?1, ?2)")?

@@ -32,11 +32,12 @@ pub use accounts::TokenPurpose;
 pub use messages::{Appended, At, Cursor, History, Page};
 pub use search::{SearchQuery, SearchResult};
 
+use crate::model::NewEntry;
 use rusqlite::{ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 /// The database file name inside the data directory.
 pub const FILE_NAME: &str = "convos.db";
@@ -240,6 +241,23 @@ impl Store {
         .map_err(|_| Error::Write("read task failed".into()))?
     }
 
+    /// Waits for room in the writer's queue (backpressure) and holds it. What is written
+    /// through the [`Reserved`] place is queued when that call is made, not when its
+    /// future is first polled: see [`Reserved::append`].
+    pub async fn reserve(&self) -> Result<Reserved> {
+        let permit = self
+            .inner
+            .queue
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Closed)?;
+        Ok(Reserved {
+            store: self.clone(),
+            permit,
+        })
+    }
+
     /// Runs `f` in the writer thread inside the next group-commit transaction and returns
     /// its result once that transaction has committed. `rows` is the number of message rows
     /// it adds (for batch sizing).
@@ -248,20 +266,8 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut writer::Ctx) -> Result<T> + Send + 'static,
     {
-        let permit = self
-            .inner
-            .queue
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::Closed)?;
-        let (tx, rx) = oneshot::channel();
-        let job = writer::Job::new(rows, permit, f, tx);
-        self.inner.jobs.send(job).map_err(|_| Error::Closed)?;
-        rx.await
-            .map_err(|_| Error::Write("the writer dropped the request".into()))?
+        self.reserve().await?.write(rows, f).await
     }
-
     /// Runs SQLite's `PRAGMA integrity_check` and FTS5's index check; returns the problems
     /// found (empty: healthy). Slow on a big database (reads every page): an admin tool.
     pub async fn integrity_check(&self) -> Result<Vec<String>> {
@@ -316,6 +322,50 @@ impl Store {
             std::fs::rename(&tmp, &dest).map_err(io)
         })
         .await
+    }
+}
+
+/// A place in the writer's queue, taken with [`Store::reserve`].
+///
+/// The writer runs jobs in the order they were queued and gives message ids in the order it
+/// runs them, so queueing is where the order of stored lines is fixed: a job is queued
+/// synchronously by the call that consumes this place, and the returned future only waits
+/// for the commit. Callers that must keep an order (the user actor, appending lines in the
+/// order its connections received them) queue from one task, one call after the other.
+pub struct Reserved {
+    store: Store,
+    permit: OwnedSemaphorePermit,
+}
+
+impl Reserved {
+    /// Queues `entries` now (stored in order, all or none) and returns a future that
+    /// resolves once they are committed. See [`Store::append_many`].
+    pub fn append(
+        self,
+        entries: Vec<NewEntry>,
+    ) -> impl std::future::Future<Output = Result<Vec<Appended>>> + Send + 'static {
+        self.write(entries.len(), move |ctx| {
+            messages::append_rows(ctx, entries)
+        })
+    }
+
+    fn write<T, F>(
+        self,
+        rows: usize,
+        f: F,
+    ) -> impl std::future::Future<Output = Result<T>> + Send + 'static
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut writer::Ctx) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job = writer::Job::new(rows, self.permit, f, tx);
+        let sent = self.store.inner.jobs.send(job).map_err(|_| Error::Closed);
+        async move {
+            sent?;
+            rx.await
+                .map_err(|_| Error::Write("the writer dropped the request".into()))?
+        }
     }
 }
 

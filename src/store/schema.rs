@@ -14,6 +14,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_search.sql"),
     include_str!("migrations/003_search_scope.sql"),
     include_str!("migrations/004_retention.sql"),
+    include_str!("migrations/005_ordered_ids.sql"),
 ];
 
 /// The schema version this code writes.

@@ -199,11 +199,17 @@ pub(crate) fn indexed_upto(conn: &Connection) -> rusqlite::Result<i64> {
     )
 }
 
-/// Indexes up to `limit` messages after `upto` in one transaction; returns the new mark.
-/// `max_id` is the highest committed message id (rows between may have been deleted).
-pub(crate) fn index_chunk(conn: &Connection, upto: i64, max_id: i64, limit: usize) -> Result<i64> {
+/// Indexes up to `limit` messages after `upto` in one transaction; returns the new mark
+/// and how many messages it indexed. `max_id` is the highest committed message id (rows
+/// between may have been deleted).
+pub(crate) fn index_chunk(
+    conn: &Connection,
+    upto: i64,
+    max_id: i64,
+    limit: usize,
+) -> Result<(i64, usize)> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
-    let result = (|| -> Result<i64> {
+    let result = (|| -> Result<(i64, usize)> {
         let mut select = conn.prepare_cached(
             "SELECT id, conv, user_id, nick, text FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
@@ -226,7 +232,7 @@ pub(crate) fn index_chunk(conn: &Connection, upto: i64, max_id: i64, limit: usiz
             "UPDATE meta SET value = ?1 WHERE key = 'fts_indexed_upto'",
             [new_upto],
         )?;
-        Ok(new_upto)
+        Ok((new_upto, n))
     })();
     match result {
         Ok(upto) => match conn.execute_batch("COMMIT") {
@@ -241,6 +247,22 @@ pub(crate) fn index_chunk(conn: &Connection, upto: i64, max_id: i64, limit: usiz
             Err(e)
         }
     }
+}
+
+/// Indexes one message now, inside the caller's transaction: for a message stored below
+/// the indexer's mark (a replayed line placed by its time), which the deferred sweep of
+/// newer ids would never reach.
+pub(crate) fn index_one(
+    conn: &Connection,
+    id: i64,
+    conv: i64,
+    user_id: i64,
+    nick: &str,
+    text: &str,
+) -> Result<()> {
+    conn.prepare_cached("INSERT INTO messages_fts(rowid, text, scope) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, fts_text(text), scope(user_id, conv, nick)])?;
+    Ok(())
 }
 
 /// Removes the index entries of the messages selected by `where_sql` (a condition on the

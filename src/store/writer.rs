@@ -65,24 +65,37 @@ pub(crate) struct Ctx {
     pub(crate) conn: Connection,
     /// (user, connection, conversation) → conversations.cid. Cleared on any rollback.
     pub(crate) cids: HashMap<(i64, String, String), i64>,
-    /// Highest committed message id.
+    /// Highest message id ever committed (ids are not reused, even after deletes).
     max_id: i64,
-    /// Highest message id inserted by the open transaction.
+    /// Highest message id given by the open transaction.
     batch_max_id: i64,
     /// Every message with id <= this is in the search index.
     pub(crate) fts_upto: i64,
+    /// Committed messages above `fts_upto`, waiting for the indexer.
+    unindexed: usize,
+    /// Messages above `fts_upto` inserted by the open transaction.
+    batch_unindexed: usize,
     /// When the oldest unindexed message was committed.
     pending_since: Option<Instant>,
 }
 
 impl Ctx {
     pub(crate) fn new(conn: Connection, opts: &Options) -> rusqlite::Result<Ctx> {
-        let max_id: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
-            r.get(0)
-        })?;
+        // AUTOINCREMENT's sequence remembers ids of deleted rows too.
+        let max_id: i64 = conn.query_row(
+            "SELECT max(coalesce((SELECT max(id) FROM messages), 0), \
+             coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0))",
+            [],
+            |r| r.get(0),
+        )?;
         let fts_upto = search::indexed_upto(&conn)?;
+        let unindexed: i64 = conn.query_row(
+            "SELECT count(*) FROM messages WHERE id > ?1",
+            [fts_upto],
+            |r| r.get(0),
+        )?;
         // Messages stored but not indexed before a crash: catch up right away.
-        let pending_since = (max_id > fts_upto).then(|| {
+        let pending_since = (unindexed > 0).then(|| {
             let now = Instant::now();
             now.checked_sub(opts.index_delay).unwrap_or(now)
         });
@@ -92,18 +105,30 @@ impl Ctx {
             max_id,
             batch_max_id: max_id,
             fts_upto,
+            unindexed: unindexed as usize,
+            batch_unindexed: 0,
             pending_since,
         })
+    }
+
+    /// The id for a live message: after every id given so far, so live messages keep the
+    /// order they were queued in, and at least the first id of the current millisecond,
+    /// so lines replayed later fall between them by time (see `messages::place`).
+    pub(crate) fn next_live_id(&self) -> i64 {
+        super::messages::first_id_at(super::now_ms()).max(self.batch_max_id + 1)
     }
 
     /// Records a message row inserted by the current job.
     pub(crate) fn inserted(&mut self, id: i64) {
         self.batch_max_id = self.batch_max_id.max(id);
+        if id > self.fts_upto {
+            self.batch_unindexed += 1;
+        }
     }
 
     fn index_due_in(&self, opts: &Options) -> Option<Duration> {
         let since = self.pending_since?;
-        if self.max_id - self.fts_upto >= opts.index_batch as i64 {
+        if self.unindexed >= opts.index_batch {
             return Some(Duration::ZERO);
         }
         Some((since + opts.index_delay).saturating_duration_since(Instant::now()))
@@ -111,9 +136,11 @@ impl Ctx {
 
     fn index_chunk(&mut self, limit: usize) -> Result<()> {
         match search::index_chunk(&self.conn, self.fts_upto, self.max_id, limit) {
-            Ok(upto) => {
+            Ok((upto, n)) => {
                 self.fts_upto = upto;
+                self.unindexed = self.unindexed.saturating_sub(n);
                 if upto >= self.max_id {
+                    self.unindexed = 0;
                     self.pending_since = None;
                 }
                 Ok(())
@@ -198,7 +225,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
         let Job::Write { run, _permit, .. } = job else {
             continue;
         };
-        let before = ctx.batch_max_id;
+        let before = (ctx.batch_max_id, ctx.batch_unindexed);
         if let Err(e) = ctx.conn.execute_batch("SAVEPOINT job") {
             run(Err(Error::from(e))).1(Ok(()));
             continue;
@@ -211,7 +238,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             outcome => {
                 let _ = ctx.conn.execute_batch("ROLLBACK TO job; RELEASE job");
                 ctx.cids.clear();
-                ctx.batch_max_id = before;
+                (ctx.batch_max_id, ctx.batch_unindexed) = before;
                 match outcome {
                     // The job's own error reaches its caller; the batch goes on.
                     Ok((false, done)) => done(Ok(())),
@@ -222,8 +249,9 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
     }
     match ctx.conn.execute_batch("COMMIT") {
         Ok(()) => {
-            if ctx.batch_max_id > ctx.max_id {
-                ctx.max_id = ctx.batch_max_id;
+            ctx.max_id = ctx.max_id.max(ctx.batch_max_id);
+            if ctx.batch_unindexed > 0 {
+                ctx.unindexed += std::mem::take(&mut ctx.batch_unindexed);
                 if ctx.pending_since.is_none() {
                     ctx.pending_since = Some(Instant::now());
                 }
@@ -238,6 +266,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             }
             ctx.cids.clear();
             ctx.batch_max_id = ctx.max_id;
+            ctx.batch_unindexed = 0;
             let e = Error::from(e);
             tracing::warn!(error = %e, jobs = dones.len(), "store: commit failed");
             for done in dones {

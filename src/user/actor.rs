@@ -80,6 +80,8 @@ pub(super) struct Conn {
     pub join_keys: HashMap<String, String>,
     /// When we last answered a CTCP request (flood guard).
     pub last_ctcp_reply: Option<tokio::time::Instant>,
+    /// Open `chathistory` batches (IRCv3 `batch`), by reference tag.
+    pub history_batches: std::collections::HashSet<String>,
 }
 
 impl Conn {
@@ -244,6 +246,7 @@ impl Actor {
             names: HashMap::new(),
             join_keys: HashMap::new(),
             last_ctcp_reply: None,
+            history_batches: Default::default(),
         };
         self.conns.insert(conn.model.id.clone(), conn);
         Ok(())
@@ -261,11 +264,24 @@ impl Actor {
             .push_back(Box::pin(async move { (None, After::Events(events)) }));
     }
 
-    /// Appends `entry` and publishes it once committed.
-    pub(super) fn append(&mut self, entry: NewEntry) {
-        let store = self.store.clone();
+    /// Appends `entry` and publishes it once committed. The append is queued to the store
+    /// before this returns, so lines are stored (and published) in the order this is called,
+    /// which is the order each connection's task read them from its socket. Waits while the
+    /// store's queue is full (backpressure on IRC reading).
+    pub(super) async fn append(&mut self, entry: NewEntry) {
+        let queued = match self.store.reserve().await {
+            Ok(place) => place.append(vec![entry]),
+            Err(e) => {
+                self.pending
+                    .push_back(Box::pin(async move { (Some(Err(e)), After::Message) }));
+                return;
+            }
+        };
         self.pending.push_back(Box::pin(async move {
-            (Some(store.append(entry).await), After::Message)
+            let appended = queued
+                .await
+                .and_then(|mut v| v.pop().ok_or(crate::store::Error::Write("nothing".into())));
+            (Some(appended), After::Message)
         }));
     }
 
@@ -722,6 +738,11 @@ impl Actor {
             }
             return;
         };
+        // Lines of a chathistory batch were said earlier: placed by their time.
+        let backfill = msg
+            .and_then(|m| m.tag_value("batch"))
+            .zip(self.conns.get(cid))
+            .is_some_and(|(b, c)| c.history_batches.contains(b));
         let time = msg
             .and_then(|m| m.tag_value("time"))
             .and_then(crate::time::parse_rfc3339)
@@ -738,8 +759,9 @@ impl Actor {
             msgid: msg.and_then(|m| m.tag_value("msgid")).map(str::to_string),
             account: msg.and_then(|m| m.tag_value("account")).map(str::to_string),
             highlight,
+            backfill,
         };
-        self.append(entry);
+        self.append(entry).await;
     }
 }
 

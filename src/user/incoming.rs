@@ -79,6 +79,7 @@ impl Actor {
         c.nick = nick.clone();
         c.caps = caps;
         c.isupport = Default::default();
+        c.history_batches.clear();
         let commands: Vec<String> = c
             .model
             .on_connect_commands
@@ -261,7 +262,8 @@ impl Actor {
                 )
                 .await;
             }
-            "PING" | "PONG" | "CAP" | "AUTHENTICATE" | "BATCH" | "AWAY" | "ACCOUNT" | "CHGHOST"
+            "BATCH" => self.on_batch(cid, &msg),
+            "PING" | "PONG" | "CAP" | "AUTHENTICATE" | "AWAY" | "ACCOUNT" | "CHGHOST"
             | "SETNAME" => {}
             "INVITE" => {
                 let chan = msg.param(1).unwrap_or("");
@@ -275,6 +277,26 @@ impl Actor {
                     .await;
             }
             _ => self.server_line(cid, &msg).await,
+        }
+    }
+
+    /// Tracks `chathistory` batches (<https://ircv3.net/specs/extensions/batch>): their
+    /// lines are replays, stored by their time rather than after what is stored.
+    fn on_batch(&mut self, cid: &str, msg: &Message) {
+        /// Open batches a server may keep at once; more are treated as live lines.
+        const MAX_OPEN: usize = 64;
+        let Some(c) = self.conns.get_mut(cid) else {
+            return;
+        };
+        let reference = msg.param(0).unwrap_or("");
+        if let Some(r) = reference.strip_prefix('+') {
+            let kind = msg.param(1).unwrap_or("");
+            let history = kind == "chathistory" || kind == "draft/chathistory";
+            if history && !r.is_empty() && c.history_batches.len() < MAX_OPEN {
+                c.history_batches.insert(r.to_string());
+            }
+        } else if let Some(r) = reference.strip_prefix('-') {
+            c.history_batches.remove(r);
         }
     }
 

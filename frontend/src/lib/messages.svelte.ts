@@ -112,9 +112,15 @@ export class Buffer {
     }
   }
 
-  /** Adds a live message; ignored while the buffer is not at the present. */
+  /**
+   * Adds a live message in its place by id (a replayed line can belong before newer ones);
+   * ignored while the buffer is not at the present, or when it belongs before the oldest
+   * loaded message (paging older brings it, without a gap).
+   */
   add(msg: Message): boolean {
     if (!this.atPresent) return false;
+    const first = this.messages[0];
+    if (first && msg.id < first.id && !this.startReached) return false;
     this.messages = mergeMessages(this.messages, [msg]);
     return true;
   }

@@ -82,6 +82,19 @@ describe('MessageStore', () => {
     expect(ids(b.messages)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
+  it('puts a replayed line in its place, or leaves it to paging when older than the page', async () => {
+    const { load } = server(300);
+    const store = new MessageStore(load);
+    const b = store.get('c', '#x');
+    await b.loadLatest();
+    // Lines replayed by the server (chathistory) carry ids by the time they were said.
+    store.add(m(250.5));
+    expect(ids(b.messages).indexOf(250.5)).toBe(ids(b.messages).indexOf(250) + 1);
+    store.add(m(3.5));
+    expect(ids(b.messages)).not.toContain(3.5);
+    expect(b.messages[0]?.id).toBe(201);
+  });
+
   it('ignores a stale page after a newer request', async () => {
     const { load } = server(300);
     const b = new MessageStore(load).get('c', '#x');

@@ -54,6 +54,7 @@ fn msg(user: UserId, conv: &str, text: &str) -> NewEntry {
         msgid: None,
         account: None,
         highlight: false,
+        backfill: false,
     }
 }
 
@@ -122,7 +123,7 @@ async fn migrates_empty_and_reopens() {
 
 /// A database at schema `version` (migrations 1..=version) with user 1, its connection
 /// `irc-libera` and conversation `#old` (cid 1), plus `rows` (SQL).
-fn old_database(version: usize, rows: &str) -> tempfile::TempDir {
+pub(super) fn old_database(version: usize, rows: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).expect("raw");
     for sql in &schema::MIGRATIONS[..version] {
@@ -1046,3 +1047,5 @@ async fn a_failing_job_does_not_fail_its_batch() {
         .expect("after");
     assert_eq!(after, vec![good.entry]);
 }
+
+mod order;

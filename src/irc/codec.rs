@@ -107,10 +107,15 @@ impl<T: AsRef<str>> Encoder<T> for LineCodec {
 
     fn encode(&mut self, line: T, buf: &mut BytesMut) -> Result<(), Self::Error> {
         let line = line.as_ref();
-        // A line with CR or LF inside would let text inject commands.
+        // A line with CR or LF inside would let text inject commands; NUL ends a line for
+        // some servers (and is never valid in IRC), so it is dropped too.
         let line = line.split(['\r', '\n']).next().unwrap_or("");
         buf.reserve(line.len() + 2);
-        buf.extend_from_slice(line.as_bytes());
+        if line.contains('\0') {
+            buf.extend(line.bytes().filter(|b| *b != 0));
+        } else {
+            buf.extend_from_slice(line.as_bytes());
+        }
         buf.extend_from_slice(b"\r\n");
         Ok(())
     }
@@ -165,5 +170,81 @@ mod tests {
         c.encode("PRIVMSG #c :hi\r\nQUIT", &mut buf)
             .expect("encode");
         assert_eq!(&buf[..], b"PRIVMSG #c :hi\r\n");
+        buf.clear();
+        c.encode("PRIVMSG #c :a\0b", &mut buf).expect("encode");
+        assert_eq!(&buf[..], b"PRIVMSG #c :ab\r\n");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Bytes a hostile server could send: IRC-ish lines, long runs, CR/LF/NUL, invalid UTF-8.
+    fn stream() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                "[ -~]{0,40}\r?\n".prop_map(String::into_bytes),
+                prop::collection::vec(any::<u8>(), 0..64),
+                (1usize..3 * MAX_LINE).prop_map(|n| vec![b'x'; n]),
+                Just(b"\r\n\0\n".to_vec()),
+            ],
+            0..12,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    fn decode_in(input: &[u8], cuts: &[usize]) -> Vec<String> {
+        let mut c = LineCodec::default();
+        let mut buf = BytesMut::new();
+        let mut out = vec![];
+        let mut at = 0;
+        for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
+            let end = cut.clamp(at, input.len());
+            buf.extend_from_slice(&input[at..end]);
+            at = end;
+            while let Some(l) = c.decode(&mut buf).expect("decode never fails") {
+                out.push(l);
+            }
+        }
+        if let Some(l) = c.decode_eof(&mut buf).expect("eof never fails") {
+            out.push(l);
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Lines are bounded, never hold a line break, and do not depend on how the bytes
+        /// were split into reads.
+        #[test]
+        fn decoding_is_bounded_and_split_independent(
+            input in stream(),
+            mut cuts in prop::collection::vec(any::<usize>(), 0..8),
+        ) {
+            let whole = decode_in(&input, &[]);
+            for l in &whole {
+                prop_assert!(!l.contains('\n'));
+                // CP1252 fallback can widen bytes into multi-byte chars: bound by chars.
+                prop_assert!(l.chars().count() <= MAX_LINE);
+            }
+            let len = input.len().max(1);
+            cuts.iter_mut().for_each(|c| *c %= len);
+            cuts.sort_unstable();
+            prop_assert_eq!(decode_in(&input, &cuts), whole);
+        }
+
+        /// Whatever text goes out, it is one line without CR, LF or NUL.
+        #[test]
+        fn encoding_makes_one_clean_line(text in any::<String>()) {
+            let mut c = LineCodec::default();
+            let mut buf = BytesMut::new();
+            c.encode(&text, &mut buf).expect("encode");
+            let body = &buf[..buf.len() - 2];
+            prop_assert!(buf.ends_with(b"\r\n"));
+            prop_assert!(!body.iter().any(|b| matches!(b, b'\r' | b'\n' | 0)));
+        }
     }
 }

@@ -437,3 +437,47 @@ fn sha256_is_right() {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
 }
+
+/// An RTCZ NOTICE text a hostile peer could send: mostly well-formed chunk headers with
+/// random numbers, senders, conversations and payloads (valid base64 or not).
+fn hostile_text() -> impl Strategy<Value = String> {
+    (
+        prop_oneof!["OFR", "ANS", "ICE", "ofr", "XYZ"],
+        0usize..40,
+        0usize..40,
+        prop_oneof!["#a", "#b", "me"],
+        prop_oneof![
+            "[A-Za-z0-9+/=]{0,80}",
+            "\\PC{0,40}",
+            "H4sI[A-Za-z0-9+/]{0,60}={0,2}"
+        ],
+    )
+        .prop_map(|(kind, i, n, conv, data)| format!("\x01RTCZ {kind} {i}/{n} {conv} {data}\x01"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever peers send, in whatever order and from however many senders, the
+    /// reassembler never panics and never keeps more than its caps allow.
+    #[test]
+    fn hostile_chunks_stay_bounded(
+        pushes in prop::collection::vec((0usize..3, 0usize..12, hostile_text(), 0u64..40), 0..200),
+    ) {
+        let limits = Limits::default();
+        let mut reassembler = Reassembler::new(limits.clone());
+        let start = Instant::now();
+        let senders: Vec<String> = (0..12).map(|i| format!("n{i}")).collect();
+        for (conn, sender, text, secs) in pushes {
+            let now = start + std::time::Duration::from_secs(secs);
+            let connection = ["c0", "c1", "c2"][conn];
+            if let Ok(Some(Body::Chunk(chunk))) = parse(&text) {
+                let conversation = chunk.conversation.clone();
+                let key = Key { connection, sender: &senders[sender], conversation: &conversation };
+                let _ = reassembler.push(key, chunk, now);
+            }
+            reassembler.expire(now);
+            prop_assert!(reassembler.pending() <= 3 * limits.max_partials_per_connection);
+        }
+    }
+}

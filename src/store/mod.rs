@@ -42,7 +42,8 @@ use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 /// The database file name inside the data directory.
 pub const FILE_NAME: &str = "convos.db";
 
-/// What can go wrong. Callers branch on `NotFound`, `Conflict`, `Invalid`, `Full`.
+/// What can go wrong. Callers branch on `NotFound`, `Conflict`, `Invalid`, `Full`,
+/// `Timeout`.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{}: cannot open database: {source}", path.display())]
@@ -77,6 +78,8 @@ pub enum Error {
     Write(String),
     #[error("the store is closed")]
     Closed,
+    #[error("the query took too long and was stopped")]
+    Timeout,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
 }
@@ -124,6 +127,8 @@ pub struct Options {
     pub index_chunk: usize,
     /// SQLite page cache per connection, in KiB (memory does not grow with history).
     pub cache_kib: i64,
+    /// The longest one search may run (it holds a read connection); then it is stopped.
+    pub search_budget: Duration,
 }
 
 impl Default for Options {
@@ -140,6 +145,7 @@ impl Default for Options {
             index_batch: 16384,
             index_chunk: 16384,
             cache_kib: 8192,
+            search_budget: Duration::from_secs(2),
         }
     }
 }
@@ -157,6 +163,8 @@ struct Inner {
     queue: Arc<Semaphore>,
     readers: Mutex<Vec<rusqlite::Connection>>,
     read_permits: Arc<Semaphore>,
+    /// Searches in flight, at most: all read connections but one.
+    search_permits: Semaphore,
 }
 
 impl std::fmt::Debug for Store {
@@ -198,6 +206,7 @@ impl Store {
         let inner = Inner {
             queue: Arc::new(Semaphore::new(opts.queue.max(1))),
             read_permits: Arc::new(Semaphore::new(readers.len())),
+            search_permits: Semaphore::new(readers.len().saturating_sub(1).max(1)),
             readers: Mutex::new(readers),
             jobs: tx,
             path,

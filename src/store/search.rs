@@ -26,7 +26,7 @@
 //! The SQL still checks `user_id` on every row returned.
 
 use super::messages::{entry_from_row, ENTRY_COLS};
-use super::{Result, Store};
+use super::{Error, Result, Store};
 use crate::model::{Entry, MessageId, UserId};
 use crate::time::days_from_civil;
 use rusqlite::{params, Connection};
@@ -286,16 +286,34 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
+/// Most words and phrases in one search: each is a doclist to intersect.
+pub const MAX_TERMS: usize = 16;
+/// Fewest letters or digits before a `*`: a one-letter prefix expands to most of the index.
+pub const MIN_PREFIX: usize = 2;
+
 /// The MATCH expression for the text part, `None` if it has no searchable characters.
-fn text_match(text: &str) -> Option<String> {
+/// [`Error::Invalid`] for more than [`MAX_TERMS`] words or a prefix shorter than
+/// [`MIN_PREFIX`].
+fn text_match(text: &str) -> Result<Option<String>> {
     let mut phrases = Vec::new();
     for (word, quoted) in split_words(text) {
         let (word, prefix) = match word.strip_suffix('*') {
             Some(w) if !quoted => (w, true),
             _ => (word, false),
         };
-        if !word.chars().any(char::is_alphanumeric) {
+        let letters = word.chars().filter(|c| c.is_alphanumeric()).count();
+        if letters == 0 {
             continue; // tokenizes to nothing: would match nothing
+        }
+        if prefix && letters < MIN_PREFIX {
+            return Err(Error::Invalid(format!(
+                "\"{word}*\": a prefix needs at least {MIN_PREFIX} letters"
+            )));
+        }
+        if phrases.len() == MAX_TERMS {
+            return Err(Error::Invalid(format!(
+                "at most {MAX_TERMS} words or phrases per search"
+            )));
         }
         let mut p = quote(&fts_text(word));
         if prefix {
@@ -303,15 +321,42 @@ fn text_match(text: &str) -> Option<String> {
         }
         phrases.push(p);
     }
-    (!phrases.is_empty()).then(|| format!("text : ({})", phrases.join(" ")))
+    Ok((!phrases.is_empty()).then(|| format!("text : ({})", phrases.join(" "))))
 }
 
 impl Store {
     /// Searches the user's messages, newest first. Messages become searchable within
     /// [`super::Options::index_delay`] of being stored (see [`Store::index_pending`]).
     /// A query whose text has no letters or digits only applies the filters.
+    ///
+    /// [`Error::Invalid`] for a query over the limits ([`MAX_TERMS`], [`MIN_PREFIX`]);
+    /// [`Error::Timeout`] when it ran longer than [`super::Options::search_budget`]. Searches use at most all
+    /// but one of the read connections, so other reads (session lookups, history pages)
+    /// never wait behind them.
     pub async fn search(&self, user_id: UserId, query: SearchQuery) -> Result<SearchResult> {
-        self.read(move |conn| search(conn, user_id, &query)).await
+        let _turn = self
+            .inner
+            .search_permits
+            .acquire()
+            .await
+            .map_err(|_| Error::Closed)?;
+        let budget = self.inner.opts.search_budget;
+        self.read(move |conn| {
+            let deadline = std::time::Instant::now() + budget;
+            // Checked every 1000 virtual machine steps; returning true interrupts the query.
+            conn.progress_handler(1_000, Some(move || std::time::Instant::now() > deadline));
+            let result = search(conn, user_id, &query);
+            conn.progress_handler(1_000, None::<fn() -> bool>);
+            result.map_err(|e| match e {
+                Error::Sqlite(e)
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) =>
+                {
+                    Error::Timeout
+                }
+                other => other,
+            })
+        })
+        .await
     }
 
     /// Makes every stored message searchable now (tests, after an import).
@@ -328,7 +373,7 @@ impl Store {
 fn search(conn: &Connection, user_id: UserId, q: &SearchQuery) -> Result<SearchResult> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let mut terms = Vec::new();
-    if let Some(text) = text_match(&q.text) {
+    if let Some(text) = text_match(&q.text)? {
         terms.push(text);
     }
     if let Some(nick) = &q.from {
@@ -421,15 +466,19 @@ mod tests {
         let cases = [
             ("hello", Some(r#"text : ("hello")"#)),
             (
-                r#"a"b OR NOT c*"#,
-                Some(r#"text : ("a""b" "OR" "NOT" "c"*)"#),
+                r#"a"b OR NOT cd*"#,
+                Some(r#"text : ("a""b" "OR" "NOT" "cd"*)"#),
             ),
             ("NEAR(x y) :) -", Some(r#"text : ("NEAR(x" "y)")"#)),
             (":) - \"\"", None),
             ("東京", Some(r#"text : (" 東  京 ")"#)),
         ];
         for (input, want) in cases {
-            assert_eq!(text_match(input).as_deref(), want, "{input}");
+            assert_eq!(
+                text_match(input).expect("valid").as_deref(),
+                want,
+                "{input}"
+            );
         }
     }
 
@@ -437,5 +486,47 @@ mod tests {
     fn nick_tokens_ignore_ascii_case() {
         assert_eq!(nick_token(1, "Bat[m]"), nick_token(1, "bat[M]"));
         assert_eq!(nick_token(12, "ab"), "u12n6162");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever a user types, the search is either refused with a clear error or is
+        /// a MATCH expression that FTS5 accepts: no FTS syntax reaches SQLite.
+        #[test]
+        fn any_input_is_refused_or_valid_fts(
+            input in prop_oneof![
+                any::<String>(),
+                "[a-z\"*:() ^+-]{0,60}",
+                "(from|in|conn|before|after):[#a-z0-9-]{0,12}( [a-z*\"]{0,8}){0,20}",
+            ],
+        ) {
+            let conn = Connection::open_in_memory().expect("db");
+            conn.execute_batch(
+                "CREATE VIRTUAL TABLE messages_fts USING fts5(text, scope, content = '', \
+                 contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+                 INSERT INTO messages_fts(rowid, text, scope) VALUES (1, 'hello world', 'u1 c1');",
+            )
+            .expect("fts");
+            let q = SearchQuery::parse(&input);
+            match text_match(&q.text) {
+                Err(Error::Invalid(_)) | Ok(None) => {}
+                Err(e) => prop_assert!(false, "unexpected error {e:?}"),
+                Ok(Some(expr)) => {
+                    let n = conn.query_row(
+                        "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+                        [&expr],
+                        |r| r.get::<_, i64>(0),
+                    );
+                    prop_assert!(n.is_ok(), "{input:?} -> {expr:?}: {n:?}");
+                }
+            }
+        }
     }
 }

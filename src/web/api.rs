@@ -493,7 +493,19 @@ async fn search(
     if let Some(l) = p.limit {
         q.limit = Some(l.clamp(1, 200));
     }
-    let res = state.store.search(s.user.id, q).await.map_err(internal)?;
+    let res = state
+        .store
+        .search(s.user.id, q)
+        .await
+        .map_err(|e| match e {
+            crate::store::Error::Invalid(m) => Error::new(StatusCode::BAD_REQUEST, m, "/match"),
+            crate::store::Error::Timeout => Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The search took too long: narrow it with from:, in: or a date.",
+                "/match",
+            ),
+            other => internal(other),
+        })?;
     let msgs: Vec<Value> = res.messages.iter().map(crate::user::message_json).collect();
     Ok(Json(json!({"messages": msgs, "end": res.end})))
 }

@@ -1049,3 +1049,50 @@ async fn a_failing_job_does_not_fail_its_batch() {
 }
 
 mod order;
+
+#[tokio::test]
+async fn searches_are_bounded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(
+        dir.path(),
+        Options {
+            search_budget: Duration::from_millis(1),
+            ..opts()
+        },
+    )
+    .expect("open");
+    let user = add_user(&store, "superman@example.com").await;
+    for prefix in ["a*", "é*", "x* hello"] {
+        let err = store
+            .search(user, SearchQuery::parse(prefix))
+            .await
+            .expect_err("one-letter prefix");
+        assert!(matches!(err, Error::Invalid(_)), "{prefix}: {err:?}");
+    }
+    let many: Vec<String> = (0..17).map(|i| format!("w{i}")).collect();
+    let err = store
+        .search(user, SearchQuery::parse(&many.join(" ")))
+        .await
+        .expect_err("17 words");
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    store
+        .search(user, SearchQuery::parse(&many[..16].join(" ")))
+        .await
+        .expect("16 words are fine");
+    // A search that walks many rows (every "the", none before 1971) runs out of its
+    // (1 ms) budget and is stopped.
+    let entries: Vec<NewEntry> = (0..20_000)
+        .map(|i| msg(user, "#big", &format!("the common word {i}")))
+        .collect();
+    store.append_many(entries).await.expect("append");
+    store.index_pending().await.expect("index");
+    let err = store
+        .search(user, SearchQuery::parse("the before:1971-01-01"))
+        .await;
+    assert!(matches!(err, Err(Error::Timeout)), "{err:?}");
+    // The read connection it used is fine afterwards.
+    store
+        .history(user, "irc-libera", "#big", Page::latest())
+        .await
+        .expect("history after a stopped search");
+}

@@ -5,122 +5,12 @@ mod common;
 
 use std::time::Duration;
 
+use common::engine::{add, connected, send, Env, Events};
 use common::ircd::{self, Client, Ircd};
-use convos::model::{Secret, User};
-use convos::store::{self, Page, Store};
-use convos::user::{self, Registry};
+use convos::store::{self, Page};
+use convos::user;
 use serde_json::Value;
 use tokio::sync::broadcast;
-use tokio_util::sync::CancellationToken;
-
-struct Env {
-    store: Store,
-    users: Registry,
-    shutdown: CancellationToken,
-}
-
-fn irc_options() -> convos::irc::Options {
-    convos::irc::Options {
-        spacer: convos::irc::Spacer::new(Duration::from_millis(0)),
-        ..Default::default()
-    }
-}
-
-impl Env {
-    fn open(home: &std::path::Path) -> Env {
-        let store = Store::open(home, store::Options::default()).expect("store");
-        let shutdown = CancellationToken::new();
-        let users = Registry::new(store.clone(), irc_options(), shutdown.clone());
-        Env {
-            store,
-            users,
-            shutdown,
-        }
-    }
-
-    async fn user(&self, email: &str) -> User {
-        self.store
-            .create_user(email, Secret::new("x"), false)
-            .await
-            .expect("create user")
-    }
-
-    async fn stop(self) {
-        self.shutdown.cancel();
-        // let the actors finish their QUITs and appends
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
-/// Follows a user's events.
-struct Events {
-    rx: broadcast::Receiver<std::sync::Arc<user::Frame>>,
-    name: &'static str,
-}
-
-impl Events {
-    fn of(h: &user::Handle, name: &'static str) -> Events {
-        let (_, rx) = h.hub.subscribe(None).expect("subscribe");
-        Events { rx, name }
-    }
-
-    /// Waits (≤ 20 s) for an event matching `pred`.
-    async fn wait(&mut self, what: &str, mut pred: impl FnMut(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let frame = tokio::time::timeout_at(deadline, self.rx.recv())
-                .await
-                .unwrap_or_else(|_| panic!("{}: no event: {what}", self.name))
-                .expect("event stream");
-            let v: Value = serde_json::from_str(&frame.json).expect("json");
-            if std::env::var_os("TEST_EVENTS").is_some() {
-                eprintln!("{} <- {v}", self.name);
-            }
-            if pred(&v) {
-                return v;
-            }
-        }
-    }
-
-    async fn message(&mut self, conv: &str, text: &str) -> Value {
-        let what = format!("message {text:?} in {conv:?}");
-        self.wait(&what, |v| {
-            v["event"] == "message" && v["conversation_id"] == conv && v["message"] == text
-        })
-        .await
-    }
-}
-
-async fn send(h: &user::Handle, cid: &str, conv: &str, text: &str) -> Result<Value, user::Error> {
-    h.ask(|reply| user::Request::Send {
-        connection_id: cid.into(),
-        conversation_id: conv.into(),
-        message: text.into(),
-        reply,
-    })
-    .await
-}
-
-async fn add(h: &user::Handle, url: &str) -> String {
-    let v = h
-        .ask(|reply| user::Request::AddConnection {
-            changes: user::ConnectionChanges {
-                url: Some(url.into()),
-                ..Default::default()
-            },
-            reply,
-        })
-        .await
-        .expect("add connection");
-    v["connection_id"].as_str().expect("id").to_string()
-}
-
-async fn connected(ev: &mut Events, cid: &str) {
-    ev.wait("connected", |v| {
-        v["type"] == "connection" && v["connection_id"] == cid && v["state"] == "connected"
-    })
-    .await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_users_chat_in_a_channel_and_privately() {

@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-/// A running InspIRCd.
+/// A running InspIRCd, optionally linked to Atheme services (SASL, NickServ).
 pub struct Ircd {
     pub dir: TempDir,
     pub port: u16,
     pub tls_port: u16,
     child: Option<Child>,
+    services: Option<Child>,
 }
 
 /// `Some(path)` of inspircd, `None` when absent outside CI (the caller skips).
@@ -38,11 +39,27 @@ pub fn available() -> bool {
 impl Ircd {
     /// Starts a server and waits until it accepts registrations.
     pub fn start() -> Ircd {
+        Ircd::start_with(None)
+    }
+
+    /// Starts a server linked to Atheme services (SASL PLAIN and EXTERNAL, NickServ with
+    /// REGISTER and CERT) and waits until the services have synced.
+    pub fn start_with_services() -> Ircd {
+        let link_port = super::free_port();
+        let mut ircd = Ircd::start_with(Some(link_port));
+        ircd.spawn_services(link_port);
+        ircd
+    }
+
+    fn start_with(link_port: Option<u16>) -> Ircd {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = super::free_port();
         let tls_port = super::free_port();
         write_certs(dir.path());
-        let conf = config(dir.path(), port, tls_port);
+        let mut conf = config(dir.path(), port, tls_port);
+        if let Some(link) = link_port {
+            conf.push_str(&services_link(link));
+        }
         std::fs::write(dir.path().join("inspircd.conf"), conf).expect("write config");
         std::fs::write(dir.path().join("motd.txt"), "Welcome to the test server\n").expect("motd");
         let mut ircd = Ircd {
@@ -50,6 +67,7 @@ impl Ircd {
             port,
             tls_port,
             child: None,
+            services: None,
         };
         ircd.spawn();
         ircd
@@ -89,6 +107,59 @@ impl Ircd {
         }
     }
 
+    /// Atheme refuses to run as root: it runs as `nobody`, in a directory it owns.
+    fn spawn_services(&mut self, link_port: u16) {
+        let dir = self.dir.path().join("atheme");
+        std::fs::create_dir_all(&dir).expect("atheme dir");
+        std::fs::write(dir.join("services.db"), "").expect("services db");
+        std::fs::write(dir.join("atheme.conf"), atheme_config(link_port)).expect("atheme conf");
+        let status = Command::new("chown")
+            .args(["-R", "nobody"])
+            .arg(&dir)
+            .status()
+            .expect("chown");
+        assert!(status.success(), "chown nobody {}", dir.display());
+        // The temp dir itself is 0700: let nobody reach its own directory.
+        make_traversable(self.dir.path());
+        let out = std::fs::File::create(self.dir.path().join("atheme.out")).expect("log");
+        let child = Command::new("setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg("atheme-services")
+            .arg("-n")
+            .arg("-c")
+            .arg(dir.join("atheme.conf"))
+            .arg("-D")
+            .arg(&dir)
+            .arg("-l")
+            .arg(dir.join("atheme.log"))
+            .arg("-p")
+            .arg(dir.join("atheme.pid"))
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("dup"))
+            .stderr(out)
+            .spawn()
+            .expect("spawn atheme-services");
+        self.services = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.services_log().contains("finished synching") {
+            assert!(
+                Instant::now() < deadline,
+                "atheme did not sync: {}\n{}",
+                self.services_log(),
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn services_log(&self) -> String {
+        let out = std::fs::read_to_string(self.dir.path().join("atheme.out")).unwrap_or_default();
+        let log =
+            std::fs::read_to_string(self.dir.path().join("atheme/atheme.log")).unwrap_or_default();
+        out + &log
+    }
+
     /// Kills the server (as a crash would).
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
@@ -120,8 +191,70 @@ impl Ircd {
 
 impl Drop for Ircd {
     fn drop(&mut self) {
+        if let Some(mut c) = self.services.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
         self.kill();
     }
+}
+
+/// Whether Atheme is installed; like [`available`], fails under `CI=true` when it is not.
+pub fn services_available() -> bool {
+    let found = Command::new("sh")
+        .args(["-c", "command -v atheme-services && command -v setpriv"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("atheme-services is not installed and CI=true: scripts/test installs it");
+        }
+        eprintln!("\n*** SKIPPED: atheme-services is not installed ***\n");
+    }
+    found && available()
+}
+
+fn make_traversable(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut perms = std::fs::metadata(dir).expect("stat").permissions();
+    perms.set_mode(perms.mode() | 0o711);
+    std::fs::set_permissions(dir, perms).expect("chmod");
+}
+
+/// The InspIRCd side of the services link (spanningtree, SASL handed to the services).
+fn services_link(link_port: u16) -> String {
+    format!(
+        r#"<module name="spanningtree">
+<bind address="127.0.0.1" port="{link_port}" type="servers">
+<link name="services.irc.test" ipaddr="127.0.0.1" port="{link_port}" sendpass="linkpass" recvpass="linkpass" allowmask="127.0.0.1/32">
+<uline server="services.irc.test" silent="yes">
+<module name="svshold"><module name="services_account">
+<module name="sasl"><sasl target="services.irc.test" requiressl="no">
+"#
+    )
+}
+
+/// Atheme with NickServ (REGISTER, IDENTIFY, CERT) and SaslServ (PLAIN, EXTERNAL).
+fn atheme_config(link_port: u16) -> String {
+    format!(
+        r##"loadmodule "modules/protocol/inspircd"; loadmodule "modules/backend/opensex"; loadmodule "modules/crypto/pbkdf2v2";
+loadmodule "modules/nickserv/main"; loadmodule "modules/nickserv/register"; loadmodule "modules/nickserv/identify";
+loadmodule "modules/nickserv/login"; loadmodule "modules/nickserv/info"; loadmodule "modules/nickserv/cert";
+loadmodule "modules/saslserv/main"; loadmodule "modules/saslserv/plain"; loadmodule "modules/saslserv/external";
+serverinfo {{ name = "services.irc.test"; desc = "Atheme"; numeric = "00A"; recontime = 1; netname = "TestNet";
+  hidehostsuffix = "users.test"; adminname = "admin"; adminemail = "admin@irc.test"; registeremail = "noreply@irc.test";
+  auth = none; loglevel = {{ admin; error; info; network; }}; maxlogins = 5; maxusers = 5; mdlimit = 30;
+  emaillimit = 10; emailtime = 300; casemapping = rfc1459; }};
+uplink "irc.test" {{ host = "127.0.0.1"; port = {link_port}; send_password = "linkpass"; receive_password = "linkpass"; }};
+nickserv {{ nick = "NickServ"; user = "NickServ"; host = "services.irc.test"; real = "Nickname Services"; maxnicks = 5; expire = 0; }};
+saslserv {{ nick = "SaslServ"; user = "SaslServ"; host = "services.irc.test"; real = "SASL agent"; }};
+general {{ helpchan = "#help"; join_chans = no; leave_chans = no; uflags = {{ hidemail; }}; cflags = {{ guard; verbose; }};
+  raw = no; secure = no; flood_msgs = 0; flood_time = 10; kline_time = 7; commit_interval = 1; expire = 0;
+  maxchanacs = 0; mdlimit = 30; immune_level = immune; show_entity_id = no; load_database_mdeps = yes; hide_opers = no; }};
+database {{ backend = "opensex"; }};
+"##
+    )
 }
 
 fn write_certs(dir: &std::path::Path) {

@@ -52,6 +52,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     }
     let home = config::home_dir(opts.home.as_ref())?;
     ensure_home(&home)?;
+    raise_nofile_limit();
     let lock = lock_home(&home)?;
     let bound = web::serve::bind(&listens, &home)?;
     let mut rtc = ice_config(opts)?;
@@ -193,10 +194,51 @@ fn ensure_home(home: &Path) -> Result<(), Error> {
             .create(home)
             .map_err(|e| fail(e.to_string()))?;
     }
+    warn_if_shared(home);
     let probe = home.join(format!(".write-test-{}", std::process::id()));
     std::fs::write(&probe, b"").map_err(|e| fail(format!("not writable: {e}")))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
+}
+
+/// Makes every file this process creates private to its user (mode 0600, directories
+/// 0700): the database, its WAL, backups, certificates. Called first thing by every
+/// `convos` command, so `convos backup` and `convos user` write private files too.
+pub fn private_umask() {
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
+/// Each browser tab holds a WebSocket and a few HTTP connections, each IRC connection a
+/// socket: the usual soft limit of 1024 open files is reached long before memory is.
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit.
+fn raise_nofile_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current == limit.maximum {
+        return;
+    }
+    let before = limit.current;
+    limit.current = limit.maximum;
+    match setrlimit(Resource::Nofile, limit) {
+        Ok(()) => info!(from = ?before, to = ?limit.maximum, "raised the open files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
+    }
+}
+
+/// Warns when other users of the host may read or enter `home` (it holds the database
+/// with everyone's messages and password hashes).
+fn warn_if_shared(home: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(home) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                home = %home.display(),
+                mode = format!("{mode:o}"),
+                "CONVOS_HOME is accessible to other users of this host; run chmod 700 on it"
+            );
+        }
+    }
 }
 
 /// Applies the connections' history retention a minute after start, then hourly.

@@ -31,6 +31,8 @@ pub enum Error {
 pub struct Prepared {
     pub home: PathBuf,
     pub bound: Vec<web::serve::Bound>,
+    /// Connection limits and timeouts of every listener.
+    pub serve: web::serve::Options,
     pub store: Store,
     pub web: web::Config,
     /// The built-in STUN/TURN server, when enabled.
@@ -98,9 +100,16 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
                 .as_ref()
                 .is_some_and(|u| u.scheme() == "https"),
     };
+    let serve = web::serve::Options {
+        timeout: std::time::Duration::from_secs(opts.http_timeout),
+        max_connections: usize::try_from(opts.max_connections).unwrap_or(usize::MAX),
+        max_per_client: (!opts.reverse_proxy)
+            .then(|| usize::try_from(opts.max_connections_per_client).unwrap_or(usize::MAX)),
+    };
     Ok(Prepared {
         home,
         bound,
+        serve,
         store,
         web,
         turn,
@@ -278,7 +287,7 @@ impl Prepared {
             config: std::sync::Arc::new(self.web),
         };
         let app = web::router(state);
-        web::serve::run(self.bound, app, shutdown).await;
+        web::serve::run(self.bound, app, self.serve, shutdown).await;
         if let Some(t) = self.turn {
             let _ = t.close().await;
         }

@@ -7,7 +7,7 @@
 mod limit;
 mod origin;
 
-pub use origin::{base_url, client_ip, origin_allowed, origin_allowed_at};
+pub use origin::{base_url, client_ip, client_key, origin_allowed, origin_allowed_at};
 
 use std::sync::OnceLock;
 use std::time::Instant;

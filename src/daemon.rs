@@ -285,6 +285,7 @@ impl Prepared {
             store: self.store.clone(),
             users,
             config: std::sync::Arc::new(self.web),
+            live: Default::default(),
         };
         let app = web::router(state);
         web::serve::run(self.bound, app, self.serve, shutdown).await;

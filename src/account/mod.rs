@@ -252,12 +252,19 @@ pub async fn create_user(
         })
 }
 
-/// Sets a new password and ends every session of the user.
-pub async fn set_password(store: &Store, user: &User, password: Secret) -> Result<()> {
+/// Sets a new password, ends every session of the user but `keep` (the SHA-256 hex of
+/// the session making the change) and invalidates its password-reset links.
+pub async fn set_password(
+    store: &Store,
+    user: &User,
+    password: Secret,
+    keep: Option<&str>,
+) -> Result<()> {
     check_password(&password)?;
     let hash = hash_password(password).await?;
-    store.set_password_hash(user.id, hash).await?;
-    store.delete_sessions_of(user.id).await?;
+    store
+        .change_password(user.id, hash, keep.map(str::to_owned))
+        .await?;
     Ok(())
 }
 

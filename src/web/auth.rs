@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tracing::{error, info, warn};
 
-use super::{AppState, Error};
+use super::{live, AppState, Error};
 use crate::account::{self, Settings};
 use crate::model::{Secret, User};
 use crate::store::TokenPurpose;
@@ -299,9 +299,7 @@ async fn register(
         let Some(token) = &req.token else {
             return Err(account_error(account::Error::EmailTaken));
         };
-        let hash = account::hash_password(req.password)
-            .await
-            .map_err(account_error)?;
+        // The link first: a guessed token costs no hashing.
         let ok = account::consume_link(
             &state.store,
             TokenPurpose::PasswordReset,
@@ -317,16 +315,10 @@ async fn register(
                 "/token",
             ));
         }
-        state
-            .store
-            .set_password_hash(user.id, hash)
+        account::set_password(&state.store, &user, req.password, None)
             .await
-            .map_err(internal)?;
-        state
-            .store
-            .delete_sessions_of(user.id)
-            .await
-            .map_err(internal)?;
+            .map_err(account_error)?;
+        state.live.end(user.id, live::Ended::All);
         info!(user = %user.id, "password reset");
         return logged_in(&state, &user).await;
     }
@@ -427,11 +419,12 @@ async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     if let Some(token) = session_token(&headers) {
-        state
-            .store
-            .delete_session(&account::token_hash(token))
-            .await
-            .map_err(internal)?;
+        let hash = account::token_hash(token);
+        let user = state.store.session_user(&hash).await.map_err(internal)?;
+        state.store.delete_session(&hash).await.map_err(internal)?;
+        if let Some(user) = user {
+            state.live.end(user, live::Ended::One(&hash));
+        }
     }
     Ok((
         [(header::SET_COOKIE, clear_cookie(&state))],
@@ -510,9 +503,9 @@ async fn update_user(
     req: Result<Json<UserUpdate>, JsonRejection>,
 ) -> Result<Response, Error> {
     let req = body(req)?;
+    let token_hash = session.token_hash;
     let mut user = session.user;
     let keywords = req.highlight_keywords.map(clean_keywords).transpose()?;
-    let mut set_cookie = None;
     if let Some(password) = req.password {
         account::check_password(&password).map_err(account_error)?;
         let account_key = format!("email:{}", user.email);
@@ -528,11 +521,12 @@ async fn update_user(
                 "/old_password",
             ));
         }
-        // Other sessions end (a stolen cookie stops working); this one is renewed.
-        account::set_password(&state.store, &user, password)
+        // Other sessions end (a stolen cookie stops working), this one goes on: the
+        // person who just proved they know the password is the one using it.
+        account::set_password(&state.store, &user, password, Some(&token_hash))
             .await
             .map_err(account_error)?;
-        set_cookie = Some(start_session(&state, &user).await?);
+        state.live.end(user.id, live::Ended::AllBut(&token_hash));
         info!(user = %user.id, "password changed");
     }
     if let Some(k) = keywords {
@@ -544,17 +538,14 @@ async fn update_user(
         user.highlight_keywords = k;
         tell_user_changed(&state, &user).await;
     }
-    let body = Json(user_json(&state, &user).await);
-    Ok(match set_cookie {
-        Some(c) => ([(header::SET_COOKIE, c)], body).into_response(),
-        None => body.into_response(),
-    })
+    Ok(Json(user_json(&state, &user).await).into_response())
 }
 
 async fn delete_user(State(state): State<AppState>, session: Session) -> Result<Response, Error> {
     let id = session.user.id;
-    state.users.stop(id);
+    state.users.delete(id);
     state.store.delete_user(id).await.map_err(internal)?;
+    state.live.end(id, live::Ended::All);
     info!(user = %id, "deleted own account");
     Ok((
         [(header::SET_COOKIE, clear_cookie(&state))],

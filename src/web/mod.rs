@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod events;
+pub mod live;
 pub mod openapi;
 pub mod serve;
 pub mod state;

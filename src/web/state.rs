@@ -26,4 +26,6 @@ pub struct AppState {
     pub store: Store,
     pub users: user::Registry,
     pub config: Arc<Config>,
+    /// Sessions with an open WebSocket, to close them when the session ends.
+    pub live: Arc<super::live::Live>,
 }

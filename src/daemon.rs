@@ -87,7 +87,13 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
             ..store::Options::default()
         },
     )?;
+    let loopback_only = !opts.reverse_proxy
+        && listens.iter().all(|l| match l {
+            Listen::Tcp { addrs, .. } => addrs.iter().all(|a| a.ip().is_loopback()),
+            Listen::Unix { .. } => false,
+        });
     let web = web::Config {
+        loopback_only,
         reverse_proxy: opts.reverse_proxy,
         request_base: opts.request_base.clone(),
         open_to_public: opts.open_to_public,

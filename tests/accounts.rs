@@ -457,7 +457,24 @@ async fn login_logout_password_change_and_delete() {
     )
     .await;
     assert_eq!(st, 200);
-    let res = c.delete(d.url("/api/user")).send().await.expect("delete");
+    let (st, body) = send(
+        c.delete(d.url("/api/user"))
+            .json(&json!({"password": "not my password"})),
+    )
+    .await;
+    assert_eq!(
+        (st, body),
+        (
+            StatusCode::BAD_REQUEST,
+            error("Invalid password.", "/password")
+        )
+    );
+    let res = c
+        .delete(d.url("/api/user"))
+        .json(&json!({"password": "a new password"}))
+        .send()
+        .await
+        .expect("delete");
     assert_eq!(res.status(), 200);
     assert!(set_cookie(&res).contains("Max-Age=0"));
     let (st, _) = post(

@@ -385,7 +385,26 @@ async fn check_own_password(
     }
 }
 
-async fn delete_user(State(state): State<AppState>, session: Session) -> Result<Response, Error> {
+#[derive(Deserialize)]
+struct Delete {
+    password: Secret,
+}
+
+/// Deleting one's own account takes the current password: a session left open on a
+/// shared computer must not be enough to erase everything.
+async fn delete_user(
+    State(state): State<AppState>,
+    session: Session,
+    req: Result<Json<Delete>, JsonRejection>,
+) -> Result<Response, Error> {
+    let req = body(req)?;
+    check_own_password(
+        &session.user,
+        req.password,
+        "/password",
+        "Invalid password.",
+    )
+    .await?;
     let id = session.user.id;
     state.users.delete(id);
     state.store.delete_user(id).await.map_err(internal)?;

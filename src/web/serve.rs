@@ -239,7 +239,7 @@ async fn accept_loop(
             let serve = serve.clone();
             let shutdown = shutdown.clone();
             match tls.clone() {
-                None => serve_conn(stream, &serve, Some(peer)),
+                None => serve_conn(stream, &serve, Some(peer), false),
                 Some(acceptor) => {
                     tokio::spawn(async move {
                         let handshake =
@@ -254,7 +254,7 @@ async fn accept_loop(
                         };
                         // The handshake's bytes do not count: the request's must come in time too.
                         let stream = io::Guarded::new(stream, serve.timeout, None);
-                        serve_conn(stream, &serve, Some(peer));
+                        serve_conn(stream, &serve, Some(peer), true);
                     });
                 }
             }
@@ -276,6 +276,7 @@ async fn accept_loop(
                     io::Guarded::new(stream, serve.timeout, Some(permit)),
                     &serve,
                     None,
+                    false,
                 );
             }
             let _ = std::fs::remove_file(path);
@@ -289,7 +290,7 @@ async fn accept_error(e: std::io::Error) {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
-fn serve_conn<I>(io: I, serve: &Serve, peer: Option<SocketAddr>)
+fn serve_conn<I>(io: I, serve: &Serve, peer: Option<SocketAddr>, tls: bool)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -300,6 +301,9 @@ where
             if let Some(peer) = peer {
                 req.extensions_mut()
                     .insert(axum::extract::ConnectInfo(peer));
+            }
+            if tls {
+                req.extensions_mut().insert(super::transport::Tls);
             }
             app.clone().oneshot(req)
         });

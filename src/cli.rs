@@ -10,6 +10,7 @@ use crate::config::{Cli, Command, LogFormat};
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    crate::daemon::private_umask();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -172,6 +172,20 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_TURN_RELAY_PORTS", default_value = "49152-65535")]
     pub turn_relay_ports: String,
 
+    /// Seconds a client has to send a request's head; also the longest a connection may
+    /// stay idle between requests.
+    #[arg(long, env = "CONVOS_HTTP_TIMEOUT", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub http_timeout: u64,
+
+    /// Open HTTP connections (WebSockets included) at most.
+    #[arg(long, env = "CONVOS_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+
+    /// Open HTTP connections from one client address (an IPv6 /64) at most; not applied
+    /// with --reverse-proxy (the proxy is the only client).
+    #[arg(long, env = "CONVOS_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_client: u64,
+
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,

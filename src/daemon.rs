@@ -31,6 +31,8 @@ pub enum Error {
 pub struct Prepared {
     pub home: PathBuf,
     pub bound: Vec<web::serve::Bound>,
+    /// Connection limits and timeouts of every listener.
+    pub serve: web::serve::Options,
     pub store: Store,
     pub web: web::Config,
     /// The built-in STUN/TURN server, when enabled.
@@ -52,6 +54,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     }
     let home = config::home_dir(opts.home.as_ref())?;
     ensure_home(&home)?;
+    raise_nofile_limit();
     let lock = lock_home(&home)?;
     let bound = web::serve::bind(&listens, &home)?;
     let mut rtc = ice_config(opts)?;
@@ -84,7 +87,13 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
             ..store::Options::default()
         },
     )?;
+    let loopback_only = !opts.reverse_proxy
+        && listens.iter().all(|l| match l {
+            Listen::Tcp { addrs, .. } => addrs.iter().all(|a| a.ip().is_loopback()),
+            Listen::Unix { .. } => false,
+        });
     let web = web::Config {
+        loopback_only,
         reverse_proxy: opts.reverse_proxy,
         request_base: opts.request_base.clone(),
         open_to_public: opts.open_to_public,
@@ -97,9 +106,16 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
                 .as_ref()
                 .is_some_and(|u| u.scheme() == "https"),
     };
+    let serve = web::serve::Options {
+        timeout: std::time::Duration::from_secs(opts.http_timeout),
+        max_connections: usize::try_from(opts.max_connections).unwrap_or(usize::MAX),
+        max_per_client: (!opts.reverse_proxy)
+            .then(|| usize::try_from(opts.max_connections_per_client).unwrap_or(usize::MAX)),
+    };
     Ok(Prepared {
         home,
         bound,
+        serve,
         store,
         web,
         turn,
@@ -193,10 +209,51 @@ fn ensure_home(home: &Path) -> Result<(), Error> {
             .create(home)
             .map_err(|e| fail(e.to_string()))?;
     }
+    warn_if_shared(home);
     let probe = home.join(format!(".write-test-{}", std::process::id()));
     std::fs::write(&probe, b"").map_err(|e| fail(format!("not writable: {e}")))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
+}
+
+/// Makes every file this process creates private to its user (mode 0600, directories
+/// 0700): the database, its WAL, backups, certificates. Called first thing by every
+/// `convos` command, so `convos backup` and `convos user` write private files too.
+pub fn private_umask() {
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
+/// Each browser tab holds a WebSocket and a few HTTP connections, each IRC connection a
+/// socket: the usual soft limit of 1024 open files is reached long before memory is.
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit.
+fn raise_nofile_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current == limit.maximum {
+        return;
+    }
+    let before = limit.current;
+    limit.current = limit.maximum;
+    match setrlimit(Resource::Nofile, limit) {
+        Ok(()) => info!(from = ?before, to = ?limit.maximum, "raised the open files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
+    }
+}
+
+/// Warns when other users of the host may read or enter `home` (it holds the database
+/// with everyone's messages and password hashes).
+fn warn_if_shared(home: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(home) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                home = %home.display(),
+                mode = format!("{mode:o}"),
+                "CONVOS_HOME is accessible to other users of this host; run chmod 700 on it"
+            );
+        }
+    }
 }
 
 /// Applies the connections' history retention a minute after start, then hourly.
@@ -234,9 +291,10 @@ impl Prepared {
             store: self.store.clone(),
             users,
             config: std::sync::Arc::new(self.web),
+            live: Default::default(),
         };
         let app = web::router(state);
-        web::serve::run(self.bound, app, shutdown).await;
+        web::serve::run(self.bound, app, self.serve, shutdown).await;
         if let Some(t) = self.turn {
             let _ = t.close().await;
         }

@@ -125,7 +125,7 @@ async fn registration_invites_and_admin_routes() {
     let (_, body) = send(anon.get(d.url("/api/settings/public"))).await;
     assert_eq!(body["first_user"], false);
 
-    // registration is closed for the next one; the taken e-mail is refused
+    // registration is closed for the next one; a taken e-mail gets the same answer
     let (_, st, body) = register(&d, "bob@example.com").await;
     assert_eq!(
         (st, body),
@@ -134,7 +134,8 @@ async fn registration_invites_and_admin_routes() {
     let (_, st, body) = register(&d, "ADMIN@example.com").await;
     assert_eq!(
         (st, body),
-        (StatusCode::CONFLICT, error("Email is taken.", "/email"))
+        (StatusCode::FORBIDDEN, error("Registration is closed.", "/")),
+        "closed registration does not tell who has an account"
     );
 
     // an invite: for its e-mail only, once
@@ -162,7 +163,7 @@ async fn registration_invites_and_admin_routes() {
         json!({"email": "carol@example.com", "password": PW, "token": token}),
     )
     .await;
-    assert_eq!(st, 403, "another e-mail cannot use bob's invite");
+    assert_eq!(st, 400, "another e-mail cannot use bob's invite");
     let bob = cookie_client();
     let (st, me) = post(
         &bob,
@@ -213,7 +214,7 @@ async fn registration_invites_and_admin_routes() {
         json!({"email": "bob@example.com", "password": PW, "token": token}),
     )
     .await;
-    assert_eq!(st, 403);
+    assert_eq!(st, 400, "Invalid or expired link.");
 
     // the admin opens registration
     let (st, settings) = post(
@@ -456,7 +457,24 @@ async fn login_logout_password_change_and_delete() {
     )
     .await;
     assert_eq!(st, 200);
-    let res = c.delete(d.url("/api/user")).send().await.expect("delete");
+    let (st, body) = send(
+        c.delete(d.url("/api/user"))
+            .json(&json!({"password": "not my password"})),
+    )
+    .await;
+    assert_eq!(
+        (st, body),
+        (
+            StatusCode::BAD_REQUEST,
+            error("Invalid password.", "/password")
+        )
+    );
+    let res = c
+        .delete(d.url("/api/user"))
+        .json(&json!({"password": "a new password"}))
+        .send()
+        .await
+        .expect("delete");
     assert_eq!(res.status(), 200);
     assert!(set_cookie(&res).contains("Max-Age=0"));
     let (st, _) = post(

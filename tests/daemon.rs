@@ -332,3 +332,78 @@ async fn backup_while_running_restores() {
     assert!(err.contains("live database"), "{err}");
     d.stop().await;
 }
+
+/// `sh -c 'umask 022; exec convos ARGS'`: a loose umask, as most shells have.
+fn with_umask_022(args: &[&str], home: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new("sh");
+    c.args([
+        "-c",
+        "umask 022; exec \"$0\" \"$@\"",
+        env!("CARGO_BIN_EXE_convos"),
+    ])
+    .args(args)
+    .env("CONVOS_HOME", home)
+    .env("CONVOS_LOG_LEVEL", "convos=debug,info")
+    .stdin(std::process::Stdio::null());
+    c
+}
+
+#[tokio::test]
+async fn files_are_private_in_a_shared_home_under_umask_022() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("tempdir");
+    let data = home.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let port = free_port();
+    let listen = format!("http://127.0.0.1:{port}");
+    let child = with_umask_022(&["daemon", "--listen", &listen], &data)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut d = Daemon {
+        child,
+        home,
+        base: listen,
+    };
+    let c = common::cookie_client();
+    common::wait_for_url(&c, &d.url("/healthz")).await;
+    let res = c
+        .post(d.url("/api/user/register"))
+        .json(&serde_json::json!({"email": "a@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), 200);
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    for name in ["convos.db", "convos.db-wal", "convos.db-shm", "convos.lock"] {
+        assert_eq!(mode(&data.join(name)), 0o600, "{name}");
+    }
+    // `convos backup` under the same umask writes a private copy.
+    let out = tempfile::tempdir().expect("tempdir");
+    let copy = out.path().join("copy.db");
+    let st = with_umask_022(&["backup", &copy.display().to_string()], &data)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("backup");
+    assert!(st.success());
+    assert_eq!(mode(&copy), 0o600, "backup");
+
+    // The log says the home is too open.
+    let stderr = d.child.stderr.take().expect("stderr");
+    let d = d;
+    let home = d.stop_keep_home().await;
+    drop(home);
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut { stderr }, &mut log).expect("log");
+    assert!(
+        log.contains("CONVOS_HOME is accessible to other users"),
+        "{log}"
+    );
+}

@@ -105,7 +105,7 @@ async fn run_user(args: UserArgs) -> anyhow::Result<()> {
         UserAction::Passwd { email, .. } => {
             let user = find(&store, &email).await?;
             let password = read_password()?;
-            super::set_password(&store, &user, password).await?;
+            super::set_password(&store, &user, password, None).await?;
             println!(
                 "changed the password of {}; its sessions were ended",
                 user.email

@@ -21,6 +21,14 @@ use crate::store::{self, Store, TokenPurpose};
 /// Shortest password accepted, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
+/// Longest e-mail accepted, in bytes (RFC 5321 path limit); longer input is refused before
+/// any other work.
+pub const MAX_EMAIL_BYTES: usize = 254;
+
+/// Password hashes waiting for the hashing thread, at most: each takes about 50 ms of a
+/// core, so a burst beyond this is answered "busy" instead of queueing for minutes.
+pub const MAX_QUEUED_HASHES: usize = 32;
+
 /// How long an invite or a password-reset link stays valid.
 pub const LINK_TTL_MS: i64 = 24 * 3600 * 1000;
 
@@ -33,6 +41,9 @@ pub enum Error {
     PasswordTooShort,
     #[error("Email is taken.")]
     EmailTaken,
+    /// Too many passwords are waiting to be hashed: try again in a moment.
+    #[error("Server busy, try again.")]
+    Busy,
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -43,7 +54,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Trims and lowercases `raw`; fails unless it looks like `local@domain` without spaces.
 pub fn normalize_email(raw: &str) -> Result<String> {
-    let email = raw.trim().to_lowercase();
+    let raw = raw.trim();
+    if raw.len() > MAX_EMAIL_BYTES {
+        return Err(Error::InvalidEmail);
+    }
+    let email = raw.to_lowercase();
     let ok = match email.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -69,14 +84,17 @@ pub fn check_password(password: &Secret) -> Result<()> {
     Ok(())
 }
 
-/// Runs `job` on the one password-hashing thread and awaits its result.
+/// Runs `job` on the one password-hashing thread and awaits its result; [`Error::Busy`]
+/// when [`MAX_QUEUED_HASHES`] jobs are already waiting.
 ///
 /// One thread, not the blocking pool: each argon2 hash takes 19 MiB, and glibc keeps such
 /// blocks in a per-thread arena, so hashing on many pool threads left hundreds of MiB
 /// resident after a few dozen logins. One thread also queues a burst of logins instead of
 /// letting it take every core.
-async fn on_hash_thread<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+async fn on_hash_thread<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     type Job = Box<dyn FnOnce() + Send>;
+    static QUEUED: AtomicUsize = AtomicUsize::new(0);
     static WORKER: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
         std::sync::OnceLock::new();
     let worker = WORKER.get_or_init(|| {
@@ -93,19 +111,30 @@ async fn on_hash_thread<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'sta
         }
         std::sync::Mutex::new(tx)
     });
+    let gone = || Error::Hash("the hashing thread is gone".into());
+    if QUEUED.fetch_add(1, Ordering::SeqCst) >= MAX_QUEUED_HASHES {
+        QUEUED.fetch_sub(1, Ordering::SeqCst);
+        return Err(Error::Busy);
+    }
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
         let _ = tx.send(job());
+        QUEUED.fetch_sub(1, Ordering::SeqCst);
     });
-    worker.lock().ok()?.send(job).ok()?;
-    rx.await.ok()
+    let sent = worker
+        .lock()
+        .map_err(|_| gone())
+        .and_then(|w| w.send(job).map_err(|_| gone()));
+    if let Err(e) = sent {
+        QUEUED.fetch_sub(1, Ordering::SeqCst);
+        return Err(e);
+    }
+    rx.await.map_err(|_| gone())
 }
 
 /// The argon2id PHC string of `password`, computed off the async threads.
 pub async fn hash_password(password: Secret) -> Result<Secret> {
-    on_hash_thread(move || hash_password_blocking(&password))
-        .await
-        .ok_or_else(|| Error::Hash("the hashing thread is gone".into()))?
+    on_hash_thread(move || hash_password_blocking(&password)).await?
 }
 
 fn hash_password_blocking(password: &Secret) -> Result<Secret> {
@@ -120,7 +149,8 @@ fn hash_password_blocking(password: &Secret) -> Result<Secret> {
 
 /// Whether `password` matches the stored `hash`, computed off the async threads. With no
 /// hash (unknown user) a dummy hash is checked, so that both cases take about as long.
-pub async fn verify_password(hash: Option<Secret>, password: Secret) -> bool {
+/// Fails only with [`Error::Busy`] or when the hashing thread is gone.
+pub async fn verify_password(hash: Option<Secret>, password: Secret) -> Result<bool> {
     on_hash_thread(move || {
         let Some(hash) = hash else {
             let dummy = dummy_hash();
@@ -137,7 +167,6 @@ pub async fn verify_password(hash: Option<Secret>, password: Secret) -> bool {
         }
     })
     .await
-    .unwrap_or(false)
 }
 
 /// A hash of a random password, made once, with the same parameters as real ones.
@@ -252,12 +281,19 @@ pub async fn create_user(
         })
 }
 
-/// Sets a new password and ends every session of the user.
-pub async fn set_password(store: &Store, user: &User, password: Secret) -> Result<()> {
+/// Sets a new password, ends every session of the user but `keep` (the SHA-256 hex of
+/// the session making the change) and invalidates its password-reset links.
+pub async fn set_password(
+    store: &Store,
+    user: &User,
+    password: Secret,
+    keep: Option<&str>,
+) -> Result<()> {
     check_password(&password)?;
     let hash = hash_password(password).await?;
-    store.set_password_hash(user.id, hash).await?;
-    store.delete_sessions_of(user.id).await?;
+    store
+        .change_password(user.id, hash, keep.map(str::to_owned))
+        .await?;
     Ok(())
 }
 
@@ -277,6 +313,11 @@ mod tests {
             ("b ob@example.com", None),
             ("a@b@c", None),
             ("a@b\u{0}", None),
+            (
+                &format!("a@{}", "b".repeat(252)),
+                Some(&*format!("a@{}", "b".repeat(252))),
+            ),
+            (&format!("a@{}", "b".repeat(253)), None),
         ] {
             assert_eq!(normalize_email(raw).ok().as_deref(), want, "{raw:?}");
         }
@@ -295,10 +336,11 @@ mod tests {
             .await
             .expect("hash");
         assert!(hash.expose().starts_with("$argon2id$"));
-        assert!(verify_password(Some(hash.clone()), Secret::new("correct horse")).await);
-        assert!(!verify_password(Some(hash), Secret::new("wrong horse!")).await);
-        assert!(!verify_password(None, Secret::new("correct horse")).await);
-        assert!(!verify_password(Some(Secret::new("garbage")), Secret::new("x")).await);
+        let verify = |h, p| async move { verify_password(h, Secret::new(p)).await.expect("ran") };
+        assert!(verify(Some(hash.clone()), "correct horse").await);
+        assert!(!verify(Some(hash), "wrong horse!").await);
+        assert!(!verify(None, "correct horse").await);
+        assert!(!verify(Some(Secret::new("garbage")), "x").await);
     }
 
     #[test]

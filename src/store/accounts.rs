@@ -239,6 +239,37 @@ impl Store {
         .await
     }
 
+    /// Sets a new password hash, and in the same transaction ends the user's sessions
+    /// (all but `keep`, the SHA-256 hex of the session that made the change) and throws
+    /// away the password-reset links of its e-mail: an old link must not undo the change.
+    pub async fn change_password(
+        &self,
+        user_id: UserId,
+        hash: Secret,
+        keep: Option<String>,
+    ) -> Result<()> {
+        self.write(0, move |ctx| {
+            let n = ctx.conn.execute(
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                params![user_id.0, hash.expose()],
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound("user"));
+            }
+            ctx.conn.execute(
+                "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2",
+                params![user_id.0, keep],
+            )?;
+            ctx.conn.execute(
+                "DELETE FROM tokens WHERE purpose = ?2 \
+                 AND email = (SELECT email FROM users WHERE id = ?1)",
+                params![user_id.0, TokenPurpose::PasswordReset.as_str()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Deletes expired sessions and tokens; returns how many.
     pub async fn purge_expired(&self) -> Result<u64> {
         self.write(0, move |ctx| {

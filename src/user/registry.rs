@@ -1,6 +1,8 @@
-//! The running user actors, by user id.
+//! The running user actors, by user id, and the ids of deleted users, whose actors must
+//! never come back (a request that was already past its session check when the account
+//! was deleted would otherwise start it again).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
@@ -14,6 +16,8 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct Registry {
     inner: Arc<Mutex<HashMap<UserId, (Handle, CancellationToken)>>>,
+    /// Deleted users (ids are never reused: AUTOINCREMENT).
+    deleted: Arc<Mutex<HashSet<UserId>>>,
     store: Store,
     irc: irc::Options,
     shutdown: CancellationToken,
@@ -24,6 +28,7 @@ impl Registry {
     pub fn new(store: Store, irc: irc::Options, shutdown: CancellationToken) -> Registry {
         Registry {
             inner: Arc::default(),
+            deleted: Arc::default(),
             store,
             irc,
             shutdown,
@@ -40,8 +45,17 @@ impl Registry {
         Ok(n)
     }
 
-    /// Starts `user`'s actor unless it runs; returns its handle.
+    /// Starts `user`'s actor unless it runs; returns its handle. A deleted user gets a
+    /// handle whose requests all fail with [`super::Error::Gone`].
     pub fn start(&self, user: User) -> Handle {
+        if self.is_deleted(user.id) {
+            let (tx, _) = tokio::sync::mpsc::channel(1);
+            return Handle {
+                user_id: user.id,
+                tx,
+                hub: Default::default(),
+            };
+        }
         let Ok(mut map) = self.inner.lock() else {
             // A poisoned lock means a panic elsewhere; run the actor unregistered.
             let token = self.shutdown.child_token();
@@ -64,6 +78,18 @@ impl Registry {
                 token.cancel();
             }
         }
+    }
+
+    /// Stops a user's actor for good: the account is being deleted.
+    pub fn delete(&self, id: UserId) {
+        if let Ok(mut deleted) = self.deleted.lock() {
+            deleted.insert(id);
+        }
+        self.stop(id);
+    }
+
+    fn is_deleted(&self, id: UserId) -> bool {
+        self.deleted.lock().map(|d| d.contains(&id)).unwrap_or(true)
     }
 
     /// The running actor of a user.

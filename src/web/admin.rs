@@ -132,8 +132,9 @@ async fn delete_user(
 ) -> Result<Json<Value>, Error> {
     let user = target(&state, &email).await?;
     keep_an_admin(&state, &user).await?;
-    state.users.stop(user.id);
+    state.users.delete(user.id);
     state.store.delete_user(user.id).await.map_err(internal)?;
+    state.live.end(user.id, super::live::Ended::All);
     info!(user = %user.id, "deleted by an admin");
     Ok(Json(json!({})))
 }

@@ -5,11 +5,11 @@
 //! Must not: log passwords, tokens or cookies.
 
 mod limit;
+mod login;
 mod origin;
 
-pub use origin::{base_url, client_ip, origin_allowed, origin_allowed_at};
+pub use origin::{base_url, client_ip, client_key, origin_allowed, origin_allowed_at};
 
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::rejection::JsonRejection;
@@ -23,10 +23,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tracing::{error, info, warn};
 
-use super::{AppState, Error};
+use super::{live, AppState, Error};
 use crate::account::{self, Settings};
 use crate::model::{Secret, User};
-use crate::store::TokenPurpose;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "convos_session";
@@ -37,9 +36,9 @@ pub const SESSION_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
 /// Routes under `/api` for accounts.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/user/register", post(register))
-        .route("/user/login", post(login))
-        .route("/user/logout", post(logout).get(logout_get))
+        .route("/user/register", post(login::register))
+        .route("/user/login", post(login::login))
+        .route("/user/logout", post(login::logout).get(login::logout_get))
         .route(
             "/user",
             axum::routing::get(get_user)
@@ -127,7 +126,8 @@ impl FromRequestParts<AppState> for SameOrigin {
     }
 }
 
-/// The client's IP as text, `"unknown"` when there is none (unix socket).
+/// The client's address as counted by limits ([`client_key`]: an IPv6 address's /64) as
+/// text, `"unknown"` when there is none (unix socket).
 struct ClientIp(String);
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -135,9 +135,10 @@ impl FromRequestParts<AppState> for ClientIp {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let ip = client_ip(&parts.headers, &parts.extensions, &state.config);
-        Ok(ClientIp(
-            ip.map_or_else(|| "unknown".into(), |ip| ip.to_string()),
-        ))
+        Ok(ClientIp(ip.map_or_else(
+            || "unknown".into(),
+            |ip| client_key(ip).to_string(),
+        )))
     }
 }
 
@@ -160,6 +161,11 @@ pub(super) fn account_error(err: account::Error) -> Error {
             Error::new(StatusCode::BAD_REQUEST, "Password too short.", "/password")
         }
         E::EmailTaken => Error::new(StatusCode::CONFLICT, "Email is taken.", "/email"),
+        E::Busy => Error::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Server busy, try again.",
+            "/",
+        ),
         e @ (E::Hash(_) | E::Store(_)) => internal(e),
     }
 }
@@ -261,190 +267,6 @@ pub(super) async fn tell_user_changed(state: &AppState, user: &User) {
     }
 }
 
-fn login_limiter() -> &'static limit::Limiter {
-    static LIMITER: OnceLock<limit::Limiter> = OnceLock::new();
-    LIMITER.get_or_init(limit::Limiter::default)
-}
-
-fn too_many() -> Error {
-    Error::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "Too many attempts, try again later.",
-        "/",
-    )
-}
-
-#[derive(Deserialize)]
-struct Register {
-    email: String,
-    password: Secret,
-    #[serde(default)]
-    token: Option<Secret>,
-}
-
-/// Serialises registrations, so that two first users cannot both become admin.
-static REGISTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-async fn register(
-    State(state): State<AppState>,
-    _: SameOrigin,
-    req: Result<Json<Register>, JsonRejection>,
-) -> Result<Response, Error> {
-    let req = body(req)?;
-    let email = account::normalize_email(&req.email).map_err(account_error)?;
-    account::check_password(&req.password).map_err(account_error)?;
-    let _serial = REGISTER.lock().await;
-    let existing = state.store.user_by_email(&email).await.map_err(internal)?;
-    if let Some(user) = existing {
-        let Some(token) = &req.token else {
-            return Err(account_error(account::Error::EmailTaken));
-        };
-        let hash = account::hash_password(req.password)
-            .await
-            .map_err(account_error)?;
-        let ok = account::consume_link(
-            &state.store,
-            TokenPurpose::PasswordReset,
-            &email,
-            token.expose(),
-        )
-        .await
-        .map_err(account_error)?;
-        if !ok {
-            return Err(Error::new(
-                StatusCode::BAD_REQUEST,
-                "Invalid or expired link.",
-                "/token",
-            ));
-        }
-        state
-            .store
-            .set_password_hash(user.id, hash)
-            .await
-            .map_err(internal)?;
-        state
-            .store
-            .delete_sessions_of(user.id)
-            .await
-            .map_err(internal)?;
-        info!(user = %user.id, "password reset");
-        return logged_in(&state, &user).await;
-    }
-    let first = state.store.users().await.map_err(internal)?.is_empty();
-    if !first && !registration_open(&state).await? {
-        let invited = match &req.token {
-            Some(t) => {
-                account::consume_link(&state.store, TokenPurpose::Invite, &email, t.expose())
-                    .await
-                    .map_err(account_error)?
-            }
-            None => false,
-        };
-        if !invited {
-            return Err(Error::new(
-                StatusCode::FORBIDDEN,
-                "Registration is closed.",
-                "/",
-            ));
-        }
-    }
-    let user = account::create_user(&state.store, &email, req.password, first)
-        .await
-        .map_err(account_error)?;
-    info!(user = %user.id, admin = user.admin, "registered");
-    state.users.start(user.clone());
-    logged_in(&state, &user).await
-}
-
-async fn registration_open(state: &AppState) -> Result<bool, Error> {
-    Ok(Settings::load(&state.store, state.config.open_to_public)
-        .await
-        .map_err(internal)?
-        .open_to_public)
-}
-
-/// A new session for `user`: the User JSON with its cookie.
-async fn logged_in(state: &AppState, user: &User) -> Result<Response, Error> {
-    let cookie = start_session(state, user).await?;
-    let body = user_json(state, user).await;
-    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
-}
-
-#[derive(Deserialize)]
-struct Login {
-    email: String,
-    password: Secret,
-}
-
-async fn login(
-    State(state): State<AppState>,
-    _: SameOrigin,
-    ClientIp(ip): ClientIp,
-    req: Result<Json<Login>, JsonRejection>,
-) -> Result<Response, Error> {
-    let req = body(req)?;
-    let email = req.email.trim().to_lowercase();
-    let (ip_key, account_key) = (format!("ip:{ip}"), format!("email:{email}"));
-    let limiter = login_limiter();
-    if limiter.blocked(&ip_key, Instant::now()) || limiter.blocked(&account_key, Instant::now()) {
-        warn!(%ip, "login refused: too many failures");
-        return Err(too_many());
-    }
-    let user = match account::normalize_email(&email) {
-        Ok(e) => state.store.user_by_email(&e).await.map_err(internal)?,
-        Err(_) => None,
-    };
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = account::verify_password(hash, req.password).await;
-    match user {
-        Some(user) if ok => {
-            limiter.clear(&account_key);
-            info!(user = %user.id, %ip, "logged in");
-            let store = state.store.clone();
-            tokio::spawn(async move {
-                if let Err(e) = store.purge_expired().await {
-                    warn!(error = %e, "cannot purge expired sessions");
-                }
-            });
-            logged_in(&state, &user).await
-        }
-        _ => {
-            limiter.fail(&ip_key, Instant::now());
-            limiter.fail(&account_key, Instant::now());
-            info!(%ip, "login failed");
-            Err(Error::new(
-                StatusCode::BAD_REQUEST,
-                "Invalid email or password.",
-                "/",
-            ))
-        }
-    }
-}
-
-async fn logout(
-    State(state): State<AppState>,
-    _: SameOrigin,
-    headers: HeaderMap,
-) -> Result<Response, Error> {
-    if let Some(token) = session_token(&headers) {
-        state
-            .store
-            .delete_session(&account::token_hash(token))
-            .await
-            .map_err(internal)?;
-    }
-    Ok((
-        [(header::SET_COOKIE, clear_cookie(&state))],
-        Json(json!({})),
-    )
-        .into_response())
-}
-
-/// A GET could be triggered by any page (an `<img>`): logging out takes a POST.
-async fn logout_get() -> Error {
-    Error::new(StatusCode::METHOD_NOT_ALLOWED, "Use POST to log out.", "/")
-}
-
 #[derive(Deserialize, Default)]
 struct UserQuery {
     #[serde(default)]
@@ -510,29 +332,19 @@ async fn update_user(
     req: Result<Json<UserUpdate>, JsonRejection>,
 ) -> Result<Response, Error> {
     let req = body(req)?;
+    let token_hash = session.token_hash;
     let mut user = session.user;
     let keywords = req.highlight_keywords.map(clean_keywords).transpose()?;
-    let mut set_cookie = None;
     if let Some(password) = req.password {
         account::check_password(&password).map_err(account_error)?;
-        let account_key = format!("email:{}", user.email);
-        if login_limiter().blocked(&account_key, Instant::now()) {
-            return Err(too_many());
-        }
         let old = req.old_password.unwrap_or_default();
-        if !account::verify_password(Some(user.password_hash.clone()), old).await {
-            login_limiter().fail(&account_key, Instant::now());
-            return Err(Error::new(
-                StatusCode::BAD_REQUEST,
-                "Invalid old password.",
-                "/old_password",
-            ));
-        }
-        // Other sessions end (a stolen cookie stops working); this one is renewed.
-        account::set_password(&state.store, &user, password)
+        check_own_password(&user, old, "/old_password", "Invalid old password.").await?;
+        // Other sessions end (a stolen cookie stops working), this one goes on: the
+        // person who just proved they know the password is the one using it.
+        account::set_password(&state.store, &user, password, Some(&token_hash))
             .await
             .map_err(account_error)?;
-        set_cookie = Some(start_session(&state, &user).await?);
+        state.live.end(user.id, live::Ended::AllBut(&token_hash));
         info!(user = %user.id, "password changed");
     }
     if let Some(k) = keywords {
@@ -544,17 +356,59 @@ async fn update_user(
         user.highlight_keywords = k;
         tell_user_changed(&state, &user).await;
     }
-    let body = Json(user_json(&state, &user).await);
-    Ok(match set_cookie {
-        Some(c) => ([(header::SET_COOKIE, c)], body).into_response(),
-        None => body.into_response(),
-    })
+    Ok(Json(user_json(&state, &user).await).into_response())
 }
 
-async fn delete_user(State(state): State<AppState>, session: Session) -> Result<Response, Error> {
+/// Checks the logged-in user's own password (a stolen session must not take over the
+/// account), counted like logins: 429 after too many failures.
+async fn check_own_password(
+    user: &User,
+    password: Secret,
+    path: &str,
+    wrong: &str,
+) -> Result<(), Error> {
+    let account_key = format!("email:{}", user.email);
+    let limiter = login::login_limiter();
+    if !limiter.reserve(&[&account_key], Instant::now()) {
+        return Err(login::too_many());
+    }
+    match account::verify_password(Some(user.password_hash.clone()), password).await {
+        Ok(true) => {
+            limiter.refund(&account_key);
+            Ok(())
+        }
+        Ok(false) => Err(Error::new(StatusCode::BAD_REQUEST, wrong, path)),
+        Err(e) => {
+            limiter.refund(&account_key);
+            Err(account_error(e))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Delete {
+    password: Secret,
+}
+
+/// Deleting one's own account takes the current password: a session left open on a
+/// shared computer must not be enough to erase everything.
+async fn delete_user(
+    State(state): State<AppState>,
+    session: Session,
+    req: Result<Json<Delete>, JsonRejection>,
+) -> Result<Response, Error> {
+    let req = body(req)?;
+    check_own_password(
+        &session.user,
+        req.password,
+        "/password",
+        "Invalid password.",
+    )
+    .await?;
     let id = session.user.id;
-    state.users.stop(id);
+    state.users.delete(id);
     state.store.delete_user(id).await.map_err(internal)?;
+    state.live.end(id, live::Ended::All);
     info!(user = %id, "deleted own account");
     Ok((
         [(header::SET_COOKIE, clear_cookie(&state))],

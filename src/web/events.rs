@@ -1,7 +1,9 @@
 //! `GET /events`: one WebSocket per browser tab. Authenticated by the session cookie,
 //! Origin-checked, resumable with `?since=SEQ`; requests carry an `id` that the reply
 //! repeats. A socket that falls behind is closed with code 4000 ("resync") rather than
-//! silently skipping events.
+//! silently skipping events. A socket whose session ends (logout, password change or
+//! reset, account deletion) is closed with 4003 ("session ended") at once; one whose
+//! session was ended elsewhere (`convos user passwd`, expiry) at the next ping.
 
 use std::time::Duration;
 
@@ -48,16 +50,38 @@ async fn upgrade(
     if !super::auth::origin_allowed_at(&headers, uri.authority(), &state.config) {
         return Error::new(StatusCode::FORBIDDEN, "Invalid origin.", "/events").into_response();
     }
+    // Registered before the session is checked again, so that a logout racing this
+    // upgrade either finds the registration or has already deleted the session.
+    let live = state.live.register(session.user.id, &session.token_hash);
+    if !session_alive(&state, &session).await {
+        return Error::new(StatusCode::UNAUTHORIZED, "Need to log in first.", "/").into_response();
+    }
     let handle = super::api::actor(&state, &session.user);
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
-        .on_upgrade(move |socket| run(socket, state, session, handle, q.since))
+        .on_upgrade(move |socket| run(socket, state, session, live, handle, q.since))
+}
+
+/// Whether the session still exists (and still belongs to the user).
+async fn session_alive(state: &AppState, session: &Session) -> bool {
+    matches!(
+        state.store.session_user(&session.token_hash).await,
+        Ok(Some(id)) if id == session.user.id
+    )
+}
+
+fn close(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
 }
 
 async fn run(
     mut socket: WebSocket,
     state: AppState,
     session: Session,
+    live: super::live::Registration,
     handle: user::Handle,
     since: Option<u64>,
 ) {
@@ -95,6 +119,10 @@ async fn run(
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {
+            _ = live.ended.cancelled() => {
+                let _ = socket.send(close(4003, "session ended")).await;
+                return;
+            }
             frame = rx.recv() => match frame {
                 Ok(f) => {
                     if socket.send(Message::Text(f.json.clone().into())).await.is_err() {
@@ -103,14 +131,18 @@ async fn run(
                 }
                 Err(RecvError::Lagged(n)) => {
                     debug!(skipped = n, "websocket fell behind: resync");
-                    let _ = socket.send(Message::Close(Some(CloseFrame { code: 4000, reason: "resync".into() }))).await;
+                    let _ = socket.send(close(4000, "resync")).await;
                     return;
                 }
                 Err(RecvError::Closed) => return,
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > PING_EVERY * 3 {
-                    let _ = socket.send(Message::Close(Some(CloseFrame { code: 4001, reason: "idle".into() }))).await;
+                    let _ = socket.send(close(4001, "idle")).await;
+                    return;
+                }
+                if !session_alive(&state, &session).await {
+                    let _ = socket.send(close(4003, "session ended")).await;
                     return;
                 }
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {

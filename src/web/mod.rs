@@ -8,10 +8,12 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod events;
+pub mod live;
 pub mod openapi;
 pub mod serve;
 pub mod state;
 pub mod tls;
+pub mod transport;
 
 pub use state::{AppState, Config};
 
@@ -74,7 +76,7 @@ impl IntoResponse for Error {
 
 /// Content-Security-Policy: no inline script; media from the camera (blob:) for calls.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data: blob: https:; media-src 'self' blob:; connect-src 'self' ws: wss:; \
+img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; \
 object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// The whole HTTP surface.
@@ -91,6 +93,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api", get(openapi_document))
         .fallback(static_or_index)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            transport::layer,
+        ))
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

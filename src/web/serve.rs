@@ -1,7 +1,11 @@
 //! Listening sockets (TCP, TLS, unix) and serving the router on them with graceful shutdown.
 //!
 //! Binding is separate from serving so that every bind error is reported before anything
-//! starts, with the address named.
+//! starts, with the address named. Every connection is counted ([`conns`]), must send its
+//! request head within [`Options::timeout`] and is closed after being idle as long.
+
+mod conns;
+mod io;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, UnixListener};
@@ -20,6 +24,28 @@ use crate::config::Listen;
 
 /// How long in-flight requests get after shutdown is asked for.
 pub const GRACE: Duration = Duration::from_secs(4);
+
+/// Limits on connections, the same on every listener.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Time to send a request head, and the longest idle time between requests.
+    pub timeout: Duration,
+    /// Open connections at most.
+    pub max_connections: usize,
+    /// Open connections from one client address (an IPv6 /64) at most; `None` behind a
+    /// reverse proxy, where every connection comes from the proxy.
+    pub max_per_client: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timeout: Duration::from_secs(15),
+            max_connections: 4096,
+            max_per_client: Some(128),
+        }
+    }
+}
 
 /// A bind failure, naming the address.
 #[derive(Debug, thiserror::Error)]
@@ -150,16 +176,22 @@ fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
 
 /// Serves `app` on every bound socket until `shutdown` is cancelled, then waits up to
 /// [`GRACE`] for in-flight requests and returns.
-pub async fn run(bound: Vec<Bound>, app: Router, shutdown: CancellationToken) {
+pub async fn run(bound: Vec<Bound>, app: Router, opts: Options, shutdown: CancellationToken) {
     let graceful = Arc::new(GracefulShutdown::new());
+    let conns = conns::Conns::new(opts.max_connections, opts.max_per_client.unwrap_or(0));
     let mut tasks = tokio::task::JoinSet::new();
     for b in bound {
         info!(url = %b.local_url, "listening");
         tasks.spawn(accept_loop(
             b.kind,
-            app.clone(),
+            Serve {
+                app: app.clone(),
+                graceful: graceful.clone(),
+                timeout: opts.timeout,
+            },
+            conns.clone(),
+            opts.max_per_client.is_some(),
             shutdown.clone(),
-            graceful.clone(),
         ));
     }
     while tasks.join_next().await.is_some() {}
@@ -172,11 +204,20 @@ pub async fn run(bound: Vec<Bound>, app: Router, shutdown: CancellationToken) {
     }
 }
 
+/// What serving one connection needs.
+#[derive(Clone)]
+struct Serve {
+    app: Router,
+    graceful: Arc<GracefulShutdown>,
+    timeout: Duration,
+}
+
 async fn accept_loop(
     kind: Kind,
-    app: Router,
+    serve: Serve,
+    conns: Arc<conns::Conns>,
+    per_client: bool,
     shutdown: CancellationToken,
-    graceful: Arc<GracefulShutdown>,
 ) {
     match kind {
         Kind::Tcp(listener, tls) => loop {
@@ -187,12 +228,18 @@ async fn accept_loop(
                     Err(e) => { accept_error(e).await; continue; }
                 },
             };
+            let client = per_client.then(|| super::auth::client_key(peer.ip()));
+            let Some(permit) = conns.acquire(client) else {
+                // Dropping the stream closes it at once.
+                debug!(%peer, "too many connections: closed");
+                continue;
+            };
             let _ = stream.set_nodelay(true);
-            let app = app.clone();
-            let graceful = graceful.clone();
+            let stream = io::Guarded::new(stream, serve.timeout, Some(permit));
+            let serve = serve.clone();
             let shutdown = shutdown.clone();
             match tls.clone() {
-                None => serve_conn(TokioIo::new(stream), app, &graceful, Some(peer)),
+                None => serve_conn(stream, &serve, Some(peer), false),
                 Some(acceptor) => {
                     tokio::spawn(async move {
                         let handshake =
@@ -205,7 +252,9 @@ async fn accept_loop(
                                 Err(_) => { debug!(%peer, "tls handshake timed out"); return; }
                             },
                         };
-                        serve_conn(TokioIo::new(stream), app, &graceful, Some(peer));
+                        // The handshake's bytes do not count: the request's must come in time too.
+                        let stream = io::Guarded::new(stream, serve.timeout, None);
+                        serve_conn(stream, &serve, Some(peer), true);
                     });
                 }
             }
@@ -219,7 +268,16 @@ async fn accept_loop(
                         Err(e) => { accept_error(e).await; continue; }
                     },
                 };
-                serve_conn(TokioIo::new(stream), app.clone(), &graceful, None);
+                let Some(permit) = conns.acquire(None) else {
+                    debug!("too many connections: closed");
+                    continue;
+                };
+                serve_conn(
+                    io::Guarded::new(stream, serve.timeout, Some(permit)),
+                    &serve,
+                    None,
+                    false,
+                );
             }
             let _ = std::fs::remove_file(path);
         }
@@ -232,24 +290,39 @@ async fn accept_error(e: std::io::Error) {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
-fn serve_conn<I>(io: TokioIo<I>, app: Router, graceful: &GracefulShutdown, peer: Option<SocketAddr>)
+fn serve_conn<I>(io: I, serve: &Serve, peer: Option<SocketAddr>, tls: bool)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     use tower::ServiceExt;
+    let app = serve.app.clone();
     let service =
         hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             if let Some(peer) = peer {
                 req.extensions_mut()
                     .insert(axum::extract::ConnectInfo(peer));
             }
+            if tls {
+                req.extensions_mut().insert(super::transport::Tls);
+            }
             app.clone().oneshot(req)
         });
-    let builder = Builder::new(TokioExecutor::new());
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        // Also the idle time allowed between keep-alive requests.
+        .header_read_timeout(serve.timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(100)
+        .keep_alive_interval(serve.timeout)
+        .keep_alive_timeout(serve.timeout);
     let conn = builder
-        .serve_connection_with_upgrades(io, service)
+        .serve_connection_with_upgrades(TokioIo::new(io), service)
         .into_owned();
-    let conn = graceful.watch(conn);
+    let conn = serve.graceful.watch(conn);
     tokio::spawn(async move {
         if let Err(e) = conn.await {
             debug!(error = %e, "connection ended with an error");

@@ -16,8 +16,12 @@ pub struct Config {
     pub open_to_public: bool,
     /// ICE servers for calls (`CONVOS_STUN`, `CONVOS_TURN`, ...).
     pub rtc: crate::rtc::servers::IceConfig,
-    /// Cookies get `Secure` (set when any listener is https or the base URL is).
+    /// Cookies get `Secure` (set when any listener is https or the base URL is); over an
+    /// https request they get it anyway (see [`super::transport`]).
     pub secure_cookies: bool,
+    /// Every listener is on a loopback address: refuse `Host`s other than loopback names
+    /// (DNS rebinding).
+    pub loopback_only: bool,
 }
 
 /// Shared state of the router.
@@ -26,4 +30,6 @@ pub struct AppState {
     pub store: Store,
     pub users: user::Registry,
     pub config: Arc<Config>,
+    /// Sessions with an open WebSocket, to close them when the session ends.
+    pub live: Arc<super::live::Live>,
 }

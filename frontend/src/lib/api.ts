@@ -96,7 +96,8 @@ export const api = {
   user: () => request<User>('GET', '/api/user?connections=true&conversations=true'),
   updateUser: (body: { highlight_keywords?: string[]; password?: string; old_password?: string }) =>
     request<User>('POST', '/api/user', body),
-  deleteUser: () => request<object>('DELETE', '/api/user'),
+  /** Deletes the logged-in user's account; the server asks for the current password. */
+  deleteUser: (password: string) => request<object>('DELETE', '/api/user', { password }),
   users: () => request<{ users: User[] }>('GET', '/api/users'),
   invite: (email: string) =>
     request<{ url: string; expires: string; existing?: boolean }>('POST', `/api/user/${enc(email)}/invite`),

@@ -1,10 +1,16 @@
-//! Counting failed logins per key (client IP, account) in fixed windows, in memory and
-//! bounded in size: a flood of distinct keys evicts the oldest windows, never grows the map
+//! Counting attempts per key (client address, account) in fixed windows, in memory and
+//! bounded in size: keys are kept as SHA-256 digests (an e-mail of any length takes 32
+//! bytes), and a flood of distinct keys evicts the oldest windows, never grows the map
 //! past its cap.
+//!
+//! An attempt is reserved before the work it guards (a password check) starts, so that N
+//! parallel guesses count as N; one that turns out not to be a failure is given back.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
 
 /// Failures allowed per key and window.
 pub const MAX_FAILURES: u32 = 10;
@@ -18,7 +24,13 @@ pub struct Limiter {
     max: u32,
     window: Duration,
     cap: usize,
-    map: Mutex<HashMap<String, Window>>,
+    map: Mutex<HashMap<Key, Window>>,
+}
+
+type Key = [u8; 32];
+
+fn key(k: &str) -> Key {
+    Sha256::digest(k.as_bytes()).into()
 }
 
 #[derive(Clone, Copy)]
@@ -43,17 +55,27 @@ impl Limiter {
         }
     }
 
-    /// Whether `key` has used up its failures in the current window.
-    pub fn blocked(&self, key: &str, now: Instant) -> bool {
-        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(key)
-            .is_some_and(|w| now.duration_since(w.start) < self.window && w.failures >= self.max)
+    /// Reserves one attempt on each of `keys` at once: `false`, counting nothing, when
+    /// any of them has used up its attempts in the current window.
+    pub fn reserve(&self, keys: &[&str], now: Instant) -> bool {
+        let keys: Vec<Key> = keys.iter().map(|k| key(k)).collect();
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let window = self.window;
+        let used_up = keys.iter().any(|k| {
+            map.get(k)
+                .is_some_and(|w| now.duration_since(w.start) < window && w.failures >= self.max)
+        });
+        if used_up {
+            return false;
+        }
+        for k in keys {
+            self.count(&mut map, k, now);
+        }
+        true
     }
 
-    /// Counts one failure for `key`.
-    pub fn fail(&self, key: &str, now: Instant) {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(w) = map.get_mut(key) {
+    fn count(&self, map: &mut HashMap<Key, Window>, k: Key, now: Instant) {
+        if let Some(w) = map.get_mut(&k) {
             if now.duration_since(w.start) >= self.window {
                 *w = Window {
                     start: now,
@@ -68,16 +90,13 @@ impl Limiter {
             map.retain(|_, w| now.duration_since(w.start) < window);
         }
         if map.len() >= self.cap {
-            let oldest = map
-                .iter()
-                .min_by_key(|(_, w)| w.start)
-                .map(|(k, _)| k.clone());
+            let oldest = map.iter().min_by_key(|(_, w)| w.start).map(|(k, _)| *k);
             if let Some(k) = oldest {
                 map.remove(&k);
             }
         }
         map.insert(
-            key.to_owned(),
+            k,
             Window {
                 start: now,
                 failures: 1,
@@ -85,10 +104,18 @@ impl Limiter {
         );
     }
 
-    /// Forgets `key`'s failures (after a successful login).
-    pub fn clear(&self, key: &str) {
+    /// Gives back one reserved attempt of `key` (it was not a failure).
+    pub fn refund(&self, k: &str) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(key);
+        if let Some(w) = map.get_mut(&key(k)) {
+            w.failures = w.failures.saturating_sub(1);
+        }
+    }
+
+    /// Forgets `key`'s attempts (after a successful login).
+    pub fn clear(&self, k: &str) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&key(k));
     }
 
     #[cfg(test)]
@@ -102,23 +129,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_after_max_failures_until_the_window_ends() {
+    fn blocks_after_max_attempts_until_the_window_ends() {
         let l = Limiter::new(3, Duration::from_secs(60), 100);
         let t0 = Instant::now();
+        let s = Duration::from_secs;
         for i in 0..3 {
-            assert!(!l.blocked("ip:1", t0), "failure {i}");
-            l.fail("ip:1", t0 + Duration::from_secs(i));
+            assert!(l.reserve(&["ip:1"], t0 + s(i)), "attempt {i}");
         }
-        assert!(l.blocked("ip:1", t0 + Duration::from_secs(5)));
-        assert!(!l.blocked("ip:2", t0 + Duration::from_secs(5)));
-        assert!(!l.blocked("ip:1", t0 + Duration::from_secs(61)));
-        l.fail("ip:1", t0 + Duration::from_secs(61));
+        assert!(!l.reserve(&["ip:1"], t0 + s(5)));
         assert!(
-            !l.blocked("ip:1", t0 + Duration::from_secs(62)),
-            "new window"
+            !l.reserve(&["ip:1", "ip:2"], t0 + s(5)),
+            "one used-up key refuses all"
         );
+        assert!(l.reserve(&["ip:2"], t0 + s(5)), "and counted nothing");
+        assert!(l.reserve(&["ip:2"], t0 + s(5)));
+        assert!(l.reserve(&["ip:2"], t0 + s(5)));
+        assert!(!l.reserve(&["ip:2"], t0 + s(5)));
+        l.refund("ip:2");
+        assert!(l.reserve(&["ip:2"], t0 + s(5)), "given back");
+        assert!(l.reserve(&["ip:1"], t0 + s(61)), "new window");
         l.clear("ip:1");
-        assert!(!l.blocked("ip:1", t0 + Duration::from_secs(62)));
+        for _ in 0..3 {
+            assert!(l.reserve(&["ip:1"], t0 + s(62)));
+        }
     }
 
     #[test]
@@ -126,12 +159,12 @@ mod tests {
         let l = Limiter::new(1, Duration::from_secs(60), 10);
         let t0 = Instant::now();
         for i in 0..100u64 {
-            l.fail(&format!("k{i}"), t0 + Duration::from_millis(i));
+            assert!(l.reserve(&[&format!("k{i}")], t0 + Duration::from_millis(i)));
         }
         assert_eq!(l.len(), 10);
-        assert!(l.blocked("k99", t0 + Duration::from_secs(1)));
+        assert!(!l.reserve(&["k99"], t0 + Duration::from_secs(1)));
         assert!(
-            !l.blocked("k0", t0 + Duration::from_secs(1)),
+            l.reserve(&["k0"], t0 + Duration::from_secs(1)),
             "oldest evicted"
         );
     }

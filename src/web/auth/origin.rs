@@ -137,6 +137,20 @@ pub fn client_ip(headers: &HeaderMap, extensions: &Extensions, config: &Config) 
         .map(|c| c.0.ip())
 }
 
+/// The address a client is counted by for limits: an IPv4 address, or the /64 network of
+/// an IPv6 one (a single host usually gets a whole /64, and may use any of its addresses).
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(
+                u128::from(v6) & !((1u128 << 64) - 1),
+            )),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +308,20 @@ mod tests {
             client_ip(&HeaderMap::new(), &Extensions::new(), &plain),
             None
         );
+    }
+
+    #[test]
+    fn client_keys() {
+        for (ip, want) in [
+            ("192.0.2.7", "192.0.2.7"),
+            ("::ffff:192.0.2.7", "192.0.2.7"),
+            ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::"),
+            ("2001:db8:1:2:ffff::1", "2001:db8:1:2::"),
+            ("::1", "::"),
+        ] {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert_eq!(client_key(ip).to_string(), want, "{ip}");
+        }
     }
 
     #[test]

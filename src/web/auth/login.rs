@@ -1,0 +1,242 @@
+//! Register (also with an invite or a password-reset link), login and logout, and the
+//! limits that keep them from being used to guess passwords or to exhaust the server.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use tracing::{info, warn};
+
+use super::{
+    account_error, body, clear_cookie, internal, limit, live, session_token, start_session,
+    user_json, AppState, ClientIp, Error, SameOrigin,
+};
+use crate::account::{self, Settings};
+use crate::model::{Secret, User};
+use crate::store::TokenPurpose;
+
+/// Failed logins (and password checks) per client address and per account.
+pub(super) fn login_limiter() -> &'static limit::Limiter {
+    static LIMITER: OnceLock<limit::Limiter> = OnceLock::new();
+    LIMITER.get_or_init(limit::Limiter::default)
+}
+
+/// Registrations and password resets per client address, each attempt that gets as far as
+/// a token check or a password hash.
+fn register_limiter() -> &'static limit::Limiter {
+    static LIMITER: OnceLock<limit::Limiter> = OnceLock::new();
+    LIMITER.get_or_init(|| limit::Limiter::new(REGISTER_MAX, limit::WINDOW, limit::CAP))
+}
+
+/// Registration attempts per client address and window.
+const REGISTER_MAX: u32 = 20;
+
+pub(super) fn too_many() -> Error {
+    Error::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many attempts, try again later.",
+        "/",
+    )
+}
+
+fn closed() -> Error {
+    Error::new(StatusCode::FORBIDDEN, "Registration is closed.", "/")
+}
+
+fn bad_link() -> Error {
+    Error::new(
+        StatusCode::BAD_REQUEST,
+        "Invalid or expired link.",
+        "/token",
+    )
+}
+
+#[derive(Deserialize)]
+pub(super) struct Register {
+    email: String,
+    password: Secret,
+    #[serde(default)]
+    token: Option<Secret>,
+}
+
+/// Serialises registrations, so that two first users cannot both become admin.
+static REGISTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub(super) async fn register(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    ClientIp(ip): ClientIp,
+    req: Result<Json<Register>, JsonRejection>,
+) -> Result<Response, Error> {
+    let req = body(req)?;
+    let email = account::normalize_email(&req.email).map_err(account_error)?;
+    account::check_password(&req.password).map_err(account_error)?;
+    if !register_limiter().reserve(&[&format!("ip:{ip}")], Instant::now()) {
+        warn!(%ip, "registration refused: too many attempts");
+        return Err(too_many());
+    }
+    let _serial = REGISTER.lock().await;
+    let existing = state.store.user_by_email(&email).await.map_err(internal)?;
+    if let Some(user) = existing {
+        let Some(token) = &req.token else {
+            // With registration closed a taken e-mail gets the same answer as a free one:
+            // the page does not tell who has an account.
+            return Err(if registration_open(&state).await? {
+                account_error(account::Error::EmailTaken)
+            } else {
+                closed()
+            });
+        };
+        return reset(&state, &user, &email, token, req.password).await;
+    }
+    let first = state.store.users().await.map_err(internal)?.is_empty();
+    if !first && !registration_open(&state).await? {
+        let Some(token) = &req.token else {
+            return Err(closed());
+        };
+        // The invite first: a guessed token costs no hashing.
+        let invited =
+            account::consume_link(&state.store, TokenPurpose::Invite, &email, token.expose())
+                .await
+                .map_err(account_error)?;
+        if !invited {
+            return Err(bad_link());
+        }
+    }
+    let user = account::create_user(&state.store, &email, req.password, first)
+        .await
+        .map_err(account_error)?;
+    info!(user = %user.id, admin = user.admin, "registered");
+    state.users.start(user.clone());
+    logged_in(&state, &user).await
+}
+
+/// A password reset through a link: the token is checked (and used up) before any hashing.
+async fn reset(
+    state: &AppState,
+    user: &User,
+    email: &str,
+    token: &Secret,
+    password: Secret,
+) -> Result<Response, Error> {
+    let ok = account::consume_link(
+        &state.store,
+        TokenPurpose::PasswordReset,
+        email,
+        token.expose(),
+    )
+    .await
+    .map_err(account_error)?;
+    if !ok {
+        return Err(bad_link());
+    }
+    account::set_password(&state.store, user, password, None)
+        .await
+        .map_err(account_error)?;
+    state.live.end(user.id, live::Ended::All);
+    info!(user = %user.id, "password reset");
+    logged_in(state, user).await
+}
+
+async fn registration_open(state: &AppState) -> Result<bool, Error> {
+    Ok(Settings::load(&state.store, state.config.open_to_public)
+        .await
+        .map_err(internal)?
+        .open_to_public)
+}
+
+/// A new session for `user`: the User JSON with its cookie.
+async fn logged_in(state: &AppState, user: &User) -> Result<Response, Error> {
+    let cookie = start_session(state, user).await?;
+    let body = user_json(state, user).await;
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct Login {
+    email: String,
+    password: Secret,
+}
+
+fn invalid_login() -> Error {
+    Error::new(StatusCode::BAD_REQUEST, "Invalid email or password.", "/")
+}
+
+pub(super) async fn login(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    ClientIp(ip): ClientIp,
+    req: Result<Json<Login>, JsonRejection>,
+) -> Result<Response, Error> {
+    let req = body(req)?;
+    // Before anything else: no work, no limiter key, for input no account can have.
+    let Ok(email) = account::normalize_email(&req.email) else {
+        return Err(invalid_login());
+    };
+    let (ip_key, account_key) = (format!("ip:{ip}"), format!("email:{email}"));
+    let limiter = login_limiter();
+    // Reserved before the check: parallel guesses cannot all pass a "not yet blocked" test.
+    if !limiter.reserve(&[&ip_key, &account_key], Instant::now()) {
+        warn!(%ip, "login refused: too many failures");
+        return Err(too_many());
+    }
+    let user = state.store.user_by_email(&email).await.map_err(internal)?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = match account::verify_password(hash, req.password).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            limiter.refund(&ip_key);
+            limiter.refund(&account_key);
+            return Err(account_error(e));
+        }
+    };
+    match user {
+        Some(user) if ok => {
+            limiter.clear(&account_key);
+            limiter.refund(&ip_key);
+            info!(user = %user.id, %ip, "logged in");
+            let store = state.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.purge_expired().await {
+                    warn!(error = %e, "cannot purge expired sessions");
+                }
+            });
+            logged_in(&state, &user).await
+        }
+        _ => {
+            info!(%ip, "login failed");
+            Err(invalid_login())
+        }
+    }
+}
+
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    if let Some(token) = session_token(&headers) {
+        let hash = account::token_hash(token);
+        let user = state.store.session_user(&hash).await.map_err(internal)?;
+        state.store.delete_session(&hash).await.map_err(internal)?;
+        if let Some(user) = user {
+            state.live.end(user, live::Ended::One(&hash));
+        }
+    }
+    Ok((
+        [(header::SET_COOKIE, clear_cookie(&state))],
+        Json(json!({})),
+    )
+        .into_response())
+}
+
+/// A GET could be triggered by any page (an `<img>`): logging out takes a POST.
+pub(super) async fn logout_get() -> Error {
+    Error::new(StatusCode::METHOD_NOT_ALLOWED, "Use POST to log out.", "/")
+}

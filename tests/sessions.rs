@@ -1,0 +1,223 @@
+//! Ending a session closes its WebSockets at once, through the real binary: logout, a
+//! password change from another session, a password reset and account deletion. Other
+//! sessions and other users' sockets stay open.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use reqwest::cookie::{CookieStore, Jar};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+
+use common::{convos_cli, Daemon};
+
+const PW: &str = "correct horse battery";
+/// Far below the 25 s session re-check: a socket closed within this was closed by the
+/// session's end, not found later. Generous for a loaded machine.
+const CLOSED_WITHIN: Duration = Duration::from_secs(5);
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// One browser: a cookie jar and its client.
+struct Browser {
+    http: reqwest::Client,
+    jar: Arc<Jar>,
+    base: String,
+}
+
+impl Browser {
+    fn new(d: &Daemon) -> Browser {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("client");
+        Browser {
+            http,
+            jar,
+            base: d.url(""),
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn login(d: &Daemon, email: &str, password: &str) -> Browser {
+        let b = Browser::new(d);
+        let (st, body) = b
+            .post(
+                "/api/user/login",
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(st, 200, "login {email}: {body}");
+        b
+    }
+
+    async fn register(d: &Daemon, email: &str) -> Browser {
+        let b = Browser::new(d);
+        let (st, body) = b
+            .post(
+                "/api/user/register",
+                json!({"email": email, "password": PW}),
+            )
+            .await;
+        assert_eq!(st, 200, "register {email}: {body}");
+        b
+    }
+
+    async fn ws(&self) -> Socket {
+        let url = format!("{}/events", self.base.replacen("http", "ws", 1));
+        let mut req = url.into_client_request().expect("request");
+        let cookie = self
+            .jar
+            .cookies(&self.base.parse().expect("url"))
+            .expect("logged in");
+        req.headers_mut().insert("cookie", cookie);
+        req.headers_mut()
+            .insert("origin", self.base.parse().expect("origin"));
+        let (s, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("ws connect");
+        s
+    }
+}
+
+/// The close code the daemon sends, waiting at most [`CLOSED_WITHIN`].
+async fn closed(s: &mut Socket, what: &str) -> u16 {
+    let code = tokio::time::timeout(CLOSED_WITHIN, async {
+        while let Some(m) = s.next().await {
+            match m {
+                Ok(Message::Close(f)) => return f.map(|f| u16::from(f.code)).unwrap_or(0),
+                Ok(_) => continue,
+                Err(_) => return 0,
+            }
+        }
+        0
+    })
+    .await;
+    code.unwrap_or_else(|_| panic!("{what}: the socket stayed open"))
+}
+
+/// The socket still answers a ping.
+async fn open(s: &mut Socket, what: &str) {
+    s.send(Message::Text(
+        json!({"id": 1, "method": "ping"}).to_string().into(),
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let reply = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(Ok(m)) = s.next().await {
+            if let Message::Text(t) = m {
+                let v: Value = serde_json::from_str(&t).expect("json");
+                if v["id"] == 1 {
+                    return v;
+                }
+            }
+        }
+        Value::Null
+    })
+    .await
+    .unwrap_or(Value::Null);
+    assert_eq!(reply["event"], "pong", "{what}: {reply}");
+}
+
+#[tokio::test]
+async fn ending_a_session_closes_its_sockets() {
+    let d = Daemon::start(&[]).await;
+    let alice = Browser::register(&d, "alice@example.com").await;
+    let laptop = Browser::login(&d, "alice@example.com", PW).await;
+    // bob, invited by alice (the admin)
+    let (st, invite) = alice
+        .post("/api/user/bob@example.com/invite", json!({}))
+        .await;
+    assert_eq!(st, 200, "{invite}");
+    let token = url::Url::parse(invite["url"].as_str().expect("url"))
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .expect("token");
+    let bob = Browser::new(&d);
+    let (st, body) = bob
+        .post(
+            "/api/user/register",
+            json!({"email": "bob@example.com", "password": PW, "token": token}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+
+    // A password change from the laptop closes the other session's socket, not its own,
+    // and not bob's.
+    let mut alice_ws = alice.ws().await;
+    let mut laptop_ws = laptop.ws().await;
+    let mut bob_ws = bob.ws().await;
+    open(&mut alice_ws, "alice before").await;
+    let (st, body) = laptop
+        .post(
+            "/api/user",
+            json!({"password": "a new password", "old_password": PW}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(closed(&mut alice_ws, "other session").await, 4003);
+    open(&mut laptop_ws, "the session that changed it").await;
+    open(&mut bob_ws, "another user").await;
+
+    // Logout closes that session's socket.
+    let (st, _) = laptop.post("/api/user/logout", json!({})).await;
+    assert_eq!(st, 200);
+    assert_eq!(closed(&mut laptop_ws, "after logout").await, 4003);
+    open(&mut bob_ws, "another user").await;
+
+    // A reset link (from `convos recover`, beside the daemon) closes every session's.
+    let phone = Browser::login(&d, "alice@example.com", "a new password").await;
+    let mut phone_ws = phone.ws().await;
+    let (code, link, err) = convos_cli(
+        d.home.path(),
+        &["recover", "alice@example.com", "--base", &d.base],
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let token = url::Url::parse(link.trim())
+        .expect("link")
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .expect("token");
+    let (st, body) = Browser::new(&d)
+        .post(
+            "/api/user/register",
+            json!({"email": "alice@example.com", "password": "reset password!", "token": token}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(closed(&mut phone_ws, "after reset").await, 4003);
+
+    // Deleting the account closes its sockets.
+    let mut bob_ws2 = bob.ws().await;
+    let r = bob
+        .http
+        .delete(format!("{}/api/user", bob.base))
+        .json(&json!({"password": PW}))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), 200);
+    assert_eq!(closed(&mut bob_ws, "deleted").await, 4003);
+    assert_eq!(closed(&mut bob_ws2, "deleted").await, 4003);
+    d.stop().await;
+}

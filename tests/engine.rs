@@ -570,3 +570,88 @@ async fn a_flood_of_two_channels_is_stored_and_shown_in_order() {
     }
     env.stop().await;
 }
+
+/// Lines that are not part of the record: TAGMSG (typing, reactions) is never stored, and
+/// an invitation of someone else (invite-notify) is a plain line in the channel, not a
+/// highlight "invited you".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tagmsg_is_not_stored_and_invites_of_others_are_not_highlights() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let ua = env.user("fay@example.com").await;
+    let a = env.users.start(ua.clone());
+    let mut ea = Events::of(&a, "fay");
+    let ca = add(&a, &ircd.url("fay", "")).await;
+    connected(&mut ea, &ca).await;
+    send(&a, &ca, "", "/join #inv").await.expect("join");
+    ea.wait("joined", |v| v["type"] == "join" && v["nick"] == "fay")
+        .await;
+    let port = ircd.port;
+    let (mut bob, carol) = tokio::task::spawn_blocking(move || {
+        let carol = Client::connect(port, "carol");
+        let mut bob = Client::connect(port, "bob");
+        bob.send("CAP REQ :message-tags");
+        bob.wait_for(|l| l.contains("CAP") && l.contains("ACK"));
+        bob.send("JOIN #inv");
+        bob.wait_for(|l| l.contains(" 366 "));
+        (bob, carol)
+    })
+    .await
+    .expect("bob joins");
+    // Only channel operators may invite on InspIRCd.
+    send(&a, &ca, "#inv", "/mode +o bob").await.expect("op bob");
+    let (bob, carol) = tokio::task::spawn_blocking(move || {
+        bob.wait_for(|l| l.contains("MODE #inv +o"));
+        bob.send("@+typing=active TAGMSG #inv");
+        bob.send("@+draft/react=:) TAGMSG #inv");
+        bob.send("INVITE carol #inv");
+        bob.wait_for(|l| l.contains(" 341 "));
+        bob.send("PRIVMSG #inv :barrier");
+        (bob, carol)
+    })
+    .await
+    .expect("bob");
+    ea.message("#inv", "barrier").await;
+    let h = env
+        .store
+        .history(ua.id, &ca, "#inv", Page::latest())
+        .await
+        .expect("history");
+    let invite = h
+        .messages
+        .iter()
+        .find(|m| m.text.contains("invited"))
+        .expect("the invitation is shown in the channel");
+    assert_eq!(invite.text, "bob invited carol to #inv.");
+    assert!(!invite.highlight);
+    let server = env
+        .store
+        .history(ua.id, &ca, "", Page::latest().limit(200))
+        .await
+        .expect("server conversation");
+    let from_bob: Vec<&str> = server
+        .messages
+        .iter()
+        .chain(&h.messages)
+        .filter(|m| m.from == "bob")
+        .map(|m| m.text.as_str())
+        .collect();
+    // His join, the invitation and his message; nothing of his TAGMSGs.
+    assert_eq!(
+        from_bob,
+        ["bob joined.", "bob invited carol to #inv.", "barrier"],
+        "nothing else from bob is stored"
+    );
+    let notes = env
+        .store
+        .notifications(ua.id, None, 10)
+        .await
+        .expect("notifications");
+    assert!(notes.is_empty(), "{notes:?}");
+    drop((bob, carol));
+    env.stop().await;
+}

@@ -265,18 +265,33 @@ impl Actor {
             "BATCH" => self.on_batch(cid, &msg),
             "PING" | "PONG" | "CAP" | "AUTHENTICATE" | "AWAY" | "ACCOUNT" | "CHGHOST"
             | "SETNAME" => {}
-            "INVITE" => {
-                let chan = msg.param(1).unwrap_or("");
-                let text = format!("{nick} invited you to {chan}.");
-                self.record(cid, "", Kind::Server, &nick, &text, Some(&msg), true)
-                    .await;
-            }
+            "INVITE" => self.on_invite(cid, &msg, &nick).await,
+            // Client-only tags (+typing, +draft/react): never a line of the record.
+            "TAGMSG" => {}
             "ERROR" => {
                 let text = msg.last_param().unwrap_or("").to_string();
                 self.record(cid, "", Kind::Error, "", &text, Some(&msg), false)
                     .await;
             }
             _ => self.server_line(cid, &msg).await,
+        }
+    }
+
+    /// An invitation to us is a highlight in the server conversation; with
+    /// `invite-notify` the server also tells channel members about invitations of others:
+    /// those are a plain line in that channel, never a highlight.
+    async fn on_invite(&mut self, cid: &str, msg: &Message, nick: &str) {
+        let target = msg.param(0).unwrap_or("");
+        let chan = msg.param(1).unwrap_or("");
+        let for_me = self.conns.get(cid).is_some_and(|c| c.is_me(target));
+        if for_me {
+            let text = format!("{nick} invited you to {chan}.");
+            self.record(cid, "", Kind::Server, nick, &text, Some(msg), true)
+                .await;
+        } else {
+            let text = format!("{nick} invited {target} to {chan}.");
+            self.record_if_exists(cid, chan, Kind::Server, nick, &text, msg)
+                .await;
         }
     }
 

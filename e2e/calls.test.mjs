@@ -268,7 +268,7 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     const cid = encodeURIComponent(connections[0].connection_id);
     await api.post(`/api/connection/${cid}`, { wanted_state: 'disconnected' });
     await alice.locator('[data-testid=call-paused]', { hasText: 'paused' }).waitFor({ timeout: 20_000 });
-    // Bob sees alice quit IRC, so her tile goes (RTCZ.md D13: QUIT closes the peer).
+    // Bob sees alice quit IRC, so her tile goes (docs/rtcz.md D13: QUIT closes the peer).
     await until(async () => (await callStats(bob)).length === 0, { ms: 20_000, what: 'bob: alice gone on QUIT' });
     await api.post(`/api/connection/${cid}`, { wanted_state: 'connected' });
     // Back: the call sends CALL again and bob re-offers.

@@ -275,7 +275,7 @@ async fn rtcz_interop_with_a_convos_peer() {
     })
     .await;
 
-    // The exact lines of RTCZ.md §4.2, as a Convos 4.x peer sends them.
+    // The exact lines of docs/rtcz.md §4.2, as a Convos 4.x peer sends them.
     peer.send("NOTICE #convos :\u{1}RTCZ CALL\u{1}");
     let call = ev
         .wait("call", |v| v["event"] == "rtc" && v["type"] == "call")

@@ -16,8 +16,8 @@ export function haveTurnserver() {
 }
 
 /**
- * Starts coturn on 127.0.0.1 (STUN + TURN, long-term credentials test:testpass) exactly as
- * ../shared/TESTING.md says, with `--allow-loopback-peers` so relays to 127.x work.
+ * Starts coturn on 127.0.0.1 (STUN + TURN, long-term credentials test:testpass),
+ * with `--allow-loopback-peers` so relays to 127.x work.
  */
 export async function startTurn() {
   const dir = tempDir('convos-e2e-turn-');

@@ -1,4 +1,4 @@
-//! Outgoing RTCZ (RTCZ.md §2.1–§2.3): CALL/HANGUP lines, and signals as chunked
+//! Outgoing RTCZ (docs/rtcz.md §2.1–§2.3): CALL/HANGUP lines, and signals as chunked
 //! `base64(gzip(data))` whose every line fits 512 bytes once relayed (D4).
 
 use std::io::Write as _;
@@ -18,7 +18,7 @@ use super::{
 const CHUNK_LINE_OVERHEAD: usize = MAX_LINE - 486;
 /// Longest `i/n` (`20/20`).
 const MAX_INDEX_LEN: usize = 5;
-/// Safety margin of RTCZ.md D4.
+/// Safety margin of docs/rtcz.md D4.
 const MARGIN: usize = 8;
 
 /// The relayed prefix length (`nick!user@host`, no `:`) to assume for our own `nick` when the
@@ -29,7 +29,7 @@ pub fn fallback_prefix_len(nick: &str) -> usize {
 
 /// How many base64 characters fit in one chunk line to `target` about `conversation`
 /// when the server relays it with a `prefix_len`-byte prefix:
-/// `min(400, 486 - P - T - C - 5 - 8)`, zero when nothing fits (RTCZ.md D4).
+/// `min(400, 486 - P - T - C - 5 - 8)`, zero when nothing fits (docs/rtcz.md D4).
 pub fn chunk_len(prefix_len: usize, target: &str, conversation: &str) -> usize {
     let used = CHUNK_LINE_OVERHEAD
         .saturating_add(prefix_len)
@@ -87,7 +87,7 @@ pub fn encode(
         }
         Signal::Ice(candidate) => candidate.to_form()?,
     };
-    // Receivers undo CTCP backslash quoting (RTCZ.md §2.1), so a `\` in a nick must be sent
+    // Receivers undo CTCP backslash quoting (docs/rtcz.md §2.1), so a `\` in a nick must be sent
     // doubled or it would vanish; Convos itself never quoted it.
     let conversation = conversation.replace('\\', "\\\\");
     let size = chunk_len(prefix_len, peer, &conversation);
@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn chunk_len_matches_the_table_of_d4() {
-        // (P, T, C) from RTCZ.md D4; ours subtracts the worst-case i/n and the margin.
+        // (P, T, C) from docs/rtcz.md D4; ours subtracts the worst-case i/n and the margin.
         let cases = [
             (
                 "superwoman!sg@example.com".len(),

@@ -1,10 +1,10 @@
-//! The ICE payload (RTCZ.md §3.3): a form-urlencoded `ice=...&sdpMid=...&sdpMLineIndex=...`,
+//! The ICE payload (docs/rtcz.md §3.3): a form-urlencoded `ice=...&sdpMid=...&sdpMLineIndex=...`,
 //! bounded as in D7.
 
 use super::Error;
 
 /// Longest candidate we send or accept. D7 suggests 1 KiB, but the Convos test vector of
-/// RTCZ.md §4.2 carries 1200 bytes, so we allow 2 KiB (real candidates are under 300).
+/// docs/rtcz.md §4.2 carries 1200 bytes, so we allow 2 KiB (real candidates are under 300).
 pub const MAX_CANDIDATE: usize = 2048;
 /// Longest `sdpMid` we send or accept (D7).
 pub const MAX_MID: usize = 64;

@@ -1,5 +1,5 @@
 //! RTCZ: the WebRTC call signalling that Convos 4.08–5.05 sent over IRC
-//! (`/work/shared/RTCZ.md`, "RTCZ.md" below).
+//! (`docs/rtcz.md`).
 //!
 //! This module owns the pure codec: SDP compaction (§3), the ICE form payload (§3.3),
 //! chunked `base64(gzip(...))` payloads, the exact CTCP `NOTICE` lines (§2), parsing of
@@ -41,17 +41,17 @@ use std::fmt;
 pub const MAX_LINE: usize = 512;
 /// Longest base64 slice per chunk (Convos's fixed chunk size).
 pub const MAX_CHUNK: usize = 400;
-/// Below this chunk size we refuse to send (RTCZ.md D4).
+/// Below this chunk size we refuse to send (docs/rtcz.md D4).
 pub const MIN_CHUNK: usize = 64;
-/// At most this many chunks per message (`n <= 20`, RTCZ.md §2.4 step 2).
+/// At most this many chunks per message (`n <= 20`, docs/rtcz.md §2.4 step 4).
 pub const MAX_CHUNKS: usize = 21;
 /// Length of a worst-case relayed prefix `nick!user@host` (without `:` and the space):
 /// a 30-character nick, 10-character user and 63-character host.
 pub const DEFAULT_PREFIX_LEN: usize = 30 + 1 + 10 + 1 + 63;
-/// Largest SDP or inflated payload we send or accept (RTCZ.md D2, D8).
+/// Largest SDP or inflated payload we send or accept (docs/rtcz.md D2, D8).
 pub const MAX_PAYLOAD: usize = 64 * 1024;
 
-/// A conversation-wide announcement, sent to the conversation itself (RTCZ.md §2.2).
+/// A conversation-wide announcement, sent to the conversation itself (docs/rtcz.md §2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Broadcast {
     /// `CALL`: "I am in the call now".
@@ -70,7 +70,7 @@ impl Broadcast {
     }
 }
 
-/// A signal for one peer, sent as `OFR`/`ANS`/`ICE` chunks (RTCZ.md §2.3).
+/// A signal for one peer, sent as `OFR`/`ANS`/`ICE` chunks (docs/rtcz.md §2.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
     /// An SDP offer, as the browser produced it (CRLF line ends).
@@ -152,7 +152,7 @@ pub enum Error {
     /// The SDP or candidate given to the encoder is larger than we send.
     #[error("input of {0} bytes is too large")]
     InputTooLarge(usize),
-    /// The names and prefix leave too little room per line for a chunk (RTCZ.md D4).
+    /// The names and prefix leave too little room per line for a chunk (docs/rtcz.md D4).
     #[error("only {0} base64 characters fit in a line, fewer than {MIN_CHUNK}")]
     NoRoom(usize),
     /// The payload needs more than [`MAX_CHUNKS`] chunks.
@@ -206,7 +206,7 @@ pub enum Error {
     /// An `OFR`/`ANS` payload that does not decode to an SDP starting with `v=0`.
     #[error("payload is not an SDP")]
     NotSdp,
-    /// An `ICE` payload that breaks the rules of RTCZ.md §3.3 and D7.
+    /// An `ICE` payload that breaks the rules of docs/rtcz.md §3.3 and D7.
     #[error("invalid ICE payload: {0}")]
     Ice(&'static str),
 }

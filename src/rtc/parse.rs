@@ -1,4 +1,4 @@
-//! Incoming RTCZ (RTCZ.md §2.1, §2.2, §2.4 step 1): finds the CTCP in a NOTICE text the way
+//! Incoming RTCZ (docs/rtcz.md §2.1, §2.2, §2.4 step 1): finds the CTCP in a NOTICE text the way
 //! Parse::IRC does and splits its body. Strict where Convos was lenient (D2).
 
 use super::{Error, Kind, MAX_LINE};

@@ -1,4 +1,4 @@
-//! Bounded reassembly of chunked RTCZ signals (RTCZ.md §2.4, hardened per D1 and D2):
+//! Bounded reassembly of chunked RTCZ signals (docs/rtcz.md §2.4, hardened per D1 and D2):
 //! one buffer per (connection, sender, conversation, kind), in-order chunks only, a
 //! timeout, caps on open buffers, strict base64, gzip required, inflation capped.
 
@@ -12,7 +12,7 @@ use flate2::read::GzDecoder;
 
 use super::{sdp_decode, Candidate, Chunk, Error, Kind, Signal, MAX_CHUNKS, MAX_LINE, MAX_PAYLOAD};
 
-/// Bounds of a [`Reassembler`]; [`Limits::default`] gives the values of RTCZ.md §5.
+/// Bounds of a [`Reassembler`]; [`Limits::default`] gives the values of docs/rtcz.md §5.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Most chunks per message; `i/n` with `n >= max_chunks` is refused.

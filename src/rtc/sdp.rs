@@ -1,4 +1,4 @@
-//! SDP compaction (RTCZ.md §3.1, §3.2): Convos's lossy `sdp_encode`, its `sdp_decode`,
+//! SDP compaction (docs/rtcz.md §3.1, §3.2): Convos's lossy `sdp_encode`, its `sdp_decode`,
 //! and our lossless [`sdp_abbreviate`] (D11).
 
 use base64::engine::general_purpose::STANDARD;

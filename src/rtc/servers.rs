@@ -1,4 +1,4 @@
-//! ICE servers for calls (RTCZ.md §6.2): `CONVOS_STUN` / `CONVOS_TURN` URLs
+//! ICE servers for calls (docs/rtcz.md §6.2): `CONVOS_STUN` / `CONVOS_TURN` URLs
 //! (`stun://host:port`, `turn://user:pass@host:port?transport=tcp`, `turns://...`,
 //! comma-separated) turned into `RTCIceServer` objects, with short-lived TURN REST
 //! credentials (`<expiry>:<user>`, `base64(HMAC-SHA1(secret, username))`) when a shared

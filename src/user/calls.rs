@@ -1,7 +1,7 @@
 //! Call signalling between the user's browsers and IRC, in RTCZ (see `crate::rtc` and
-//! RTCZ.md). The server keeps no call state: it checks, encodes, relays and reassembles.
+//! docs/rtcz.md). The server keeps no call state: it checks, encodes, relays and reassembles.
 //!
-//! Accepted from IRC (RTCZ.md §2.5, D3, D6): CALL/HANGUP only in a NOTICE to a channel we
+//! Accepted from IRC (docs/rtcz.md §2.5, D3, D6): CALL/HANGUP only in a NOTICE to a channel we
 //! are in (from a member) or to our own nick (from someone we already have a private
 //! conversation with); OFR/ANS/ICE only to our own nick. RTCZ never creates a
 //! conversation and is never stored as chat history.

@@ -1,4 +1,4 @@
-//! Video/voice calls (issue 8, RTCZ.md §1): the call this tab is in, who is calling in each
+//! Video/voice calls (issue 8, docs/rtcz.md §1): the call this tab is in, who is calling in each
 //! conversation, and one `Peer` per remote participant (full mesh).
 //!
 //! Flow: `start()` opens the camera/microphone and sends `call`. Someone in the call who

@@ -1,5 +1,5 @@
 //! One WebRTC peer in a call: an `RTCPeerConnection` to one remote nick, with perfect
-//! negotiation (RTCZ.md D13) adapted to IRC signalling:
+//! negotiation (docs/rtcz.md D13) adapted to IRC signalling:
 //! - descriptions are sent once ICE gathering completes (or after `gatherMs`) with the
 //!   candidates inside the SDP, so a peer pair costs one OFR and one ANS and no ICE lines;
 //!   candidates that turn up after that are trickled;

@@ -18,8 +18,14 @@ async fn send(w: &mut tokio::net::tcp::OwnedWriteHalf, line: &str) {
 }
 
 /// Serves one connection: registers it, echoes JOINs followed by the `live` lines, and
-/// answers the CHATHISTORY request with a batch of `replay`.
-async fn serve_once(l: &TcpListener, replay: &[String], live: &[String]) -> Vec<String> {
+/// answers `requests` CHATHISTORY requests: for `#c` with a batch of `replay`, for other
+/// targets with an empty batch. Returns the lines it read.
+async fn serve_once(
+    l: &TcpListener,
+    replay: &[String],
+    live: &[String],
+    requests: usize,
+) -> Vec<String> {
     let (s, _) = tokio::time::timeout(Duration::from_secs(10), l.accept())
         .await
         .expect("connect")
@@ -54,12 +60,18 @@ async fn serve_once(l: &TcpListener, replay: &[String], live: &[String]) -> Vec<
                 send(&mut w, line).await;
             }
         } else if line.starts_with("CHATHISTORY") {
-            send(&mut w, ":srv BATCH +b1 chathistory #c").await;
-            for r in replay {
-                send(&mut w, &format!("@batch=b1;{r}")).await;
+            let n = got.iter().filter(|l| l.starts_with("CHATHISTORY")).count();
+            let target = line.split(' ').nth(2).unwrap_or("");
+            send(&mut w, &format!(":srv BATCH +b{n} chathistory {target}")).await;
+            if target == "#c" {
+                for r in replay {
+                    send(&mut w, &format!("@batch=b{n};{r}")).await;
+                }
             }
-            send(&mut w, ":srv BATCH -b1").await;
-            return got;
+            send(&mut w, &format!(":srv BATCH -b{n}")).await;
+            if n == requests {
+                return got;
+            }
         }
     }
 }
@@ -89,7 +101,15 @@ async fn missed_lines_come_back_once() {
             format!("msgid={id};time={time} :bob!b@h PRIVMSG #c :{text}")
         };
         let (t1, t2) = (at(180_000), at(120_000));
-        let first = serve_once(&l, &[line("m1", &t1, "one"), line("m2", &t2, "two")], &[]).await;
+        // Bob also writes to us privately: a conversation whose gap is fetched next time.
+        let psst = format!("@msgid=p1;time={} :bob!b@h PRIVMSG me :psst", at(150_000));
+        let first = serve_once(
+            &l,
+            &[line("m1", &t1, "one"), line("m2", &t2, "two")],
+            &[psst],
+            1,
+        )
+        .await;
         // The second time the replay overlaps what we have, and a line said just now
         // arrives live before the replay of one said a moment earlier.
         let t3 = at(500);
@@ -97,6 +117,7 @@ async fn missed_lines_come_back_once() {
             &l,
             &[line("m2", &t2, "two"), line("m3", &t3, "three")],
             &["@msgid=m4 :bob!b@h PRIVMSG #c :live now".to_string()],
+            2,
         )
         .await;
         (first, second)
@@ -118,12 +139,17 @@ async fn missed_lines_come_back_once() {
             .history(u.id, cid, "#c", Page::latest())
             .await
             .expect("history");
-        if hist.messages.iter().any(|m| m.text == "two") {
+        let private = store
+            .history(u.id, cid, "bob", Page::latest())
+            .await
+            .map(|h| h.messages.iter().any(|m| m.text == "psst"))
+            .unwrap_or(false);
+        if private && hist.messages.iter().any(|m| m.text == "two") {
             break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "first replay not stored"
+            "first replay or the private line not stored"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -143,12 +169,14 @@ async fn missed_lines_come_back_once() {
         first.iter().any(|l| l == "CHATHISTORY LATEST #c * 50"),
         "{first:?}"
     );
-    assert!(
-        second
-            .iter()
-            .any(|l| l.starts_with("CHATHISTORY AFTER #c timestamp=")),
-        "{second:?}"
-    );
+    for target in ["#c", "bob"] {
+        assert!(
+            second
+                .iter()
+                .any(|l| l.starts_with(&format!("CHATHISTORY AFTER {target} timestamp="))),
+            "{target}: {second:?}"
+        );
+    }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let hist = store
@@ -178,7 +206,7 @@ async fn missed_lines_come_back_once() {
     // Search has the same order, newest first, and the replayed line is searchable.
     store.index_pending().await.expect("index");
     let found = store
-        .search(u.id, store::SearchQuery::parse("from:bob"))
+        .search(u.id, store::SearchQuery::parse("from:bob in:#c"))
         .await
         .expect("search");
     let texts: Vec<&str> = found.messages.iter().map(|m| m.text.as_str()).collect();

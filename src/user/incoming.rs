@@ -128,8 +128,10 @@ impl Actor {
         self.fetch_missed(cid, &chans).await;
     }
 
-    /// With IRCv3 chathistory, asks for what was said in each channel after the last
-    /// message we stored; replays are deduplicated by msgid in the store.
+    /// With IRCv3 chathistory, asks for what was said after the last message we stored in
+    /// each channel we rejoin and each private conversation (whose gap we know only when we
+    /// stored something there); replays are deduplicated by msgid in the store and placed
+    /// by their time (<https://ircv3.net/specs/extensions/chathistory>).
     async fn fetch_missed(&mut self, cid: &str, chans: &[(String, String)]) {
         let Some(conn) = self.conns.get(cid) else {
             return;
@@ -142,24 +144,37 @@ impl Actor {
             return;
         }
         let handle = conn.handle.clone();
-        let keys: Vec<(String, String)> = chans
+        let mut targets: Vec<(String, String, bool)> = chans
             .iter()
-            .map(|(name, _)| (name.clone(), conn.fold(name)))
+            .map(|(name, _)| (name.clone(), conn.fold(name), true))
             .collect();
-        for (name, key) in keys {
+        targets.extend(
+            conn.convs
+                .values()
+                .filter(|v| v.model.kind == crate::model::ConversationKind::Private)
+                .filter(|v| v.model.wanted)
+                .map(|v| (v.model.name.clone(), v.model.id.clone(), false)),
+        );
+        for (name, key, channel) in targets {
             let page = crate::store::Page::latest().limit(1);
             let last = match self.store.history(self.user.id, cid, &key, page).await {
                 Ok(h) => h.messages.last().map(|m| m.time),
                 Err(_) => None,
             };
             let line = match last {
-                Some(t) => format!(
-                    "CHATHISTORY AFTER {name} timestamp={} 100",
-                    crate::time::format_ms(t)
-                ),
-                None => format!("CHATHISTORY LATEST {name} * 50"),
+                Some(t) => Message::new("CHATHISTORY")
+                    .params(["AFTER", name.as_str()])
+                    .param(&format!("timestamp={}", crate::time::format_ms(t)))
+                    .param("100"),
+                None if channel => {
+                    Message::new("CHATHISTORY").params(["LATEST", name.as_str(), "*", "50"])
+                }
+                None => continue,
             };
-            handle.request(irc::Request::Send(line)).await;
+            // A stored name that is not a valid parameter (hostile server) is skipped.
+            if let Ok(line) = line.build() {
+                handle.request(irc::Request::Send(line.to_string())).await;
+            }
         }
     }
 

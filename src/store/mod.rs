@@ -412,10 +412,4 @@ fn corrupt_or(path: &Path, err: rusqlite::Error) -> Error {
     }
 }
 
-/// Unix time in milliseconds.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub(crate) use crate::time::now_ms;

@@ -79,24 +79,13 @@ impl User {
     /// Opens /events (optionally resuming), with our own Origin.
     async fn ws(&self, since: Option<u64>) -> Ws {
         let q = since.map(|s| format!("?since={s}")).unwrap_or_default();
-        let url = format!("{}/events{q}", self.base.replacen("http", "ws", 1));
-        let mut req = url.into_client_request().expect("request");
-        let cookie = self
-            .jar
-            .cookies(&self.base.parse().expect("url"))
-            .expect("logged in");
-        req.headers_mut().insert("cookie", cookie);
-        req.headers_mut()
-            .insert("origin", self.base.parse().expect("origin"));
-        let (s, _) = tokio_tungstenite::connect_async(req)
-            .await
-            .expect("ws connect");
+        let s = common::events_socket(&self.base, &self.jar, &q).await;
         Ws { s, next_id: 1 }
     }
 }
 
 struct Ws {
-    s: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    s: common::Socket,
     next_id: u64,
 }
 

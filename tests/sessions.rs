@@ -8,19 +8,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use reqwest::cookie::{CookieStore, Jar};
+use reqwest::cookie::Jar;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+use tokio_tungstenite::tungstenite::Message;
 
-use common::{convos_cli, Daemon};
+use common::Daemon;
 
 const PW: &str = "correct horse battery";
 /// Far below the 25 s session re-check: a socket closed within this was closed by the
 /// session's end, not found later. Generous for a loaded machine.
 const CLOSED_WITHIN: Duration = Duration::from_secs(5);
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use common::Socket;
 
 /// One browser: a cookie jar and its client.
 struct Browser {
@@ -80,19 +79,7 @@ impl Browser {
     }
 
     async fn ws(&self) -> Socket {
-        let url = format!("{}/events", self.base.replacen("http", "ws", 1));
-        let mut req = url.into_client_request().expect("request");
-        let cookie = self
-            .jar
-            .cookies(&self.base.parse().expect("url"))
-            .expect("logged in");
-        req.headers_mut().insert("cookie", cookie);
-        req.headers_mut()
-            .insert("origin", self.base.parse().expect("origin"));
-        let (s, _) = tokio_tungstenite::connect_async(req)
-            .await
-            .expect("ws connect");
-        s
+        common::events_socket(&self.base, &self.jar, "").await
     }
 }
 
@@ -186,18 +173,7 @@ async fn ending_a_session_closes_its_sockets() {
     // A reset link (from `convos recover`, beside the daemon) closes every session's.
     let phone = Browser::login(&d, "alice@example.com", "a new password").await;
     let mut phone_ws = phone.ws().await;
-    let (code, link, err) = convos_cli(
-        d.home.path(),
-        &["recover", "alice@example.com", "--base", &d.base],
-        "",
-    );
-    assert_eq!(code, Some(0), "{err}");
-    let token = url::Url::parse(link.trim())
-        .expect("link")
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
-        .expect("token");
+    let token = common::recover_token(d.home.path(), "alice@example.com", &d.base);
     let (st, body) = Browser::new(&d)
         .post(
             "/api/user/register",

@@ -7,7 +7,7 @@ mod common;
 use reqwest::Client;
 use serde_json::{json, Value};
 
-use common::{convos_cli, cookie_client, Daemon};
+use common::{cookie_client, Daemon};
 
 const PW: &str = "correct horse battery";
 
@@ -116,18 +116,7 @@ async fn a_password_change_invalidates_reset_links() {
         .await
         .expect("register");
     assert_eq!(res.status(), 200);
-    let (code, link, err) = convos_cli(
-        d.home.path(),
-        &["recover", "a@example.com", "--base", &d.base],
-        "",
-    );
-    assert_eq!(code, Some(0), "{err}");
-    let token = url::Url::parse(link.trim())
-        .expect("link")
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
-        .expect("token");
+    let token = common::recover_token(d.home.path(), "a@example.com", &d.base);
     let res = c
         .post(d.url("/api/user"))
         .json(&json!({"password": "a new password", "old_password": PW}))

@@ -184,3 +184,36 @@ pub fn convos_cli(home: &Path, args: &[&str], stdin: &str) -> (Option<i32>, Stri
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A WebSocket to the daemon.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens `/events{query}` as the browser whose session cookie is in `jar`, with the
+/// daemon's own Origin.
+pub async fn events_socket(base: &str, jar: &reqwest::cookie::Jar, query: &str) -> Socket {
+    use reqwest::cookie::CookieStore;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}/events{query}", base.replacen("http", "ws", 1));
+    let mut req = url.into_client_request().expect("request");
+    let cookie = jar.cookies(&base.parse().expect("url")).expect("logged in");
+    req.headers_mut().insert("cookie", cookie);
+    req.headers_mut()
+        .insert("origin", base.parse().expect("origin"));
+    let (s, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("ws connect");
+    s
+}
+
+/// The reset token of the link `convos recover EMAIL` prints for the daemon at `base`.
+pub fn recover_token(home: &Path, email: &str, base: &str) -> String {
+    let (code, link, err) = convos_cli(home, &["recover", email, "--base", base], "");
+    assert_eq!(code, Some(0), "{err}");
+    url::Url::parse(link.trim())
+        .expect("link")
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .expect("token")
+}

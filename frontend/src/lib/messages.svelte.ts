@@ -32,6 +32,8 @@ export class Buffer {
   focusId = $state<number | null>(null);
   loaded = $state(false);
   private generation = 0;
+  /** Live messages that came while the newest page was loading: merged when it lands. */
+  private arrivedWhileLoading: Message[] = [];
 
   constructor(
     readonly cid: string,
@@ -53,10 +55,14 @@ export class Buffer {
     const gen = ++this.generation;
     this.loading = 'initial';
     this.error = '';
+    this.arrivedWhileLoading = [];
     try {
       const page = await this.load(this.cid, this.conversationId, params);
       if (gen !== this.generation) return;
-      this.messages = page.messages;
+      // The page may have been read before a message that arrived meanwhile was stored.
+      const arrived = params.around === undefined ? this.arrivedWhileLoading : [];
+      this.arrivedWhileLoading = [];
+      this.messages = mergeMessages(page.messages, arrived);
       if (params.around === undefined) {
         this.startReached = page.end;
         this.atPresent = true;
@@ -118,6 +124,10 @@ export class Buffer {
    * loaded message (paging older brings it, without a gap).
    */
   add(msg: Message): boolean {
+    if (this.loading === 'initial') {
+      this.arrivedWhileLoading.push(msg);
+      return false;
+    }
     if (!this.atPresent) return false;
     const first = this.messages[0];
     if (first && msg.id < first.id && !this.startReached) return false;

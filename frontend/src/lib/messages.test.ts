@@ -95,6 +95,26 @@ describe('MessageStore', () => {
     expect(b.messages[0]?.id).toBe(201);
   });
 
+  it('keeps a live message that arrives while the newest page is loading', async () => {
+    const { load } = server(50);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // The page is read before message 51 is stored, and answers after it arrived live.
+    const slow: Loader = async (c, v, p) => {
+      const page = await load(c, v, p);
+      await gate;
+      return page;
+    };
+    const store = new MessageStore(slow);
+    const b = store.get('c', '#x');
+    const loading = b.loadLatest();
+    store.add(m(51));
+    release();
+    await loading;
+    expect(b.messages[b.messages.length - 1]?.id).toBe(51);
+    expect(ids(b.messages)).toHaveLength(51);
+  });
+
   it('ignores a stale page after a newer request', async () => {
     const { load } = server(300);
     const b = new MessageStore(load).get('c', '#x');

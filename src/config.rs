@@ -21,6 +21,8 @@ pub struct Cli {
 }
 
 /// What `convos` was asked to do.
+// Parsed once at startup: the size of the daemon's options does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
@@ -171,6 +173,20 @@ pub struct Daemon {
     /// UDP ports the built-in TURN server relays media on.
     #[arg(long, env = "CONVOS_TURN_RELAY_PORTS", default_value = "49152-65535")]
     pub turn_relay_ports: String,
+
+    /// Addresses non-admin users' IRC connections may reach although they are not public
+    /// (comma separated `ADDR[/PREFIX][:PORTS]`, e.g. `10.0.0.5:6667,[fd00::/8]:6697`).
+    #[arg(long, env = "CONVOS_IRC_ALLOW", default_value = "")]
+    pub irc_allow: String,
+
+    /// Addresses non-admin users' IRC connections may never reach, in the same syntax;
+    /// beats CONVOS_IRC_ALLOW.
+    #[arg(long, env = "CONVOS_IRC_DENY", default_value = "")]
+    pub irc_deny: String,
+
+    /// IRC connections one user may have.
+    #[arg(long, env = "CONVOS_MAX_CONNECTIONS_PER_USER", default_value = "20", value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_connections_per_user: u16,
 
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]

@@ -35,6 +35,10 @@ pub struct Prepared {
     pub web: web::Config,
     /// The built-in STUN/TURN server, when enabled.
     pub turn: Option<turn::server::Server>,
+    /// How users' IRC connections run (outbound policy for non-admins).
+    pub irc: crate::irc::Options,
+    /// IRC connections one user may have.
+    pub max_connections: usize,
     /// `CONVOS_HOME/convos.lock`, locked while this daemon runs.
     _lock: std::fs::File,
 }
@@ -54,6 +58,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     ensure_home(&home)?;
     let lock = lock_home(&home)?;
     let bound = web::serve::bind(&listens, &home)?;
+    let irc = irc_options(opts)?;
     let mut rtc = ice_config(opts)?;
     let turn = match opts.turn_listen.as_deref().filter(|l| !l.is_empty()) {
         None => None,
@@ -103,7 +108,28 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         store,
         web,
         turn,
+        irc,
+        max_connections: opts.max_connections_per_user.into(),
         _lock: lock,
+    })
+}
+
+/// IRC connection options: non-admins reach only the public internet, adjusted by
+/// `CONVOS_IRC_ALLOW` / `CONVOS_IRC_DENY`.
+fn irc_options(opts: &config::Daemon) -> Result<crate::irc::Options, Error> {
+    use crate::net::{Policy, Rule};
+    let rules = |name: &str, list: &str| {
+        Rule::parse_list(list).map_err(|e| config::Error::Other(format!("{name}: {e}")))
+    };
+    let policy = Policy::public()
+        .allow(rules("CONVOS_IRC_ALLOW", &opts.irc_allow)?)
+        .deny(rules("CONVOS_IRC_DENY", &opts.irc_deny)?);
+    Ok(crate::irc::Options {
+        access: crate::irc::Access {
+            policy: std::sync::Arc::new(policy),
+            detail: false,
+        },
+        ..crate::irc::Options::default()
     })
 }
 
@@ -220,11 +246,8 @@ impl Prepared {
     /// Serves until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         info!(home = %self.home.display(), version = env!("CARGO_PKG_VERSION"), "starting");
-        let users = crate::user::Registry::new(
-            self.store.clone(),
-            crate::irc::Options::default(),
-            shutdown.clone(),
-        );
+        let users = crate::user::Registry::new(self.store.clone(), self.irc, shutdown.clone())
+            .with_max_connections(self.max_connections);
         match users.start_all().await {
             Ok(n) => info!(users = n, "users started"),
             Err(e) => tracing::error!(error = %e, "cannot start users"),

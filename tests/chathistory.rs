@@ -64,6 +64,17 @@ async fn serve_once(l: &TcpListener, replay: &[String], live: &[String]) -> Vec<
     }
 }
 
+/// The daemon's policy for non-admins, plus the loopback address the test servers use
+/// (as `CONVOS_IRC_ALLOW=127.0.0.1` would give).
+fn test_access() -> convos::irc::Access {
+    use convos::net::{Policy, Rule};
+    let allow: Rule = "127.0.0.1".parse().expect("rule");
+    convos::irc::Access {
+        policy: std::sync::Arc::new(Policy::public().allow([allow])),
+        detail: false,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missed_lines_come_back_once() {
     let home = tempfile::tempdir().expect("tempdir");
@@ -71,6 +82,7 @@ async fn missed_lines_come_back_once() {
     let stop = CancellationToken::new();
     let opts = convos::irc::Options {
         spacer: convos::irc::Spacer::new(Duration::ZERO),
+        access: test_access(),
         ..Default::default()
     };
     let users = Registry::new(store.clone(), opts, stop.clone());

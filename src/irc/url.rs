@@ -155,6 +155,15 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Whether `other` goes to the same server: host (ASCII case and a final dot
+    /// ignored), port and TLS.
+    pub fn same_server(&self, other: &Config) -> bool {
+        let host = |h: &str| h.trim_end_matches('.').to_ascii_lowercase();
+        host(&self.host) == host(&other.host) && self.port == other.port && self.tls == other.tls
+    }
+}
+
 fn flag(v: &str) -> Option<bool> {
     match v {
         "1" | "true" | "yes" | "on" => Some(true),

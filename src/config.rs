@@ -188,6 +188,11 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_MAX_CONNECTIONS_PER_USER", default_value = "20", value_parser = clap::value_parser!(u16).range(1..))]
     pub max_connections_per_user: u16,
 
+    /// Peers the built-in TURN server may relay to although they are not public, in the
+    /// syntax of CONVOS_IRC_ALLOW (relays between its own allocations always work).
+    #[arg(long, env = "CONVOS_TURN_ALLOW", default_value = "")]
+    pub turn_allow: String,
+
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,

@@ -67,6 +67,16 @@ impl Rule {
     }
 }
 
+impl From<IpAddr> for Rule {
+    /// The one address, every port.
+    fn from(ip: IpAddr) -> Rule {
+        Rule {
+            net: IpNet::from(canonical(ip)),
+            ports: Vec::new(),
+        }
+    }
+}
+
 impl FromStr for Rule {
     type Err = RuleError;
 

@@ -552,7 +552,9 @@ impl Actor {
         }
         let conn = self.conns.get_mut(id).ok_or(Error::NoConnection)?;
         if let Some(c) = changes.on_connect_commands {
-            model.on_connect_commands = commands(c);
+            // Shown masked: a command sent back masked keeps its stored secret.
+            model.on_connect_commands =
+                commands(super::redact::restore(c, &model.on_connect_commands));
         }
         if let Some(w) = changes.wanted_state {
             model.wanted_state = w;

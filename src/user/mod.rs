@@ -11,6 +11,7 @@ mod guard;
 mod hub;
 mod incoming;
 mod outgoing;
+mod redact;
 mod registry;
 mod view;
 

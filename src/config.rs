@@ -21,6 +21,8 @@ pub struct Cli {
 }
 
 /// What `convos` was asked to do.
+// Parsed once at startup: the size of the daemon's options does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
@@ -185,6 +187,25 @@ pub struct Daemon {
     /// with --reverse-proxy (the proxy is the only client).
     #[arg(long, env = "CONVOS_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections_per_client: u64,
+
+    /// Addresses non-admin users' IRC connections may reach although they are not public
+    /// (comma separated `ADDR[/PREFIX][:PORTS]`, e.g. `10.0.0.5:6667,[fd00::/8]:6697`).
+    #[arg(long, env = "CONVOS_IRC_ALLOW", default_value = "")]
+    pub irc_allow: String,
+
+    /// Addresses non-admin users' IRC connections may never reach, in the same syntax;
+    /// beats CONVOS_IRC_ALLOW.
+    #[arg(long, env = "CONVOS_IRC_DENY", default_value = "")]
+    pub irc_deny: String,
+
+    /// IRC connections one user may have.
+    #[arg(long, env = "CONVOS_MAX_CONNECTIONS_PER_USER", default_value = "20", value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_connections_per_user: u16,
+
+    /// Peers the built-in TURN server may relay to although they are not public, in the
+    /// syntax of CONVOS_IRC_ALLOW (relays between its own allocations always work).
+    #[arg(long, env = "CONVOS_TURN_ALLOW", default_value = "")]
+    pub turn_allow: String,
 
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]

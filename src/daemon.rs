@@ -2,6 +2,7 @@
 //! SIGINT/SIGTERM, then shuts down within a few seconds.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -37,6 +38,13 @@ pub struct Prepared {
     pub web: web::Config,
     /// The built-in STUN/TURN server, when enabled.
     pub turn: Option<turn::server::Server>,
+    /// The running users, once [`Prepared::run`] starts them: the TURN server gives
+    /// credentials of other users no relay.
+    users: Arc<OnceLock<crate::user::Registry>>,
+    /// How users' IRC connections run (outbound policy for non-admins).
+    pub irc: crate::irc::Options,
+    /// IRC connections one user may have.
+    pub max_connections: usize,
     /// `CONVOS_HOME/convos.lock`, locked while this daemon runs.
     _lock: std::fs::File,
 }
@@ -57,14 +65,20 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     raise_nofile_limit();
     let lock = lock_home(&home)?;
     let bound = web::serve::bind(&listens, &home)?;
+    let irc = irc_options(opts)?;
     let mut rtc = ice_config(opts)?;
+    let users: Arc<OnceLock<crate::user::Registry>> = Arc::default();
     let turn = match opts.turn_listen.as_deref().filter(|l| !l.is_empty()) {
         None => None,
         Some(listen) => {
-            let topts =
-                crate::turn::Options::parse(listen, opts.turn_public_ip, &opts.turn_relay_ports)?;
+            let topts = crate::turn::Options::parse(
+                listen,
+                opts.turn_public_ip,
+                &opts.turn_relay_ports,
+                &opts.turn_allow,
+            )?;
             let secret = rtc.secret.clone().unwrap_or_else(random_secret);
-            let server = crate::turn::start(&topts, secret.clone()).await?;
+            let server = crate::turn::start(&topts, secret.clone(), roster(users.clone())).await?;
             let (stun_url, turn_url) = topts.urls();
             rtc.servers.push(crate::rtc::servers::IceServer {
                 urls: stun_url,
@@ -119,7 +133,29 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         store,
         web,
         turn,
+        users,
+        irc,
+        max_connections: opts.max_connections_per_user.into(),
         _lock: lock,
+    })
+}
+
+/// IRC connection options: non-admins reach only the public internet, adjusted by
+/// `CONVOS_IRC_ALLOW` / `CONVOS_IRC_DENY`.
+fn irc_options(opts: &config::Daemon) -> Result<crate::irc::Options, Error> {
+    use crate::net::{Policy, Rule};
+    let rules = |name: &str, list: &str| {
+        Rule::parse_list(list).map_err(|e| config::Error::Other(format!("{name}: {e}")))
+    };
+    let policy = Policy::public()
+        .allow(rules("CONVOS_IRC_ALLOW", &opts.irc_allow)?)
+        .deny(rules("CONVOS_IRC_DENY", &opts.irc_deny)?);
+    Ok(crate::irc::Options {
+        access: crate::irc::Access {
+            policy: std::sync::Arc::new(policy),
+            detail: false,
+        },
+        ..crate::irc::Options::default()
     })
 }
 
@@ -167,6 +203,17 @@ fn lock_home(home: &Path) -> Result<std::fs::File, Error> {
     Ok(file)
 }
 
+/// Whether a TURN user (a user id) exists: its actor runs from registration (or daemon
+/// start) until the account is deleted.
+fn roster(users: Arc<OnceLock<crate::user::Registry>>) -> crate::turn::relay::Roster {
+    Arc::new(move |user: &str| {
+        let (Some(users), Ok(id)) = (users.get(), user.parse::<i64>()) else {
+            return false;
+        };
+        users.contains(crate::model::UserId(id))
+    })
+}
+
 /// A fresh shared secret for the built-in TURN server.
 fn random_secret() -> String {
     let bytes: [u8; 24] = rand::random();
@@ -191,7 +238,9 @@ fn ice_config(opts: &config::Daemon) -> Result<crate::rtc::servers::IceConfig, E
         servers,
         secret: opts.turn_secret.clone().filter(|s| !s.is_empty()),
         relay_only: opts.rtc_relay_only,
-        ttl_secs: 12 * 3600,
+        // Short-lived: a leaked credential soon stops giving relays. The browser fetches
+        // fresh ones when a call starts; an allocation it holds may refresh a while longer.
+        ttl_secs: 2 * 3600,
     })
 }
 
@@ -277,11 +326,9 @@ impl Prepared {
     /// Serves until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         info!(home = %self.home.display(), version = env!("CARGO_PKG_VERSION"), "starting");
-        let users = crate::user::Registry::new(
-            self.store.clone(),
-            crate::irc::Options::default(),
-            shutdown.clone(),
-        );
+        let users = crate::user::Registry::new(self.store.clone(), self.irc, shutdown.clone())
+            .with_max_connections(self.max_connections);
+        let _ = self.users.set(users.clone());
         match users.start_all().await {
             Ok(n) => info!(users = n, "users started"),
             Err(e) => tracing::error!(error = %e, "cannot start users"),

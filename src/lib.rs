@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod input;
 pub mod irc;
 pub mod model;
+pub mod net;
 pub mod rtc;
 pub mod store;
 pub mod time;

@@ -253,8 +253,9 @@ impl WantedState {
     }
 }
 
-/// A user's IRC connection settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A user's IRC connection settings. `Debug` shows only the keys of `state`, which holds
+/// the client certificate's private key.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Connection {
     pub user_id: UserId,
     /// e.g. `irc-libera`.
@@ -269,6 +270,26 @@ pub struct Connection {
     pub retention_days: u32,
     /// Arbitrary state the app keeps with the connection (JSON).
     pub state: serde_json::Value,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state_keys: Vec<&str> = self
+            .state
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        f.debug_struct("Connection")
+            .field("user_id", &self.user_id)
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .field("nick", &self.nick)
+            .field("on_connect_commands", &self.on_connect_commands)
+            .field("wanted_state", &self.wanted_state)
+            .field("retention_days", &self.retention_days)
+            .field("state_keys", &state_keys)
+            .finish()
+    }
 }
 
 /// What a conversation is with.
@@ -359,6 +380,25 @@ pub struct Notification {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connection_debug_hides_the_client_key() {
+        let c = Connection {
+            user_id: UserId(1),
+            id: "irc-x".into(),
+            url: Secret::new("irc://x"),
+            nick: "n".into(),
+            on_connect_commands: vec![],
+            wanted_state: WantedState::Connected,
+            retention_days: 0,
+            state: serde_json::json!({"client_cert": {"cert": "C", "key": "PRIVATE KEY"}}),
+        };
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("PRIVATE KEY") && shown.contains("client_cert"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn kind_codes_round_trip() {

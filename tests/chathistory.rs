@@ -2,6 +2,8 @@
 //! server, since InspIRCd 3 has none), stored once (deduplicated by msgid) and placed by
 //! their time: before live lines that arrived earlier but were said later.
 
+mod common;
+
 use std::time::Duration;
 
 use convos::model::Secret;
@@ -83,6 +85,7 @@ async fn missed_lines_come_back_once() {
     let stop = CancellationToken::new();
     let opts = convos::irc::Options {
         spacer: convos::irc::Spacer::new(Duration::ZERO),
+        access: common::engine::test_access(),
         ..Default::default()
     };
     let users = Registry::new(store.clone(), opts, stop.clone());

@@ -103,6 +103,8 @@ fn opts() -> Options {
         regain_interval: Duration::from_millis(300),
         spacer: Spacer::new(Duration::ZERO),
         backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(300)),
+        // The task against a fake server on 127.0.0.1, as an admin's connection would run.
+        access: irc::Access::trusted(),
     }
 }
 

@@ -41,6 +41,7 @@ fn spawn(
     let opts = Options {
         spacer: Spacer::new(Duration::ZERO),
         connect_timeout: Duration::from_secs(3),
+        access: irc::Access::trusted(),
         ..Options::default()
     };
     let handle = irc::spawn(Arc::from("tls"), config, opts, true, tx, stop.clone());
@@ -114,6 +115,7 @@ async fn client_certificate_is_presented() {
     let stop = CancellationToken::new();
     let opts = Options {
         spacer: Spacer::new(Duration::ZERO),
+        access: irc::Access::trusted(),
         ..Options::default()
     };
     let handle = irc::spawn(Arc::from("cert"), config, opts, true, tx, stop.clone());

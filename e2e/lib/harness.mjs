@@ -316,6 +316,8 @@ async function spawnDaemon(d) {
       CONVOS_HOME: d.home,
       CONVOS_LOG_LEVEL: process.env.CONVOS_LOG_LEVEL || 'info',
       CONVOS_LOG_FORMAT: 'text',
+      // The test InspIRCd listens on 127.0.0.1, which non-admin users may not reach otherwise.
+      CONVOS_IRC_ALLOW: '127.0.0.1',
       ...d.env,
     },
     stdio: ['ignore', out, out],

@@ -36,6 +36,39 @@ pub struct Options {
     pub spacer: Spacer,
     /// Delays between reconnects.
     pub backoff: Backoff,
+    /// Which resolved addresses the task may connect to, and how much a failed connect
+    /// tells (see [`Access`]).
+    pub access: Access,
+}
+
+/// What a connection may reach. The default is the public internet with connect failures
+/// told without detail: the owner widens it for trusted users.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// Checked against every resolved address right before connecting to it.
+    pub policy: Arc<crate::net::Policy>,
+    /// Show the OS error of a failed connect. Without it every failed connect reads
+    /// alike, so a user cannot tell open, closed and refused ports apart.
+    pub detail: bool,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Access {
+            policy: Arc::new(crate::net::Policy::public()),
+            detail: false,
+        }
+    }
+}
+
+impl Access {
+    /// Any address, full error messages: for admins and the server the admin chose.
+    pub fn trusted() -> Access {
+        Access {
+            policy: Arc::new(crate::net::Policy::open()),
+            detail: true,
+        }
+    }
 }
 
 impl Default for Options {
@@ -49,6 +82,7 @@ impl Default for Options {
             regain_interval: Duration::from_secs(60),
             spacer: Spacer::new(Duration::from_millis(200)),
             backoff: Backoff::default(),
+            access: Access::default(),
         }
     }
 }

@@ -33,6 +33,8 @@ pub enum Request {
     Connect { restart: bool },
     /// Replace the configuration; takes effect on the next connect.
     Configure(Box<Config>),
+    /// Replace what the connection may reach; takes effect on the next connect.
+    Access(super::Access),
 }
 
 /// What a connection task reports.
@@ -205,6 +207,7 @@ impl Task {
                     None => return Wake::Stop,
                     Some(Request::Connect { .. }) => { self.backoff.reset(); return Wake::Connect }
                     Some(Request::Configure(c)) => self.config = *c,
+                    Some(Request::Access(a)) => self.opts.access = a,
                     Some(Request::Send(_)) => debug!("not connected: line dropped"),
                     Some(Request::Disconnect(_)) => {
                         if deadline.is_some() {
@@ -224,11 +227,15 @@ impl Task {
         }
         let stream = tokio::select! {
             _ = self.shutdown.cancelled() => return End::Stop,
-            s = tls::connect(&self.config, self.opts.connect_timeout) => s,
+            s = tls::connect(&self.config, self.opts.connect_timeout, &self.opts.access.policy) => s,
         };
         match stream {
             Ok(stream) => self.run_session(stream).await,
-            Err(e) => End::Closed(e.to_string()),
+            Err(e) if self.opts.access.detail => End::Closed(e.to_string()),
+            Err(e) => {
+                debug!(error = %e, "connect failed");
+                End::Closed(e.without_detail())
+            }
         }
     }
 
@@ -290,6 +297,7 @@ impl Task {
                         }
                     }
                     Some(Request::Configure(c)) => self.config = *c,
+                    Some(Request::Access(a)) => self.opts.access = a,
                 },
                 line = framed.next() => {
                     let line = match line {

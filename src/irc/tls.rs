@@ -31,10 +31,35 @@ pub enum Error {
     Timeout(String),
     #[error("TLS with {0} failed: {1}")]
     Tls(String, String),
+    /// Every address of the host is refused by the outbound policy.
+    #[error("Cannot connect to {0}: {1}")]
+    Denied(String, crate::net::Denied),
 }
 
-/// Connects to `config.host:config.port`, trying each address in turn.
-pub async fn connect(config: &Config, timeout: Duration) -> Result<Stream, Error> {
+impl Error {
+    /// The message for a user who may not learn why a connect failed: a refused address,
+    /// a closed port and a timeout all read the same, so the daemon cannot be used to
+    /// scan a network. Name lookup and TLS failures (which need a reachable, allowed
+    /// address first) keep their detail.
+    pub fn without_detail(&self) -> String {
+        match self {
+            Error::Connect(target, _) | Error::Timeout(target) | Error::Denied(target, _) => {
+                format!("Cannot connect to {target}.")
+            }
+            Error::Dns(host, _) => format!("Cannot resolve {host}."),
+            Error::Tls(..) => self.to_string(),
+        }
+    }
+}
+
+/// Connects to `config.host:config.port`, trying each resolved address that `policy`
+/// allows in turn (the check is on the address actually used, so names that resolve to
+/// internal addresses, `localhost` and DNS rebinding are covered).
+pub async fn connect(
+    config: &Config,
+    timeout: Duration,
+    policy: &crate::net::Policy,
+) -> Result<Stream, Error> {
     let target = format!("{}:{}", config.host, config.port);
     let addrs: Vec<SocketAddr> = tokio::time::timeout(
         timeout,
@@ -54,6 +79,11 @@ pub async fn connect(config: &Config, timeout: Duration) -> Result<Stream, Error
     let mut last = Error::Connect(target.clone(), "no address".into());
     let mut tcp = None;
     for addr in addrs {
+        if let Err(denied) = policy.check(addr) {
+            tracing::debug!(%denied, "address refused by the outbound policy");
+            last = Error::Denied(target.clone(), denied);
+            continue;
+        }
         match tokio::time::timeout(timeout, tcp_connect(addr, config.local_address)).await {
             Ok(Ok(s)) => {
                 tcp = Some(s);

@@ -155,6 +155,15 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Whether `other` goes to the same server: host (ASCII case and a final dot
+    /// ignored), port and TLS.
+    pub fn same_server(&self, other: &Config) -> bool {
+        let host = |h: &str| h.trim_end_matches('.').to_ascii_lowercase();
+        host(&self.host) == host(&other.host) && self.port == other.port && self.tls == other.tls
+    }
+}
+
 fn flag(v: &str) -> Option<bool> {
     match v {
         "1" | "true" | "yes" | "on" => Some(true),
@@ -262,13 +271,22 @@ pub fn redact(raw: &str) -> String {
 }
 
 /// `new` with a `********` password replaced by the password of `old` (the form a user
-/// edits shows the redacted URL).
+/// edits shows the redacted URL), but only while scheme, host, port and user are
+/// unchanged: the stored password never goes to another server or account.
 pub fn unredact(new: &str, old: &str) -> String {
     let (Ok(mut n), Ok(o)) = (url::Url::parse(new.trim()), url::Url::parse(old)) else {
         return new.to_string();
     };
     if n.password() != Some("********") {
         return new.to_string();
+    }
+    let same = n.scheme() == o.scheme()
+        && n.host_str().map(str::to_ascii_lowercase) == o.host_str().map(str::to_ascii_lowercase)
+        && n.port() == o.port()
+        && n.username() == o.username();
+    if !same {
+        let _ = n.set_password(None);
+        return n.to_string();
     }
     let _ = n.set_password(o.password());
     n.to_string()
@@ -353,6 +371,20 @@ mod tests {
             "irc://u:new@h:1?nick=b"
         );
         assert_eq!(unredact("irc://h:1?nick=b", old), "irc://h:1?nick=b");
+        assert_eq!(
+            unredact("irc://U:********@H:1?nick=c", old),
+            "irc://U@H:1?nick=c",
+            "other user"
+        );
+        for moved in [
+            "irc://u:********@evil:1?nick=a",
+            "irc://u:********@h:2?nick=a",
+            "ircs://u:********@h:1?nick=a",
+            "irc://v:********@h:1?nick=a",
+        ] {
+            assert!(!unredact(moved, old).contains("s3cret"), "{moved}");
+        }
+        assert!(unredact("irc://u:********@H:1?nick=c", old).contains("s3cret"));
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub(super) struct Actor {
     pub store: Store,
     pub hub: Arc<Hub>,
     pub irc_opts: irc::Options,
+    /// Connections this user may have.
+    pub max_connections: usize,
     pub irc_tx: mpsc::Sender<irc::Tagged>,
     pub shutdown: CancellationToken,
     pub conns: BTreeMap<String, Conn>,
@@ -135,6 +137,7 @@ pub fn spawn(
     user: User,
     store: Store,
     irc_opts: irc::Options,
+    max_connections: usize,
     shutdown: CancellationToken,
 ) -> Handle {
     let (tx, rx) = mpsc::channel(256);
@@ -151,6 +154,7 @@ pub fn spawn(
         store,
         hub,
         irc_opts,
+        max_connections,
         irc_tx,
         shutdown,
         conns: BTreeMap::new(),
@@ -195,8 +199,13 @@ impl Actor {
     async fn load(&mut self) -> Result<(), crate::store::Error> {
         let conns = self.store.connections(self.user.id).await?;
         let convs = self.store.conversations(self.user.id).await?;
+        // Unreadable settings: no connection is trusted beyond the daemon's policy.
+        let settings = self.settings().await.unwrap_or_else(|e| {
+            warn!(error = %e, "cannot load the server settings");
+            crate::account::settings::Settings::load_defaults(false)
+        });
         for c in conns {
-            if let Err(e) = self.open_connection(c) {
+            if let Err(e) = self.open_connection(c, &settings) {
                 warn!(error = %e, "stored connection is invalid");
             }
         }
@@ -217,14 +226,22 @@ impl Actor {
     }
 
     /// Starts the task of a connection (connecting when wanted) and tracks it.
-    fn open_connection(&mut self, model: Connection) -> Result<(), Error> {
+    fn open_connection(
+        &mut self,
+        model: Connection,
+        settings: &crate::account::settings::Settings,
+    ) -> Result<(), Error> {
         let config = irc::Config::parse(model.url.expose(), &model.nick)
             .map_err(|e| Error::Invalid(e.to_string()))?;
         let connect = model.wanted_state == WantedState::Connected;
+        let opts = irc::Options {
+            access: self.access(&config, settings),
+            ..self.irc_opts.clone()
+        };
         let handle = irc::spawn(
             Arc::from(model.id.as_str()),
             config.clone(),
-            self.irc_opts.clone(),
+            opts,
             connect,
             self.irc_tx.clone(),
             self.shutdown.child_token(),
@@ -428,7 +445,13 @@ impl Actor {
                 });
                 let _ = reply.send(Ok(has));
             }
-            Request::UserChanged(user) => self.user = *user,
+            Request::UserChanged(user) => {
+                let admin_changed = user.admin != self.user.admin;
+                self.user = *user;
+                if admin_changed {
+                    self.refresh_access().await;
+                }
+            }
             Request::Rtc { request, reply } => {
                 let res = self.rtc_request(request).await;
                 let _ = reply.send(res);
@@ -444,6 +467,9 @@ impl Actor {
         let default_nick = default_nick(&self.user.email);
         let config =
             irc::Config::parse(&url, &default_nick).map_err(|e| Error::Invalid(e.to_string()))?;
+        self.check_count()?;
+        let settings = self.settings().await?;
+        self.check_url(&config, &settings)?;
         let base = irc::url::connection_id(&config.host);
         let mut id = base.clone();
         let mut n = 2;
@@ -472,7 +498,7 @@ impl Actor {
             c.key = (!key.is_empty()).then(|| key.as_str().into());
             convs.push(c);
         }
-        self.open_connection(model)?;
+        self.open_connection(model, &settings)?;
         for c in convs {
             let saved = self
                 .store
@@ -508,8 +534,7 @@ impl Actor {
         id: &str,
         changes: ConnectionChanges,
     ) -> Result<Value, Error> {
-        let conn = self.conns.get_mut(id).ok_or(Error::NoConnection)?;
-        let mut model = conn.model.clone();
+        let mut model = self.conns.get(id).ok_or(Error::NoConnection)?.model.clone();
         let mut new_config = None;
         // The API shows the password as ********: sent back unchanged, it means "keep it".
         let url = changes
@@ -518,12 +543,18 @@ impl Actor {
         if let Some(url) = url.filter(|u| u.trim() != model.url.expose()) {
             let config =
                 irc::Config::parse(&url, &model.nick).map_err(|e| Error::Invalid(e.to_string()))?;
+            let settings = self.settings().await?;
+            self.check_url(&config, &settings)?;
+            let access = self.access(&config, &settings);
             model.nick = config.nick.clone();
             model.url = url.trim().into();
-            new_config = Some(config);
+            new_config = Some((config, access));
         }
+        let conn = self.conns.get_mut(id).ok_or(Error::NoConnection)?;
         if let Some(c) = changes.on_connect_commands {
-            model.on_connect_commands = commands(c);
+            // Shown masked: a command sent back masked keeps its stored secret.
+            model.on_connect_commands =
+                commands(super::redact::restore(c, &model.on_connect_commands));
         }
         if let Some(w) = changes.wanted_state {
             model.wanted_state = w;
@@ -537,9 +568,10 @@ impl Actor {
             .map_err(|e| Error::Store(e.to_string()))?;
         let was = conn.model.wanted_state;
         conn.model = model;
-        if let Some(mut config) = new_config {
+        if let Some((mut config, access)) = new_config {
             config.client_cert = client_cert(&conn.model);
             conn.config = config.clone();
+            conn.handle.request(irc::Request::Access(access)).await;
             conn.handle
                 .request(irc::Request::Configure(Box::new(config)))
                 .await;

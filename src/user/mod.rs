@@ -7,9 +7,11 @@
 
 mod actor;
 mod calls;
+mod guard;
 mod hub;
 mod incoming;
 mod outgoing;
+mod redact;
 mod registry;
 mod view;
 
@@ -17,6 +19,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+pub use guard::DEFAULT_MAX_CONNECTIONS;
 pub use hub::{Frame, Gone, Hub};
 pub use registry::Registry;
 pub use view::message_object as message_json;
@@ -45,6 +48,9 @@ pub enum Error {
     NotConnected,
     #[error("{0}")]
     Invalid(String),
+    /// The user may not do this (e.g. another server than the forced default).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("Could not save: {0}")]
     Store(String),
     #[error("The user is not running.")]

@@ -20,6 +20,7 @@ pub struct Registry {
     deleted: Arc<Mutex<HashSet<UserId>>>,
     store: Store,
     irc: irc::Options,
+    max_connections: usize,
     shutdown: CancellationToken,
 }
 
@@ -31,8 +32,15 @@ impl Registry {
             deleted: Arc::default(),
             store,
             irc,
+            max_connections: super::DEFAULT_MAX_CONNECTIONS,
             shutdown,
         }
+    }
+
+    /// Lets each user have at most `n` connections (default [`super::DEFAULT_MAX_CONNECTIONS`]).
+    pub fn with_max_connections(mut self, n: usize) -> Registry {
+        self.max_connections = n;
+        self
     }
 
     /// Starts every user in the store (daemon start); their wanted connections come back.
@@ -59,14 +67,26 @@ impl Registry {
         let Ok(mut map) = self.inner.lock() else {
             // A poisoned lock means a panic elsewhere; run the actor unregistered.
             let token = self.shutdown.child_token();
-            return super::actor::spawn(user, self.store.clone(), self.irc.clone(), token);
+            return super::actor::spawn(
+                user,
+                self.store.clone(),
+                self.irc.clone(),
+                self.max_connections,
+                token,
+            );
         };
         if let Some((h, _)) = map.get(&user.id) {
             return h.clone();
         }
         let token = self.shutdown.child_token();
         let id = user.id;
-        let handle = super::actor::spawn(user, self.store.clone(), self.irc.clone(), token.clone());
+        let handle = super::actor::spawn(
+            user,
+            self.store.clone(),
+            self.irc.clone(),
+            self.max_connections,
+            token.clone(),
+        );
         map.insert(id, (handle.clone(), token));
         handle
     }

@@ -54,7 +54,7 @@ pub fn connection(c: &Conn) -> Value {
         "wanted_state": m.wanted_state.as_str(),
         "retention_days": m.retention_days,
         "message": c.message,
-        "on_connect_commands": m.on_connect_commands.iter().map(|s| s.expose()).collect::<Vec<_>>(),
+        "on_connect_commands": m.on_connect_commands.iter().map(|s| super::redact::command(s.expose())).collect::<Vec<_>>(),
     })
 }
 

@@ -62,6 +62,7 @@ pub(super) fn user_error(e: user::Error) -> Error {
         user::Error::NoConnection | user::Error::NoConversation => Error::not_found("/"),
         user::Error::NotConnected => Error::new(StatusCode::BAD_REQUEST, "Not connected.", "/"),
         user::Error::Invalid(m) => Error::new(StatusCode::BAD_REQUEST, m, "/"),
+        user::Error::Forbidden(m) => Error::new(StatusCode::FORBIDDEN, m, "/url"),
         other => internal(other),
     }
 }
@@ -141,42 +142,14 @@ async fn add_connection(
     Json(body): Json<ConnectionBody>,
 ) -> Result<Json<Value>, Error> {
     let changes = body.changes()?;
-    let url = changes
-        .url
-        .clone()
-        .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| Error::new(StatusCode::BAD_REQUEST, "Missing property.", "/url"))?;
-    let forced = state
-        .store
-        .setting("forced_connection")
-        .await
-        .ok()
-        .flatten()
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    if forced && !s.user.admin {
-        let default = state
-            .store
-            .setting("default_connection")
-            .await
-            .ok()
-            .flatten();
-        let allowed_host = default
-            .as_ref()
-            .and_then(|v| v.as_str())
-            .and_then(|u| url::Url::parse(u).ok())
-            .and_then(|u| u.host_str().map(str::to_string));
-        let host = url::Url::parse(&url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string));
-        if allowed_host.is_some() && host != allowed_host {
-            return Err(Error::new(
-                StatusCode::BAD_REQUEST,
-                "You can only connect to the default server.",
-                "/url",
-            ));
-        }
+    if changes.url.as_ref().is_none_or(|u| u.trim().is_empty()) {
+        return Err(Error::new(
+            StatusCode::BAD_REQUEST,
+            "Missing property.",
+            "/url",
+        ));
     }
+    // What the user may connect to is checked by the user actor, for adds and edits alike.
     let res = actor(&state, &s.user)
         .ask(|reply| user::Request::AddConnection { changes, reply })
         .await

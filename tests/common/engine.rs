@@ -19,7 +19,19 @@ pub struct Env {
 pub fn irc_options() -> convos::irc::Options {
     convos::irc::Options {
         spacer: convos::irc::Spacer::new(Duration::from_millis(0)),
+        access: test_access(),
         ..Default::default()
+    }
+}
+
+/// The daemon's policy for non-admins, plus the loopback address the test servers use
+/// (as `CONVOS_IRC_ALLOW=127.0.0.1` would give).
+pub fn test_access() -> convos::irc::Access {
+    use convos::net::{Policy, Rule};
+    let allow: Rule = "127.0.0.1".parse().expect("rule");
+    convos::irc::Access {
+        policy: std::sync::Arc::new(Policy::public().allow([allow])),
+        detail: false,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: start the real binary, wait for it, stop it.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod engine;
 pub mod ircd;
 

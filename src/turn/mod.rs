@@ -4,6 +4,9 @@
 //! scheme: usernames `<unix-expiry>:<user>`, passwords `base64(HMAC-SHA1(secret, username))`,
 //! the same scheme coturn's `use-auth-secret` checks, so browsers get short-lived
 //! credentials from `GET /api/user` and nothing long-lived is ever handed out.
+//! What it relays, and for whom, is checked in [`relay`].
+
+pub mod relay;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -25,6 +28,8 @@ pub struct Options {
     /// Ports for relayed allocations, inclusive.
     pub min_port: u16,
     pub max_port: u16,
+    /// Peers relays may send to although they are not public (`CONVOS_TURN_ALLOW`).
+    pub allow: Vec<crate::net::Rule>,
 }
 
 /// A startup failure.
@@ -43,11 +48,19 @@ pub enum Error {
     },
     #[error("TURN server: {0}")]
     Turn(String),
+    #[error("CONVOS_TURN_ALLOW: {0}")]
+    Allow(#[from] crate::net::RuleError),
 }
 
 impl Options {
-    /// From the flags: `udp://HOST:PORT`, an optional public IP, `MIN-MAX` relay ports.
-    pub fn parse(listen: &str, public_ip: Option<IpAddr>, ports: &str) -> Result<Options, Error> {
+    /// From the flags: `udp://HOST:PORT`, an optional public IP, `MIN-MAX` relay ports,
+    /// and address rules (see [`crate::net::Rule`]) for peers that may be reached anyway.
+    pub fn parse(
+        listen: &str,
+        public_ip: Option<IpAddr>,
+        ports: &str,
+        allow: &str,
+    ) -> Result<Options, Error> {
         let addr = listen
             .strip_prefix("udp://")
             .and_then(|a| a.replace('*', "0.0.0.0").parse::<SocketAddr>().ok())
@@ -67,7 +80,20 @@ impl Options {
             public_ip,
             min_port: min,
             max_port: max,
+            allow: crate::net::Rule::parse_list(allow)?,
         })
+    }
+
+    /// Where relays may send: the public internet (plus `allow`), never this server's own
+    /// addresses (its own relay allocations excepted, see [`relay`]).
+    pub fn policy(&self) -> crate::net::Policy {
+        let own = [self.public_ip, self.listen.ip()]
+            .into_iter()
+            .filter(|ip| !ip.is_unspecified())
+            .map(crate::net::Rule::from);
+        crate::net::Policy::public()
+            .allow(self.allow.iter().cloned())
+            .deny(own)
     }
 
     /// The `urls` browsers use: STUN and TURN over UDP on the public address.
@@ -84,9 +110,15 @@ impl Options {
     }
 }
 
-/// Checks TURN REST usernames (`<expiry>[:<user>]`) against the shared secret.
+/// How long past its expiry a username may still refresh an allocation it holds (so a
+/// long call goes on; new allocations need fresh credentials).
+const GRACE_SECS: u64 = 12 * 3600;
+
+/// Checks TURN REST usernames (`<expiry>:<user>`) against the shared secret and the users
+/// that exist.
 struct RestAuth {
     secret: String,
+    guard: Arc<relay::Guard>,
 }
 
 impl AuthHandler for RestAuth {
@@ -104,33 +136,46 @@ impl AuthHandler for RestAuth {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        match expiry {
-            Some(t) if t >= now => {}
+        let fresh = match expiry {
+            Some(t) if t >= now => true,
+            Some(t) if t.saturating_add(GRACE_SECS) >= now && self.guard.holds(username, src) => {
+                false
+            }
             _ => {
                 warn!(%src, "turn: expired or malformed username");
                 return Err(turn::Error::Other("expired or malformed username".into()));
             }
+        };
+        if !self.guard.known(username) {
+            warn!(%src, "turn: credentials of a user that does not exist");
+            return Err(turn::Error::Other("unknown user".into()));
         }
+        self.guard.authenticated(username, src, fresh);
         let (_, password) = crate::rtc::servers::ephemeral_password(&self.secret, username);
         Ok(generate_auth_key(username, realm, &password))
     }
 }
 
-/// Starts the server; it runs until [`Server::close`] or the process ends.
-pub async fn start(opts: &Options, secret: String) -> Result<Server, Error> {
+/// Starts the server; it runs until [`Server::close`] or the process ends. `roster` says
+/// whether a user (the part of a username after `:`) exists.
+pub async fn start(opts: &Options, secret: String, roster: relay::Roster) -> Result<Server, Error> {
     let socket = tokio::net::UdpSocket::bind(opts.listen)
         .await
         .map_err(|source| Error::Bind {
             addr: opts.listen,
             source,
         })?;
-    let relay = RelayAddressGeneratorRanges {
-        relay_address: opts.public_ip,
-        min_port: opts.min_port,
-        max_port: opts.max_port,
-        max_retries: 10,
-        address: opts.listen.ip().to_string(),
-        net: Arc::new(webrtc_util::vnet::net::Net::new(None)),
+    let guard = relay::Guard::new(opts.policy(), roster);
+    let relay = relay::Generator {
+        inner: RelayAddressGeneratorRanges {
+            relay_address: opts.public_ip,
+            min_port: opts.min_port,
+            max_port: opts.max_port,
+            max_retries: 10,
+            address: opts.listen.ip().to_string(),
+            net: Arc::new(webrtc_util::vnet::net::Net::new(None)),
+        },
+        guard: guard.clone(),
     };
     let server = Server::new(ServerConfig {
         conn_configs: vec![ConnConfig {
@@ -138,7 +183,7 @@ pub async fn start(opts: &Options, secret: String) -> Result<Server, Error> {
             relay_addr_generator: Box::new(relay),
         }],
         realm: "convos".into(),
-        auth_handler: Arc::new(RestAuth { secret }),
+        auth_handler: Arc::new(RestAuth { secret, guard }),
         channel_bind_timeout: Duration::from_secs(0),
         alloc_close_notify: None,
     })
@@ -154,19 +199,20 @@ mod tests {
 
     #[test]
     fn options() {
-        let o = Options::parse("udp://127.0.0.1:3478", None, "40000-40100").expect("valid");
+        let o = Options::parse("udp://127.0.0.1:3478", None, "40000-40100", "").expect("valid");
         assert_eq!(o.public_ip, "127.0.0.1".parse::<IpAddr>().expect("ip"));
         assert_eq!(o.urls().1, "turn:127.0.0.1:3478?transport=udp");
         assert!(matches!(
-            Options::parse("udp://0.0.0.0:3478", None, "1-2"),
+            Options::parse("udp://0.0.0.0:3478", None, "1-2", ""),
             Err(Error::NeedPublicIp(_))
         ));
-        assert!(Options::parse("tcp://x:1", None, "1-2").is_err());
-        assert!(Options::parse("udp://127.0.0.1:1", None, "9-2").is_err());
+        assert!(Options::parse("tcp://x:1", None, "1-2", "").is_err());
+        assert!(Options::parse("udp://127.0.0.1:1", None, "9-2", "").is_err());
         let o = Options::parse(
             "udp://*:3478",
             Some("203.0.113.7".parse().expect("ip")),
             "49152-65535",
+            "",
         )
         .expect("valid");
         assert_eq!(o.urls().0, "stun:203.0.113.7:3478");
@@ -176,6 +222,10 @@ mod tests {
     fn rest_auth_accepts_fresh_and_refuses_expired() {
         let auth = RestAuth {
             secret: "s3cret".into(),
+            guard: relay::Guard::new(
+                crate::net::Policy::public(),
+                Arc::new(|user: &str| user == "alice"),
+            ),
         };
         let src: SocketAddr = "127.0.0.1:1".parse().expect("addr");
         let later = SystemTime::now()
@@ -189,5 +239,10 @@ mod tests {
         assert_eq!(key, generate_auth_key(&user, "convos", &pw));
         assert!(auth.auth_handle("100:alice", "convos", src).is_err());
         assert!(auth.auth_handle("alice", "convos", src).is_err());
+        let bob = format!("{later}:bob");
+        assert!(
+            auth.auth_handle(&bob, "convos", src).is_err(),
+            "no such user"
+        );
     }
 }

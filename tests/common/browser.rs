@@ -1,0 +1,126 @@
+//! A logged-in user as a browser tab drives the daemon: JSON over HTTP with cookies, and
+//! the /events WebSocket.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::cookie::{CookieStore, Jar};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+
+use super::Daemon;
+
+pub struct Browser {
+    pub http: reqwest::Client,
+    jar: Arc<Jar>,
+    base: String,
+}
+
+impl Browser {
+    /// Registers `email` (the first user becomes admin) and keeps the session cookie.
+    pub async fn register(d: &Daemon, email: &str) -> Browser {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("client");
+        let b = Browser {
+            http,
+            jar,
+            base: d.url(""),
+        };
+        let (st, body) = b
+            .post(
+                "/api/user/register",
+                json!({"email": email, "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(st, 200, "register {email}: {body}");
+        b
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("DELETE");
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Opens /events with our own Origin.
+    pub async fn events(&self) -> Events {
+        let url = format!("{}/events", self.base.replacen("http", "ws", 1));
+        let mut req = url.into_client_request().expect("request");
+        let cookie = self
+            .jar
+            .cookies(&self.base.parse().expect("url"))
+            .expect("logged in");
+        req.headers_mut().insert("cookie", cookie);
+        req.headers_mut()
+            .insert("origin", self.base.parse().expect("origin"));
+        let (s, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("ws connect");
+        Events { s }
+    }
+}
+
+/// The user's event stream.
+pub struct Events {
+    s: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+impl Events {
+    /// The next event that satisfies `pred` (≤ 20 s).
+    pub async fn wait(&mut self, mut pred: impl FnMut(&Value) -> bool) -> Value {
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(20), self.s.next())
+                .await
+                .expect("event in time")
+                .expect("open")
+                .expect("frame");
+            if let Message::Text(t) = m {
+                let v: Value = serde_json::from_str(&t).expect("json");
+                if pred(&v) {
+                    return v;
+                }
+            }
+        }
+    }
+
+    /// The message of the next `disconnected` state of connection `cid`.
+    pub async fn disconnected(&mut self, cid: &str) -> String {
+        let v = self
+            .wait(|v| {
+                v["type"] == "connection"
+                    && v["connection_id"] == cid
+                    && v["state"] == "disconnected"
+            })
+            .await;
+        v["message"].as_str().unwrap_or_default().to_string()
+    }
+}

@@ -199,6 +199,7 @@ async fn setup_users(store: &Store) {
                     on_connect_commands: Vec::new(),
                     wanted_state: WantedState::Connected,
                     retention_days: 0,
+                    client_cert: None,
                     state: serde_json::json!({}),
                 })
                 .await

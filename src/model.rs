@@ -253,8 +253,24 @@ impl WantedState {
     }
 }
 
-/// A user's IRC connection settings. `Debug` shows only the keys of `state`, which holds
-/// the client certificate's private key.
+/// A client certificate for SASL EXTERNAL / CertFP: the PEM certificate and its private
+/// key, which `Debug` never shows.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientCert {
+    pub cert: String,
+    pub key: Secret,
+}
+
+impl fmt::Debug for ClientCert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCert")
+            .field("cert", &format_args!("{} bytes", self.cert.len()))
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+/// A user's IRC connection settings. `Debug` shows only the keys of `state`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Connection {
     pub user_id: UserId,
@@ -268,7 +284,9 @@ pub struct Connection {
     pub wanted_state: WantedState,
     /// Messages older than this many days are deleted (hourly); 0 keeps everything.
     pub retention_days: u32,
-    /// Arbitrary state the app keeps with the connection (JSON).
+    /// The client certificate made for this connection, if any.
+    pub client_cert: Option<ClientCert>,
+    /// Arbitrary state the app keeps with the connection (JSON); no secrets.
     pub state: serde_json::Value,
 }
 
@@ -287,6 +305,7 @@ impl fmt::Debug for Connection {
             .field("on_connect_commands", &self.on_connect_commands)
             .field("wanted_state", &self.wanted_state)
             .field("retention_days", &self.retention_days)
+            .field("client_cert", &self.client_cert)
             .field("state_keys", &state_keys)
             .finish()
     }
@@ -391,7 +410,11 @@ mod tests {
             on_connect_commands: vec![],
             wanted_state: WantedState::Connected,
             retention_days: 0,
-            state: serde_json::json!({"client_cert": {"cert": "C", "key": "PRIVATE KEY"}}),
+            client_cert: Some(ClientCert {
+                cert: "C".into(),
+                key: Secret::new("PRIVATE KEY"),
+            }),
+            state: serde_json::json!({"other": "x"}),
         };
         let shown = format!("{c:?}");
         assert!(

@@ -102,15 +102,15 @@ async fn client_certificate_is_presented() {
         return;
     }
     let ircd = Ircd::start();
-    let (cert, key) = irc::url::generate_client_cert("certuser").expect("cert");
-    let want = irc::url::fingerprint(&cert).expect("fingerprint");
+    let cert = irc::url::generate_client_cert("certuser").expect("cert");
+    let want = irc::url::fingerprint(&cert.cert).expect("fingerprint");
     assert_eq!(want.len(), 128);
     let url = format!(
         "irc://127.0.0.1:{}?nick=certuser&tls_verify=0",
         ircd.tls_port
     );
     let mut config = irc::Config::parse(&url, "certuser").expect("url");
-    config.client_cert = Some((cert, irc::url::Secret(key)));
+    config.client_cert = Some(cert);
     let (tx, mut rx) = mpsc::channel(64);
     let stop = CancellationToken::new();
     let opts = Options {

@@ -117,5 +117,15 @@ async fn sasl_plain_and_external_against_atheme() {
     ev.wait("logged in with EXTERNAL", |v| logged_in(v, &cid))
         .await;
     connected(&mut ev, &cid).await;
+
+    // After a restart of ours the stored certificate is presented again.
+    env.stop().await;
+    let env = Env::open(home.path());
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "sasl after restart");
+    ev.wait("logged in with EXTERNAL after a restart", |v| {
+        logged_in(v, &cid)
+    })
+    .await;
     env.stop().await;
 }

@@ -143,6 +143,7 @@ fn child(dir: &std::path::Path) {
                         on_connect_commands: Vec::new(),
                         wanted_state: WantedState::Connected,
                         retention_days: 0,
+                        client_cert: None,
                         state: serde_json::json!({}),
                     })
                     .await

@@ -94,8 +94,8 @@ impl Session {
     /// The first lines to send.
     pub fn start(&mut self) -> Vec<String> {
         let mut out = vec!["CAP LS 302".to_string()];
-        if self.config.sasl.is_none() && !self.config.password.0.is_empty() {
-            out.push(format!("PASS :{}", self.config.password.0));
+        if self.config.sasl.is_none() && !self.config.password.expose().is_empty() {
+            out.push(format!("PASS :{}", self.config.password.expose()));
         }
         out.push(format!("NICK {}", self.nick));
         out.push(format!(
@@ -357,7 +357,7 @@ impl Session {
             Some(SaslMech::External) => vec![Action::Send("AUTHENTICATE +".into())],
             Some(SaslMech::Plain) => {
                 let user = &self.config.account;
-                let payload = format!("{user}\0{user}\0{}", self.config.password.0);
+                let payload = format!("{user}\0{user}\0{}", self.config.password.expose());
                 let encoded = base64::engine::general_purpose::STANDARD.encode(payload);
                 sasl_chunks(&encoded)
                     .into_iter()

@@ -146,7 +146,7 @@ fn roots() -> Arc<rustls::RootCertStore> {
 
 fn client_config(
     verify: bool,
-    client_cert: Option<&(String, super::url::Secret)>,
+    client_cert: Option<&crate::model::ClientCert>,
 ) -> Result<Arc<rustls::ClientConfig>, String> {
     use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -162,11 +162,11 @@ fn client_config(
     };
     let config = match client_cert {
         None => builder.with_no_client_auth(),
-        Some((cert, key)) => {
+        Some(crate::model::ClientCert { cert, key }) => {
             let certs = CertificateDer::pem_slice_iter(cert.as_bytes())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| format!("invalid client certificate: {e:?}"))?;
-            let key = PrivateKeyDer::from_pem_slice(key.0.as_bytes())
+            let key = PrivateKeyDer::from_pem_slice(key.expose().as_bytes())
                 .map_err(|e| format!("invalid client key: {e:?}"))?;
             builder
                 .with_client_auth_cert(certs, key)

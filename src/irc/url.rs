@@ -3,8 +3,6 @@
 //!
 //! TLS is on unless `tls=0`; certificates are verified unless `tls_verify=0`.
 
-use std::fmt;
-
 /// A parse failure, safe to show (never contains the password).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Error {
@@ -12,19 +10,7 @@ pub enum Error {
     Invalid(String),
 }
 
-/// A secret string whose `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(pub String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "\"\""
-        } else {
-            "\"********\""
-        })
-    }
-}
+pub use crate::model::Secret;
 
 /// SASL mechanism to authenticate with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +39,7 @@ pub struct Config {
     pub channels: Vec<(String, String)>,
     pub local_address: Option<std::net::IpAddr>,
     /// Client certificate for TLS (SASL EXTERNAL / CertFP): PEM certificate and key.
-    pub client_cert: Option<(String, Secret)>,
+    pub client_cert: Option<crate::model::ClientCert>,
 }
 
 impl Config {
@@ -81,7 +67,7 @@ impl Config {
             username: String::new(),
             account: decode(url.username()),
             realname: String::new(),
-            password: Secret(decode(url.password().unwrap_or(""))),
+            password: Secret::new(decode(url.password().unwrap_or(""))),
             sasl: None,
             channels: Vec::new(),
             local_address: None,
@@ -143,7 +129,8 @@ impl Config {
         if c.realname.trim().is_empty() || c.realname.contains('@') {
             c.realname = "Convos".into();
         }
-        if c.sasl == Some(SaslMech::Plain) && (url.username().is_empty() || c.password.0.is_empty())
+        if c.sasl == Some(SaslMech::Plain)
+            && (url.username().is_empty() || c.password.expose().is_empty())
         {
             return Err(bad("sasl=plain needs user:password@ in the URL"));
         }
@@ -203,8 +190,8 @@ fn channels_from_path(path: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A new client certificate for SASL EXTERNAL / CertFP: `(cert_pem, key_pem)`.
-pub fn generate_client_cert(nick: &str) -> Result<(String, String), String> {
+/// A new client certificate for SASL EXTERNAL / CertFP.
+pub fn generate_client_cert(nick: &str) -> Result<crate::model::ClientCert, String> {
     let mut params =
         rcgen::CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
     params
@@ -213,7 +200,10 @@ pub fn generate_client_cert(nick: &str) -> Result<(String, String), String> {
     params.not_after = rcgen::date_time_ymd(2099, 1, 1);
     let key = rcgen::KeyPair::generate().map_err(|e| e.to_string())?;
     let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
-    Ok((cert.pem(), key.serialize_pem()))
+    Ok(crate::model::ClientCert {
+        cert: cert.pem(),
+        key: Secret::new(key.serialize_pem()),
+    })
 }
 
 /// SHA-512 fingerprint (hex) of a PEM certificate, as `/msg NickServ CERT ADD` shows it.
@@ -314,7 +304,7 @@ mod tests {
         )
         .expect("valid");
         assert_eq!((c.port, c.tls), (6667, false));
-        assert_eq!(c.password, Secret("s3cret".into()));
+        assert_eq!(c.password, Secret::new("s3cret"));
         assert_eq!(c.sasl, Some(SaslMech::Plain));
         assert_eq!(c.realname, "Bob B");
         assert_eq!(

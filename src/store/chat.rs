@@ -25,6 +25,8 @@ fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
     let commands: Vec<String> = serde_json::from_str(&commands).map_err(json_err)?;
     let wanted: String = r.get(5)?;
     let state: String = r.get(6)?;
+    let mut state: serde_json::Value = serde_json::from_str(&state).map_err(json_err)?;
+    let client_cert = take_client_cert(&mut state);
     Ok(Connection {
         user_id: UserId(r.get(0)?),
         id: r.get(1)?,
@@ -33,8 +35,38 @@ fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         on_connect_commands: commands.into_iter().map(Secret::new).collect(),
         wanted_state: WantedState::parse(&wanted).unwrap_or(WantedState::Connected),
         retention_days: r.get::<_, i64>(7)?.clamp(0, u32::MAX.into()) as u32,
-        state: serde_json::from_str(&state).map_err(json_err)?,
+        client_cert,
+        state,
     })
+}
+
+/// The client certificate is stored inside the `state` column (`{"client_cert": {"cert",
+/// "key"}}`, as it always was) but kept out of the `state` value in memory, in a type
+/// whose `Debug` hides the key.
+fn take_client_cert(state: &mut serde_json::Value) -> Option<crate::model::ClientCert> {
+    let c = state.as_object_mut()?.remove("client_cert")?;
+    let cert = c.get("cert")?.as_str()?.to_owned();
+    let key = c.get("key")?.as_str()?;
+    Some(crate::model::ClientCert {
+        cert,
+        key: Secret::new(key),
+    })
+}
+
+/// The `state` column of a connection: its state plus the client certificate.
+fn state_column(c: &Connection) -> String {
+    let Some(cert) = &c.client_cert else {
+        return c.state.to_string();
+    };
+    let mut state = match &c.state {
+        serde_json::Value::Object(o) => o.clone(),
+        _ => serde_json::Map::new(),
+    };
+    state.insert(
+        "client_cert".into(),
+        serde_json::json!({"cert": cert.cert, "key": cert.key.expose()}),
+    );
+    serde_json::Value::Object(state).to_string()
 }
 
 fn conversation_from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
@@ -117,7 +149,7 @@ impl Store {
                     c.nick,
                     commands,
                     c.wanted_state.as_str(),
-                    c.state.to_string(),
+                    state_column(&c),
                     c.retention_days
                 ],
             )?;

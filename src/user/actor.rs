@@ -231,8 +231,9 @@ impl Actor {
         model: Connection,
         settings: &crate::account::settings::Settings,
     ) -> Result<(), Error> {
-        let config = irc::Config::parse(model.url.expose(), &model.nick)
+        let mut config = irc::Config::parse(model.url.expose(), &model.nick)
             .map_err(|e| Error::Invalid(e.to_string()))?;
+        config.client_cert = model.client_cert.clone();
         let connect = model.wanted_state == WantedState::Connected;
         let opts = irc::Options {
             access: self.access(&config, settings),
@@ -485,6 +486,7 @@ impl Actor {
             on_connect_commands: commands(changes.on_connect_commands.unwrap_or_default()),
             wanted_state: changes.wanted_state.unwrap_or(WantedState::Connected),
             retention_days: changes.retention_days.unwrap_or(0),
+            client_cert: None,
             state: Value::Object(Default::default()),
         };
         self.store
@@ -569,7 +571,7 @@ impl Actor {
         let was = conn.model.wanted_state;
         conn.model = model;
         if let Some((mut config, access)) = new_config {
-            config.client_cert = client_cert(&conn.model);
+            config.client_cert = conn.model.client_cert.clone();
             conn.config = config.clone();
             conn.handle.request(irc::Request::Access(access)).await;
             conn.handle
@@ -603,17 +605,16 @@ impl Actor {
     /// EXTERNAL; answers its fingerprint. It is used from the next connect on.
     async fn client_certificate(&mut self, id: &str, renew: bool) -> Result<Value, Error> {
         let conn = self.conns.get_mut(id).ok_or(Error::NoConnection)?;
-        if renew || client_cert(&conn.model).is_none() {
-            let (cert, key) = irc::url::generate_client_cert(&conn.nick).map_err(Error::Invalid)?;
-            if !conn.model.state.is_object() {
-                conn.model.state = Value::Object(Default::default());
-            }
-            conn.model.state["client_cert"] = serde_json::json!({"cert": cert, "key": key});
+        if renew || conn.model.client_cert.is_none() {
+            let cert = irc::url::generate_client_cert(&conn.nick).map_err(Error::Invalid)?;
+            let mut model = conn.model.clone();
+            model.client_cert = Some(cert);
             self.store
-                .save_connection(conn.model.clone())
+                .save_connection(model.clone())
                 .await
                 .map_err(|e| Error::Store(e.to_string()))?;
-            conn.config.client_cert = client_cert(&conn.model);
+            conn.model = model;
+            conn.config.client_cert = conn.model.client_cert.clone();
             conn.handle
                 .request(irc::Request::Configure(Box::new(conn.config.clone())))
                 .await;
@@ -795,14 +796,6 @@ impl Actor {
         };
         self.append(entry).await;
     }
-}
-
-/// The client certificate kept in a connection's state, if one was made.
-pub(super) fn client_cert(model: &Connection) -> Option<(String, irc::url::Secret)> {
-    let c = model.state.get("client_cert")?;
-    let cert = c.get("cert")?.as_str()?.to_string();
-    let key = c.get("key")?.as_str()?.to_string();
-    Some((cert, irc::url::Secret(key)))
 }
 
 /// Conversations shown in lists: the server one, and those the user has not closed.

@@ -42,7 +42,7 @@ pub fn connection(c: &Conn) -> Value {
         .config
         .client_cert
         .as_ref()
-        .and_then(|(cert, _)| crate::irc::url::fingerprint(cert));
+        .and_then(|c| crate::irc::url::fingerprint(&c.cert));
     json!({
         "certificate": {"fingerprint": fingerprint},
         "connection_id": m.id,

@@ -33,6 +33,7 @@ async fn add_user(store: &Store, email: &str) -> UserId {
                 on_connect_commands: vec![Secret::new("/msg NickServ identify hunter2")],
                 wanted_state: WantedState::Connected,
                 retention_days: 0,
+                client_cert: None,
                 state: json!({}),
             })
             .await
@@ -349,6 +350,7 @@ async fn connections_and_conversations() {
             nick: "clark".into(),
             wanted_state: WantedState::Disconnected,
             retention_days: 0,
+            client_cert: None,
             state: json!({"state": "queued"}),
             ..c.clone()
         })
@@ -1095,4 +1097,46 @@ async fn searches_are_bounded() {
         .history(user, "irc-libera", "#big", Page::latest())
         .await
         .expect("history after a stopped search");
+}
+
+#[tokio::test]
+async fn client_certificates_are_stored_apart_from_state() {
+    let (dir, store, user) = setup().await;
+    let mut c = store
+        .connections(user)
+        .await
+        .expect("connections")
+        .remove(0);
+    c.client_cert = Some(ClientCert {
+        cert: "CERT".into(),
+        key: Secret::new("KEY"),
+    });
+    c.state = json!({"other": 1});
+    store.save_connection(c.clone()).await.expect("save");
+    drop(store);
+    let store = Store::open(dir.path(), opts()).expect("reopen");
+    let back = store
+        .connections(user)
+        .await
+        .expect("connections")
+        .into_iter()
+        .find(|b| b.id == c.id)
+        .expect("connection");
+    assert_eq!(back.client_cert, c.client_cert);
+    assert_eq!(
+        back.state,
+        json!({"other": 1}),
+        "no secret in the state value"
+    );
+    // The column keeps the format older versions wrote.
+    let raw: String = rusqlite::Connection::open(dir.path().join(FILE_NAME))
+        .expect("raw")
+        .query_row(
+            "SELECT state FROM connections WHERE id = ?1",
+            [&c.id],
+            |r| r.get(0),
+        )
+        .expect("state column");
+    let raw: serde_json::Value = serde_json::from_str(&raw).expect("json");
+    assert_eq!(raw["client_cert"]["key"], "KEY");
 }

@@ -270,7 +270,12 @@ async fn relays_reach_each_other_but_not_the_servers_network() {
     );
 
     // A deleted user's credentials stop working.
-    let (st, body) = bob.delete("/api/user").await;
+    let (st, body) = bob
+        .delete_with(
+            "/api/user",
+            Some(json!({"password": "correct horse battery"})),
+        )
+        .await;
     assert_eq!(st, 200, "{body}");
     assert!(
         Relayed::new(&server, &bu, &bc).await.is_err(),

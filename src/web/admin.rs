@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tracing::info;
 
-use super::auth::{self, account_error, body, internal, Admin};
+use super::auth::{self, body, Admin};
 use super::{AppState, Error};
 use crate::account::{self, settings, Settings};
 use crate::model::User;
@@ -28,14 +28,12 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn settings(state: &AppState) -> Result<Settings, Error> {
-    Settings::load(&state.store, state.config.open_to_public)
-        .await
-        .map_err(internal)
+    Ok(Settings::load(&state.store, state.config.open_to_public).await?)
 }
 
 async fn list_users(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, Error> {
     let settings = settings(&state).await?;
-    let users = state.store.users().await.map_err(internal)?;
+    let users = state.store.users().await?;
     let users: Vec<Value> = users
         .iter()
         .map(|u| auth::user_object(&state, &settings, u, 0))
@@ -50,8 +48,7 @@ async fn target(state: &AppState, email: &str) -> Result<User, Error> {
     state
         .store
         .user_by_email(&email)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(not_found)
 }
 
@@ -63,8 +60,7 @@ async fn keep_an_admin(state: &AppState, user: &User) -> Result<(), Error> {
     let admins = state
         .store
         .users()
-        .await
-        .map_err(internal)?
+        .await?
         .iter()
         .filter(|u| u.admin)
         .count();
@@ -113,11 +109,7 @@ async fn update_user(
         if !admin {
             keep_an_admin(&state, &user).await?;
         }
-        state
-            .store
-            .set_admin(user.id, admin)
-            .await
-            .map_err(internal)?;
+        state.store.set_admin(user.id, admin).await?;
         info!(user = %user.id, admin, "roles changed");
         user.admin = admin;
         auth::tell_user_changed(&state, &user).await;
@@ -133,7 +125,7 @@ async fn delete_user(
     let user = target(&state, &email).await?;
     keep_an_admin(&state, &user).await?;
     state.users.delete(user.id);
-    state.store.delete_user(user.id).await.map_err(internal)?;
+    state.store.delete_user(user.id).await?;
     state.live.end(user.id, super::live::Ended::All);
     info!(user = %user.id, "deleted by an admin");
     Ok(Json(json!({})))
@@ -161,7 +153,7 @@ async fn invite(
     Path(email): Path<String>,
     LinkBase(base): LinkBase,
 ) -> Result<Json<Value>, Error> {
-    let email = account::normalize_email(&email).map_err(account_error)?;
+    let email = account::normalize_email(&email)?;
     let base = base.ok_or_else(|| {
         Error::new(
             StatusCode::BAD_REQUEST,
@@ -169,20 +161,13 @@ async fn invite(
             "/",
         )
     })?;
-    let existing = state
-        .store
-        .user_by_email(&email)
-        .await
-        .map_err(internal)?
-        .is_some();
+    let existing = state.store.user_by_email(&email).await?.is_some();
     let purpose = if existing {
         TokenPurpose::PasswordReset
     } else {
         TokenPurpose::Invite
     };
-    let link = account::create_link(&state.store, purpose, &email)
-        .await
-        .map_err(account_error)?;
+    let link = account::create_link(&state.store, purpose, &email).await?;
     info!(existing, "invite link created");
     Ok(Json(json!({
         "url": account::link_url(&base, &email, &link.token, existing),
@@ -207,7 +192,7 @@ async fn update_settings(
             settings::UpdateError::Invalid(i) => {
                 Error::new(StatusCode::BAD_REQUEST, i.message, format!("/{}", i.field))
             }
-            settings::UpdateError::Store(e) => internal(e),
+            settings::UpdateError::Store(e) => Error::from(e),
         })?;
     info!("settings changed");
     Ok(Json(settings(&state).await?))
@@ -216,7 +201,7 @@ async fn update_settings(
 /// What the login and register pages need; no login required.
 async fn public_settings(State(state): State<AppState>) -> Result<Json<Value>, Error> {
     let s = settings(&state).await?;
-    let first_user = state.store.users().await.map_err(internal)?.is_empty();
+    let first_user = state.store.users().await?.is_empty();
     Ok(Json(json!({
         "organization_name": s.organization_name,
         "organization_url": s.organization_url,

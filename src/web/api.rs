@@ -51,22 +51,6 @@ pub(super) fn actor(state: &AppState, user: &crate::model::User) -> user::Handle
         .unwrap_or_else(|| state.users.start(user.clone()))
 }
 
-fn internal(e: impl std::fmt::Display) -> Error {
-    tracing::error!(error = %e, "request failed");
-    Error::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error.", "/")
-}
-
-/// Maps an actor refusal to a response.
-pub(super) fn user_error(e: user::Error) -> Error {
-    match e {
-        user::Error::NoConnection | user::Error::NoConversation => Error::not_found("/"),
-        user::Error::NotConnected => Error::new(StatusCode::BAD_REQUEST, "Not connected.", "/"),
-        user::Error::Invalid(m) => Error::new(StatusCode::BAD_REQUEST, m, "/"),
-        user::Error::Forbidden(m) => Error::new(StatusCode::FORBIDDEN, m, "/url"),
-        other => internal(other),
-    }
-}
-
 /// The user's connections as API objects (also used by `GET /api/user`).
 pub async fn connections_json(state: &AppState, user: &crate::model::User) -> Value {
     let h = actor(state, user);
@@ -152,8 +136,7 @@ async fn add_connection(
     // What the user may connect to is checked by the user actor, for adds and edits alike.
     let res = actor(&state, &s.user)
         .ask(|reply| user::Request::AddConnection { changes, reply })
-        .await
-        .map_err(user_error)?;
+        .await?;
     Ok(Json(res))
 }
 
@@ -170,8 +153,7 @@ async fn update_connection(
             changes,
             reply,
         })
-        .await
-        .map_err(user_error)?;
+        .await?;
     Ok(Json(res))
 }
 
@@ -185,8 +167,7 @@ async fn delete_connection(
             connection_id: cid,
             reply,
         })
-        .await
-        .map_err(user_error)?;
+        .await?;
     Ok(Json(json!({})))
 }
 
@@ -257,18 +238,13 @@ async fn history(
 ) -> Result<Json<Value>, Error> {
     let page = q.page()?;
     let conv = conversation.to_lowercase();
-    let exists = state
-        .store
-        .conversation(s.user.id, cid, &conv)
-        .await
-        .map_err(internal)?;
+    let exists = state.store.conversation(s.user.id, cid, &conv).await?;
     let exists = match exists {
         Some(_) => true,
         None => state
             .store
             .conversation(s.user.id, cid, conversation)
-            .await
-            .map_err(internal)?
+            .await?
             .is_some(),
     };
     if !exists {
@@ -279,19 +255,14 @@ async fn history(
     let conv_id = if state
         .store
         .conversation(s.user.id, cid, &conv)
-        .await
-        .map_err(internal)?
+        .await?
         .is_some()
     {
         conv
     } else {
         conversation.to_string()
     };
-    let h = state
-        .store
-        .history(s.user.id, cid, &conv_id, page)
-        .await
-        .map_err(internal)?;
+    let h = state.store.history(s.user.id, cid, &conv_id, page).await?;
     let own = own_nick(state, &s.user, cid).await;
     let msgs: Vec<Value> = h.messages.iter().map(|e| message_json(e, &own)).collect();
     let before = (!h.oldest)
@@ -332,8 +303,7 @@ async fn participants(
             conversation_id: conversation,
             reply,
         })
-        .await
-        .map_err(user_error)?;
+        .await?;
     Ok(Json(json!({"participants": list})))
 }
 
@@ -356,8 +326,7 @@ async fn client_certificate(
             renew,
             reply,
         })
-        .await
-        .map_err(user_error)?;
+        .await?;
     Ok(Json(res))
 }
 
@@ -399,8 +368,7 @@ async fn read(
             last_read,
             reply,
         })
-        .await
-        .map_err(user_error)?;
+        .await?;
     Ok(Json(res))
 }
 
@@ -477,7 +445,7 @@ async fn search(
                 "The search took too long: narrow it with from:, in: or a date.",
                 "/match",
             ),
-            other => internal(other),
+            other => Error::from(other),
         })?;
     let msgs: Vec<Value> = res.messages.iter().map(crate::user::message_json).collect();
     Ok(Json(json!({"messages": msgs, "end": res.end})))
@@ -498,8 +466,7 @@ async fn notifications(
     let list = state
         .store
         .notifications(s.user.id, q.before.map(MessageId), limit + 1)
-        .await
-        .map_err(internal)?;
+        .await?;
     let end = list.len() <= limit;
     let msgs: Vec<Value> = list
         .iter()
@@ -522,10 +489,6 @@ async fn notifications_read(
 }
 
 async fn mark_all_read(state: &AppState, user_id: UserId) -> Result<(), Error> {
-    state
-        .store
-        .mark_notifications_read(user_id, None)
-        .await
-        .map_err(internal)?;
+    state.store.mark_notifications_read(user_id, None).await?;
     Ok(())
 }

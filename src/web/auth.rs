@@ -21,7 +21,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tracing::{error, info, warn};
+use tracing::{info, warn};
 
 use super::{live, AppState, Error};
 use crate::account::{self, Settings};
@@ -74,15 +74,9 @@ impl FromRequestParts<AppState> for Session {
         let user_id = state
             .store
             .session_user(&token_hash)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(need_login)?;
-        let user = state
-            .store
-            .user(user_id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(need_login)?;
+        let user = state.store.user(user_id).await?.ok_or_else(need_login)?;
         let session = Session { user, token_hash };
         parts.extensions.insert(session.clone());
         Ok(session)
@@ -146,30 +140,6 @@ fn need_login() -> Error {
     Error::new(StatusCode::UNAUTHORIZED, "Need to log in first.", "/")
 }
 
-/// Logs an internal failure once and hides it behind a 500.
-pub(super) fn internal(err: impl std::fmt::Display) -> Error {
-    error!(error = %err, "request failed");
-    Error::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error.", "/")
-}
-
-/// The API's answer to an account error.
-pub(super) fn account_error(err: account::Error) -> Error {
-    use account::Error as E;
-    match err {
-        E::InvalidEmail => Error::new(StatusCode::BAD_REQUEST, "Invalid email.", "/email"),
-        E::PasswordTooShort => {
-            Error::new(StatusCode::BAD_REQUEST, "Password too short.", "/password")
-        }
-        E::EmailTaken => Error::new(StatusCode::CONFLICT, "Email is taken.", "/email"),
-        E::Busy => Error::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Server busy, try again.",
-            "/",
-        ),
-        e @ (E::Hash(_) | E::Store(_)) => internal(e),
-    }
-}
-
 /// A JSON body, or a 400/415 in our error shape.
 pub(super) fn body<T>(r: Result<Json<T>, JsonRejection>) -> Result<T, Error> {
     r.map(|Json(v)| v)
@@ -210,8 +180,7 @@ pub(super) async fn start_session(state: &AppState, user: &User) -> Result<Heade
     state
         .store
         .create_session(&account::token_hash(token.expose()), user.id, expires)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(cookie(state, token.expose(), SESSION_TTL_MS / 1000))
 }
 
@@ -336,14 +305,12 @@ async fn update_user(
     let mut user = session.user;
     let keywords = req.highlight_keywords.map(clean_keywords).transpose()?;
     if let Some(password) = req.password {
-        account::check_password(&password).map_err(account_error)?;
+        account::check_password(&password)?;
         let old = req.old_password.unwrap_or_default();
         check_own_password(&user, old, "/old_password", "Invalid old password.").await?;
         // Other sessions end (a stolen cookie stops working), this one goes on: the
         // person who just proved they know the password is the one using it.
-        account::set_password(&state.store, &user, password, Some(&token_hash))
-            .await
-            .map_err(account_error)?;
+        account::set_password(&state.store, &user, password, Some(&token_hash)).await?;
         state.live.end(user.id, live::Ended::AllBut(&token_hash));
         info!(user = %user.id, "password changed");
     }
@@ -351,8 +318,7 @@ async fn update_user(
         state
             .store
             .set_highlight_keywords(user.id, k.clone())
-            .await
-            .map_err(internal)?;
+            .await?;
         user.highlight_keywords = k;
         tell_user_changed(&state, &user).await;
     }
@@ -380,7 +346,7 @@ async fn check_own_password(
         Ok(false) => Err(Error::new(StatusCode::BAD_REQUEST, wrong, path)),
         Err(e) => {
             limiter.refund(&account_key);
-            Err(account_error(e))
+            Err(Error::from(e))
         }
     }
 }
@@ -407,7 +373,7 @@ async fn delete_user(
     .await?;
     let id = session.user.id;
     state.users.delete(id);
-    state.store.delete_user(id).await.map_err(internal)?;
+    state.store.delete_user(id).await?;
     state.live.end(id, live::Ended::All);
     info!(user = %id, "deleted own account");
     Ok((

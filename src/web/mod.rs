@@ -7,6 +7,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
+mod error;
 pub mod events;
 pub mod live;
 pub mod openapi;
@@ -15,6 +16,7 @@ pub mod state;
 pub mod tls;
 pub mod transport;
 
+pub use error::{Error, ErrorItem};
 pub use state::{AppState, Config};
 
 use axum::extract::{OriginalUri, Request};
@@ -22,57 +24,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Serialize;
 use tower_http::set_header::SetResponseHeaderLayer;
-
-/// One error of an API response, as in Convos: `{"errors":[{"message":..,"path":..}]}`.
-#[derive(Debug, Serialize, Clone)]
-pub struct ErrorItem {
-    pub message: String,
-    pub path: String,
-}
-
-/// The web layer's error: a status and messages safe to show. Internal causes are
-/// logged where they happen, never sent.
-#[derive(Debug)]
-pub struct Error {
-    pub status: StatusCode,
-    pub errors: Vec<ErrorItem>,
-}
-
-impl Error {
-    /// An error with one message about `path` (a request path or a JSON pointer).
-    pub fn new(status: StatusCode, message: impl Into<String>, path: impl Into<String>) -> Self {
-        Error {
-            status,
-            errors: vec![ErrorItem {
-                message: message.into(),
-                path: path.into(),
-            }],
-        }
-    }
-
-    /// 404 `Not found.`
-    pub fn not_found(path: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "Not found.", path)
-    }
-}
-
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        #[derive(Serialize)]
-        struct Body {
-            errors: Vec<ErrorItem>,
-        }
-        (
-            self.status,
-            Json(Body {
-                errors: self.errors,
-            }),
-        )
-            .into_response()
-    }
-}
 
 /// Content-Security-Policy: no inline script; media from the camera (blob:) for calls.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \

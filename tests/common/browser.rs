@@ -62,12 +62,16 @@ impl Browser {
     }
 
     pub async fn delete(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .delete(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("DELETE");
+        self.delete_with(path, None).await
+    }
+
+    /// DELETE with a JSON body (deleting one's own account takes the password).
+    pub async fn delete_with(&self, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.delete(format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let r = req.send().await.expect("DELETE");
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 

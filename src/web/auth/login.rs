@@ -14,8 +14,8 @@ use serde_json::json;
 use tracing::{info, warn};
 
 use super::{
-    account_error, body, clear_cookie, internal, limit, live, session_token, start_session,
-    user_json, AppState, ClientIp, Error, SameOrigin,
+    body, clear_cookie, limit, live, session_token, start_session, user_json, AppState, ClientIp,
+    Error, SameOrigin,
 };
 use crate::account::{self, Settings};
 use crate::model::{Secret, User};
@@ -75,27 +75,27 @@ pub(super) async fn register(
     req: Result<Json<Register>, JsonRejection>,
 ) -> Result<Response, Error> {
     let req = body(req)?;
-    let email = account::normalize_email(&req.email).map_err(account_error)?;
-    account::check_password(&req.password).map_err(account_error)?;
+    let email = account::normalize_email(&req.email)?;
+    account::check_password(&req.password)?;
     if !register_limiter().reserve(&[&format!("ip:{ip}")], Instant::now()) {
         warn!(%ip, "registration refused: too many attempts");
         return Err(too_many());
     }
     let _serial = REGISTER.lock().await;
-    let existing = state.store.user_by_email(&email).await.map_err(internal)?;
+    let existing = state.store.user_by_email(&email).await?;
     if let Some(user) = existing {
         let Some(token) = &req.token else {
             // With registration closed a taken e-mail gets the same answer as a free one:
             // the page does not tell who has an account.
             return Err(if registration_open(&state).await? {
-                account_error(account::Error::EmailTaken)
+                Error::from(account::Error::EmailTaken)
             } else {
                 closed()
             });
         };
         return reset(&state, &user, &email, token, req.password).await;
     }
-    let first = state.store.users().await.map_err(internal)?.is_empty();
+    let first = state.store.users().await?.is_empty();
     if !first && !registration_open(&state).await? {
         let Some(token) = &req.token else {
             return Err(closed());
@@ -103,15 +103,12 @@ pub(super) async fn register(
         // The invite first: a guessed token costs no hashing.
         let invited =
             account::consume_link(&state.store, TokenPurpose::Invite, &email, token.expose())
-                .await
-                .map_err(account_error)?;
+                .await?;
         if !invited {
             return Err(bad_link());
         }
     }
-    let user = account::create_user(&state.store, &email, req.password, first)
-        .await
-        .map_err(account_error)?;
+    let user = account::create_user(&state.store, &email, req.password, first).await?;
     info!(user = %user.id, admin = user.admin, "registered");
     state.users.start(user.clone());
     logged_in(&state, &user).await
@@ -131,14 +128,11 @@ async fn reset(
         email,
         token.expose(),
     )
-    .await
-    .map_err(account_error)?;
+    .await?;
     if !ok {
         return Err(bad_link());
     }
-    account::set_password(&state.store, user, password, None)
-        .await
-        .map_err(account_error)?;
+    account::set_password(&state.store, user, password, None).await?;
     state.live.end(user.id, live::Ended::All);
     info!(user = %user.id, "password reset");
     logged_in(state, user).await
@@ -146,8 +140,7 @@ async fn reset(
 
 async fn registration_open(state: &AppState) -> Result<bool, Error> {
     Ok(Settings::load(&state.store, state.config.open_to_public)
-        .await
-        .map_err(internal)?
+        .await?
         .open_to_public)
 }
 
@@ -186,14 +179,14 @@ pub(super) async fn login(
         warn!(%ip, "login refused: too many failures");
         return Err(too_many());
     }
-    let user = state.store.user_by_email(&email).await.map_err(internal)?;
+    let user = state.store.user_by_email(&email).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let ok = match account::verify_password(hash, req.password).await {
         Ok(ok) => ok,
         Err(e) => {
             limiter.refund(&ip_key);
             limiter.refund(&account_key);
-            return Err(account_error(e));
+            return Err(Error::from(e));
         }
     };
     match user {
@@ -223,8 +216,8 @@ pub(super) async fn logout(
 ) -> Result<Response, Error> {
     if let Some(token) = session_token(&headers) {
         let hash = account::token_hash(token);
-        let user = state.store.session_user(&hash).await.map_err(internal)?;
-        state.store.delete_session(&hash).await.map_err(internal)?;
+        let user = state.store.session_user(&hash).await?;
+        state.store.delete_session(&hash).await?;
         if let Some(user) = user {
             state.live.end(user, live::Ended::One(&hash));
         }

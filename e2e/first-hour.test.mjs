@@ -1,0 +1,82 @@
+// The first hour (issue 19): typing is never lost, a skip link to the input, the unread
+// dot on the phone's menu button, and the sign-in page's small helps.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  IrcBot,
+  chatInput,
+  launchBrowser,
+  newPage,
+  registerAndConnect,
+  requireTools,
+  say,
+  startDaemon,
+  startIrcd,
+  stopAll,
+  until,
+} from './lib/harness.mjs';
+
+const skip = requireTools();
+
+/** The id of the focused element, or its tag name. */
+const focused = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || '');
+
+describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
+  let ircd, daemon, browser, page, bot;
+
+  before(async () => {
+    [ircd, browser] = await Promise.all([startIrcd(), launchBrowser()]);
+    daemon = await startDaemon();
+    page = await newPage(browser);
+    await registerAndConnect(page, { url: daemon.url, email: 'fay@example.com', nick: 'fay', channel: '#first', ircPort: ircd.port });
+    await say(page, '/join #second');
+    await page.waitForURL(/%23second$/);
+    bot = await IrcBot.connect(ircd.port, 'gus');
+    await bot.join('#first');
+  });
+
+  after(async () => {
+    bot?.close();
+    await stopAll();
+  });
+
+  test('typing after a sidebar click, a page load or a Ctrl+K pick lands in the input', async () => {
+    await page.locator('nav.sidebar a.conv', { hasText: 'first' }).click();
+    await page.waitForURL(/%23first$/);
+    await page.keyboard.type('hello there');
+    assert.equal(await chatInput(page).inputValue(), 'hello there');
+    assert.equal(await focused(page), 'chat-input');
+    await chatInput(page).fill('');
+
+    // Focus on the page itself (as after clicking empty space): the first key still counts.
+    await page.reload();
+    await chatInput(page).waitFor();
+    await page.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+    assert.equal(await focused(page), 'BODY');
+    await page.keyboard.type('Yes');
+    assert.equal(await chatInput(page).inputValue(), 'Yes');
+    await chatInput(page).fill('');
+
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('second');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/%23second$/);
+    await page.keyboard.type('ok');
+    assert.equal(await chatInput(page).inputValue(), 'ok');
+    await chatInput(page).fill('');
+  });
+
+  test('a skip link, shown on focus, jumps to the message input', async () => {
+    const link = page.getByRole('link', { name: 'Skip to message input' });
+    const hidden = await link.boundingBox();
+    assert.ok(!hidden || hidden.y + hidden.height <= 0, 'off-screen until focused');
+    const first = await page.evaluate(() => document.querySelector('a[href], button, input, textarea, select, [tabindex]')?.textContent);
+    assert.equal(first, 'Skip to message input', 'the first Tab stop');
+    await link.focus();
+    const shown = await link.boundingBox();
+    assert.ok(shown && shown.y >= 0, 'visible once focused');
+    await page.keyboard.press('Enter');
+    await until(async () => (await focused(page)) === 'chat-input', { what: 'the input to take focus' });
+  });
+});

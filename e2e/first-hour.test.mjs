@@ -79,4 +79,34 @@ describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
     await page.keyboard.press('Enter');
     await until(async () => (await focused(page)) === 'chat-input', { what: 'the input to take focus' });
   });
+
+  test('on a phone, the menu button shows a dot for a mention elsewhere', async () => {
+    const phone = await newPage(browser, {
+      storageState: await page.context().storageState(),
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    await phone.goto(page.url());
+    await chatInput(phone).waitFor();
+    const menu = phone.getByRole('button', { name: 'Show conversations', exact: true });
+    await menu.waitFor();
+    assert.equal(await phone.locator('.menu-dot').count(), 0, 'no dot while nothing is unread');
+    if (await phone.evaluate(() => matchMedia('(pointer: coarse)').matches && !matchMedia('(any-pointer: fine)').matches)) {
+      assert.notEqual(await focused(phone), 'chat-input', 'no keyboard popping up on a phone');
+    }
+
+    bot.say('#first', 'fay: are you there?');
+    const flagged = phone.getByRole('button', { name: 'Show conversations, 1 unread mention' });
+    await flagged.waitFor();
+    assert.equal(await phone.locator('.menu-dot').isVisible(), true, 'the dot is visible');
+    await until(async () => (await phone.title()) === '(1) Convos', { what: 'the title to count the mention' });
+
+    await flagged.click();
+    await phone.locator('nav.sidebar a.conv', { hasText: 'first' }).click();
+    await phone.waitForURL(/%23first$/);
+    await menu.waitFor();
+    assert.equal(await phone.locator('.menu-dot').count(), 0, 'read once opened');
+    await phone.context().close();
+  });
 });

@@ -3,6 +3,7 @@
 //! and call its actions. Message history lives in `MessageStore`.
 
 import { api } from './api';
+import type { Attention } from './attention';
 import { convKey, MessageStore } from './messages.svelte';
 import { EventSocket, RequestError, eventsUrl, type SocketStatus } from './socket';
 import type { Connection, Conversation, Message, Participant, ServerFrame, User } from './types';
@@ -86,9 +87,19 @@ export class ChatStore {
 
   /** The count for the tab title: highlights plus unread private messages. */
   get attention(): number {
-    let n = 0;
-    for (const c of this.conversations) n += c.is_private ? c.unread : c.notifications;
-    return n;
+    const s = this.summary;
+    return s.mentions + s.privates;
+  }
+
+  /** Mentions, unread private messages and all unread, for the title and the menu dot. */
+  get summary(): Attention {
+    const s = { mentions: 0, privates: 0, unread: 0 };
+    for (const c of this.conversations) {
+      if (c.is_private) s.privates += c.unread;
+      else s.mentions += c.notifications;
+      s.unread += c.unread;
+    }
+    return s;
   }
 
   connection(cid: string): Connection | undefined {

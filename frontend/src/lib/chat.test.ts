@@ -67,6 +67,7 @@ describe('ChatStore', () => {
     expect(show).toHaveBeenCalledTimes(1);
     s.apply({ seq: 5, event: 'message', ...msg({ conversation_id: 'bob' }) });
     expect(s.attention).toBe(2);
+    expect(s.summary).toEqual({ mentions: 1, privates: 1, unread: 3 });
     expect(show).toHaveBeenCalledTimes(2);
   });
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   IrcBot,
+  PASSWORD,
   chatInput,
   launchBrowser,
   newPage,
@@ -108,5 +109,33 @@ describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
     await menu.waitFor();
     assert.equal(await phone.locator('.menu-dot').count(), 0, 'read once opened');
     await phone.context().close();
+  });
+
+  test('the sign-in page focuses the e-mail, can show the password and says how to reset it', async () => {
+    const anon = await newPage(browser);
+    await anon.goto(`${daemon.url}/login`);
+    const email = anon.getByLabel('Email');
+    await email.waitFor();
+    assert.equal(await email.evaluate((e) => e === document.activeElement), true, 'e-mail focused');
+
+    const password = anon.getByLabel('Password', { exact: true });
+    await password.fill(PASSWORD);
+    const toggle = anon.getByRole('button', { name: 'Show password' });
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+    assert.equal(await password.getAttribute('type'), 'password');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    assert.equal(await password.getAttribute('type'), 'text');
+    assert.equal(await password.inputValue(), PASSWORD);
+    await toggle.press('Space');
+    assert.equal(await password.getAttribute('type'), 'password');
+
+    await anon.getByText('Forgot password?').click();
+    await anon.getByText(/convos recover/).waitFor();
+
+    await email.fill('fay@example.com');
+    await anon.getByRole('button', { name: 'Sign in' }).click();
+    await anon.waitForURL(/\/chat\//);
+    await anon.context().close();
   });
 });

@@ -3,6 +3,7 @@
 //! and call its actions. Message history lives in `MessageStore`.
 
 import { api } from './api';
+import { parseRetry } from './countdown';
 import type { Attention } from './attention';
 import { convKey, MessageStore } from './messages.svelte';
 import { EventSocket, RequestError, eventsUrl, type SocketStatus } from './socket';
@@ -51,6 +52,8 @@ export class ChatStore {
   visible = $state(true);
   /** Bumped on resync so open views reload their history. */
   epoch = $state(0);
+  /** When each connection's announced reconnect is due (ms since the epoch), by id. */
+  retryAt = $state<Record<string, number>>({});
 
   readonly messages: MessageStore;
   private socket: EventSocket | null = null;
@@ -120,6 +123,13 @@ export class ChatStore {
     this.user = user;
     this.connections = user.connections ?? [];
     this.conversations = user.conversations ?? [];
+    for (const c of this.connections) this.noteRetry(c);
+  }
+
+  /** Remembers when a "Reconnecting in Ns." message is due; the server says it only once. */
+  private noteRetry(c: Connection): void {
+    const r = parseRetry(c.message ?? '');
+    this.retryAt[c.connection_id] = r ? Date.now() + r.seconds * 1000 : 0;
   }
 
   /** Fetches the user with connections and conversations. Rejects with `ApiError`. */
@@ -310,6 +320,7 @@ export class ChatStore {
         if (conn) {
           conn.state = f.state as Connection['state'];
           conn.message = String(f.message ?? '');
+          this.noteRetry(conn);
         }
         break;
       case 'me':

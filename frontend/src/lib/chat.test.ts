@@ -71,6 +71,19 @@ describe('ChatStore', () => {
     expect(show).toHaveBeenCalledTimes(2);
   });
 
+  it('remembers when an announced reconnect is due', () => {
+    const { s } = store();
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      s.apply({ seq: 1, event: 'state', type: 'connection', connection_id: 'irc-x', state: 'disconnected', message: 'Ping timeout Reconnecting in 5s.' });
+      expect(s.retryAt['irc-x']).toBe(1_005_000);
+      s.apply({ seq: 2, event: 'state', type: 'connection', connection_id: 'irc-x', state: 'connecting', message: 'Connecting…' });
+      expect(s.retryAt['irc-x']).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('does not count what is being watched', () => {
     const { s } = store();
     s.active = { cid: 'irc-x', conversation: '#A' };

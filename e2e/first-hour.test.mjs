@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   IrcBot,
   PASSWORD,
+  apiFor,
   chatInput,
   launchBrowser,
   newPage,
@@ -109,6 +110,19 @@ describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
     await menu.waitFor();
     assert.equal(await phone.locator('.menu-dot').count(), 0, 'read once opened');
     await phone.context().close();
+  });
+
+  test('a long network name gets an ellipsis and a title; its settings stay in view', async () => {
+    const host = 'a-network-name-far-too-long-for-any-sidebar.example.invalid';
+    const api = await apiFor(page.context(), daemon.url);
+    await api.post('/api/connections', { url: `irc://${host}:6667?nick=fay`, wanted_state: 'disconnected' });
+    const name = page.locator('nav.sidebar .net-head .name', { hasText: host });
+    await name.waitFor();
+    assert.equal(await name.getAttribute('title'), host);
+    assert.ok(await name.evaluate((e) => e.scrollWidth > e.clientWidth), 'the name is cut, not overflowing');
+    const gear = page.getByRole('link', { name: `Settings for ${host}` });
+    const [g, nav] = [await gear.boundingBox(), await page.locator('nav.sidebar').boundingBox()];
+    assert.ok(g && nav && g.x + g.width <= nav.x + nav.width, 'the settings gear stays inside the sidebar');
   });
 
   test('the sign-in page focuses the e-mail, can show the password and says how to reset it', async () => {

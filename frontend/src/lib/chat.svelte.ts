@@ -2,6 +2,7 @@
 //! socket status. Fed by `GET /api/user` and WebSocket events (`apply`); components read it
 //! and call its actions. Message history lives in `MessageStore`.
 
+import { announcement } from './announce';
 import { api } from './api';
 import { parseRetry } from './countdown';
 import type { Attention } from './attention';
@@ -52,6 +53,8 @@ export class ChatStore {
   visible = $state(true);
   /** Bumped on resync so open views reload their history. */
   epoch = $state(0);
+  /** The latest mention or private message, in words, for the screen-reader live region. */
+  announcement = $state('');
   /** When each connection's announced reconnect is due (ms since the epoch), by id. */
   retryAt = $state<Record<string, number>>({});
 
@@ -298,6 +301,8 @@ export class ChatStore {
     this.messages.add(m);
     if (!c) return;
     const counts = !m.self && ['private', 'action', 'notice'].includes(m.type);
+    const words = announcement(m, c);
+    if (words) this.announcement = words;
     if (this.isWatching(m.connection_id, m.conversation_id)) {
       this.markRead(m.connection_id, m.conversation_id);
     } else if (counts) {

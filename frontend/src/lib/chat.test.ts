@@ -68,6 +68,7 @@ describe('ChatStore', () => {
     s.apply({ seq: 5, event: 'message', ...msg({ conversation_id: 'bob' }) });
     expect(s.attention).toBe(2);
     expect(s.summary).toEqual({ mentions: 1, privates: 1, unread: 3 });
+    expect(s.announcement).toMatch(/^Private message from /);
     expect(show).toHaveBeenCalledTimes(2);
   });
 

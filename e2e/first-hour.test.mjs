@@ -13,6 +13,7 @@ import {
   registerAndConnect,
   requireTools,
   say,
+  screenshot,
   startDaemon,
   startIrcd,
   stopAll,
@@ -105,6 +106,7 @@ describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
       what: 'the live region to announce the mention',
     });
     assert.equal(await phone.locator('.menu-dot').isVisible(), true, 'the dot is visible');
+    await screenshot(phone, 'phone-menu-dot');
     await until(async () => (await phone.title()) === '(1) Convos', { what: 'the title to count the mention' });
 
     await flagged.click();
@@ -149,6 +151,7 @@ describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
 
     await anon.getByText('Forgot password?').click();
     await anon.getByText(/convos recover/).waitFor();
+    await screenshot(anon, 'login-forgot');
 
     await email.fill('fay@example.com');
     await anon.getByRole('button', { name: 'Sign in' }).click();

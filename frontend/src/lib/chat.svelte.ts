@@ -2,7 +2,10 @@
 //! socket status. Fed by `GET /api/user` and WebSocket events (`apply`); components read it
 //! and call its actions. Message history lives in `MessageStore`.
 
+import { announcement } from './announce';
 import { api } from './api';
+import { parseRetry } from './countdown';
+import type { Attention } from './attention';
 import { convKey, MessageStore } from './messages.svelte';
 import { EventSocket, RequestError, eventsUrl, type SocketStatus } from './socket';
 import type { Connection, Conversation, Message, Participant, ServerFrame, User } from './types';
@@ -50,6 +53,10 @@ export class ChatStore {
   visible = $state(true);
   /** Bumped on resync so open views reload their history. */
   epoch = $state(0);
+  /** The latest mention or private message, in words, for the screen-reader live region. */
+  announcement = $state('');
+  /** When each connection's announced reconnect is due (ms since the epoch), by id. */
+  retryAt = $state<Record<string, number>>({});
 
   readonly messages: MessageStore;
   private socket: EventSocket | null = null;
@@ -86,9 +93,19 @@ export class ChatStore {
 
   /** The count for the tab title: highlights plus unread private messages. */
   get attention(): number {
-    let n = 0;
-    for (const c of this.conversations) n += c.is_private ? c.unread : c.notifications;
-    return n;
+    const s = this.summary;
+    return s.mentions + s.privates;
+  }
+
+  /** Mentions, unread private messages and all unread, for the title and the menu dot. */
+  get summary(): Attention {
+    const s = { mentions: 0, privates: 0, unread: 0 };
+    for (const c of this.conversations) {
+      if (c.is_private) s.privates += c.unread;
+      else s.mentions += c.notifications;
+      s.unread += c.unread;
+    }
+    return s;
   }
 
   connection(cid: string): Connection | undefined {
@@ -109,6 +126,13 @@ export class ChatStore {
     this.user = user;
     this.connections = user.connections ?? [];
     this.conversations = user.conversations ?? [];
+    for (const c of this.connections) this.noteRetry(c);
+  }
+
+  /** Remembers when a "Reconnecting in Ns." message is due; the server says it only once. */
+  private noteRetry(c: Connection): void {
+    const r = parseRetry(c.message ?? '');
+    this.retryAt[c.connection_id] = r ? Date.now() + r.seconds * 1000 : 0;
   }
 
   /** Fetches the user with connections and conversations. Rejects with `ApiError`. */
@@ -277,6 +301,8 @@ export class ChatStore {
     this.messages.add(m);
     if (!c) return;
     const counts = !m.self && ['private', 'action', 'notice'].includes(m.type);
+    const words = announcement(m, c);
+    if (words) this.announcement = words;
     if (this.isWatching(m.connection_id, m.conversation_id)) {
       this.markRead(m.connection_id, m.conversation_id);
     } else if (counts) {
@@ -299,6 +325,7 @@ export class ChatStore {
         if (conn) {
           conn.state = f.state as Connection['state'];
           conn.message = String(f.message ?? '');
+          this.noteRetry(conn);
         }
         break;
       case 'me':

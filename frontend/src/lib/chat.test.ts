@@ -67,7 +67,22 @@ describe('ChatStore', () => {
     expect(show).toHaveBeenCalledTimes(1);
     s.apply({ seq: 5, event: 'message', ...msg({ conversation_id: 'bob' }) });
     expect(s.attention).toBe(2);
+    expect(s.summary).toEqual({ mentions: 1, privates: 1, unread: 3 });
+    expect(s.announcement).toMatch(/^Private message from /);
     expect(show).toHaveBeenCalledTimes(2);
+  });
+
+  it('remembers when an announced reconnect is due', () => {
+    const { s } = store();
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      s.apply({ seq: 1, event: 'state', type: 'connection', connection_id: 'irc-x', state: 'disconnected', message: 'Ping timeout Reconnecting in 5s.' });
+      expect(s.retryAt['irc-x']).toBe(1_005_000);
+      s.apply({ seq: 2, event: 'state', type: 'connection', connection_id: 'irc-x', state: 'connecting', message: 'Connecting…' });
+      expect(s.retryAt['irc-x']).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not count what is being watched', () => {

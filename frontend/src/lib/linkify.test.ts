@@ -12,6 +12,14 @@ describe('linkify', () => {
     ['data:text/html,<b>', [['data:text/html,<b>']]],
     ['<a href="https://e.com">', [['<a href="'], ['https://e.com', 'https://e.com'], ['">']]],
     ['two http://a.io and https://b.io!', [['two '], ['http://a.io', 'http://a.io'], [' and '], ['https://b.io', 'https://b.io'], ['!']]],
+    ['see www.example.org.', [['see '], ['www.example.org', 'https://www.example.org'], ['.']]],
+    ['(www.example.org/a?b=1)', [['('], ['www.example.org/a?b=1', 'https://www.example.org/a?b=1'], [')']]],
+    ['WWW.Example.ORG:8080/x, ok', [['WWW.Example.ORG:8080/x', 'https://WWW.Example.ORG:8080/x'], [', ok']]],
+    ['open file.txt or notes.md', [['open file.txt or notes.md']]],
+    ['www. and www.localhost and www.x.1', [['www. and www.localhost and www.x.1']]],
+    ['me@www.example.org', [['me@www.example.org']]],
+    ['sub.www.example.org', [['sub.www.example.org']]],
+    ['https://www.example.org/x', [['https://www.example.org/x', 'https://www.example.org/x']]],
   ];
   for (const [input, want] of cases) {
     it(input, () => {

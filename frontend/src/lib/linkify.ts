@@ -1,5 +1,6 @@
 //! Finds links in plain message text. Only http, https and irc(s) links become links, so a
-//! `javascript:` or `data:` target can never be produced from what someone typed.
+//! `javascript:` or `data:` target can never be produced from what someone typed. A bare
+//! `www.host.tld` links to https://; other bare names (`file.txt`) stay text.
 
 export interface Piece {
   text: string;
@@ -7,7 +8,9 @@ export interface Piece {
   href?: string;
 }
 
-const URL_RE = /\b(?:https?|ircs?):\/\/[^\s<>"\x00-\x1f]+/gi;
+const URL_RE = /\b(?:https?|ircs?):\/\/[^\s<>"\x00-\x1f]+|(?<![\w.@/-])www\.[^\s<>"\x00-\x1f]+/gi;
+/** A bare `www.` link: a host of dot-separated labels ending in a letter TLD, then a path or nothing. */
+const WWW = /^www\.(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}(?::\d{1,5})?(?:[/?#]|$)/i;
 const TRAILING = /[.,;:!?'"*]+$/;
 
 /** Drops trailing punctuation and unbalanced closing brackets that end a sentence. */
@@ -44,9 +47,12 @@ export function linkify(text: string): Piece[] {
   for (const m of text.matchAll(URL_RE)) {
     const start = m.index ?? 0;
     const url = trim(m[0]);
-    if (!url || !isSafeHref(url) || url.indexOf('//') === url.length - 2) continue;
+    const bare = /^www\./i.test(url);
+    if (bare && !WWW.test(url)) continue;
+    const href = bare ? `https://${url}` : url;
+    if (!url || !isSafeHref(href) || url.indexOf('//') === url.length - 2) continue;
     if (start > last) out.push({ text: text.slice(last, start) });
-    out.push({ text: url, href: url });
+    out.push({ text: url, href });
     last = start + url.length;
   }
   if (last < text.length) out.push({ text: text.slice(last) });

@@ -1,0 +1,161 @@
+// The first hour (issue 19): typing is never lost, a skip link to the input, the unread
+// dot on the phone's menu button, and the sign-in page's small helps.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  IrcBot,
+  PASSWORD,
+  apiFor,
+  chatInput,
+  launchBrowser,
+  newPage,
+  registerAndConnect,
+  requireTools,
+  say,
+  screenshot,
+  startDaemon,
+  startIrcd,
+  stopAll,
+  until,
+} from './lib/harness.mjs';
+
+const skip = requireTools();
+
+/** The id of the focused element, or its tag name. */
+const focused = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || '');
+
+describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
+  let ircd, daemon, browser, page, bot;
+
+  before(async () => {
+    [ircd, browser] = await Promise.all([startIrcd(), launchBrowser()]);
+    daemon = await startDaemon();
+    page = await newPage(browser);
+    await registerAndConnect(page, { url: daemon.url, email: 'fay@example.com', nick: 'fay', channel: '#first', ircPort: ircd.port });
+    await say(page, '/join #second');
+    await page.waitForURL(/%23second$/);
+    bot = await IrcBot.connect(ircd.port, 'gus');
+    await bot.join('#first');
+  });
+
+  after(async () => {
+    bot?.close();
+    await stopAll();
+  });
+
+  test('typing after a sidebar click, a page load or a Ctrl+K pick lands in the input', async () => {
+    await page.locator('nav.sidebar a.conv', { hasText: 'first' }).click();
+    await page.waitForURL(/%23first$/);
+    await page.keyboard.type('hello there');
+    assert.equal(await chatInput(page).inputValue(), 'hello there');
+    assert.equal(await focused(page), 'chat-input');
+    await chatInput(page).fill('');
+
+    // Focus on the page itself (as after clicking empty space): the first key still counts.
+    await page.reload();
+    await chatInput(page).waitFor();
+    await page.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+    assert.equal(await focused(page), 'BODY');
+    await page.keyboard.type('Yes');
+    assert.equal(await chatInput(page).inputValue(), 'Yes');
+    await chatInput(page).fill('');
+
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('second');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/%23second$/);
+    await page.keyboard.type('ok');
+    assert.equal(await chatInput(page).inputValue(), 'ok');
+    await chatInput(page).fill('');
+  });
+
+  test('a skip link, shown on focus, jumps to the message input', async () => {
+    const link = page.getByRole('link', { name: 'Skip to message input' });
+    const hidden = await link.boundingBox();
+    assert.ok(!hidden || hidden.y + hidden.height <= 0, 'off-screen until focused');
+    const first = await page.evaluate(() => document.querySelector('a[href], button, input, textarea, select, [tabindex]')?.textContent);
+    assert.equal(first, 'Skip to message input', 'the first Tab stop');
+    await link.focus();
+    const shown = await link.boundingBox();
+    assert.ok(shown && shown.y >= 0, 'visible once focused');
+    await page.keyboard.press('Enter');
+    await until(async () => (await focused(page)) === 'chat-input', { what: 'the input to take focus' });
+  });
+
+  test('on a phone, the menu button shows a dot for a mention elsewhere', async () => {
+    const phone = await newPage(browser, {
+      storageState: await page.context().storageState(),
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    await phone.goto(page.url());
+    await chatInput(phone).waitFor();
+    const menu = phone.getByRole('button', { name: 'Show conversations', exact: true });
+    await menu.waitFor();
+    assert.equal(await phone.locator('.menu-dot').count(), 0, 'no dot while nothing is unread');
+    assert.equal(await phone.evaluate(() => matchMedia('(pointer: coarse)').matches && !matchMedia('(any-pointer: fine)').matches), true, 'a touch-only device');
+    assert.notEqual(await focused(phone), 'chat-input', 'no keyboard popping up on a phone');
+
+    bot.say('#first', 'fay: are you there?');
+    const flagged = phone.getByRole('button', { name: 'Show conversations, 1 unread mention' });
+    await flagged.waitFor();
+    // Screen readers hear the mention, not the channel's other lines.
+    await until(async () => /^Mention in #first from gus: fay: are you there\?$/.test(await phone.locator('[aria-live="polite"][aria-atomic="true"]').innerText()), {
+      what: 'the live region to announce the mention',
+    });
+    assert.equal(await phone.locator('.menu-dot').isVisible(), true, 'the dot is visible');
+    await screenshot(phone, 'phone-menu-dot');
+    await until(async () => (await phone.title()) === '(1) Convos', { what: 'the title to count the mention' });
+
+    await flagged.click();
+    await phone.locator('nav.sidebar a.conv', { hasText: 'first' }).click();
+    await phone.waitForURL(/%23first$/);
+    await menu.waitFor();
+    assert.equal(await phone.locator('.menu-dot').count(), 0, 'read once opened');
+    await phone.context().close();
+  });
+
+  test('a long network name gets an ellipsis and a title; its settings stay in view', async () => {
+    const host = 'a-network-name-far-too-long-for-any-sidebar.example.invalid';
+    const api = await apiFor(page.context(), daemon.url);
+    await api.post('/api/connections', { url: `irc://${host}:6667?nick=fay`, wanted_state: 'disconnected' });
+    const name = page.locator('nav.sidebar .net-head .name', { hasText: host });
+    await name.waitFor();
+    assert.equal(await name.getAttribute('title'), host);
+    assert.ok(await name.evaluate((e) => e.scrollWidth > e.clientWidth), 'the name is cut, not overflowing');
+    const gear = page.getByRole('link', { name: `Settings for ${host}` });
+    const [g, nav] = [await gear.boundingBox(), await page.locator('nav.sidebar').boundingBox()];
+    assert.ok(g && nav && g.x + g.width <= nav.x + nav.width, 'the settings gear stays inside the sidebar');
+  });
+
+  test('the sign-in page focuses the e-mail, can show the password and says how to reset it', async () => {
+    const anon = await newPage(browser);
+    await anon.goto(`${daemon.url}/login`);
+    const email = anon.getByLabel('Email');
+    await email.waitFor();
+    assert.equal(await email.evaluate((e) => e === document.activeElement), true, 'e-mail focused');
+
+    const password = anon.getByLabel('Password', { exact: true });
+    await password.fill(PASSWORD);
+    const toggle = anon.getByRole('button', { name: 'Show password' });
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+    assert.equal(await password.getAttribute('type'), 'password');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    assert.equal(await password.getAttribute('type'), 'text');
+    assert.equal(await password.inputValue(), PASSWORD);
+    await toggle.press('Space');
+    assert.equal(await password.getAttribute('type'), 'password');
+
+    await anon.getByText('Forgot password?').click();
+    await anon.getByText(/convos recover/).waitFor();
+    await screenshot(anon, 'login-forgot');
+
+    await email.fill('fay@example.com');
+    await anon.getByRole('button', { name: 'Sign in' }).click();
+    await anon.waitForURL(/\/chat\//);
+    await anon.context().close();
+  });
+});

@@ -78,6 +78,18 @@ async fn serve_once(
     }
 }
 
+/// Waits until a `message` event was published for each `(conversation, text)`.
+async fn all_seen(ev: &mut common::engine::Events, want: &[(&str, &str)]) {
+    let mut missing: Vec<(&str, &str)> = want.to_vec();
+    ev.wait("messages stored", |v| {
+        missing.retain(|(conv, text)| {
+            !(v["event"] == "message" && v["conversation_id"] == *conv && v["message"] == *text)
+        });
+        missing.is_empty()
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missed_lines_come_back_once() {
     let home = tempfile::tempdir().expect("tempdir");
@@ -94,6 +106,7 @@ async fn missed_lines_come_back_once() {
         .await
         .expect("user");
     let h = users.start(u.clone());
+    let mut ev = common::engine::Events::of(&h, "me");
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = l.local_addr().expect("addr").port();
     let url = format!("irc://127.0.0.1:{port}/%23c?tls=0&nick=me");
@@ -134,28 +147,10 @@ async fn missed_lines_come_back_once() {
     })
     .await
     .expect("add");
-    // wait for the first replay to be stored, then force a reconnect
+    // Once the first replay and the private line are stored (events follow commits),
+    // force a reconnect.
     let cid = "irc-127-0-0-1";
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let hist = store
-            .history(u.id, cid, "#c", Page::latest())
-            .await
-            .expect("history");
-        let private = store
-            .history(u.id, cid, "bob", Page::latest())
-            .await
-            .map(|h| h.messages.iter().any(|m| m.text == "psst"))
-            .unwrap_or(false);
-        if private && hist.messages.iter().any(|m| m.text == "two") {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "first replay or the private line not stored"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    all_seen(&mut ev, &[("#c", "two"), ("bob", "psst")]).await;
     let _ = h
         .ask(|reply| user::Request::Send {
             connection_id: cid.into(),
@@ -180,32 +175,22 @@ async fn missed_lines_come_back_once() {
             "{target}: {second:?}"
         );
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let hist = store
-            .history(u.id, cid, "#c", Page::latest())
-            .await
-            .expect("history");
-        let texts: Vec<&str> = hist
-            .messages
-            .iter()
-            .filter(|m| m.from == "bob")
-            .map(|m| m.text.as_str())
-            .collect();
-        if texts.contains(&"three") {
-            assert_eq!(
-                texts,
-                vec!["one", "two", "three", "live now"],
-                "each once, in the order said"
-            );
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "second replay not stored: {texts:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    all_seen(&mut ev, &[("#c", "three"), ("#c", "live now")]).await;
+    let hist = store
+        .history(u.id, cid, "#c", Page::latest())
+        .await
+        .expect("history");
+    let texts: Vec<&str> = hist
+        .messages
+        .iter()
+        .filter(|m| m.from == "bob")
+        .map(|m| m.text.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        vec!["one", "two", "three", "live now"],
+        "each once, in the order said"
+    );
     // Search has the same order, newest first, and the replayed line is searchable.
     store.index_pending().await.expect("index");
     let found = store

@@ -288,8 +288,38 @@ impl Actor {
                 self.record(cid, "", Kind::Error, "", &text, Some(&msg), false)
                     .await;
             }
+            "FAIL" | "WARN" | "NOTE" => self.standard_reply(cid, &msg).await,
             _ => self.server_line(cid, &msg).await,
         }
+    }
+
+    /// IRCv3 standard replies (<https://ircv3.net/specs/extensions/standard-replies>):
+    /// `FAIL|WARN|NOTE <command> <code> [<context>...] :<description>`. The description is
+    /// what people read; it goes to the conversation a context parameter names when the user
+    /// has it (`FAIL JOIN CHANNEL_FULL #full :…`), else to the server conversation. FAIL is
+    /// an error, WARN and NOTE are server lines.
+    async fn standard_reply(&mut self, cid: &str, msg: &Message) {
+        let params: Vec<&str> = msg.params().collect();
+        if params.len() < 3 {
+            return self.server_line(cid, msg).await;
+        }
+        let description = params[params.len() - 1];
+        let context = &params[2..params.len() - 1];
+        let conv = self.conns.get(cid).and_then(|c| {
+            context
+                .iter()
+                .find(|name| !name.is_empty() && c.convs.contains_key(&c.fold(name)))
+                .map(|name| name.to_string())
+        });
+        let kind = if msg.command() == "FAIL" {
+            Kind::Error
+        } else {
+            Kind::Server
+        };
+        let from = msg.source_nick().unwrap_or("").to_string();
+        let conv = conv.unwrap_or_default();
+        self.record(cid, &conv, kind, &from, description, Some(msg), false)
+            .await;
     }
 
     /// An invitation to us is a highlight in the server conversation; with

@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod engine;
+pub mod fake_irc;
 pub mod ircd;
 
 use std::path::Path;

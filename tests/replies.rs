@@ -1,0 +1,54 @@
+//! IRCv3 standard replies (FAIL/WARN/NOTE) from a scripted server: the readable
+//! description lands in the conversation it is about, FAIL as an error.
+
+mod common;
+
+use common::engine::{add, Env, Events};
+use common::fake_irc::Peer;
+use tokio::net::TcpListener;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standard_replies_are_readable_and_in_place() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let u = env.user("r@example.com").await;
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "me");
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let mut p = Peer::accept(&l).await;
+        p.register("me", "server-time").await;
+        p.expect("JOIN #full").await;
+        p.send(":srv FAIL JOIN CHANNEL_FULL #full :Cannot join #full (channel is full)")
+            .await;
+        p.send(":srv WARN REHASH CERTS_EXPIRED :The certificate expired")
+            .await;
+        p.send(":srv FAIL BOGUS").await;
+        p.roundtrip().await;
+        p
+    });
+    let cid = add(&h, &format!("irc://127.0.0.1:{port}/%23full?tls=0&nick=me")).await;
+    let fail = ev
+        .wait("FAIL in #full", |v| {
+            v["event"] == "message" && v["conversation_id"] == "#full"
+        })
+        .await;
+    assert_eq!(fail["type"], "error");
+    assert_eq!(fail["message"], "Cannot join #full (channel is full)");
+    let warn = ev
+        .wait("WARN in the server conversation", |v| {
+            v["event"] == "message" && v["message"] == "The certificate expired"
+        })
+        .await;
+    assert_eq!(warn["conversation_id"], "");
+    assert_eq!(warn["type"], "server");
+    // A malformed one is kept as a plain server line, not lost.
+    ev.wait("malformed FAIL", |v| {
+        v["event"] == "message" && v["message"].as_str().is_some_and(|m| m.contains("BOGUS"))
+    })
+    .await;
+    let _peer = server.await.expect("server");
+    assert_eq!(cid, "irc-127-0-0-1");
+    env.stop().await;
+}

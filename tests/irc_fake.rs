@@ -2,75 +2,19 @@
 //! CAP/SASL sequences, nick collisions, ping timeout, reconnect, pacing, fatal errors,
 //! malformed lines.
 
+mod common;
+
+use common::fake_irc::Peer;
 use std::sync::Arc;
 use std::time::Duration;
 
 use convos::irc::{self, Backoff, Event, Options, Request, Spacer, Tagged};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::{timeout, Instant};
 use tokio_util::sync::CancellationToken;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-/// One accepted client of the fake server.
-struct Peer {
-    lines: tokio::io::Lines<BufReader<OwnedReadHalf>>,
-    w: OwnedWriteHalf,
-}
-
-impl Peer {
-    async fn accept(l: &TcpListener) -> Peer {
-        let (s, _) = timeout(WAIT, l.accept())
-            .await
-            .expect("client connects")
-            .expect("accept");
-        Peer::new(s)
-    }
-
-    fn new(s: TcpStream) -> Peer {
-        let (r, w) = s.into_split();
-        Peer {
-            lines: BufReader::new(r).lines(),
-            w,
-        }
-    }
-
-    async fn recv(&mut self) -> String {
-        timeout(WAIT, self.lines.next_line())
-            .await
-            .expect("line in time")
-            .expect("read")
-            .expect("client closed")
-    }
-
-    /// Reads until a line starting with `prefix`; returns it.
-    async fn expect(&mut self, prefix: &str) -> String {
-        loop {
-            let l = self.recv().await;
-            if l.starts_with(prefix) {
-                return l;
-            }
-        }
-    }
-
-    async fn send(&mut self, line: &str) {
-        self.w
-            .write_all(format!("{line}\r\n").as_bytes())
-            .await
-            .expect("write");
-    }
-
-    /// Plain registration without CAP.
-    async fn register(&mut self, nick: &str) {
-        self.expect("CAP LS 302").await;
-        self.send(":irc.test 421 * CAP :Unknown command").await;
-        self.expect("USER").await;
-        self.send(&format!(":irc.test 001 {nick} :Welcome")).await;
-    }
-}
 
 struct Conn {
     handle: irc::Handle,
@@ -250,7 +194,7 @@ async fn nick_in_use_takes_an_alternate_and_regains() {
 async fn ping_timeout_closes_and_reconnects() {
     let (l, mut c) = start("", opts()).await;
     let mut p = Peer::accept(&l).await;
-    p.register("me").await;
+    p.register_without_cap("me").await;
     c.event("registered", |e| matches!(e, Event::Registered { .. }))
         .await;
     // the server goes silent: we ping, nobody answers, we give up and come back
@@ -264,7 +208,7 @@ async fn ping_timeout_closes_and_reconnects() {
     assert!(reason.contains("Ping timeout"), "{reason}");
     assert!(retry_in.is_some());
     let mut p2 = Peer::accept(&l).await;
-    p2.register("me").await;
+    p2.register_without_cap("me").await;
     c.event("registered again", |e| {
         matches!(e, Event::Registered { .. })
     })
@@ -279,7 +223,7 @@ async fn server_close_reconnects_with_backoff() {
     let (l, mut c) = start("", opts()).await;
     for round in 0..3 {
         let mut p = Peer::accept(&l).await;
-        p.register("me").await;
+        p.register_without_cap("me").await;
         c.event("registered", |e| matches!(e, Event::Registered { .. }))
             .await;
         p.send("ERROR :Closing link (round)").await;
@@ -308,7 +252,7 @@ async fn output_is_paced_after_a_burst() {
     };
     let (l, mut c) = start("", o).await;
     let mut p = Peer::accept(&l).await;
-    p.register("me").await;
+    p.register_without_cap("me").await;
     c.event("registered", |e| matches!(e, Event::Registered { .. }))
         .await;
     // let the bucket refill after registration's lines
@@ -337,7 +281,7 @@ async fn output_is_paced_after_a_burst() {
 async fn malformed_lines_are_skipped() {
     let (l, mut c) = start("", opts()).await;
     let mut p = Peer::accept(&l).await;
-    p.register("me").await;
+    p.register_without_cap("me").await;
     c.event("registered", |e| matches!(e, Event::Registered { .. }))
         .await;
     for bad in [
@@ -352,9 +296,7 @@ async fn malformed_lines_are_skipped() {
     ] {
         p.send(bad).await;
     }
-    p.w.write_all(b":a!b@c PRIVMSG #c :caf\xe9\r\n")
-        .await
-        .expect("write");
+    p.send_bytes(b":a!b@c PRIVMSG #c :caf\xe9\r\n").await;
     p.send(":a!b@c PRIVMSG #c :still alive").await;
     let ev = c
         .event(
@@ -369,10 +311,8 @@ async fn malformed_lines_are_skipped() {
 async fn latin1_is_decoded() {
     let (l, mut c) = start("", opts()).await;
     let mut p = Peer::accept(&l).await;
-    p.register("me").await;
-    p.w.write_all(b":a!b@c PRIVMSG #c :caf\xe9\r\n")
-        .await
-        .expect("write");
+    p.register_without_cap("me").await;
+    p.send_bytes(b":a!b@c PRIVMSG #c :caf\xe9\r\n").await;
     c.event(
         "decoded",
         |e| matches!(e, Event::Message(m) if m.param(1) == Some("café")),
@@ -384,7 +324,7 @@ async fn latin1_is_decoded() {
 async fn disconnect_and_connect_on_request() {
     let (l, mut c) = start("", opts()).await;
     let mut p = Peer::accept(&l).await;
-    p.register("me").await;
+    p.register_without_cap("me").await;
     c.event("registered", |e| matches!(e, Event::Registered { .. }))
         .await;
     c.handle.request(Request::Disconnect("brb".into())).await;
@@ -401,7 +341,7 @@ async fn disconnect_and_connect_on_request() {
     );
     c.handle.request(Request::Connect { restart: false }).await;
     let mut p = Peer::accept(&l).await;
-    p.register("me").await;
+    p.register_without_cap("me").await;
     c.event("back", |e| matches!(e, Event::Registered { .. }))
         .await;
 }

@@ -54,6 +54,11 @@ impl Peer {
             .expect("write");
     }
 
+    /// Raw bytes (e.g. not UTF-8).
+    pub async fn send_bytes(&mut self, bytes: &[u8]) {
+        self.w.write_all(bytes).await.expect("write");
+    }
+
     /// Offers `caps`, acknowledges what is asked, welcomes `nick` after `CAP END`.
     pub async fn register(&mut self, nick: &str, caps: &str) {
         self.expect("CAP LS").await;
@@ -67,6 +72,14 @@ impl Peer {
             }
         }
         self.send(&format!(":srv 001 {nick} :Welcome")).await;
+    }
+
+    /// Plain registration of a client that asked `CAP LS 302`: the server knows no CAP.
+    pub async fn register_without_cap(&mut self, nick: &str) {
+        self.expect("CAP LS 302").await;
+        self.send(":irc.test 421 * CAP :Unknown command").await;
+        self.expect("USER").await;
+        self.send(&format!(":irc.test 001 {nick} :Welcome")).await;
     }
 
     /// A PING/PONG round trip: the client has read everything sent before it.

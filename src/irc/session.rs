@@ -48,6 +48,9 @@ pub enum Action {
     NickChanged { old: String, new: String },
     /// A permanent failure: do not reconnect until the user changes something.
     Fatal(String),
+    /// After registration, the enabled capabilities changed (`cap-notify`: `CAP NEW` then
+    /// `ACK`, or `CAP DEL`); this is the whole new set.
+    CapsChanged(Vec<String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,24 +267,39 @@ impl Session {
                 vec![Action::Send(format!("CAP REQ :{}", new.join(" ")))]
             }
             "DEL" => {
+                let mut changed = false;
                 for k in list.split_whitespace() {
                     self.offered.remove(k);
-                    self.enabled.remove(k);
+                    changed |= self.enabled.remove(k);
                 }
-                vec![]
+                self.caps_changed(changed)
             }
             "ACK" => {
+                let mut changed = false;
                 for k in list.split_whitespace() {
-                    match k.strip_prefix('-') {
+                    changed |= match k.strip_prefix('-') {
                         Some(off) => self.enabled.remove(off),
                         None => self.enabled.insert(k.to_string()),
                     };
                 }
-                self.req_answered()
+                let mut actions = self.req_answered();
+                actions.extend(self.caps_changed(changed));
+                actions
             }
             "NAK" => self.req_answered(),
             _ => vec![],
         }
+    }
+
+    /// Tells the owner about a change of capabilities once registered (before, the set
+    /// comes with [`Action::Registered`]).
+    fn caps_changed(&self, changed: bool) -> Vec<Action> {
+        if !changed || self.phase != Phase::Registered {
+            return vec![];
+        }
+        vec![Action::CapsChanged(
+            self.caps().map(str::to_string).collect(),
+        )]
     }
 
     fn wanted_offered(&self) -> Vec<String> {
@@ -562,6 +580,32 @@ mod tests {
         assert!(s.has_cap("away-notify"));
         feed(&mut s, ":x CAP me DEL :away-notify");
         assert!(!s.has_cap("away-notify"));
+    }
+
+    /// After registration the owner hears of every change, so an `echo-message` gained
+    /// late is known (or our own lines would be stored twice).
+    #[test]
+    fn caps_gained_or_lost_after_registration_are_told() {
+        let mut s = Session::new(cfg("irc://h?nick=me"));
+        s.start();
+        feed(&mut s, ":x CAP * LS :cap-notify");
+        feed(&mut s, ":x CAP * ACK :cap-notify");
+        feed(&mut s, ":x 001 me :hi");
+        feed(&mut s, ":x CAP me NEW :echo-message");
+        let told = feed(&mut s, ":x CAP me ACK :echo-message");
+        let Some(Action::CapsChanged(caps)) = told.last() else {
+            panic!("not told: {told:?}");
+        };
+        assert!(caps.iter().any(|c| c == "echo-message"), "{caps:?}");
+        let told = feed(&mut s, ":x CAP me DEL :echo-message");
+        assert!(
+            matches!(told.as_slice(), [Action::CapsChanged(c)] if !c.iter().any(|c| c == "echo-message")),
+            "{told:?}"
+        );
+        assert!(
+            feed(&mut s, ":x CAP me DEL :echo-message").is_empty(),
+            "no change, no news"
+        );
     }
 
     #[test]

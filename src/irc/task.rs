@@ -56,6 +56,8 @@ pub enum Event {
     },
     /// A permanent failure: we do not reconnect until the user changes something.
     Failed(String),
+    /// After registration the enabled capabilities changed (`cap-notify`): the new set.
+    Caps(Vec<String>),
 }
 
 /// An event with the connection it comes from.
@@ -332,6 +334,7 @@ impl Task {
                                 self.emit(Event::Registered { nick, caps }).await;
                             }
                             Action::NickChanged { old, new } => { self.emit(Event::NickChanged { old, new }).await; }
+                            Action::CapsChanged(caps) => { self.emit(Event::Caps(caps)).await; }
                             Action::Fatal(reason) => {
                                 let _ = framed.send("QUIT".to_string()).await;
                                 return End::Fatal(reason);

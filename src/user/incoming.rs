@@ -46,6 +46,11 @@ impl Actor {
                 ]);
             }
             irc::Event::Message(msg) => self.irc_message(&cid, msg).await,
+            irc::Event::Caps(caps) => {
+                if let Some(c) = self.conns.get_mut(&cid) {
+                    c.caps = caps;
+                }
+            }
         }
     }
 

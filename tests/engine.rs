@@ -655,3 +655,69 @@ async fn tagmsg_is_not_stored_and_invites_of_others_are_not_highlights() {
     drop((bob, carol));
     env.stop().await;
 }
+
+/// Replies land where the command was typed: WHOIS in the channel it was asked in, and
+/// an error about a channel (not an operator: 482) in that channel, not in the server
+/// conversation the UI does not show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_land_where_the_command_was_typed() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let ua = env.user("gus@example.com").await;
+    let a = env.users.start(ua.clone());
+    let mut ea = Events::of(&a, "gus");
+    let ca = add(&a, &ircd.url("gus", "")).await;
+    connected(&mut ea, &ca).await;
+    let port = ircd.port;
+    // Hal opens the channel first, so Gus is no operator there.
+    let hal = tokio::task::spawn_blocking(move || {
+        let mut hal = Client::connect(port, "hal");
+        hal.send("JOIN #rep");
+        hal.wait_for(|l| l.contains(" 366 "));
+        hal
+    })
+    .await
+    .expect("hal");
+    send(&a, &ca, "", "/join #rep").await.expect("join");
+    ea.wait("joined", |v| v["type"] == "join" && v["nick"] == "gus")
+        .await;
+
+    send(&a, &ca, "#rep", "/whois hal").await.expect("whois");
+    let end = ea
+        .wait("end of WHOIS", |v| {
+            v["event"] == "message"
+                && v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("End of /WHOIS"))
+        })
+        .await;
+    assert_eq!(end["conversation_id"], "#rep", "{end}");
+    send(&a, &ca, "#rep", "/topic gus was here")
+        .await
+        .expect("topic");
+    let refused = ea
+        .wait("not an operator", |v| {
+            v["event"] == "message" && v["type"] == "error"
+        })
+        .await;
+    assert_eq!(refused["conversation_id"], "#rep", "{refused}");
+    let whois_lines = env
+        .store
+        .history(ua.id, &ca, "#rep", Page::latest())
+        .await
+        .expect("history")
+        .messages
+        .into_iter()
+        .filter(|m| m.text.contains("hal"))
+        .count();
+    assert!(
+        whois_lines >= 3,
+        "the WHOIS answer is in #rep: {whois_lines}"
+    );
+    drop(hal);
+    env.stop().await;
+}

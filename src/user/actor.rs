@@ -82,7 +82,13 @@ pub(super) struct Conn {
     pub last_ctcp_reply: Option<tokio::time::Instant>,
     /// Open `chathistory` batches (IRCv3 `batch`), by reference tag.
     pub history_batches: std::collections::HashSet<String>,
+    /// Recent `/whois` requests: (casefolded nick, conversation id it was typed in, when),
+    /// so the replies go where the question was asked. At most [`MAX_ASKED`].
+    pub asked: std::collections::VecDeque<(String, String, tokio::time::Instant)>,
 }
+
+/// Outstanding `/whois` requests one connection remembers.
+pub(super) const MAX_ASKED: usize = 16;
 
 impl Conn {
     pub(super) fn fold(&self, name: &str) -> String {
@@ -265,6 +271,7 @@ impl Actor {
             join_keys: HashMap::new(),
             last_ctcp_reply: None,
             history_batches: Default::default(),
+            asked: Default::default(),
         };
         self.conns.insert(conn.model.id.clone(), conn);
         Ok(())

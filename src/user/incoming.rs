@@ -384,8 +384,41 @@ impl Actor {
             Kind::Server
         };
         let from = msg.source_nick().unwrap_or("").to_string();
-        self.record(cid, "", kind, &from, &text, Some(msg), false)
+        let conv = self.reply_place(cid, msg);
+        self.record(cid, &conv, kind, &from, &text, Some(msg), false)
             .await;
+    }
+
+    /// Where a numeric reply belongs: WHOIS replies in the conversation `/whois` was typed
+    /// in, a reply about a conversation the user has (`482 me #chan :You're not channel
+    /// operator`) in that conversation, anything else in the server conversation (`""`).
+    fn reply_place(&mut self, cid: &str, msg: &Message) -> String {
+        const WHOIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+        let (Some(c), Some(subject)) = (self.conns.get_mut(cid), msg.param(1)) else {
+            return String::new();
+        };
+        if !numeric::is_numeric(msg.command()) || subject.is_empty() {
+            return String::new();
+        }
+        let key = c.fold(subject);
+        let now = tokio::time::Instant::now();
+        c.asked
+            .retain(|(_, _, at)| now.duration_since(*at) < WHOIS_TIMEOUT);
+        if is_whois_reply(msg.command()) {
+            if let Some(i) = c.asked.iter().position(|(nick, _, _)| *nick == key) {
+                let conv = c.asked[i].1.clone();
+                if msg.command() == numeric::RPL_ENDOFWHOIS {
+                    c.asked.remove(i);
+                }
+                if conv.is_empty() || c.convs.contains_key(&conv) {
+                    return conv;
+                }
+            }
+        }
+        if c.convs.contains_key(&key) {
+            return subject.to_string();
+        }
+        String::new()
     }
 
     async fn on_privmsg(&mut self, cid: &str, msg: &Message, nick: &str, notice: bool) {
@@ -871,6 +904,28 @@ fn join_line(names: &[&str], keys: &[&str]) -> String {
     } else {
         format!("JOIN {} {}", names.join(","), keys.join(","))
     }
+}
+
+/// The numerics of a WHOIS answer (RFC 2812 and common extensions).
+fn is_whois_reply(command: &str) -> bool {
+    matches!(
+        command,
+        "301"
+            | "307"
+            | "311"
+            | "312"
+            | "313"
+            | "317"
+            | "318"
+            | "319"
+            | "320"
+            | "330"
+            | "338"
+            | "378"
+            | "379"
+            | "671"
+            | "276"
+    )
 }
 
 #[cfg(test)]

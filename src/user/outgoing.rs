@@ -110,7 +110,16 @@ impl Actor {
                 topic: Some(t),
             } => self.raw(cid, format!("TOPIC {channel} :{t}")).await,
             Command::Names { channel } => self.raw(cid, format!("NAMES {channel}")).await,
-            Command::Whois { nick } => self.raw(cid, format!("WHOIS {nick}")).await,
+            Command::Whois { nick } => {
+                if let Some(c) = self.conns.get_mut(cid) {
+                    if c.asked.len() == super::actor::MAX_ASKED {
+                        c.asked.pop_front();
+                    }
+                    let (key, conv) = (c.fold(&nick), c.fold(here));
+                    c.asked.push_back((key, conv, tokio::time::Instant::now()));
+                }
+                self.raw(cid, format!("WHOIS {nick}")).await
+            }
             Command::Nick { nick } => {
                 if !irc::url::valid_nick(&nick) {
                     return Err(Error::Invalid("Invalid nick.".into()));

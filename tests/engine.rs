@@ -718,6 +718,23 @@ async fn replies_land_where_the_command_was_typed() {
         whois_lines >= 3,
         "the WHOIS answer is in #rep: {whois_lines}"
     );
+
+    // A parted channel stays, marked as left, until joined again.
+    send(&a, &ca, "#rep", "/part").await.expect("part");
+    ea.wait("marked as left", |v| {
+        v["type"] == "frozen" && v["conversation_id"] == "#rep" && v["frozen"] == "You left #rep."
+    })
+    .await;
+    send(&a, &ca, "#rep", "/join #rep")
+        .await
+        .expect("join again");
+    ea.wait("joined again", |v| {
+        v["type"] == "join" && v["nick"] == "gus"
+    })
+    .await;
+    let convs = env.store.conversations(ua.id).await.expect("conversations");
+    let rep = convs.iter().find(|c| c.id == "#rep").expect("#rep");
+    assert_eq!(rep.frozen, None, "joined again: no longer marked as left");
     drop(hal);
     env.stop().await;
 }

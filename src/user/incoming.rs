@@ -622,6 +622,10 @@ impl Actor {
             .await;
         if me && kind == Kind::Kick {
             self.freeze(cid, chan, &text).await;
+        } else if me {
+            // Parted (not closed: /close removes the conversation before the PART): the
+            // channel stays, marked as left, until joined again.
+            self.freeze(cid, chan, &format!("You left {chan}.")).await;
         }
     }
 

@@ -81,7 +81,10 @@ describe('EventSocket', () => {
   it('backs off exponentially with jitter, capped, and resets after success', () => {
     expect(backoff(0, () => 0)).toBe(250);
     expect(backoff(0, () => 1)).toBe(500);
-    expect(backoff(3, () => 1)).toBe(4000);
+    // Quick attempts first (a daemon restart), then exponential.
+    expect(backoff(3, () => 1)).toBe(500);
+    expect(backoff(4, () => 1)).toBe(1000);
+    expect(backoff(7, () => 1)).toBe(8000);
     expect(backoff(20, () => 1)).toBe(30_000);
     const { s, last } = setup();
     s.start();
@@ -92,7 +95,7 @@ describe('EventSocket', () => {
     vi.advanceTimersByTime(1);
     expect(FakeWs.all).toHaveLength(2);
     last().drop();
-    vi.advanceTimersByTime(749);
+    vi.advanceTimersByTime(374);
     expect(FakeWs.all).toHaveLength(2);
     vi.advanceTimersByTime(1);
     expect(FakeWs.all).toHaveLength(3);

@@ -51,9 +51,16 @@ const OPEN = 1;
 const BASE_DELAY = 500;
 const MAX_DELAY = 30_000;
 
-/** Backoff before reconnect attempt `n` (0-based): exponential, capped, with jitter. */
+/** Quick attempts first: a daemon restart (a second or two) is noticed at once. */
+const QUICK_ATTEMPTS = 4;
+
+/**
+ * Backoff before reconnect attempt `n` (0-based), with jitter: the first
+ * {@link QUICK_ATTEMPTS} wait 0.25–0.5 s, then it doubles from 0.5–1 s up to 15–30 s.
+ */
 export function backoff(n: number, random: () => number = Math.random): number {
-  const cap = Math.min(MAX_DELAY, BASE_DELAY * 2 ** n);
+  const steps = Math.max(0, n - QUICK_ATTEMPTS + 1);
+  const cap = Math.min(MAX_DELAY, BASE_DELAY * 2 ** steps);
   return Math.round(cap / 2 + random() * (cap / 2));
 }
 

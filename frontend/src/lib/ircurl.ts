@@ -64,3 +64,26 @@ export function buildIrcUrl(f: ConnectFields): string {
   if (f.saslUser) q.set('sasl', 'plain');
   return `irc://${auth}${f.host.trim()}:${f.port}${path}?${q.toString()}`;
 }
+
+/** The usual port of plain IRC and of IRC over TLS. */
+const PLAIN_PORT = 6667;
+const TLS_PORT = 6697;
+
+/** The port after the TLS box changes: a default port follows, one the user typed stays. */
+export function portForTls(port: number, tls: boolean): number {
+  if (tls && port === PLAIN_PORT) return TLS_PORT;
+  if (!tls && port === TLS_PORT) return PLAIN_PORT;
+  return port;
+}
+
+/**
+ * `irc.example.org:6667` typed into the server field: the host and the port apart
+ * (`[::1]:6697` too); `null` when there is no valid port in it.
+ */
+export function splitHostPort(host: string): { host: string; port: number } | null {
+  const m = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(host.trim());
+  if (!m) return null;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return null;
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
+}

@@ -105,9 +105,37 @@ pub async fn connect(
     let connector = tokio_rustls::TlsConnector::from(tls_config);
     let tls = tokio::time::timeout(timeout, connector.connect(name, tcp))
         .await
-        .map_err(|_| Error::Tls(config.host.clone(), "the handshake timed out".into()))?
-        .map_err(|e| Error::Tls(config.host.clone(), e.to_string()))?;
+        .map_err(|_| {
+            let why = format!("the handshake timed out. {PLAINTEXT_HINT}");
+            Error::Tls(config.host.clone(), why)
+        })?
+        .map_err(|e| Error::Tls(config.host.clone(), handshake_error(&e)))?;
     Ok(Stream::Tls(Box::new(tls)))
+}
+
+/// What to do when a port does not speak TLS (the usual mistake: 6667 with TLS on).
+const PLAINTEXT_HINT: &str =
+    "If this port is for plain IRC, turn TLS off or use the server's TLS port (often 6697).";
+
+/// A handshake failure in words: a peer that answered with something other than TLS
+/// (a plaintext IRC server greeting us) is named as such, with the way out.
+fn handshake_error(e: &std::io::Error) -> String {
+    use tokio_rustls::rustls::{Error as Tls, InvalidMessage};
+    let not_tls = e
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<Tls>())
+        .is_some_and(|t| {
+            matches!(
+                t,
+                Tls::InvalidMessage(InvalidMessage::InvalidContentType)
+                    | Tls::InvalidMessage(InvalidMessage::UnknownProtocolVersion)
+            )
+        });
+    if not_tls {
+        format!("this port does not speak TLS. {PLAINTEXT_HINT}")
+    } else {
+        e.to_string()
+    }
 }
 
 async fn tcp_connect(
@@ -260,5 +288,24 @@ impl AsyncWrite for Stream {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s).poll_shutdown(cx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_plaintext_answer_is_named() {
+        use tokio_rustls::rustls::{Error as Tls, InvalidMessage};
+        let e = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            Tls::InvalidMessage(InvalidMessage::InvalidContentType),
+        );
+        let why = super::handshake_error(&e);
+        assert!(
+            why.contains("does not speak TLS") && why.contains("6697"),
+            "{why}"
+        );
+        let other = std::io::Error::other("reset");
+        assert_eq!(super::handshake_error(&other), "reset");
     }
 }

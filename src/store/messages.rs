@@ -239,8 +239,9 @@ impl Store {
         .await
     }
 
-    /// Sets the conversation's last-read marker and recounts its unread and highlight
-    /// counts; returns the updated conversation.
+    /// Sets the conversation's last-read marker, marks the user's notifications of the
+    /// conversation up to it read, and recounts its unread and highlight counts; returns
+    /// the updated conversation.
     pub async fn set_last_read(
         &self,
         user_id: UserId,
@@ -256,6 +257,13 @@ impl Store {
                 "UPDATE conversations SET last_read = ?2 WHERE cid = ?1",
                 params![cid, last_read.0],
             )?;
+            // Mentions read in the conversation are read in the notification list too.
+            ctx.conn
+                .prepare_cached(
+                    "UPDATE notifications SET read = 1 WHERE user_id = ?1 AND read = 0 \
+                     AND message_id IN (SELECT id FROM messages WHERE conv = ?2 AND id <= ?3)",
+                )?
+                .execute(params![user_id.0, cid, last_read.0])?;
             recount(&ctx.conn, cid)?;
             super::chat::conversation_by_cid(&ctx.conn, cid)
         })

@@ -683,9 +683,16 @@ impl Actor {
         conv.model.unread = updated.unread;
         conv.model.highlights = updated.highlights;
         let json = view::conversation(conv);
+        // The user's unread notifications (the badge), after this read.
+        let unread_notifications = self
+            .store
+            .unread_notifications(self.user.id)
+            .await
+            .map_err(|e| Error::Store(e.to_string()))?;
         self.publish(vec![serde_json::json!({
             "event": "state", "type": "read", "connection_id": cid, "conversation_id": conv_id,
             "last_read": updated.last_read.0, "unread": updated.unread, "notifications": updated.highlights,
+            "unread_notifications": unread_notifications,
         })]);
         Ok(json)
     }

@@ -399,6 +399,8 @@ export class ChatStore {
           conv.unread = watching ? 0 : Number(f.unread ?? 0);
           conv.notifications = watching ? 0 : Number(f.notifications ?? 0);
         }
+        // Mentions read in a conversation are read in the notification list too.
+        if (this.user && typeof f.unread_notifications === 'number') this.user.unread = f.unread_notifications;
         break;
       case 'connection_added':
       case 'connection_update': {

@@ -1140,3 +1140,44 @@ async fn client_certificates_are_stored_apart_from_state() {
     let raw: serde_json::Value = serde_json::from_str(&raw).expect("json");
     assert_eq!(raw["client_cert"]["key"], "KEY");
 }
+
+#[tokio::test]
+async fn reading_a_conversation_reads_its_notifications() {
+    let (_dir, store, user) = setup().await;
+    let mention = |conv: &str, text: &str| NewEntry {
+        highlight: true,
+        ..msg(user, conv, text)
+    };
+    let a = store
+        .append(mention("#a", "superman: one"))
+        .await
+        .expect("a");
+    store
+        .append(mention("#a", "superman: two"))
+        .await
+        .expect("a2");
+    store
+        .append(mention("#b", "superman: elsewhere"))
+        .await
+        .expect("b");
+    assert_eq!(store.unread_notifications(user).await.expect("n"), 3);
+    // Read #a up to its first mention: that one is read, the rest stay unread.
+    store
+        .set_last_read(user, "irc-libera", "#a", a.entry.id)
+        .await
+        .expect("read");
+    assert_eq!(store.unread_notifications(user).await.expect("n"), 2);
+    let list = store.notifications(user, None, 10).await.expect("list");
+    let read: Vec<(&str, bool)> = list
+        .iter()
+        .map(|n| (n.entry.text.as_str(), n.read))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("superman: elsewhere", false),
+            ("superman: two", false),
+            ("superman: one", true)
+        ]
+    );
+}

@@ -176,10 +176,15 @@ impl Session {
             }
             numeric::RPL_SASLSUCCESS | numeric::ERR_SASLALREADY => self.cap_end(),
             numeric::ERR_SASLFAIL | numeric::ERR_SASLTOOLONG | numeric::ERR_SASLABORTED => {
-                vec![Action::Fatal(format!(
-                    "SASL authentication failed: {}",
-                    msg.last_param().unwrap_or("")
-                ))]
+                // Servers usually say it themselves ("SASL authentication failed").
+                let said = msg.last_param().unwrap_or("").trim();
+                let text = if said.to_ascii_lowercase().contains("sasl") {
+                    let stop = if said.ends_with('.') { "" } else { "." };
+                    format!("{said}{stop}")
+                } else {
+                    format!("SASL authentication failed: {said}")
+                };
+                vec![Action::Fatal(text)]
             }
             numeric::RPL_LOGGEDIN | numeric::RPL_LOGGEDOUT => vec![Action::Forward],
             numeric::ERR_NICKLOCKED => vec![Action::Fatal("SASL: the account is locked".into())],
@@ -503,7 +508,10 @@ mod tests {
         feed(&mut s, ":x CAP * ACK :sasl");
         feed(&mut s, "AUTHENTICATE +");
         let a = feed(&mut s, ":x 904 me :SASL authentication failed");
-        assert!(matches!(&a[0], Action::Fatal(m) if m.contains("SASL")));
+        assert!(
+            matches!(&a[0], Action::Fatal(m) if m == "SASL authentication failed."),
+            "said once: {a:?}"
+        );
         let mut s = Session::new(cfg("irc://bob:secret@h?sasl=plain"));
         s.start();
         let a = feed(&mut s, ":x CAP * LS :multi-prefix");

@@ -52,3 +52,46 @@ async fn standard_replies_are_readable_and_in_place() {
     assert_eq!(cid, "irc-127-0-0-1");
     env.stop().await;
 }
+
+/// A nick longer than the network's NICKLEN is cut by the server: the user is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nick_over_nicklen_is_explained() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let u = env.user("n@example.com").await;
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "me");
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let mut p = Peer::accept(&l).await;
+        // The server cut "averyverylongnick" to its NICKLEN.
+        p.register("averyvery", "").await;
+        p.send(":srv 005 averyvery NICKLEN=9 CASEMAPPING=rfc1459 :are supported")
+            .await;
+        p.roundtrip().await;
+        p
+    });
+    add(
+        &h,
+        &format!("irc://127.0.0.1:{port}?tls=0&nick=averyverylongnick"),
+    )
+    .await;
+    let told = ev
+        .wait("nick too long", |v| {
+            v["event"] == "message"
+                && v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("at most 9 characters"))
+        })
+        .await;
+    assert_eq!(told["type"], "error");
+    assert!(
+        told["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("you are averyvery")),
+        "{told}"
+    );
+    let _peer = server.await.expect("server");
+    env.stop().await;
+}

@@ -111,7 +111,9 @@ impl Config {
             c.nick = default_nick.to_string();
         }
         if !valid_nick(&c.nick) {
-            return Err(bad("invalid nick"));
+            return Err(bad(
+                "invalid nick: at most 64 characters, without spaces or , * ? ! @",
+            ));
         }
         // Never send something like an e-mail address as username: servers show it to everyone.
         if c.username.is_empty() || c.username.contains('@') {

@@ -233,13 +233,33 @@ impl Actor {
             "MODE" => self.on_mode(cid, &msg, &nick).await,
             numeric::RPL_ISUPPORT => {
                 let mut renamed = None;
+                let mut too_long = None;
                 if let Some(c) = self.conns.get_mut(cid) {
                     let before = c.isupport.network().map(str::to_string);
+                    let nicklen_before = c.isupport.nicklen();
                     c.isupport.apply(&msg);
                     // NETWORK= names the connection: tell the browsers.
                     if c.isupport.network() != before.as_deref() {
                         renamed = Some(view::connection(c));
                     }
+                    // The wanted nick does not fit: the server cut it. Say so once.
+                    let wanted = c.config.nick.chars().count();
+                    too_long = c
+                        .isupport
+                        .nicklen()
+                        .filter(|n| nicklen_before != Some(*n) && wanted > *n)
+                        .map(|n| {
+                            format!(
+                                "This network allows nicks of at most {n} characters: \
+                                 \"{}\" is too long, so you are {}. Choose a shorter nick \
+                                 in the connection settings.",
+                                c.config.nick, c.nick
+                            )
+                        });
+                }
+                if let Some(text) = too_long {
+                    self.record(cid, "", Kind::Error, "", &text, None, false)
+                        .await;
                 }
                 if let Some(conn) = renamed {
                     self.publish(vec![json!({"event": "state", "type": "connection_update",

@@ -7,13 +7,19 @@ use common::engine::{add, Env, Events};
 use common::fake_irc::Peer;
 use tokio::net::TcpListener;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn standard_replies_are_readable_and_in_place() {
+/// An engine with one running user and its event follower.
+async fn user(email: &str) -> (tempfile::TempDir, Env, convos::user::Handle, Events) {
     let home = tempfile::tempdir().expect("tempdir");
     let env = Env::open(home.path());
-    let u = env.user("r@example.com").await;
-    let h = env.users.start(u.clone());
-    let mut ev = Events::of(&h, "me");
+    let u = env.user(email).await;
+    let h = env.users.start(u);
+    let ev = Events::of(&h, "me");
+    (home, env, h, ev)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standard_replies_are_readable_and_in_place() {
+    let (_home, env, h, mut ev) = user("r@example.com").await;
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = l.local_addr().expect("addr").port();
     let server = tokio::spawn(async move {
@@ -56,11 +62,7 @@ async fn standard_replies_are_readable_and_in_place() {
 /// A nick longer than the network's NICKLEN is cut by the server: the user is told.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nick_over_nicklen_is_explained() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let env = Env::open(home.path());
-    let u = env.user("n@example.com").await;
-    let h = env.users.start(u.clone());
-    let mut ev = Events::of(&h, "me");
+    let (_home, env, h, mut ev) = user("n@example.com").await;
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = l.local_addr().expect("addr").port();
     let server = tokio::spawn(async move {

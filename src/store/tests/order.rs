@@ -53,62 +53,57 @@ async fn assert_in_order(store: &Store, user: UserId, sent: &[NewEntry], got: &[
             .push(&s.text);
     }
     for ((conn, conv), want) in by_conv {
-        let mut forward = Vec::new();
-        let mut page = store
-            .history(
-                user,
-                conn,
-                conv,
-                Page::after(Cursor::Id(MessageId(0))).limit(200),
-            )
-            .await
-            .expect("history");
-        loop {
-            forward.extend(page.messages.iter().map(|m| m.text.clone()));
-            let Some(last) = page.messages.last() else {
-                break;
-            };
-            if page.newest {
-                break;
-            }
-            page = store
-                .history(
-                    user,
-                    conn,
-                    conv,
-                    Page::after(Cursor::Id(last.id)).limit(200),
-                )
-                .await
-                .expect("history");
-        }
+        let forward = page_all(store, user, conn, conv, true).await;
         assert_eq!(forward, want, "{conn} {conv} from the oldest");
-        let mut backward = Vec::new();
-        let mut page = store
-            .history(user, conn, conv, Page::latest().limit(200))
-            .await
-            .expect("history");
-        loop {
-            let mut texts: Vec<String> = page.messages.iter().map(|m| m.text.clone()).collect();
-            texts.extend(backward);
-            backward = texts;
-            let Some(first) = page.messages.first() else {
-                break;
-            };
-            if page.oldest {
-                break;
-            }
-            page = store
-                .history(
-                    user,
-                    conn,
-                    conv,
-                    Page::before(Cursor::Id(first.id)).limit(200),
-                )
-                .await
-                .expect("history");
-        }
+        let backward = page_all(store, user, conn, conv, false).await;
         assert_eq!(backward, want, "{conn} {conv} from the newest");
     }
+}
+
+/// Every text of a conversation, oldest first, read in pages of 200 from the oldest
+/// (`forward`) or from the newest.
+async fn page_all(
+    store: &Store,
+    user: UserId,
+    conn: &str,
+    conv: &str,
+    forward: bool,
+) -> Vec<String> {
+    let first = if forward {
+        Page::after(Cursor::Id(MessageId(0)))
+    } else {
+        Page::latest()
+    };
+    let mut page = store
+        .history(user, conn, conv, first.limit(200))
+        .await
+        .expect("history");
+    let mut pages = Vec::new();
+    loop {
+        let texts: Vec<String> = page.messages.iter().map(|m| m.text.clone()).collect();
+        let (done, next) = if forward {
+            let next = page.messages.last().map(|m| Page::after(Cursor::Id(m.id)));
+            (page.newest, next)
+        } else {
+            let next = page
+                .messages
+                .first()
+                .map(|m| Page::before(Cursor::Id(m.id)));
+            (page.oldest, next)
+        };
+        pages.push(texts);
+        let Some(next) = next.filter(|_| !done) else {
+            break;
+        };
+        page = store
+            .history(user, conn, conv, next.limit(200))
+            .await
+            .expect("history");
+    }
+    if !forward {
+        pages.reverse();
+    }
+    pages.concat()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

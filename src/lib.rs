@@ -17,3 +17,4 @@ pub mod time;
 pub mod turn;
 pub mod user;
 pub mod web;
+pub mod wire;

@@ -230,6 +230,7 @@ pub struct User {
 
 /// Whether the user wants a connection to be up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum WantedState {
     Connected,
@@ -288,6 +289,13 @@ pub struct Connection {
     pub client_cert: Option<ClientCert>,
     /// Arbitrary state the app keeps with the connection (JSON); no secrets.
     pub state: serde_json::Value,
+}
+
+impl Connection {
+    /// The `state` of a new connection: nothing kept yet.
+    pub fn empty_state() -> serde_json::Value {
+        serde_json::Value::Object(Default::default())
+    }
 }
 
 impl fmt::Debug for Connection {

@@ -234,12 +234,10 @@ async fn reconnects_rejoins_and_survives_restarts() {
     env.stop().await;
 }
 
-async fn rtc(h: &user::Handle, req: Value) -> Result<Value, user::Error> {
-    h.ask(|reply| user::Request::Rtc {
-        request: req,
-        reply,
-    })
-    .await
+/// A browser's `rtc` frame (without `method`), through the typed request.
+async fn rtc(h: &user::Handle, req: Value) -> Result<(), user::Error> {
+    let request = serde_json::from_value(req).expect("a valid rtc request");
+    h.ask(|reply| user::Request::Rtc { request, reply }).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

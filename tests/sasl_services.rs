@@ -82,10 +82,7 @@ async fn sasl_plain_and_external_against_atheme() {
         })
         .await
         .expect("certificate");
-    assert!(
-        cert["certificate"]["fingerprint"].as_str().is_some(),
-        "{cert}"
-    );
+    assert!(cert.certificate.fingerprint.is_some(), "{cert:?}");
     send(&h, &cid, "", "/reconnect").await.expect("reconnect");
     ev.wait("logged in again", |v| logged_in(v, &cid)).await;
     connected(&mut ev, &cid).await;

@@ -13,6 +13,7 @@ pub const DEFAULT_CONNECTION: &str = "irc://irc.libera.chat:6697/%23convos";
 
 /// Server settings, as `GET /api/settings` shows them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Settings {
     pub organization_name: String,
     pub organization_url: String,

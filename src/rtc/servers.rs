@@ -6,7 +6,8 @@
 
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::{json, Value};
+
+use crate::wire::{self, RtcConfig};
 
 /// One configured STUN or TURN server.
 #[derive(Clone, PartialEq, Eq)]
@@ -100,34 +101,31 @@ impl IceConfig {
     /// The `rtc` object for a user: `{ice_servers: [...], ice_transport_policy?}`.
     /// TURN servers without static credentials get ephemeral ones for `user` when a
     /// secret is set.
-    pub fn for_user(&self, user: &str, now_secs: i64) -> Value {
-        let servers: Vec<Value> = self
+    pub fn for_user(&self, user: &str, now_secs: i64) -> RtcConfig {
+        let ice_servers = self
             .servers
             .iter()
             .map(|s| {
-                let mut v = json!({"urls": s.urls});
                 let is_turn = s.urls.starts_with("turn");
-                match (&s.username, &s.credential, &self.secret) {
-                    (Some(u), Some(c), _) => {
-                        v["username"] = u.clone().into();
-                        v["credential"] = c.clone().into();
-                    }
+                let (username, credential) = match (&s.username, &s.credential, &self.secret) {
+                    (Some(u), Some(c), _) => (Some(u.clone()), Some(c.clone())),
                     (_, _, Some(secret)) if is_turn => {
                         let (u, c) = ephemeral(secret, user, now_secs + self.ttl_secs.max(60));
-                        v["username"] = u.into();
-                        v["credential"] = c.into();
+                        (Some(u), Some(c))
                     }
-                    (Some(u), None, _) => v["username"] = u.clone().into(),
-                    _ => {}
+                    (u, _, _) => (u.clone(), None),
+                };
+                wire::IceServer {
+                    urls: s.urls.clone(),
+                    username,
+                    credential,
                 }
-                v
             })
             .collect();
-        let mut rtc = json!({"ice_servers": servers});
-        if self.relay_only {
-            rtc["ice_transport_policy"] = "relay".into();
+        RtcConfig {
+            ice_servers,
+            ice_transport_policy: self.relay_only.then(|| "relay".to_string()),
         }
-        rtc
     }
 }
 
@@ -189,11 +187,14 @@ mod tests {
             ttl_secs: 3600,
         };
         let v = cfg.for_user("alice", 1_700_000_000);
-        assert_eq!(v["ice_transport_policy"], "relay");
+        assert_eq!(v.ice_transport_policy.as_deref(), Some("relay"));
         assert!(
-            v["ice_servers"][0].get("username").is_none(),
+            v.ice_servers[0].username.is_none(),
             "no credentials for STUN"
         );
-        assert_eq!(v["ice_servers"][1]["username"], "1700003600:alice");
+        assert_eq!(
+            v.ice_servers[1].username.as_deref(),
+            Some("1700003600:alice")
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! The user actor's task: its state, its loop, and the requests that change connections.
-//! IRC traffic is handled in `incoming`, typed commands in `outgoing`, JSON in `view`.
+//! IRC traffic is handled in `incoming`, typed commands in `outgoing`, API objects in `view`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -9,7 +9,6 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesOrdered;
 use futures_util::StreamExt;
 use irc_proto::ISupport;
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn, Instrument};
@@ -20,6 +19,7 @@ use crate::model::{
     Connection, Conversation, ConversationKind, Kind, MessageId, NewEntry, User, WantedState,
 };
 use crate::store::{Appended, Store};
+use crate::wire::{self, Event, State};
 
 /// Events waiting for their appends to commit, most. Past this the actor stops reading
 /// IRC until the store catches up (backpressure instead of unbounded memory).
@@ -29,22 +29,7 @@ const MAX_PENDING: usize = 4096;
 pub(super) const MAX_CONVERSATIONS: usize = 1000;
 
 /// Live state of one connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ConnState {
-    Connecting,
-    Connected,
-    Disconnected,
-}
-
-impl ConnState {
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            ConnState::Connecting => "connecting",
-            ConnState::Connected => "connected",
-            ConnState::Disconnected => "disconnected",
-        }
-    }
-}
+pub(super) type ConnState = wire::ConnectionState;
 
 /// A channel member. Nicks and prefixes fit in a `CompactString` (inline up to 24 bytes),
 /// so a member costs no heap allocation: users see thousands of them.
@@ -107,7 +92,7 @@ impl Conn {
 /// What to publish once the append before it (if any) has committed.
 pub(super) enum After {
     /// Publish these events.
-    Events(Vec<Value>),
+    Events(Vec<Event>),
     /// Publish the stored message (and a notification when it is a highlight).
     Message,
 }
@@ -278,9 +263,9 @@ impl Actor {
     }
 
     /// Queues events to publish after everything queued before them.
-    pub(super) fn publish(&mut self, events: Vec<Value>) {
+    pub(super) fn publish(&mut self, events: Vec<Event>) {
         if self.pending.is_empty() {
-            for e in events {
+            for e in &events {
                 self.hub.publish(e);
             }
             return;
@@ -313,7 +298,7 @@ impl Actor {
     fn published(&mut self, appended: Option<Result<Appended, crate::store::Error>>, after: After) {
         match (appended, after) {
             (_, After::Events(events)) => {
-                for e in events {
+                for e in &events {
                     self.hub.publish(e);
                 }
             }
@@ -340,20 +325,18 @@ impl Actor {
                         conv.model.highlights += 1;
                     }
                 }
-                let msg = view::message(&entry, &own_nick);
+                let msg = wire::Message::new(&entry, &own_nick);
                 if entry.highlight {
-                    let mut n = msg.clone();
-                    n["event"] = "notification".into();
-                    self.hub.publish(msg);
-                    self.hub.publish(n);
+                    self.hub.publish(&Event::Message(msg.clone()));
+                    self.hub.publish(&Event::Notification(msg));
                 } else {
-                    self.hub.publish(msg);
+                    self.hub.publish(&Event::Message(msg));
                 }
             }
             (Some(Err(e)), After::Message) => {
                 warn!(error = %e, "message could not be stored");
-                self.hub.publish(serde_json::json!({
-                    "event": "state", "type": "error", "message": format!("A message could not be stored: {e}"),
+                self.hub.publish(&Event::State(State::Error {
+                    message: format!("A message could not be stored: {e}"),
                 }));
             }
             (None, After::Message) => {}
@@ -427,12 +410,7 @@ impl Actor {
                             .get(&c.fold(&conversation_id))
                             .ok_or(Error::NoConversation)
                     })
-                    .map(|conv| {
-                        conv.participants
-                            .values()
-                            .map(|p| serde_json::json!({"nick": p.nick, "mode": p.prefix}))
-                            .collect()
-                    });
+                    .map(view::participants);
                 let _ = reply.send(res);
             }
             Request::ClientCertificate {
@@ -467,7 +445,10 @@ impl Actor {
         }
     }
 
-    async fn add_connection(&mut self, changes: ConnectionChanges) -> Result<Value, Error> {
+    async fn add_connection(
+        &mut self,
+        changes: ConnectionChanges,
+    ) -> Result<wire::Connection, Error> {
         let url = changes
             .url
             .filter(|u| !u.trim().is_empty())
@@ -494,7 +475,7 @@ impl Actor {
             wanted_state: changes.wanted_state.unwrap_or(WantedState::Connected),
             retention_days: changes.retention_days.unwrap_or(0),
             client_cert: None,
-            state: Value::Object(Default::default()),
+            state: Connection::empty_state(),
         };
         self.store
             .save_connection(model.clone())
@@ -526,23 +507,24 @@ impl Actor {
             }
         }
         let conn = self.conns.get(&id).ok_or(Error::NoConnection)?;
-        let json = view::connection(conn);
-        let mut events = vec![
-            serde_json::json!({"event": "state", "type": "connection_added", "connection_id": id, "connection": json.clone()}),
-        ];
+        let connection = view::connection(conn);
+        let mut events = vec![Event::State(State::ConnectionAdded {
+            connection_id: id.clone(),
+            connection: connection.clone(),
+        })];
         for conv in conn.convs.values() {
-            events.push(serde_json::json!({"event": "state", "type": "conversation", "connection_id": id, "conversation": view::conversation(conv)}));
+            events.push(view::conversation_event(&id, conv));
         }
         self.publish(events);
         info!(connection = %id, "connection added");
-        Ok(json)
+        Ok(connection)
     }
 
     async fn update_connection(
         &mut self,
         id: &str,
         changes: ConnectionChanges,
-    ) -> Result<Value, Error> {
+    ) -> Result<wire::Connection, Error> {
         let mut model = self.conns.get(id).ok_or(Error::NoConnection)?.model.clone();
         let mut new_config = None;
         // The API shows the password as ********: sent back unchanged, it means "keep it".
@@ -603,14 +585,21 @@ impl Actor {
                 }
             };
         }
-        let json = view::connection(conn);
-        self.publish(vec![serde_json::json!({"event": "state", "type": "connection_update", "connection_id": id, "connection": json.clone()})]);
-        Ok(json)
+        let connection = view::connection(conn);
+        self.publish(vec![Event::State(State::ConnectionUpdate {
+            connection_id: id.to_string(),
+            connection: connection.clone(),
+        })]);
+        Ok(connection)
     }
 
     /// Makes (or with `renew`, remakes) the connection's client certificate for SASL
     /// EXTERNAL; answers its fingerprint. It is used from the next connect on.
-    async fn client_certificate(&mut self, id: &str, renew: bool) -> Result<Value, Error> {
+    async fn client_certificate(
+        &mut self,
+        id: &str,
+        renew: bool,
+    ) -> Result<wire::Connection, Error> {
         let conn = self.conns.get_mut(id).ok_or(Error::NoConnection)?;
         if renew || conn.model.client_cert.is_none() {
             let cert = irc::url::generate_client_cert(&conn.nick).map_err(Error::Invalid)?;
@@ -626,8 +615,7 @@ impl Actor {
                 .request(irc::Request::Configure(Box::new(conn.config.clone())))
                 .await;
         }
-        let json = view::connection(conn);
-        Ok(json)
+        Ok(view::connection(conn))
     }
 
     async fn delete_connection(&mut self, id: &str) -> Result<(), Error> {
@@ -640,7 +628,9 @@ impl Actor {
             .delete_connection(self.user.id, id)
             .await
             .map_err(|e| Error::Store(e.to_string()))?;
-        self.publish(vec![serde_json::json!({"event": "state", "type": "connection_removed", "connection_id": id})]);
+        self.publish(vec![Event::State(State::ConnectionRemoved {
+            connection_id: id.to_string(),
+        })]);
         Ok(())
     }
 
@@ -649,7 +639,7 @@ impl Actor {
         cid: &str,
         conv_id: &str,
         last_read: Option<MessageId>,
-    ) -> Result<Value, Error> {
+    ) -> Result<wire::Conversation, Error> {
         let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
         if !conn.convs.contains_key(conv_id) {
             return Err(Error::NoConversation);
@@ -682,19 +672,22 @@ impl Actor {
         conv.model.last_read = updated.last_read;
         conv.model.unread = updated.unread;
         conv.model.highlights = updated.highlights;
-        let json = view::conversation(conv);
+        let conversation = view::conversation(conv);
         // The user's unread notifications (the badge), after this read.
         let unread_notifications = self
             .store
             .unread_notifications(self.user.id)
             .await
             .map_err(|e| Error::Store(e.to_string()))?;
-        self.publish(vec![serde_json::json!({
-            "event": "state", "type": "read", "connection_id": cid, "conversation_id": conv_id,
-            "last_read": updated.last_read.0, "unread": updated.unread, "notifications": updated.highlights,
-            "unread_notifications": unread_notifications,
+        self.publish(vec![Event::State(State::Read {
+            connection_id: cid.to_string(),
+            conversation_id: conv_id.to_string(),
+            last_read: updated.last_read.0,
+            unread: updated.unread,
+            notifications: updated.highlights,
+            unread_notifications,
         })]);
-        Ok(json)
+        Ok(conversation)
     }
 
     /// Makes sure a conversation exists (saving new ones) and returns its key.
@@ -715,13 +708,13 @@ impl Actor {
             if let Err(e) = self.store.save_conversation(model).await {
                 warn!(error = %e, "cannot save conversation");
             }
-            let conv_json = self
+            let event = self
                 .conns
                 .get(cid)
                 .and_then(|c| c.convs.get(&key))
-                .map(view::conversation);
-            if let Some(j) = conv_json {
-                self.publish(vec![serde_json::json!({"event": "state", "type": "conversation", "connection_id": cid, "conversation": j})]);
+                .map(|conv| view::conversation_event(cid, conv));
+            if let Some(event) = event {
+                self.publish(vec![event]);
             }
             return Some(key);
         }
@@ -751,9 +744,9 @@ impl Actor {
             participants: BTreeMap::new(),
             joined: false,
         };
-        let json = view::conversation(&conv);
+        let event = view::conversation_event(cid, &conv);
         conn.convs.insert(key.clone(), conv);
-        self.publish(vec![serde_json::json!({"event": "state", "type": "conversation", "connection_id": cid, "conversation": json})]);
+        self.publish(vec![event]);
         Some(key)
     }
 

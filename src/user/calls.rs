@@ -9,13 +9,13 @@
 use std::time::Instant;
 
 use irc_proto::Message;
-use serde_json::{json, Value};
 use tracing::debug;
 
 use super::actor::{Actor, ConnState};
 use super::Error;
 use crate::irc;
 use crate::rtc::{self, Body, Broadcast, Candidate, Key, Signal};
+use crate::wire::{self, Event, RtcAction, RtcKind};
 
 /// Call state the actor keeps: only partial incoming messages.
 pub(super) struct Calls {
@@ -37,25 +37,20 @@ impl Calls {
     }
 }
 
-fn field<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
-    v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
+/// A required text field of a browser's signal.
+fn required<'a>(value: &'a str, name: &str) -> Result<&'a str, Error> {
+    if value.is_empty() {
+        return Err(Error::Invalid(format!("Missing property: {name}.")));
+    }
+    Ok(value)
 }
 
 impl Actor {
-    /// A browser's `rtc` request: `event` is `call`, `hangup` or `signal` (with `target`
-    /// and one of `offer`, `answer`, `ice`).
-    pub(super) async fn rtc_request(&mut self, req: Value) -> Result<Value, Error> {
-        let cid = field(&req, "connection_id")
-            .ok_or(Error::NoConnection)?
-            .to_string();
-        let conv_id = req
-            .get("conversation_id")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_lowercase();
+    /// A browser's `rtc` request: `call`, `hangup` or `signal` (to one `target`).
+    pub(super) async fn rtc_request(&mut self, req: wire::RtcRequest) -> Result<(), Error> {
+        let cid = req.connection_id;
+        let conv_id = req.conversation_id.to_lowercase();
         let conn = self.conns.get(&cid).ok_or(Error::NoConnection)?;
-        let event = field(&req, "event")
-            .ok_or_else(|| Error::Invalid("Missing property: event.".into()))?;
         let conv = conn
             .convs
             .get(&conn.fold(&conv_id))
@@ -68,9 +63,9 @@ impl Actor {
         }
         let name = conv.model.name.clone();
         let prefix_len = rtc::fallback_prefix_len(&conn.nick);
-        let lines: Vec<String> = match event {
-            "call" | "hangup" => {
-                let b = if event == "call" {
+        let lines: Vec<String> = match req.action {
+            RtcAction::Call | RtcAction::Hangup => {
+                let b = if req.action == RtcAction::Call {
                     Broadcast::Call
                 } else {
                     Broadcast::Hangup
@@ -79,9 +74,8 @@ impl Actor {
                     .map_err(|e| Error::Invalid(e.to_string()))?
                     .line()]
             }
-            "signal" => {
-                let target = field(&req, "target")
-                    .ok_or_else(|| Error::Invalid("Missing property: target.".into()))?;
+            RtcAction::Signal { target, signal } => {
+                let target = required(&target, "target")?;
                 let is_channel = conn.is_channel(&name);
                 let known = if is_channel {
                     conv.participants.contains_key(conn.fold(target).as_str())
@@ -93,27 +87,22 @@ impl Actor {
                         "{target} is not in this conversation."
                     )));
                 }
-                let signal = if let Some(sdp) = field(&req, "offer") {
-                    Signal::Offer {
-                        sdp: sdp.to_string(),
-                    }
-                } else if let Some(sdp) = field(&req, "answer") {
-                    Signal::Answer {
-                        sdp: sdp.to_string(),
-                    }
-                } else if let Some(ice) = field(&req, "ice") {
-                    let index = req.get("sdpMLineIndex").and_then(|v| {
-                        v.as_u64()
-                            .map(|n| n as u16)
-                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                    });
-                    Signal::Ice(Candidate {
-                        candidate: ice.to_string(),
-                        sdp_mid: field(&req, "sdpMid").map(str::to_string),
-                        sdp_mline_index: index,
-                    })
-                } else {
-                    return Err(Error::Invalid("Missing property: answer/ice/offer.".into()));
+                let signal = match signal {
+                    wire::Signal::Offer { offer } => Signal::Offer {
+                        sdp: required(&offer, "offer")?.to_string(),
+                    },
+                    wire::Signal::Answer { answer } => Signal::Answer {
+                        sdp: required(&answer, "answer")?.to_string(),
+                    },
+                    wire::Signal::Ice {
+                        ice,
+                        sdp_mid,
+                        sdp_mline_index,
+                    } => Signal::Ice(Candidate {
+                        candidate: required(&ice, "ice")?.to_string(),
+                        sdp_mid: sdp_mid.filter(|s| !s.is_empty()),
+                        sdp_mline_index,
+                    }),
                 };
                 rtc::encode(&signal, &name, target, prefix_len)
                     .map_err(|e| Error::Invalid(e.to_string()))?
@@ -121,13 +110,12 @@ impl Actor {
                     .map(|n| n.line())
                     .collect()
             }
-            other => return Err(Error::Invalid(format!("Unknown rtc event: {other}."))),
         };
         let handle = conn.handle.clone();
         for line in lines {
             handle.request(irc::Request::Send(line)).await;
         }
-        Ok(json!({"event": "rtc"}))
+        Ok(())
     }
 
     /// An RTCZ NOTICE from IRC: checked, reassembled, and pushed to the browsers.
@@ -168,15 +156,15 @@ impl Actor {
                 None
             }
         };
-        let (conv, payload) = match body {
+        let (conv, kind) = match body {
             Body::Call | Body::Hangup => {
                 let Some(conv) = conv_for(target) else { return };
                 let kind = if matches!(body, Body::Call) {
-                    "call"
+                    RtcKind::Call
                 } else {
-                    "hangup"
+                    RtcKind::Hangup
                 };
-                (conv, json!({"type": kind}))
+                (conv, kind)
             }
             Body::Chunk(chunk) => {
                 if !to_me {
@@ -200,22 +188,24 @@ impl Actor {
                         return;
                     }
                 };
-                let payload = match signal {
-                    Signal::Offer { sdp } => json!({"type": "signal", "offer": sdp}),
-                    Signal::Answer { sdp } => json!({"type": "signal", "answer": sdp}),
-                    Signal::Ice(c) => {
-                        json!({"type": "signal", "ice": c.candidate, "sdpMid": c.sdp_mid, "sdpMLineIndex": c.sdp_mline_index})
-                    }
+                let signal = match signal {
+                    Signal::Offer { sdp } => wire::Signal::Offer { offer: sdp },
+                    Signal::Answer { sdp } => wire::Signal::Answer { answer: sdp },
+                    Signal::Ice(c) => wire::Signal::Ice {
+                        ice: c.candidate,
+                        sdp_mid: c.sdp_mid,
+                        sdp_mline_index: c.sdp_mline_index,
+                    },
                 };
-                (conv, payload)
+                (conv, RtcKind::Signal(signal))
             }
         };
-        let mut ev = payload;
-        ev["event"] = "rtc".into();
-        ev["connection_id"] = cid.into();
-        ev["conversation_id"] = conv.into();
-        ev["from"] = from.into();
-        ev["ts"] = crate::time::format_ms(crate::time::now_ms()).into();
-        self.publish(vec![ev]);
+        self.publish(vec![Event::Rtc(wire::Rtc {
+            connection_id: cid.to_string(),
+            conversation_id: conv,
+            from: from.to_string(),
+            ts: crate::time::format_ms(crate::time::now_ms()),
+            kind,
+        })]);
     }
 }

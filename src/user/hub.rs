@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast;
 
+use crate::wire::Event;
+
 /// One serialized event.
 #[derive(Debug)]
 pub struct Frame {
@@ -104,8 +106,8 @@ impl Hub {
         Watch(self.clone())
     }
 
-    /// Stamps `event` (a JSON object) with the next seq and sends it.
-    pub fn publish(&self, mut event: serde_json::Value) -> u64 {
+    /// Stamps `event` with the next seq and sends it.
+    pub fn publish(&self, event: &Event) -> u64 {
         let Ok(mut inner) = self.inner.lock() else {
             return 0;
         };
@@ -126,12 +128,9 @@ impl Hub {
             }
             return seq;
         }
-        if let Some(obj) = event.as_object_mut() {
-            obj.insert("seq".into(), seq.into());
-        }
         let frame = Arc::new(Frame {
             seq,
-            json: event.to_string(),
+            json: event.frame(seq),
         });
         inner.bytes += frame.json.len();
         inner.ring.push_back(frame.clone());
@@ -186,21 +185,28 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::wire::State;
+
+    /// A small event.
+    fn ev(message: &str) -> Event {
+        Event::State(State::Error {
+            message: message.into(),
+        })
+    }
 
     #[test]
     fn resume_without_gaps() {
         let hub = Arc::new(Hub::new(100));
         let _watch = hub.watch();
         for i in 0..5 {
-            hub.publish(json!({"event": "x", "i": i}));
+            hub.publish(&ev(&i.to_string()));
         }
         let (missed, mut rx) = hub.subscribe(Some(101)).expect("kept");
         assert_eq!(
             missed.iter().map(|f| f.seq).collect::<Vec<_>>(),
             vec![102, 103, 104]
         );
-        hub.publish(json!({"event": "y"}));
+        hub.publish(&ev("y"));
         assert_eq!(rx.try_recv().expect("live").seq, 105);
         assert!(missed[0].json.contains("\"seq\":102"));
         // up to date, or nothing asked
@@ -214,21 +220,21 @@ mod tests {
     fn ring_fills_only_while_watched() {
         let hub = Arc::new(Hub::with_keep(10, Duration::from_millis(50)));
         // Seqs 10 and 11, never watched: nothing kept, a resume reloads.
-        hub.publish(json!({"event": "x"}));
-        hub.publish(json!({"event": "x"}));
+        hub.publish(&ev("x"));
+        hub.publish(&ev("x"));
         assert_eq!(hub.subscribe(Some(10)).err(), Some(Gone));
         let watch = hub.watch();
         let (_, rx) = hub.subscribe(None).expect("live");
         // 12, kept: someone is subscribed; 13, kept: the browser left just now.
-        hub.publish(json!({"event": "x"}));
+        hub.publish(&ev("x"));
         drop(rx);
         drop(watch);
-        hub.publish(json!({"event": "x"}));
+        hub.publish(&ev("x"));
         let (missed, _) = hub.subscribe(Some(11)).expect("kept");
         assert_eq!(missed.iter().map(|f| f.seq).collect::<Vec<_>>(), [12, 13]);
         std::thread::sleep(Duration::from_millis(60));
         // 14: left longer ago than the window: dropped, and the next resume reloads.
-        hub.publish(json!({"event": "x"}));
+        hub.publish(&ev("x"));
         assert!(hub.inner.lock().expect("lock").ring.is_empty());
         assert_eq!(hub.subscribe(Some(13)).err(), Some(Gone));
         assert_eq!(hub.next_seq(), 15);
@@ -240,7 +246,7 @@ mod tests {
         let _watch = hub.watch();
         let big = "x".repeat(10_000);
         for _ in 0..100 {
-            hub.publish(json!({"text": big}));
+            hub.publish(&ev(&big));
         }
         let inner = hub.inner.lock().expect("lock");
         assert!(inner.bytes <= RING_BYTES && inner.ring.len() < 100);
@@ -255,7 +261,7 @@ mod tests {
         let hub = Arc::new(Hub::new(1));
         let _watch = hub.watch();
         for _ in 0..(RING + 10) {
-            hub.publish(json!({}));
+            hub.publish(&ev(""));
         }
         assert_eq!(hub.subscribe(Some(1)).err(), Some(Gone));
         let (missed, _) = hub.subscribe(Some(10)).expect("kept");

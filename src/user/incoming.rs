@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use irc_proto::{numeric, Ctcp, Message};
-use serde_json::json;
 use tracing::{debug, info};
 
 use super::actor::{Actor, ConnState, Participant};
 use super::view;
 use crate::irc;
 use crate::model::Kind;
+use crate::wire::{Event, State};
 use compact_str::CompactString;
 
 impl Actor {
@@ -41,9 +41,10 @@ impl Actor {
                 if let Some(c) = self.conns.get_mut(&cid) {
                     c.nick = new.clone();
                 }
-                self.publish(vec![
-                    json!({"event": "state", "type": "me", "connection_id": cid, "nick": new}),
-                ]);
+                self.publish(vec![Event::State(State::Me {
+                    connection_id: cid.clone(),
+                    nick: new,
+                })]);
             }
             irc::Event::Message(msg) => self.irc_message(&cid, msg).await,
             irc::Event::Caps(caps) => {
@@ -60,10 +61,11 @@ impl Actor {
         };
         c.state = state;
         c.message = message.to_string();
-        self.publish(vec![
-            json!({"event": "state", "type": "connection", "connection_id": cid,
-            "state": state.as_str(), "message": message}),
-        ]);
+        self.publish(vec![Event::State(State::Connection {
+            connection_id: cid.to_string(),
+            state,
+            message: message.to_string(),
+        })]);
     }
 
     /// The connection dropped: we are in no channel any more.
@@ -110,9 +112,10 @@ impl Actor {
         chans.sort_by_key(|(_, k)| k.is_empty());
         let handle = c.handle.clone();
         self.set_state(cid, ConnState::Connected, "");
-        self.publish(vec![
-            json!({"event": "state", "type": "me", "connection_id": cid, "nick": nick}),
-        ]);
+        self.publish(vec![Event::State(State::Me {
+            connection_id: cid.to_string(),
+            nick,
+        })]);
         for cmd in commands {
             if let Err(e) = self.send(cid, "", &cmd).await {
                 self.record(
@@ -262,8 +265,10 @@ impl Actor {
                         .await;
                 }
                 if let Some(conn) = renamed {
-                    self.publish(vec![json!({"event": "state", "type": "connection_update",
-                        "connection_id": cid, "connection": conn})]);
+                    self.publish(vec![Event::State(State::ConnectionUpdate {
+                        connection_id: cid.to_string(),
+                        connection: conn,
+                    })]);
                 }
                 self.server_line(cid, &msg).await;
             }
@@ -585,9 +590,9 @@ impl Actor {
                 }
                 if changed {
                     let model = conv.model.clone();
-                    let json = view::conversation(conv);
+                    let event = view::conversation_event(cid, conv);
                     let _ = self.store.save_conversation(model).await;
-                    self.publish(vec![json!({"event": "state", "type": "conversation", "connection_id": cid, "conversation": json})]);
+                    self.publish(vec![event]);
                 }
             }
             info!(channel = %chan, "joined");
@@ -604,7 +609,11 @@ impl Actor {
                 );
             }
         }
-        self.publish(vec![json!({"event": "state", "type": "join", "connection_id": cid, "conversation_id": conv_id, "nick": nick})]);
+        self.publish(vec![Event::State(State::Join {
+            connection_id: cid.to_string(),
+            conversation_id: conv_id,
+            nick: nick.to_string(),
+        })]);
         let text = format!("{nick} joined.");
         self.record_if_exists(cid, &chan, Kind::Join, nick, &text, msg)
             .await;
@@ -633,11 +642,23 @@ impl Actor {
                 conv.participants.clear();
             }
         }
-        let conv_id = key.clone();
-        self.publish(vec![
-            json!({"event": "state", "type": if kind == Kind::Kick { "kick" } else { "part" },
-            "connection_id": cid, "conversation_id": conv_id, "nick": nick, "message": reason}),
-        ]);
+        let (connection_id, conversation_id) = (cid.to_string(), key.clone());
+        let (nick_s, message) = (nick.to_string(), reason.to_string());
+        self.publish(vec![Event::State(if kind == Kind::Kick {
+            State::Kick {
+                connection_id,
+                conversation_id,
+                nick: nick_s,
+                message,
+            }
+        } else {
+            State::Part {
+                connection_id,
+                conversation_id,
+                nick: nick_s,
+                message,
+            }
+        })]);
         self.record_if_exists(cid, chan, kind, nick, &text, msg)
             .await;
         if me && kind == Kind::Kick {
@@ -660,7 +681,11 @@ impl Actor {
                 chans.push(conv.model.name.clone());
             }
         }
-        self.publish(vec![json!({"event": "state", "type": "quit", "connection_id": cid, "nick": nick, "message": reason})]);
+        self.publish(vec![Event::State(State::Quit {
+            connection_id: cid.to_string(),
+            nick: nick.to_string(),
+            message: reason.to_string(),
+        })]);
         let text = if reason.is_empty() {
             format!("{nick} quit.")
         } else {
@@ -688,7 +713,11 @@ impl Actor {
                 chans.push(conv.model.name.clone());
             }
         }
-        self.publish(vec![json!({"event": "state", "type": "nick_change", "connection_id": cid, "old_nick": old, "new_nick": new})]);
+        self.publish(vec![Event::State(State::NickChange {
+            connection_id: cid.to_string(),
+            old_nick: old.to_string(),
+            new_nick: new.to_string(),
+        })]);
         let text = format!("{old} is now known as {new}.");
         for chan in chans {
             self.record(cid, &chan, Kind::Nick, old, &text, Some(msg), false)
@@ -743,7 +772,7 @@ impl Actor {
                     }
                 }
             }
-            let ev = view::participants(cid, conv);
+            let ev = view::participants_event(cid, conv);
             self.publish(vec![ev]);
         }
         let text = args.join(" ");
@@ -794,7 +823,7 @@ impl Actor {
             .collect();
         if let Some(conv) = conn.convs.get_mut(&key) {
             conv.participants = folded.into_iter().collect();
-            let ev = view::participants(cid, conv);
+            let ev = view::participants_event(cid, conv);
             self.publish(vec![ev]);
         }
     }
@@ -813,7 +842,11 @@ impl Actor {
         conv.model.topic = topic.to_string();
         let model = conv.model.clone();
         let _ = self.store.save_conversation(model).await;
-        self.publish(vec![json!({"event": "state", "type": "topic", "connection_id": cid, "conversation_id": key, "topic": topic})]);
+        self.publish(vec![Event::State(State::Topic {
+            connection_id: cid.to_string(),
+            conversation_id: key,
+            topic: topic.to_string(),
+        })]);
     }
 
     pub(super) async fn freeze(&mut self, cid: &str, chan: &str, reason: &str) {
@@ -828,7 +861,11 @@ impl Actor {
         conv.joined = false;
         let model = conv.model.clone();
         let _ = self.store.save_conversation(model).await;
-        self.publish(vec![json!({"event": "state", "type": "frozen", "connection_id": cid, "conversation_id": key, "frozen": reason})]);
+        self.publish(vec![Event::State(State::Frozen {
+            connection_id: cid.to_string(),
+            conversation_id: key,
+            frozen: reason.to_string(),
+        })]);
     }
 
     /// Stores a channel event only in a conversation that exists (no conversation is

@@ -3,7 +3,7 @@
 //! tells the user's browsers. It is the only writer of a user's chat state.
 //!
 //! Shape: [`Handle`] (cloneable) sends a [`Request`]; replies come back in a oneshot;
-//! events go out through the user's [`Hub`] as JSON objects with a `seq`.
+//! events ([`crate::wire::Event`]) go out through the user's [`Hub`], each with a `seq`.
 
 mod actor;
 mod calls;
@@ -19,12 +19,11 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::model::{MessageId, UserId, WantedState};
+use crate::wire;
 pub use guard::DEFAULT_MAX_CONNECTIONS;
 pub use hub::{Frame, Gone, Hub};
 pub use registry::Registry;
-pub use view::message_object as message_json;
-
-use crate::model::{MessageId, UserId, WantedState};
 
 /// The settings of a connection a request sets: `None` keeps the current value (update)
 /// or takes the default (add: connected, no commands, history kept forever).
@@ -67,26 +66,24 @@ pub enum Request {
         connection_id: String,
         conversation_id: String,
         message: String,
-        reply: Reply<serde_json::Value>,
+        reply: Reply<wire::Sent>,
     },
-    /// The user's connections as API objects.
-    Connections {
-        reply: Reply<Vec<serde_json::Value>>,
-    },
-    /// The user's visible conversations as API objects.
+    /// The user's connections.
+    Connections { reply: Reply<Vec<wire::Connection>> },
+    /// The user's visible conversations.
     Conversations {
-        reply: Reply<Vec<serde_json::Value>>,
+        reply: Reply<Vec<wire::Conversation>>,
     },
     /// Add a connection from an `irc://` URL (`changes.url` is required).
     AddConnection {
         changes: ConnectionChanges,
-        reply: Reply<serde_json::Value>,
+        reply: Reply<wire::Connection>,
     },
     /// Change a connection.
     UpdateConnection {
         connection_id: String,
         changes: ConnectionChanges,
-        reply: Reply<serde_json::Value>,
+        reply: Reply<wire::Connection>,
     },
     DeleteConnection {
         connection_id: String,
@@ -97,20 +94,20 @@ pub enum Request {
         connection_id: String,
         conversation_id: String,
         last_read: Option<MessageId>,
-        reply: Reply<serde_json::Value>,
+        reply: Reply<wire::Conversation>,
     },
-    /// A channel's participants as `{nick, mode}` objects.
+    /// A channel's participants.
     Participants {
         connection_id: String,
         conversation_id: String,
-        reply: Reply<Vec<serde_json::Value>>,
+        reply: Reply<Vec<wire::Participant>>,
     },
     /// Make a client certificate for SASL EXTERNAL; answers the connection with its
     /// `certificate.fingerprint`.
     ClientCertificate {
         connection_id: String,
         renew: bool,
-        reply: Reply<serde_json::Value>,
+        reply: Reply<wire::Connection>,
     },
     /// Whether a conversation exists for this user (for API access checks).
     HasConversation {
@@ -122,8 +119,8 @@ pub enum Request {
     UserChanged(Box<crate::model::User>),
     /// Call signalling from a browser (see `crate::rtc`).
     Rtc {
-        request: serde_json::Value,
-        reply: Reply<serde_json::Value>,
+        request: wire::RtcRequest,
+        reply: Reply<()>,
     },
 }
 

@@ -2,14 +2,13 @@
 //! Every message the user sends appears once: the server's echo with `echo-message`,
 //! otherwise an echo made here.
 
-use serde_json::{json, Value};
-
 use super::actor::Actor;
 use super::incoming::is_service;
 use super::{view, Error};
 use crate::input::{self, Command};
 use crate::irc;
 use crate::model::{Kind, WantedState};
+use crate::wire::{self, Event, State};
 
 impl Actor {
     /// Runs text typed in `conv_id` of connection `cid`.
@@ -18,7 +17,7 @@ impl Actor {
         cid: &str,
         conv_id: &str,
         text: &str,
-    ) -> Result<Value, Error> {
+    ) -> Result<wire::Sent, Error> {
         let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
         let conv_name = if conv_id.is_empty() {
             String::new()
@@ -52,9 +51,11 @@ impl Actor {
             let cmd = input::parse(line, ctx).map_err(|e| Error::Invalid(e.0))?;
             self.execute(cid, &conv_name, cmd).await?;
         }
-        Ok(
-            json!({"event": "sent", "connection_id": cid, "conversation_id": conv_id, "message": text}),
-        )
+        Ok(wire::Sent {
+            connection_id: cid.to_string(),
+            conversation_id: conv_id.to_string(),
+            message: text.to_string(),
+        })
     }
 
     async fn execute(&mut self, cid: &str, here: &str, cmd: Command) -> Result<(), Error> {
@@ -157,7 +158,10 @@ impl Actor {
                     .clear_history(self.user.id, cid, &key)
                     .await
                     .map_err(|e| Error::Store(e.to_string()))?;
-                self.publish(vec![json!({"event": "state", "type": "cleared", "connection_id": cid, "conversation_id": key})]);
+                self.publish(vec![Event::State(State::Cleared {
+                    connection_id: cid.to_string(),
+                    conversation_id: key,
+                })]);
                 Ok(())
             }
             Command::Reconnect => self.want(cid, WantedState::Connected, true).await,
@@ -190,10 +194,11 @@ impl Actor {
         if wanted == WantedState::Connected {
             conn.handle.request(irc::Request::Connect { restart }).await;
         }
-        let json = view::connection(conn);
-        self.publish(vec![
-            json!({"event": "state", "type": "connection_update", "connection_id": cid, "connection": json}),
-        ]);
+        let connection = view::connection(conn);
+        self.publish(vec![Event::State(State::ConnectionUpdate {
+            connection_id: cid.to_string(),
+            connection,
+        })]);
         Ok(())
     }
 
@@ -211,7 +216,10 @@ impl Actor {
         conv.participants.clear();
         let model = conv.model.clone();
         let _ = self.store.save_conversation(model).await;
-        self.publish(vec![json!({"event": "state", "type": "conversation_removed", "connection_id": cid, "conversation_id": key})]);
+        self.publish(vec![Event::State(State::ConversationRemoved {
+            connection_id: cid.to_string(),
+            conversation_id: key,
+        })]);
     }
 
     /// Queues a line, if connected.

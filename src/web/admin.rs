@@ -1,6 +1,7 @@
 //! Admin endpoints under `/api`: the user list, role changes and deletion, invite links,
 //! server settings; and the public part of the settings that the login page needs.
 
+use crate::wire;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -8,7 +9,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use tracing::info;
 
 use super::auth::{self, body, Admin};
@@ -31,14 +31,17 @@ async fn settings(state: &AppState) -> Result<Settings, Error> {
     Ok(Settings::load(&state.store, state.config.open_to_public).await?)
 }
 
-async fn list_users(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, Error> {
+async fn list_users(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<wire::UserList>, Error> {
     let settings = settings(&state).await?;
     let users = state.store.users().await?;
-    let users: Vec<Value> = users
+    let users = users
         .iter()
         .map(|u| auth::user_object(&state, &settings, u, 0))
         .collect();
-    Ok(Json(json!({ "users": users })))
+    Ok(Json(wire::UserList { users }))
 }
 
 /// The user named in the path, or 404.
@@ -88,7 +91,7 @@ async fn update_user(
     _: Admin,
     Path(email): Path<String>,
     req: Result<Json<UserEdit>, JsonRejection>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<wire::User>, Error> {
     let req = body(req)?;
     let mut user = target(&state, &email).await?;
     let admin = match (req.admin, &req.roles) {
@@ -114,21 +117,23 @@ async fn update_user(
         user.admin = admin;
         auth::tell_user_changed(&state, &user).await;
     }
-    Ok(Json(auth::user_json(&state, &user).await))
+    Ok(Json(
+        auth::user_view(&state, &user, auth::Include::default()).await,
+    ))
 }
 
 async fn delete_user(
     State(state): State<AppState>,
     _: Admin,
     Path(email): Path<String>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<wire::Empty>, Error> {
     let user = target(&state, &email).await?;
     keep_an_admin(&state, &user).await?;
     state.users.delete(user.id);
     state.store.delete_user(user.id).await?;
     state.live.end(user.id, super::live::Ended::All);
     info!(user = %user.id, "deleted by an admin");
-    Ok(Json(json!({})))
+    Ok(Json(wire::Empty {}))
 }
 
 /// The request's parts needed to build a link: headers and URI authority.
@@ -152,7 +157,7 @@ async fn invite(
     _: Admin,
     Path(email): Path<String>,
     LinkBase(base): LinkBase,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<wire::Invite>, Error> {
     let email = account::normalize_email(&email)?;
     let base = base.ok_or_else(|| {
         Error::new(
@@ -169,11 +174,11 @@ async fn invite(
     };
     let link = account::create_link(&state.store, purpose, &email).await?;
     info!(existing, "invite link created");
-    Ok(Json(json!({
-        "url": account::link_url(&base, &email, &link.token, existing),
-        "expires": crate::time::format_ms(link.expires_at),
-        "existing": existing,
-    })))
+    Ok(Json(wire::Invite {
+        url: account::link_url(&base, &email, &link.token, existing),
+        expires: crate::time::format_ms(link.expires_at),
+        existing,
+    }))
 }
 
 async fn get_settings(State(state): State<AppState>, _: Admin) -> Result<Json<Settings>, Error> {
@@ -199,16 +204,18 @@ async fn update_settings(
 }
 
 /// What the login and register pages need; no login required.
-async fn public_settings(State(state): State<AppState>) -> Result<Json<Value>, Error> {
+async fn public_settings(
+    State(state): State<AppState>,
+) -> Result<Json<wire::PublicSettings>, Error> {
     let s = settings(&state).await?;
     let first_user = state.store.users().await?.is_empty();
-    Ok(Json(json!({
-        "organization_name": s.organization_name,
-        "organization_url": s.organization_url,
-        "contact": s.contact,
-        "open_to_public": s.open_to_public,
-        "first_user": first_user,
-        "default_connection": s.default_connection,
-        "forced_connection": s.forced_connection,
-    })))
+    Ok(Json(wire::PublicSettings {
+        organization_name: s.organization_name,
+        organization_url: s.organization_url,
+        contact: s.contact,
+        open_to_public: s.open_to_public,
+        first_user,
+        default_connection: s.default_connection,
+        forced_connection: s.forced_connection,
+    }))
 }

@@ -6,13 +6,13 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::auth::Session;
 use super::{AppState, Error};
 use crate::model::{MessageId, UserId, WantedState};
 use crate::store::{At, Cursor, Page, SearchQuery};
 use crate::user;
+use crate::wire::{self, ConnectionList, ConversationList, Empty, MessagePage, ParticipantList};
 
 /// Routes under `/api` for chat data.
 pub fn routes() -> Router<AppState> {
@@ -51,32 +51,32 @@ pub(super) fn actor(state: &AppState, user: &crate::model::User) -> user::Handle
         .unwrap_or_else(|| state.users.start(user.clone()))
 }
 
-/// The user's connections as API objects (also used by `GET /api/user`).
-pub async fn connections_json(state: &AppState, user: &crate::model::User) -> Value {
+/// The user's connections (also used by `GET /api/user`).
+pub async fn connections(state: &AppState, user: &crate::model::User) -> Vec<wire::Connection> {
     let h = actor(state, user);
-    Value::Array(
-        h.ask(|reply| user::Request::Connections { reply })
-            .await
-            .unwrap_or_default(),
-    )
+    h.ask(|reply| user::Request::Connections { reply })
+        .await
+        .unwrap_or_default()
 }
 
-/// The user's conversations as API objects (also used by `GET /api/user`).
-pub async fn conversations_json(state: &AppState, user: &crate::model::User) -> Value {
+/// The user's conversations (also used by `GET /api/user`).
+pub async fn conversations(state: &AppState, user: &crate::model::User) -> Vec<wire::Conversation> {
     let h = actor(state, user);
-    Value::Array(
-        h.ask(|reply| user::Request::Conversations { reply })
-            .await
-            .unwrap_or_default(),
-    )
+    h.ask(|reply| user::Request::Conversations { reply })
+        .await
+        .unwrap_or_default()
 }
 
-async fn list_connections(State(state): State<AppState>, s: Session) -> Json<Value> {
-    Json(json!({"connections": connections_json(&state, &s.user).await}))
+async fn list_connections(State(state): State<AppState>, s: Session) -> Json<ConnectionList> {
+    Json(ConnectionList {
+        connections: connections(&state, &s.user).await,
+    })
 }
 
-async fn list_conversations(State(state): State<AppState>, s: Session) -> Json<Value> {
-    Json(json!({"conversations": conversations_json(&state, &s.user).await}))
+async fn list_conversations(State(state): State<AppState>, s: Session) -> Json<ConversationList> {
+    Json(ConversationList {
+        conversations: conversations(&state, &s.user).await,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,7 +124,7 @@ async fn add_connection(
     State(state): State<AppState>,
     s: Session,
     Json(body): Json<ConnectionBody>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<wire::Connection>, Error> {
     let changes = body.changes()?;
     if changes.url.as_ref().is_none_or(|u| u.trim().is_empty()) {
         return Err(Error::new(
@@ -145,7 +145,7 @@ async fn update_connection(
     s: Session,
     Path(cid): Path<String>,
     Json(body): Json<ConnectionBody>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<wire::Connection>, Error> {
     let changes = body.changes()?;
     let res = actor(&state, &s.user)
         .ask(|reply| user::Request::UpdateConnection {
@@ -161,14 +161,14 @@ async fn delete_connection(
     State(state): State<AppState>,
     s: Session,
     Path(cid): Path<String>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<Empty>, Error> {
     actor(&state, &s.user)
         .ask(|reply| user::Request::DeleteConnection {
             connection_id: cid,
             reply,
         })
         .await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 #[derive(Debug, Deserialize)]
@@ -216,7 +216,7 @@ async fn messages(
     s: Session,
     Path((cid, conversation)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<MessagePage>, Error> {
     history(&state, &s, &cid, &conversation, &q).await
 }
 
@@ -225,7 +225,7 @@ async fn server_messages(
     s: Session,
     Path(cid): Path<String>,
     Query(q): Query<PageQuery>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<MessagePage>, Error> {
     history(&state, &s, &cid, "", &q).await
 }
 
@@ -235,7 +235,7 @@ async fn history(
     cid: &str,
     conversation: &str,
     q: &PageQuery,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<MessagePage>, Error> {
     let page = q.page()?;
     let conv = conversation.to_lowercase();
     let exists = state.store.conversation(s.user.id, cid, &conv).await?;
@@ -264,47 +264,46 @@ async fn history(
     };
     let h = state.store.history(s.user.id, cid, &conv_id, page).await?;
     let own = own_nick(state, &s.user, cid).await;
-    let msgs: Vec<Value> = h.messages.iter().map(|e| message_json(e, &own)).collect();
     let before = (!h.oldest)
         .then(|| h.messages.first().map(|m| m.id.0))
         .flatten();
     let after = (!h.newest)
         .then(|| h.messages.last().map(|m| m.id.0))
         .flatten();
-    Ok(Json(
-        json!({"messages": msgs, "end": h.end, "before": before, "after": after}),
-    ))
+    Ok(Json(MessagePage {
+        messages: h
+            .messages
+            .iter()
+            .map(|e| wire::Message::new(e, &own))
+            .collect(),
+        end: h.end,
+        before,
+        after,
+    }))
 }
 
 async fn own_nick(state: &AppState, user: &crate::model::User, cid: &str) -> String {
-    let conns = connections_json(state, user).await;
-    conns
-        .as_array()
-        .and_then(|a| a.iter().find(|c| c["connection_id"] == cid))
-        .and_then(|c| c["nick"].as_str())
-        .unwrap_or("")
-        .to_string()
-}
-
-fn message_json(e: &crate::model::Entry, own_nick: &str) -> Value {
-    let mut m = crate::user::message_json(e);
-    m["self"] = (!own_nick.is_empty() && e.from.eq_ignore_ascii_case(own_nick)).into();
-    m
+    connections(state, user)
+        .await
+        .into_iter()
+        .find(|c| c.connection_id == cid)
+        .map(|c| c.nick)
+        .unwrap_or_default()
 }
 
 async fn participants(
     State(state): State<AppState>,
     s: Session,
     Path((cid, conversation)): Path<(String, String)>,
-) -> Result<Json<Value>, Error> {
-    let list = actor(&state, &s.user)
+) -> Result<Json<ParticipantList>, Error> {
+    let participants = actor(&state, &s.user)
         .ask(|reply| user::Request::Participants {
             connection_id: cid,
             conversation_id: conversation,
             reply,
         })
         .await?;
-    Ok(Json(json!({"participants": list})))
+    Ok(Json(ParticipantList { participants }))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -318,7 +317,7 @@ async fn client_certificate(
     s: Session,
     Path(cid): Path<String>,
     body: Option<Json<CertBody>>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<wire::Connection>, Error> {
     let renew = body.map(|b| b.0.renew).unwrap_or(false);
     let res = actor(&state, &s.user)
         .ask(|reply| user::Request::ClientCertificate {
@@ -340,7 +339,7 @@ async fn mark_read(
     s: Session,
     Path((cid, conversation)): Path<(String, String)>,
     body: Option<Json<ReadBody>>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<wire::Conversation>, Error> {
     read(&state, &s.user, cid, conversation.to_lowercase(), body).await
 }
 
@@ -349,7 +348,7 @@ async fn mark_server_read(
     s: Session,
     Path(cid): Path<String>,
     body: Option<Json<ReadBody>>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<wire::Conversation>, Error> {
     read(&state, &s.user, cid, String::new(), body).await
 }
 
@@ -359,7 +358,7 @@ async fn read(
     cid: String,
     conv: String,
     body: Option<Json<ReadBody>>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<wire::Conversation>, Error> {
     let last_read = body.and_then(|b| b.0.last_read).map(MessageId);
     let res = actor(state, user)
         .ask(|reply| user::Request::MarkRead {
@@ -408,7 +407,7 @@ async fn search(
     State(state): State<AppState>,
     s: Session,
     Query(p): Query<SearchParams>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<MessagePage>, Error> {
     let mut q = SearchQuery::parse(p.text.as_deref().unwrap_or(""));
     if let Some(f) = p.from.filter(|f| !f.is_empty()) {
         q.from = Some(f);
@@ -447,8 +446,16 @@ async fn search(
             ),
             other => Error::from(other),
         })?;
-    let msgs: Vec<Value> = res.messages.iter().map(crate::user::message_json).collect();
-    Ok(Json(json!({"messages": msgs, "end": res.end})))
+    Ok(Json(MessagePage {
+        messages: res
+            .messages
+            .iter()
+            .map(|e| wire::Message::new(e, ""))
+            .collect(),
+        end: res.end,
+        before: None,
+        after: None,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -461,31 +468,35 @@ async fn notifications(
     State(state): State<AppState>,
     s: Session,
     Query(q): Query<NotificationQuery>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<MessagePage>, Error> {
     let limit = q.limit.unwrap_or(40).clamp(1, 200);
     let list = state
         .store
         .notifications(s.user.id, q.before.map(MessageId), limit + 1)
         .await?;
     let end = list.len() <= limit;
-    let msgs: Vec<Value> = list
+    let messages = list
         .iter()
         .take(limit)
-        .map(|n| {
-            let mut m = crate::user::message_json(&n.entry);
-            m["read"] = n.read.into();
-            m
+        .map(|n| wire::Message {
+            read: Some(n.read),
+            ..wire::Message::new(&n.entry, "")
         })
         .collect();
-    Ok(Json(json!({"messages": msgs, "end": end})))
+    Ok(Json(MessagePage {
+        messages,
+        end,
+        before: None,
+        after: None,
+    }))
 }
 
 async fn notifications_read(
     State(state): State<AppState>,
     s: Session,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<Empty>, Error> {
     mark_all_read(&state, s.user.id).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 async fn mark_all_read(state: &AppState, user_id: UserId) -> Result<(), Error> {

@@ -20,12 +20,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use tracing::{info, warn};
 
 use super::{live, AppState, Error};
 use crate::account::{self, Settings};
 use crate::model::{Secret, User};
+use crate::wire;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "convos_session";
@@ -186,7 +186,7 @@ pub(super) async fn start_session(state: &AppState, user: &User) -> Result<Heade
 
 /// The User object of docs/api.md without `connections`/`conversations`: email, uid,
 /// roles, registered, highlight_keywords, unread, default/forced connection, rtc.
-pub async fn user_json(state: &AppState, user: &User) -> Value {
+pub async fn user_view(state: &AppState, user: &User, with: Include) -> wire::User {
     let settings = match Settings::load(&state.store, state.config.open_to_public).await {
         Ok(s) => s,
         Err(e) => {
@@ -202,29 +202,59 @@ pub async fn user_json(state: &AppState, user: &User) -> Value {
             0
         }
     };
-    user_object(state, &settings, user, unread)
+    let mut view = user_object(state, &settings, user, unread);
+    if with.connections {
+        view.connections = Some(super::api::connections(state, user).await);
+    }
+    if with.conversations {
+        view.conversations = Some(super::api::conversations(state, user).await);
+    }
+    view
 }
 
-/// [`user_json`] from already loaded settings.
+/// What [`user_view`] adds to the account.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Include {
+    pub connections: bool,
+    pub conversations: bool,
+}
+
+impl Include {
+    /// Connections and conversations: what a browser loads at start.
+    pub const ALL: Include = Include {
+        connections: true,
+        conversations: true,
+    };
+}
+
+/// [`user_view`] of the account alone, from already loaded settings.
 pub(super) fn user_object(
     state: &AppState,
     settings: &Settings,
     user: &User,
     unread: u64,
-) -> Value {
-    let roles: Vec<&str> = if user.admin { vec!["admin"] } else { vec![] };
-    json!({
-        "email": user.email,
-        "uid": user.id.0,
-        "roles": roles,
-        "registered": crate::time::format_ms(user.created_at),
-        "highlight_keywords": user.highlight_keywords,
-        "unread": unread,
-        "default_connection": settings.default_connection,
-        "forced_connection": settings.forced_connection,
-        "video_service": "",
-        "rtc": state.config.rtc.for_user(&user.id.to_string(), crate::time::now_ms() / 1000),
-    })
+) -> wire::User {
+    wire::User {
+        email: user.email.clone(),
+        uid: user.id.0,
+        roles: if user.admin {
+            vec!["admin".into()]
+        } else {
+            vec![]
+        },
+        registered: crate::time::format_ms(user.created_at),
+        highlight_keywords: user.highlight_keywords.clone(),
+        unread,
+        default_connection: settings.default_connection.clone(),
+        forced_connection: settings.forced_connection,
+        video_service: String::new(),
+        rtc: state
+            .config
+            .rtc
+            .for_user(&user.id.to_string(), crate::time::now_ms() / 1000),
+        connections: None,
+        conversations: None,
+    }
 }
 
 /// Lets the user's actor know its account changed (highlight keywords, roles).
@@ -252,16 +282,12 @@ async fn get_user(
     State(state): State<AppState>,
     session: Session,
     Query(q): Query<UserQuery>,
-) -> Json<Value> {
-    let user = &session.user;
-    let mut v = user_json(&state, user).await;
-    if flag(&q.connections) {
-        v["connections"] = crate::web::api::connections_json(&state, user).await;
-    }
-    if flag(&q.conversations) {
-        v["conversations"] = crate::web::api::conversations_json(&state, user).await;
-    }
-    Json(v)
+) -> Json<wire::User> {
+    let with = Include {
+        connections: flag(&q.connections),
+        conversations: flag(&q.conversations),
+    };
+    Json(user_view(&state, &session.user, with).await)
 }
 
 #[derive(Deserialize)]
@@ -322,7 +348,7 @@ async fn update_user(
         user.highlight_keywords = k;
         tell_user_changed(&state, &user).await;
     }
-    Ok(Json(user_json(&state, &user).await).into_response())
+    Ok(Json(user_view(&state, &user, Include::default()).await).into_response())
 }
 
 /// Checks the logged-in user's own password (a stolen session must not take over the
@@ -378,7 +404,7 @@ async fn delete_user(
     info!(user = %id, "deleted own account");
     Ok((
         [(header::SET_COOKIE, clear_cookie(&state))],
-        Json(json!({})),
+        Json(wire::Empty {}),
     )
         .into_response())
 }

@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use tracing::debug;
@@ -22,6 +21,9 @@ use tracing::debug;
 use super::auth::Session;
 use super::{AppState, Error};
 use crate::user;
+use crate::wire::{
+    ClientFrame, ClientRequest, ErrorItem, Errors, Reload, ReloadTag, Reply, ReplyBody,
+};
 
 /// Largest frame a browser may send.
 const MAX_FRAME: usize = 64 * 1024;
@@ -91,9 +93,12 @@ async fn run(
         Err(user::Gone) => {
             // Too old to replay: the browser reloads its state, then follows live events.
             let live = handle.hub.subscribe(None).map(|(_, rx)| rx);
-            let reload = json!({"event": "reload", "seq": handle.hub.next_seq().saturating_sub(1)});
+            let reload = Reload {
+                event: ReloadTag::Reload,
+                seq: handle.hub.next_seq().saturating_sub(1),
+            };
             if socket
-                .send(Message::Text(reload.to_string().into()))
+                .send(Message::Text(to_json(&reload).into()))
                 .await
                 .is_err()
             {
@@ -155,13 +160,13 @@ async fn run(
                 match msg {
                     Message::Text(t) => {
                         let reply = request(&state, &session, &handle, t.as_str()).await;
-                        if socket.send(Message::Text(reply.to_string().into())).await.is_err() {
+                        if socket.send(Message::Text(reply.into())).await.is_err() {
                             return;
                         }
                     }
                     Message::Binary(_) => {
-                        let e = json!({"errors": [{"message": "Binary frames are not supported.", "path": "/"}]});
-                        if socket.send(Message::Text(e.to_string().into())).await.is_err() {
+                        let e = errors(None, "Binary frames are not supported.", "/");
+                        if socket.send(Message::Text(e.into())).await.is_err() {
                             return;
                         }
                     }
@@ -173,65 +178,76 @@ async fn run(
     }
 }
 
-fn errors(id: &Value, message: &str, path: &str) -> Value {
-    json!({"id": id, "errors": [{"message": message, "path": path}]})
+fn to_json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn errors(id: Option<u64>, message: &str, path: &str) -> String {
+    to_json(&Errors {
+        id,
+        errors: vec![ErrorItem {
+            message: message.to_string(),
+            path: path.to_string(),
+        }],
+    })
+}
+
+/// Only the `id` of a frame, to answer one that is not a valid request.
+#[derive(Deserialize)]
+struct IdOnly {
+    #[serde(default)]
+    id: Option<u64>,
 }
 
 /// One request frame → its reply.
-async fn request(state: &AppState, session: &Session, handle: &user::Handle, text: &str) -> Value {
-    let Ok(req) = serde_json::from_str::<Value>(text) else {
-        return errors(&Value::Null, "Invalid JSON.", "/");
-    };
-    let id = req.get("id").cloned().unwrap_or(Value::Null);
-    let str_field = |k: &str| req.get(k).and_then(Value::as_str).map(str::to_string);
-    match req.get("method").and_then(Value::as_str) {
-        Some("ping") => {
-            json!({"id": id, "event": "pong", "ts": crate::time::format_ms(crate::time::now_ms())})
-        }
-        Some("send") => {
-            let (Some(cid), Some(message)) = (str_field("connection_id"), str_field("message"))
-            else {
-                return errors(&id, "Missing property.", "/message");
+async fn request(state: &AppState, session: &Session, handle: &user::Handle, text: &str) -> String {
+    let frame = match serde_json::from_str::<ClientFrame>(text) {
+        Ok(f) => f,
+        Err(e) => {
+            let id = serde_json::from_str::<IdOnly>(text).ok().and_then(|f| f.id);
+            let message = if e.is_syntax() || e.is_eof() {
+                "Invalid JSON.".to_string()
+            } else {
+                format!("Invalid request: {e}.")
             };
-            let conv = str_field("conversation_id")
-                .unwrap_or_default()
-                .to_lowercase();
-            match handle
+            return errors(id, &message, "/");
+        }
+    };
+    let id = frame.id;
+    let body = match frame.request {
+        ClientRequest::Ping => ReplyBody::Pong {
+            ts: crate::time::format_ms(crate::time::now_ms()),
+        },
+        ClientRequest::Send {
+            connection_id,
+            conversation_id,
+            message,
+        } => {
+            let sent = handle
                 .ask(|reply| user::Request::Send {
-                    connection_id: cid,
-                    conversation_id: conv,
+                    connection_id,
+                    conversation_id: conversation_id.to_lowercase(),
                     message,
                     reply,
                 })
+                .await;
+            match sent {
+                Ok(sent) => ReplyBody::Sent(sent),
+                Err(e) => return errors(id, &e.to_string(), "/message"),
+            }
+        }
+        ClientRequest::Load => ReplyBody::Load {
+            user: super::auth::user_view(state, &session.user, super::auth::Include::ALL).await,
+        },
+        ClientRequest::Rtc(request) => {
+            match handle
+                .ask(|reply| user::Request::Rtc { request, reply })
                 .await
             {
-                Ok(mut v) => {
-                    v["id"] = id;
-                    v
-                }
-                Err(e) => errors(&id, &e.to_string(), "/message"),
+                Ok(()) => ReplyBody::Rtc,
+                Err(e) => return errors(id, &e.to_string(), "/"),
             }
         }
-        Some("load") => {
-            let mut user = super::auth::user_json(state, &session.user).await;
-            user["connections"] = super::api::connections_json(state, &session.user).await;
-            user["conversations"] = super::api::conversations_json(state, &session.user).await;
-            json!({"id": id, "event": "load", "user": user})
-        }
-        Some("rtc") => match handle
-            .ask(|reply| user::Request::Rtc {
-                request: req.clone(),
-                reply,
-            })
-            .await
-        {
-            Ok(mut v) => {
-                v["id"] = id;
-                v
-            }
-            Err(e) => errors(&id, &e.to_string(), "/"),
-        },
-        Some(other) => errors(&id, &format!("Unknown method: {other}."), "/method"),
-        None => errors(&id, "Missing property.", "/method"),
-    }
+    };
+    to_json(&Reply { id, body })
 }

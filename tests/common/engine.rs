@@ -105,7 +105,7 @@ pub async fn send(
     cid: &str,
     conv: &str,
     text: &str,
-) -> Result<Value, user::Error> {
+) -> Result<convos::wire::Sent, user::Error> {
     h.ask(|reply| user::Request::Send {
         connection_id: cid.into(),
         conversation_id: conv.into(),
@@ -126,7 +126,7 @@ pub async fn add(h: &user::Handle, url: &str) -> String {
         })
         .await
         .expect("add connection");
-    v["connection_id"].as_str().expect("id").to_string()
+    v.connection_id
 }
 
 pub async fn connected(ev: &mut Events, cid: &str) {

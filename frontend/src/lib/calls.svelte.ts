@@ -11,14 +11,11 @@ import { request } from './api';
 import { chat } from './chat.svelte';
 import { convKey } from './messages.svelte';
 import { foldNick, isPolite, Peer, type PcLike, type PeerState, type SignalIn, type SignalOut } from './peer';
-import type { ServerFrame } from './types';
+import type { ClientRequest, Event, Reply, RtcConfig, State, User } from './types';
 
 export type MediaMode = 'av' | 'audio' | 'listen';
 
-export interface RtcConfig {
-  ice_servers?: RTCIceServer[];
-  ice_transport_policy?: RTCIceTransportPolicy;
-}
+export type { RtcConfig };
 
 export interface Tile {
   /** The peer connection's id (D10: never the nick). */
@@ -59,7 +56,7 @@ export interface Room {
 
 /** What the store needs from the world (fakes in tests). */
 export interface CallEnv {
-  request: (body: Record<string, unknown>) => Promise<unknown>;
+  request: (req: ClientRequest) => Promise<Reply>;
   getUserMedia: (c: MediaStreamConstraints) => Promise<MediaStream>;
   /** `new MediaStream(tracks)` (a fake in tests). */
   makeStream?: (tracks: MediaStreamTrack[]) => MediaStream;
@@ -329,19 +326,19 @@ export class CallStore {
   // ---- events -----------------------------------------------------------------------
 
   /** Every WebSocket event (ChatStore listener). */
-  onFrame(f: ServerFrame): void {
+  onFrame(f: Event): void {
     if (f.event === 'rtc') this.onRtc(f);
     else if (f.event === 'state') this.onState(f);
   }
 
-  private onRtc(f: ServerFrame): void {
-    const cid = String(f.connection_id ?? '');
-    const conversation = String(f.conversation_id ?? '').toLowerCase();
-    const from = String(f.from ?? '');
+  private onRtc(f: Extract<Event, { event: 'rtc' }>): void {
+    const cid = f.connection_id;
+    const conversation = f.conversation_id.toLowerCase();
+    const from = f.from;
     if (!cid || !conversation || !from) return;
     if (foldNick(from) === foldNick(this.env.myNick(cid))) return; // our own echo
     const inCall = this.isIn(cid, conversation) && this.call?.phase !== 'media' && this.call?.phase !== 'media-error';
-    const ts = typeof f.ts === 'string' ? Date.parse(f.ts) : NaN;
+    const ts = Date.parse(f.ts);
     const stale = !Number.isNaN(ts) && this.env.now() - ts > 120_000;
     switch (f.type) {
       case 'call': {
@@ -380,13 +377,12 @@ export class CallStore {
       case 'signal': {
         if (!inCall || stale) return; // D9: only the tab in the call answers
         let peer = this.findPeer(from);
-        const s: SignalIn = {
-          offer: typeof f.offer === 'string' ? f.offer : undefined,
-          answer: typeof f.answer === 'string' ? f.answer : undefined,
-          ice: typeof f.ice === 'string' ? f.ice : undefined,
-          sdpMid: f.sdpMid === undefined || f.sdpMid === null ? null : String(f.sdpMid),
-          sdpMLineIndex: (f.sdpMLineIndex as number | string | null | undefined) ?? null,
-        };
+        const s: SignalIn =
+          'offer' in f
+            ? { offer: f.offer }
+            : 'answer' in f
+              ? { answer: f.answer }
+              : { ice: f.ice, sdpMid: f.sdpMid, sdpMLineIndex: f.sdpMLineIndex };
         if (!peer) {
           if (!s.offer && !s.ice) return;
           peer = this.addPeer(from, 'callee');
@@ -399,8 +395,9 @@ export class CallStore {
     }
   }
 
-  private onState(f: ServerFrame): void {
-    const cid = String(f.connection_id ?? '');
+  private onState(f: State): void {
+    if (f.type === 'error') return;
+    const cid = f.connection_id;
     const call = this.call;
     switch (f.type) {
       case 'connection': {
@@ -420,13 +417,12 @@ export class CallStore {
         }
         return;
       }
-      case 'part': {
-        const conv = String(f.conversation_id ?? '').toLowerCase();
-        this.gone(cid, conv, String(f.nick ?? ''));
+      case 'part':
+      case 'kick':
+        this.gone(cid, f.conversation_id.toLowerCase(), f.nick);
         return;
-      }
       case 'quit': {
-        const nick = String(f.nick ?? '');
+        const nick = f.nick;
         for (const key of Object.keys(this.rooms)) {
           if (key.startsWith(cid + '\n')) this.gone(cid, key.slice(cid.length + 1), nick);
         }
@@ -434,8 +430,8 @@ export class CallStore {
         return;
       }
       case 'nick_change': {
-        const old = foldNick(String(f.old_nick ?? ''));
-        const next = String(f.new_nick ?? '');
+        const old = foldNick(f.old_nick);
+        const next = f.new_nick;
         for (const [key, r] of Object.entries(this.rooms)) {
           if (key.startsWith(cid + '\n')) r.nicks = r.nicks.map((n) => (foldNick(n) === old ? next : n));
         }
@@ -627,10 +623,7 @@ export class CallStore {
 
 function browserEnv(): CallEnv {
   return {
-    request: (body) => {
-      const { method, ...rest } = body;
-      return chat.request(String(method), rest);
-    },
+    request: (req) => chat.request(req),
     getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
     createPc: (config) => new RTCPeerConnection(config) as unknown as PcLike,
     myNick: (cid) => chat.connection(cid)?.nick ?? '',
@@ -640,10 +633,10 @@ function browserEnv(): CallEnv {
     notify: (title, body, onClick) => chat.notifier?.show(title, body, onClick),
     open: (cid, conv) => chat.onOpen(cid, conv),
     now: () => Date.now(),
-    rtc: () => (chat.user as { rtc?: RtcConfig } | null)?.rtc ?? null,
+    rtc: () => chat.user?.rtc ?? null,
     refreshRtc: async () => {
-      const u = await request<{ rtc?: RtcConfig }>('GET', '/api/user');
-      if (chat.user && u.rtc) (chat.user as { rtc?: RtcConfig }).rtc = u.rtc;
+      const u = await request<User>('GET', '/api/user');
+      if (chat.user && u.rtc) chat.user.rtc = u.rtc;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CallStore, type CallEnv } from './calls.svelte';
 import { FakePc, fakeStream, streamOf, tick } from './peer.fake';
+import type { Event } from './types';
 
 function setup(over: Partial<CallEnv> = {}) {
   const requests: Record<string, unknown>[] = [];
@@ -9,8 +10,8 @@ function setup(over: Partial<CallEnv> = {}) {
   let state = 'connected';
   const env: CallEnv = {
     request: async (b) => {
-      requests.push(b);
-      return { event: 'rtc' };
+      requests.push(b as unknown as Record<string, unknown>);
+      return { id: requests.length, event: 'rtc' };
     },
     getUserMedia: async (c) => fakeStream({ audio: !!c.audio, video: !!c.video }),
     makeStream: streamOf,
@@ -36,15 +37,16 @@ function setup(over: Partial<CallEnv> = {}) {
   return { store, requests, pcs, notify, setState: (s: string) => (state = s) };
 }
 
-const ev = (type: string, from: string, extra: Record<string, unknown> = {}) => ({
-  event: 'rtc',
-  type,
-  connection_id: 'irc-x',
-  conversation_id: '#chan',
-  from,
-  ts: new Date().toISOString(),
-  ...extra,
-});
+const ev = (type: 'call' | 'hangup' | 'signal', from: string, extra: Record<string, unknown> = {}): Event =>
+  ({
+    event: 'rtc',
+    type,
+    connection_id: 'irc-x',
+    conversation_id: '#chan',
+    from,
+    ts: new Date().toISOString(),
+    ...extra,
+  }) as Event;
 
 describe('CallStore', () => {
   it('is unavailable without ICE servers or a secure page, and says why', () => {
@@ -134,9 +136,9 @@ describe('CallStore', () => {
     store.onFrame(ev('call', 'bob'));
     store.onFrame({ event: 'state', type: 'nick_change', connection_id: 'irc-x', old_nick: 'bob', new_nick: 'bobby' });
     expect(store.call?.tiles.map((t) => t.nick)).toEqual(['alice', 'bobby']);
-    store.onFrame({ event: 'state', type: 'part', connection_id: 'irc-x', conversation_id: '#chan', nick: 'alice' });
+    store.onFrame({ event: 'state', type: 'part', connection_id: 'irc-x', conversation_id: '#chan', nick: 'alice', message: '' });
     expect(pcs[0]?.closed).toBe(true);
-    store.onFrame({ event: 'state', type: 'quit', connection_id: 'irc-x', nick: 'BobBy' });
+    store.onFrame({ event: 'state', type: 'quit', connection_id: 'irc-x', nick: 'BobBy', message: '' });
     expect(pcs[1]?.closed).toBe(true);
     expect(store.call?.tiles).toEqual([]);
   });
@@ -145,11 +147,11 @@ describe('CallStore', () => {
     const { store, requests, setState } = setup();
     await store.start('irc-x', '#chan');
     setState('disconnected');
-    store.onFrame({ event: 'state', type: 'connection', connection_id: 'irc-x', state: 'disconnected' });
+    store.onFrame({ event: 'state', type: 'connection', connection_id: 'irc-x', state: 'disconnected', message: '' });
     expect(store.call?.phase).toBe('paused');
     expect(store.call?.error).toMatch(/paused/);
     setState('connected');
-    store.onFrame({ event: 'state', type: 'connection', connection_id: 'irc-x', state: 'connected' });
+    store.onFrame({ event: 'state', type: 'connection', connection_id: 'irc-x', state: 'connected', message: '' });
     await tick(20);
     expect(store.call?.phase).toBe('active');
     expect(requests.filter((r) => r.event === 'call').length).toBe(2);

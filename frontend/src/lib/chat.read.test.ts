@@ -42,10 +42,10 @@ describe('marking read', () => {
   it('takes unread counts from a read event unless the conversation is on screen', () => {
     const s = new ChatStore(new MessageStore(async () => ({ messages: [], end: true })));
     s.conversations = [conv({ unread: 9 })];
-    s.apply({ event: 'state', type: 'read', connection_id: 'irc-x', conversation_id: '#a', last_read: 5, unread: 1, notifications: 1 });
+    s.apply({ event: 'state', type: 'read', connection_id: 'irc-x', conversation_id: '#a', last_read: 5, unread: 1, notifications: 1, unread_notifications: 0 });
     expect(s.conversations[0]).toMatchObject({ last_read: 5, unread: 1, notifications: 1 });
     s.active = { cid: 'irc-x', conversation: '#a' };
-    s.apply({ event: 'state', type: 'read', connection_id: 'irc-x', conversation_id: '#a', last_read: 6, unread: 1, notifications: 1 });
+    s.apply({ event: 'state', type: 'read', connection_id: 'irc-x', conversation_id: '#a', last_read: 6, unread: 1, notifications: 1, unread_notifications: 0 });
     expect(s.conversations[0]).toMatchObject({ last_read: 6, unread: 0, notifications: 0 });
   });
 });

@@ -8,7 +8,7 @@ import { parseRetry } from './countdown';
 import type { Attention } from './attention';
 import { convKey, MessageStore } from './messages.svelte';
 import { EventSocket, RequestError, eventsUrl, type SocketStatus } from './socket';
-import type { Connection, Conversation, Message, Participant, ServerFrame, User } from './types';
+import type { ClientRequest, Connection, Conversation, Event, Message, Participant, Reply, State, User } from './types';
 
 export interface Network {
   connection: Connection;
@@ -60,14 +60,14 @@ export class ChatStore {
 
   readonly messages: MessageStore;
   private socket: EventSocket | null = null;
-  private queue: ServerFrame[] | null = null;
+  private queue: Event[] | null = null;
   private readTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** A conversation to open as soon as the server reports it (after /join, /query). */
   private pendingOpen: { cid: string; name: string } | null = null;
   onOpen: (cid: string, conversation: string) => void = () => {};
   notifier: Notifier | null = null;
   /** Other stores that follow events (calls); called for every applied event. */
-  readonly listeners = new Set<(f: ServerFrame) => void>();
+  readonly listeners = new Set<(f: Event) => void>();
 
   constructor(messages = new MessageStore()) {
     this.messages = messages;
@@ -197,15 +197,15 @@ export class ChatStore {
       const open = /^\/(?:join|j|query|q)\s+(\S+)/i.exec(line);
       if (open?.[1]) this.pendingOpen = { cid, name: open[1].toLowerCase() };
       if (!this.socket) throw new RequestError('Not connected to the server.');
-      await this.socket.request('send', { connection_id: cid, conversation_id: conversation, message: line });
+      await this.socket.request({ method: 'send', connection_id: cid, conversation_id: conversation, message: line });
       if (/^\/clear\s*$/i.test(line)) this.messages.get(cid, conversation).clear();
     }
   }
 
   /** Sends one WebSocket request (calls use `rtc`); rejects with `RequestError`. */
-  request(method: string, body: Record<string, unknown>): Promise<ServerFrame> {
+  request(req: ClientRequest): Promise<Reply> {
     if (!this.socket) return Promise.reject(new RequestError('Not connected to the server.'));
-    return this.socket.request(method, body);
+    return this.socket.request(req);
   }
 
   /** Fetches participants (when the server offers that endpoint). */
@@ -262,7 +262,7 @@ export class ChatStore {
   }
 
   /** Applies one server event. */
-  apply(f: ServerFrame): void {
+  apply(f: Event & { seq?: number }): void {
     if (this.queue) {
       this.queue.push(f);
       return;
@@ -270,9 +270,9 @@ export class ChatStore {
     for (const l of this.listeners) l(f);
     switch (f.event) {
       case 'message':
-        return this.onMessage(f as unknown as Message);
+        return this.onMessage(f);
       case 'notification':
-        this.liveNotifications = [f as unknown as Message, ...this.liveNotifications].slice(0, 200);
+        this.liveNotifications = [f, ...this.liveNotifications].slice(0, 200);
         if (this.user) this.user.unread += 1;
         return;
       case 'state':
@@ -315,38 +315,41 @@ export class ChatStore {
     }
   }
 
-  private onState(f: ServerFrame): void {
-    const cid = String(f.connection_id ?? '');
+  private onState(f: State): void {
+    if (f.type === 'error') return;
+    const cid = f.connection_id;
     const conn = this.connection(cid);
-    const conv = typeof f.conversation_id === 'string' ? this.conversation(cid, f.conversation_id) : undefined;
-    const key = typeof f.conversation_id === 'string' ? convKey(cid, f.conversation_id) : '';
+    const conversationId = 'conversation_id' in f ? f.conversation_id : undefined;
+    const conv = conversationId === undefined ? undefined : this.conversation(cid, conversationId);
+    const key = conversationId === undefined ? '' : convKey(cid, conversationId);
     switch (f.type) {
       case 'connection':
         if (conn) {
-          conn.state = f.state as Connection['state'];
-          conn.message = String(f.message ?? '');
+          conn.state = f.state;
+          conn.message = f.message;
           this.noteRetry(conn);
         }
         break;
       case 'me':
-        if (conn && typeof f.nick === 'string') {
+        if (conn) {
           conn.nick = f.nick;
-          conn.me = { ...(conn.me ?? { nick: f.nick }), nick: f.nick };
+          conn.me = { ...conn.me, nick: f.nick };
         }
         break;
       case 'join': {
         const list = this.participants[key];
-        const nick = String(f.nick ?? '');
+        const nick = f.nick;
         if (list && !list.some((p) => p.nick.toLowerCase() === nick.toLowerCase())) list.push({ nick, mode: '' });
         break;
       }
-      case 'part': {
-        const nick = String(f.nick ?? '').toLowerCase();
+      case 'part':
+      case 'kick': {
+        const nick = f.nick.toLowerCase();
         if (this.participants[key]) this.participants[key] = this.participants[key].filter((p) => p.nick.toLowerCase() !== nick);
         break;
       }
       case 'quit': {
-        const nick = String(f.nick ?? '').toLowerCase();
+        const nick = f.nick.toLowerCase();
         for (const k of Object.keys(this.participants)) {
           if (!k.startsWith(cid + '\n')) continue;
           const list = this.participants[k] ?? [];
@@ -357,26 +360,24 @@ export class ChatStore {
         break;
       }
       case 'nick_change': {
-        const old = String(f.old_nick ?? '').toLowerCase();
-        const next = String(f.new_nick ?? '');
+        const old = f.old_nick.toLowerCase();
         for (const k of Object.keys(this.participants)) {
           if (!k.startsWith(cid + '\n')) continue;
-          for (const p of this.participants[k] ?? []) if (p.nick.toLowerCase() === old) p.nick = next;
+          for (const p of this.participants[k] ?? []) if (p.nick.toLowerCase() === old) p.nick = f.new_nick;
         }
         break;
       }
       case 'topic':
-        if (conv) conv.topic = String(f.topic ?? '');
+        if (conv) conv.topic = f.topic;
         break;
       case 'participants':
-        if (key && Array.isArray(f.participants)) this.participants[key] = f.participants as Participant[];
+        this.participants[key] = f.participants;
         break;
       case 'frozen':
-        if (conv) conv.frozen = String(f.frozen ?? '');
+        if (conv) conv.frozen = f.frozen;
         break;
       case 'conversation': {
-        const c = f.conversation as Conversation | undefined;
-        if (!c) break;
+        const c = f.conversation;
         const existing = this.conversation(c.connection_id, c.conversation_id);
         if (existing) Object.assign(existing, c);
         else this.conversations.push(c);
@@ -389,25 +390,31 @@ export class ChatStore {
       }
       case 'conversation_removed':
         this.conversations = this.conversations.filter((c) => convKey(c.connection_id, c.conversation_id) !== key);
-        this.messages.drop(cid, String(f.conversation_id ?? ''));
+        this.messages.drop(cid, f.conversation_id);
+        break;
+      case 'cleared':
+        // `/clear history` here or in another tab: the stored lines are gone.
+        this.messages.peek(cid, f.conversation_id)?.clear();
+        if (conv) {
+          conv.unread = 0;
+          conv.notifications = 0;
+        }
         break;
       case 'read':
         if (conv) {
-          conv.last_read = Number(f.last_read ?? conv.last_read);
+          conv.last_read = f.last_read;
           // The server counts what came after `last_read`; the conversation on screen has none.
           const watching = this.isWatching(cid, conv.conversation_id);
-          conv.unread = watching ? 0 : Number(f.unread ?? 0);
-          conv.notifications = watching ? 0 : Number(f.notifications ?? 0);
+          conv.unread = watching ? 0 : f.unread;
+          conv.notifications = watching ? 0 : f.notifications;
         }
         // Mentions read in a conversation are read in the notification list too.
-        if (this.user && typeof f.unread_notifications === 'number') this.user.unread = f.unread_notifications;
+        if (this.user) this.user.unread = f.unread_notifications;
         break;
       case 'connection_added':
-      case 'connection_update': {
-        const c = f.connection as Connection | undefined;
-        if (c) this.upsertConnection(c);
+      case 'connection_update':
+        this.upsertConnection(f.connection);
         break;
-      }
       case 'connection_removed':
         this.removeConnection(cid);
         break;

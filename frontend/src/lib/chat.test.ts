@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ChatStore } from './chat.svelte';
 import { MessageStore } from './messages.svelte';
 import { message } from './fixtures';
-import type { Connection, Conversation, Message, User } from './types';
+import type { Connection, Conversation, Event, Message, User } from './types';
 
 const conn: Connection = {
   connection_id: 'irc-x',
@@ -14,6 +14,8 @@ const conn: Connection = {
   message: '',
   on_connect_commands: [],
   retention_days: 0,
+  me: { nick: 'me' },
+  certificate: { fingerprint: null },
 };
 const conv = (id: string, o: Partial<Conversation> = {}): Conversation => ({
   connection_id: 'irc-x',
@@ -36,6 +38,8 @@ const user: User = {
   unread: 0,
   default_connection: '',
   forced_connection: false,
+  video_service: '',
+  rtc: { ice_servers: [] },
   connections: [conn],
   conversations: [conv(''), conv('#b'), conv('#a'), conv('bob')],
 };
@@ -103,7 +107,7 @@ describe('ChatStore', () => {
 
   it('applies state events', () => {
     const { s } = store();
-    const st = (o: object) => s.apply({ event: 'state', connection_id: 'irc-x', ...o });
+    const st = (o: object) => s.apply({ event: 'state', connection_id: 'irc-x', ...o } as Event);
     st({ type: 'connection', state: 'disconnected', message: 'Connection refused' });
     expect(s.connection('irc-x')).toMatchObject({ state: 'disconnected', message: 'Connection refused' });
     st({ type: 'me', nick: 'me_' });
@@ -114,8 +118,8 @@ describe('ChatStore', () => {
     st({ type: 'join', conversation_id: '#a', nick: 'carol' });
     st({ type: 'nick_change', old_nick: 'carol', new_nick: 'caroline' });
     expect(s.participantsOf('irc-x', '#a').map((p) => p.nick)).toEqual(['bob', 'caroline']);
-    st({ type: 'part', conversation_id: '#a', nick: 'bob' });
-    st({ type: 'quit', nick: 'caroline' });
+    st({ type: 'part', conversation_id: '#a', nick: 'bob', message: '' });
+    st({ type: 'quit', nick: 'caroline', message: '' });
     expect(s.participantsOf('irc-x', '#a')).toEqual([]);
     st({ type: 'frozen', conversation_id: '#a', frozen: 'Cannot join: +k' });
     expect(s.conversation('irc-x', '#a')?.frozen).toBe('Cannot join: +k');
@@ -124,8 +128,22 @@ describe('ChatStore', () => {
     st({ type: 'conversation_removed', conversation_id: '#new' });
     expect(s.conversation('irc-x', '#new')).toBeUndefined();
     s.conversation('irc-x', '#b')!.unread = 5;
-    st({ type: 'read', conversation_id: '#b', last_read: 42 });
+    st({ type: 'read', conversation_id: '#b', last_read: 42, unread: 0, notifications: 0, unread_notifications: 0 });
     expect(s.conversation('irc-x', '#b')).toMatchObject({ unread: 0, last_read: 42 });
+  });
+
+  it('empties the open view on cleared and drops kicked members', async () => {
+    const { s } = store();
+    const buf = s.messages.get('irc-x', '#a');
+    await buf.loadLatest();
+    s.apply({ seq: 1, event: 'message', ...msg({ conversation_id: '#a', message: 'old' }) });
+    expect(buf.messages.map((m) => m.message)).toEqual(['old']);
+    s.apply({ seq: 2, event: 'state', type: 'cleared', connection_id: 'irc-x', conversation_id: '#a' });
+    expect(buf.messages).toEqual([]);
+    expect(s.conversation('irc-x', '#a')?.unread).toBe(0);
+    s.apply({ event: 'state', type: 'participants', connection_id: 'irc-x', conversation_id: '#a', participants: [{ nick: 'bob', mode: '' }] });
+    s.apply({ event: 'state', type: 'kick', connection_id: 'irc-x', conversation_id: '#a', nick: 'Bob', message: 'out' });
+    expect(s.participantsOf('irc-x', '#a')).toEqual([]);
   });
 
   it('opens a conversation after /join when the server reports it', async () => {
@@ -136,7 +154,7 @@ describe('ChatStore', () => {
     (s as unknown as { socket: { request: typeof request } }).socket = { request };
     await s.send('irc-x', '', 'line one\n\n/join #Rust');
     expect(request).toHaveBeenCalledTimes(2);
-    expect(request.mock.calls[1]).toEqual(['send', { connection_id: 'irc-x', conversation_id: '', message: '/join #Rust' }]);
+    expect(request.mock.calls[1]).toEqual([{ method: 'send', connection_id: 'irc-x', conversation_id: '', message: '/join #Rust' }]);
     s.apply({ event: 'state', type: 'conversation', connection_id: 'irc-x', conversation: conv('#rust') });
     expect(opened).toHaveBeenCalledWith('irc-x', '#rust');
   });

@@ -18,7 +18,7 @@ export type Loader = (
   cid: string,
   conversationId: string,
   params: { before?: number; after?: number; around?: number; limit?: number },
-) => Promise<MessagePage>;
+) => Promise<Pick<MessagePage, 'messages' | 'end'>>;
 
 export class Buffer {
   messages = $state.raw<Message[]>([]);

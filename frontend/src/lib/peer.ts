@@ -10,7 +10,10 @@
 //!   reports the peer unreachable.
 //! Nothing here touches the DOM or the socket: the caller injects `createPc` and `send`.
 
-export type SignalOut = { offer: string } | { answer: string } | { ice: string; sdpMid: string | null; sdpMLineIndex: number | null };
+import type { Signal } from './types';
+
+/** What this side sends: the server's `Signal` type. */
+export type SignalOut = Signal;
 
 export interface SignalIn {
   offer?: string;

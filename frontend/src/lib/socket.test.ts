@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoff, EventSocket, RequestError, type WebSocketLike } from './socket';
-import type { ServerFrame } from './types';
+import type { Stamped } from './types';
 
 class FakeWs implements WebSocketLike {
   static all: FakeWs[] = [];
@@ -34,7 +34,7 @@ class FakeWs implements WebSocketLike {
 }
 
 function setup() {
-  const events: ServerFrame[] = [];
+  const events: Stamped[] = [];
   const statuses: string[] = [];
   const onResync = vi.fn();
   const s = new EventSocket({
@@ -125,8 +125,8 @@ describe('EventSocket', () => {
     const { s, events, last } = setup();
     s.start();
     last().open();
-    const ok = s.request('send', { message: 'hi' });
-    const bad = s.request('send', { message: '/nope' });
+    const ok = s.request({ method: 'send', connection_id: 'c', conversation_id: '', message: 'hi' });
+    const bad = s.request({ method: 'send', connection_id: 'c', conversation_id: '', message: '/nope' });
     const [a, b] = last().sent;
     expect(a).toMatchObject({ id: 1, method: 'send', message: 'hi' });
     last().emit({ id: b!.id, errors: [{ message: 'Unknown command.' }] });
@@ -139,13 +139,13 @@ describe('EventSocket', () => {
 
   it('fails requests on timeout, on close and when not connected', async () => {
     const { s, last } = setup();
-    await expect(s.request('ping')).rejects.toBeInstanceOf(RequestError);
+    await expect(s.request({ method: 'ping' })).rejects.toBeInstanceOf(RequestError);
     s.start();
     last().open();
-    const slow = s.request('ping');
+    const slow = s.request({ method: 'ping' });
     vi.advanceTimersByTime(1000);
     await expect(slow).rejects.toThrow('did not answer');
-    const lost = s.request('ping');
+    const lost = s.request({ method: 'ping' });
     last().drop();
     await expect(lost).rejects.toThrow('lost');
     s.stop();

@@ -3,7 +3,7 @@
 //! seen, pairs replies with requests by `id`, and pings to notice dead links. It knows
 //! nothing about the UI: it reports events, status changes and "resync needed".
 
-import type { ApiErrorItem, ServerFrame } from './types';
+import type { ApiErrorItem, ClientRequest, Reply, ServerFrame, Stamped } from './types';
 
 export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -22,7 +22,7 @@ export interface SocketOptions {
   /** The URL for a connection resuming after `since` (null: live events only). */
   url: (since: number | null) => string;
   create?: (url: string) => WebSocketLike;
-  onEvent: (frame: ServerFrame) => void;
+  onEvent: (event: Stamped) => void;
   onStatus?: (status: SocketStatus) => void;
   /** The server cannot replay what was missed: refetch state over HTTP. */
   onResync?: () => void;
@@ -35,14 +35,14 @@ export interface SocketOptions {
 export class RequestError extends Error {
   constructor(
     message: string,
-    readonly errors: ApiErrorItem[] = [{ message }],
+    readonly errors: ApiErrorItem[] = [{ message, path: '/' }],
   ) {
     super(message);
   }
 }
 
 interface Pending {
-  resolve: (f: ServerFrame) => void;
+  resolve: (f: Reply) => void;
   reject: (e: RequestError) => void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -122,7 +122,7 @@ export class EventSocket {
   }
 
   /** Sends a request; resolves with the reply, rejects on `errors`, timeout or close. */
-  request(method: string, body: Record<string, unknown> = {}): Promise<ServerFrame> {
+  request(req: ClientRequest): Promise<Reply> {
     const ws = this.ws;
     if (!ws || ws.readyState !== OPEN || this.status !== 'open') {
       return Promise.reject(new RequestError('Not connected to the server; try again in a moment.'));
@@ -134,7 +134,7 @@ export class EventSocket {
         reject(new RequestError('The server did not answer in time.'));
       }, this.opts.requestTimeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      ws.send(JSON.stringify({ ...body, id, method }));
+      ws.send(JSON.stringify({ ...req, id }));
     });
   }
 
@@ -193,33 +193,33 @@ export class EventSocket {
       return;
     }
     if (typeof frame !== 'object' || frame === null) return;
-    if (typeof frame.id === 'number' && this.pending.has(frame.id)) {
-      const p = this.pending.get(frame.id) as Pending;
-      this.pending.delete(frame.id);
-      clearTimeout(p.timer);
-      if (Array.isArray(frame.errors) && frame.errors.length > 0) {
-        p.reject(new RequestError(frame.errors[0]?.message ?? 'Failed.', frame.errors));
-      } else {
-        p.resolve(frame);
-      }
-      return;
-    }
-    if (frame.event === 'reload') {
+    if ('event' in frame && frame.event === 'reload') {
       this.opts.onResync?.();
       return;
     }
-    if (typeof frame.seq === 'number') {
+    // Events carry `seq` (a message event's `id` is the message's); replies do not.
+    if ('seq' in frame) {
       if (this.lastSeq !== null && frame.seq <= this.lastSeq) return;
       this.lastSeq = frame.seq;
+      this.opts.onEvent(frame);
+      return;
     }
-    this.opts.onEvent(frame);
+    const p = typeof frame.id === 'number' ? this.pending.get(frame.id) : undefined;
+    if (!p || typeof frame.id !== 'number') return;
+    this.pending.delete(frame.id);
+    clearTimeout(p.timer);
+    if ('errors' in frame) {
+      p.reject(new RequestError(frame.errors[0]?.message ?? 'Failed.', frame.errors));
+    } else {
+      p.resolve(frame);
+    }
   }
 
   private startPing(): void {
     this.stopPing();
     this.pingTimer = setInterval(() => {
       const ws = this.ws;
-      this.request('ping').catch(() => {
+      this.request({ method: 'ping' }).catch(() => {
         // No pong: the link is dead even if the browser has not noticed. Start over.
         if (this.ws === ws && ws) {
           ws.onclose?.({ code: 1006, reason: 'ping timeout' });

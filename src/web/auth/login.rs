@@ -14,7 +14,7 @@ use serde_json::json;
 use tracing::{info, warn};
 
 use super::{
-    body, clear_cookie, limit, live, session_token, start_session, user_json, AppState, ClientIp,
+    body, clear_cookie, limit, live, session_token, start_session, user_view, AppState, ClientIp,
     Error, SameOrigin,
 };
 use crate::account::{self, Settings};
@@ -147,7 +147,7 @@ async fn registration_open(state: &AppState) -> Result<bool, Error> {
 /// A new session for `user`: the User JSON with its cookie.
 async fn logged_in(state: &AppState, user: &User) -> Result<Response, Error> {
     let cookie = start_session(state, user).await?;
-    let body = user_json(state, user).await;
+    let body = user_view(state, user, Default::default()).await;
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 

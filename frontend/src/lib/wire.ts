@@ -1,0 +1,213 @@
+// Generated from src/wire.rs by `UPDATE_WIRE=1 cargo test --lib wire`: do not edit.
+// The JSON the server sends and accepts (docs/api.md).
+
+export type MessageType = "private" | "action" | "notice" | "join" | "part" | "quit" | "kick" | "nick" | "mode" | "topic" | "server" | "error";
+
+export type Message = { 
+/**
+ * Orders the record: `(unix ms << 10) + n`, below 2^53.
+ */
+id: number, connection_id: string, 
+/**
+ * `""` is the connection's server conversation.
+ */
+conversation_id: string, 
+/**
+ * RFC 3339, UTC, milliseconds.
+ */
+ts: string, type: MessageType, from: string, message: string, highlight: boolean, 
+/**
+ * Sent by the user (their nick on that connection).
+ */
+self: boolean, 
+/**
+ * Notifications only: whether it was read.
+ */
+read?: boolean, };
+
+export type ConnectionState = "connecting" | "connected" | "disconnected";
+
+export type WantedState = "connected" | "disconnected";
+
+export type Connection = { connection_id: string, 
+/**
+ * The network's name (ISUPPORT `NETWORK`), else its host.
+ */
+name: string, 
+/**
+ * The `irc://` URL, password shown as `********`.
+ */
+url: string, nick: string, me: Me, state: ConnectionState, wanted_state: WantedState, 
+/**
+ * Why it is disconnected, or what it is waiting for.
+ */
+message: string, 
+/**
+ * Secrets in them shown as `********`.
+ */
+on_connect_commands: Array<string>, 
+/**
+ * Messages older than this many days are deleted; 0 keeps everything.
+ */
+retention_days: number, 
+/**
+ * The TLS client certificate for SASL EXTERNAL.
+ */
+certificate: Certificate, };
+
+export type Me = { nick: string, };
+
+export type Certificate = { 
+/**
+ * SHA-512 fingerprint (hex) of the certificate, when one was made.
+ */
+fingerprint: string | null, };
+
+export type Conversation = { connection_id: string, 
+/**
+ * The name folded by the network's case mapping; `""` for the server conversation.
+ */
+conversation_id: string, name: string, topic: string, 
+/**
+ * Why the user is not in it (`""` when joined or private).
+ */
+frozen: string, unread: number, 
+/**
+ * Unread highlights.
+ */
+notifications: number, last_read: number, is_private: boolean, };
+
+export type Participant = { nick: string, 
+/**
+ * Prefix characters, highest first (`@+`).
+ */
+mode: string, };
+
+export type Event = { "event": "message" } & Message | { "event": "notification" } & Message | { "event": "state" } & State | { "event": "rtc" } & Rtc;
+
+export type State = { "type": "connection", connection_id: string, state: ConnectionState, message: string, } | { "type": "me", connection_id: string, nick: string, } | { "type": "connection_added", connection_id: string, connection: Connection, } | { "type": "connection_update", connection_id: string, connection: Connection, } | { "type": "connection_removed", connection_id: string, } | { "type": "conversation", connection_id: string, conversation: Conversation, } | { "type": "conversation_removed", connection_id: string, conversation_id: string, } | { "type": "cleared", connection_id: string, conversation_id: string, } | { "type": "join", connection_id: string, conversation_id: string, nick: string, } | { "type": "part", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "kick", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "quit", connection_id: string, nick: string, message: string, } | { "type": "nick_change", connection_id: string, old_nick: string, new_nick: string, } | { "type": "topic", connection_id: string, conversation_id: string, topic: string, } | { "type": "frozen", connection_id: string, conversation_id: string, frozen: string, } | { "type": "participants", connection_id: string, conversation_id: string, participants: Array<Participant>, } | { "type": "read", connection_id: string, conversation_id: string, last_read: number, unread: number, notifications: number, 
+/**
+ * The user's unread notifications after this read (the badge).
+ */
+unread_notifications: number, } | { "type": "error", message: string, };
+
+export type Rtc = { connection_id: string, conversation_id: string, 
+/**
+ * The sender's nick.
+ */
+from: string, ts: string, } & ({ "type": "call" } | { "type": "hangup" } | { "type": "signal" } & Signal);
+
+export type RtcKind = { "type": "call" } | { "type": "hangup" } | { "type": "signal" } & Signal;
+
+export type Signal = { offer: string, } | { answer: string, } | { ice: string, sdpMid: string | null, sdpMLineIndex: number | null, };
+
+export type Stamped = { seq: number, } & ({ "event": "message" } & Message | { "event": "notification" } & Message | { "event": "state" } & State | { "event": "rtc" } & Rtc);
+
+export type ClientFrame = { 
+/**
+ * Repeated in the reply.
+ */
+id?: number, } & ({ "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest);
+
+export type ClientRequest = { "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest;
+
+export type RtcRequest = { connection_id: string, conversation_id: string, } & ({ "event": "call" } | { "event": "hangup" } | { "event": "signal", target: string, } & ({ offer: string, } | { answer: string, } | { ice: string, sdpMid: string | null, sdpMLineIndex: number | null, }));
+
+export type RtcAction = { "event": "call" } | { "event": "hangup" } | { "event": "signal", target: string, } & ({ offer: string, } | { answer: string, } | { ice: string, sdpMid: string | null, sdpMLineIndex: number | null, });
+
+export type Reply = { id: number | null, } & ({ "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" });
+
+export type ReplyBody = { "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" };
+
+export type Sent = { connection_id: string, conversation_id: string, message: string, };
+
+export type Errors = { id?: number, errors: Array<ErrorItem>, };
+
+export type ErrorItem = { 
+/**
+ * For the user.
+ */
+message: string, 
+/**
+ * JSON pointer of the field it is about, `/` for the whole request.
+ */
+path: string, };
+
+export type Reload = { event: ReloadTag, 
+/**
+ * The newest seq now.
+ */
+seq: number, };
+
+export type ReloadTag = "reload";
+
+export type ServerFrame = Stamped | Reply | Errors | Reload;
+
+export type User = { email: string, uid: number, 
+/**
+ * `["admin"]` or `[]`.
+ */
+roles: Array<string>, registered: string, highlight_keywords: Array<string>, 
+/**
+ * Unread notifications.
+ */
+unread: number, default_connection: string, forced_connection: boolean, video_service: string, 
+/**
+ * ICE servers for calls.
+ */
+rtc: RtcConfig, connections?: Array<Connection>, conversations?: Array<Conversation>, };
+
+export type RtcConfig = { ice_servers: Array<IceServer>, 
+/**
+ * `relay` when only TURN relays may be used.
+ */
+ice_transport_policy?: string, };
+
+export type IceServer = { urls: string, username?: string, credential?: string, };
+
+export type ConnectionList = { connections: Array<Connection>, };
+
+export type ConversationList = { conversations: Array<Conversation>, };
+
+export type ParticipantList = { participants: Array<Participant>, };
+
+export type MessagePage = { messages: Array<Message>, 
+/**
+ * Nothing more in the direction asked.
+ */
+end: boolean, 
+/**
+ * The id to page back from; `null` at the oldest message (always in search results
+ * and notifications, which page with `before` = the last id shown).
+ */
+before: number | null, 
+/**
+ * The id to page forward from; `null` at the newest message.
+ */
+after: number | null, };
+
+export type Empty = Record<symbol, never>;
+
+export type UserList = { users: Array<User>, };
+
+export type Invite = { url: string, expires: string, 
+/**
+ * The account exists: the link resets its password.
+ */
+existing: boolean, };
+
+export type PublicSettings = { organization_name: string, organization_url: string, contact: string, open_to_public: boolean, 
+/**
+ * Nobody has registered yet: the first user becomes admin.
+ */
+first_user: boolean, default_connection: string, forced_connection: boolean, };
+
+export type Settings = { organization_name: string, organization_url: string, contact: string, default_connection: string, 
+/**
+ * Users may only use `default_connection`.
+ */
+forced_connection: boolean, 
+/**
+ * Anyone may register.
+ */
+open_to_public: boolean, };

@@ -100,41 +100,176 @@ pub struct Context<'a> {
     pub is_channel: bool,
 }
 
-/// Usage strings, for errors and for the browser's command completion.
-pub const USAGE: &[(&str, &str)] = &[
-    ("me", "/me <action>"),
-    ("say", "/say <text>"),
-    ("msg", "/msg <nick|#channel> <text>"),
-    ("query", "/query <nick> [text]"),
-    ("join", "/join <#channel> [key]"),
-    ("part", "/part [#channel] [reason]"),
-    ("close", "/close [nick|#channel]"),
-    ("topic", "/topic [new topic]"),
-    ("names", "/names [#channel]"),
-    ("whois", "/whois <nick>"),
-    ("nick", "/nick <new nick>"),
-    ("mode", "/mode [target] <modes>"),
-    ("kick", "/kick <nick> [reason]"),
-    ("invite", "/invite <nick> [#channel]"),
-    ("away", "/away [message]"),
-    ("list", "/list [args]"),
-    ("quote", "/quote <raw IRC line>"),
-    ("raw", "/raw <raw IRC line>"),
-    ("ns", "/ns <NickServ command>"),
-    ("cs", "/cs <ChanServ command>"),
-    ("ison", "/ison <nick> [nick...]"),
-    ("clear", "/clear history"),
-    ("reconnect", "/reconnect"),
-    ("connect", "/connect"),
-    ("disconnect", "/disconnect [reason]"),
-    ("quit", "/quit [reason]"),
+/// One slash command as the user sees it: the one list that parsing errors, the browser's
+/// completion (`frontend/src/lib/commands.ts`, generated) and `GET /api/commands` show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Help {
+    pub name: &'static str,
+    /// Other names that run it (`/j`, `/q`).
+    pub aliases: &'static [&'static str],
+    pub usage: &'static str,
+    pub help: &'static str,
+}
+
+/// Every command [`parse`] knows.
+pub const COMMANDS: &[Help] = &[
+    Help {
+        name: "me",
+        aliases: &[],
+        usage: "/me <action>",
+        help: "Send an action, shown as \"* you do something\"",
+    },
+    Help {
+        name: "say",
+        aliases: &[],
+        usage: "/say <text>",
+        help: "Send text as is, even if it starts with /",
+    },
+    Help {
+        name: "msg",
+        aliases: &[],
+        usage: "/msg <nick|#channel> <text>",
+        help: "Send a message to someone",
+    },
+    Help {
+        name: "query",
+        aliases: &["q"],
+        usage: "/query <nick> [text]",
+        help: "Open a private conversation",
+    },
+    Help {
+        name: "join",
+        aliases: &["j"],
+        usage: "/join <#channel> [key]",
+        help: "Join a channel",
+    },
+    Help {
+        name: "part",
+        aliases: &["leave"],
+        usage: "/part [#channel] [reason]",
+        help: "Leave a channel",
+    },
+    Help {
+        name: "close",
+        aliases: &[],
+        usage: "/close [nick|#channel]",
+        help: "Leave and remove a conversation",
+    },
+    Help {
+        name: "topic",
+        aliases: &[],
+        usage: "/topic [new topic]",
+        help: "Show or set the topic",
+    },
+    Help {
+        name: "names",
+        aliases: &[],
+        usage: "/names [#channel]",
+        help: "List the participants",
+    },
+    Help {
+        name: "whois",
+        aliases: &[],
+        usage: "/whois <nick>",
+        help: "Show information about a nick",
+    },
+    Help {
+        name: "nick",
+        aliases: &[],
+        usage: "/nick <new nick>",
+        help: "Change your nick",
+    },
+    Help {
+        name: "mode",
+        aliases: &[],
+        usage: "/mode [target] <modes>",
+        help: "Change channel or user modes",
+    },
+    Help {
+        name: "kick",
+        aliases: &[],
+        usage: "/kick <nick> [reason]",
+        help: "Remove someone from the channel",
+    },
+    Help {
+        name: "invite",
+        aliases: &[],
+        usage: "/invite <nick> [#channel]",
+        help: "Invite someone to a channel",
+    },
+    Help {
+        name: "away",
+        aliases: &[],
+        usage: "/away [message]",
+        help: "Set or clear your away message",
+    },
+    Help {
+        name: "list",
+        aliases: &[],
+        usage: "/list [args]",
+        help: "List channels on the network",
+    },
+    Help {
+        name: "quote",
+        aliases: &["raw"],
+        usage: "/quote <raw IRC line>",
+        help: "Send a raw IRC line",
+    },
+    Help {
+        name: "ns",
+        aliases: &[],
+        usage: "/ns <NickServ command>",
+        help: "Talk to NickServ",
+    },
+    Help {
+        name: "cs",
+        aliases: &[],
+        usage: "/cs <ChanServ command>",
+        help: "Talk to ChanServ",
+    },
+    Help {
+        name: "ison",
+        aliases: &[],
+        usage: "/ison <nick> [nick...]",
+        help: "Check whether nicks are online",
+    },
+    Help {
+        name: "clear",
+        aliases: &[],
+        usage: "/clear history",
+        help: "Delete the stored history of this conversation",
+    },
+    Help {
+        name: "reconnect",
+        aliases: &[],
+        usage: "/reconnect",
+        help: "Reconnect to the network",
+    },
+    Help {
+        name: "connect",
+        aliases: &[],
+        usage: "/connect",
+        help: "Connect to the network",
+    },
+    Help {
+        name: "disconnect",
+        aliases: &[],
+        usage: "/disconnect [reason]",
+        help: "Disconnect from the network",
+    },
+    Help {
+        name: "quit",
+        aliases: &[],
+        usage: "/quit [reason]",
+        help: "Disconnect from the network",
+    },
 ];
 
 fn usage(name: &str) -> Error {
-    let u = USAGE
+    let u = COMMANDS
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, u)| *u)
+        .find(|c| c.name == name)
+        .map(|c| c.usage)
         .unwrap_or("");
     Error(format!("Usage: {u}"))
 }
@@ -195,7 +330,7 @@ pub fn parse(text: &str, ctx: Context<'_>) -> Result<Command, Error> {
                 text: text.into(),
             }
         }
-        "query" => {
+        "query" | "q" => {
             let (target, text) = word(args);
             if target.is_empty() || is_channel(target) {
                 return Err(usage("query"));
@@ -410,6 +545,31 @@ mod tests {
 
     fn ok(text: &str, ctx: Context<'_>) -> Command {
         parse(text, ctx).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn every_listed_command_is_known() {
+        for c in COMMANDS {
+            for name in std::iter::once(&c.name).chain(c.aliases) {
+                for ctx in [CHAN, PRIV, SERVER] {
+                    if let Err(e) = parse(&format!("/{name}"), ctx) {
+                        assert!(!e.0.starts_with("Unknown command"), "/{name}: {e}");
+                    }
+                }
+            }
+            assert!(
+                c.usage.starts_with(&format!("/{} ", c.name)) || c.usage == format!("/{}", c.name)
+            );
+        }
+        assert!(parse("/nope", CHAN).is_err_and(|e| e.0.starts_with("Unknown command")));
+        assert_eq!(
+            parse("/clear", CHAN),
+            Err(Error("Usage: /clear history".into()))
+        );
+        assert!(matches!(
+            parse("/q bob hi", CHAN),
+            Ok(Command::Query { .. })
+        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! generated from these by a test that fails when the committed file is stale, so the two
 //! sides cannot drift: `UPDATE_WIRE=1 cargo test --lib wire` rewrites it.
 //!
-//! Plain data: depends on `model` only, does no IO.
+//! Plain data: depends on `model` (and `input`'s command list) only, does no IO.
 
 use serde::{Deserialize, Serialize};
 
@@ -588,6 +588,44 @@ pub struct PublicSettings {
     pub first_user: bool,
     pub default_connection: String,
     pub forced_connection: bool,
+}
+
+/// A slash command (`GET /api/commands`, and the browser's completion).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Command {
+    pub name: String,
+    /// Other names that run it.
+    pub aliases: Vec<String>,
+    pub usage: String,
+    pub help: String,
+}
+
+impl From<&crate::input::Help> for Command {
+    fn from(h: &crate::input::Help) -> Self {
+        Command {
+            name: h.name.into(),
+            aliases: h.aliases.iter().map(|a| a.to_string()).collect(),
+            usage: h.usage.into(),
+            help: h.help.into(),
+        }
+    }
+}
+
+/// `GET /api/commands`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct CommandList {
+    pub commands: Vec<Command>,
+}
+
+impl CommandList {
+    /// Every command the server understands.
+    pub fn all() -> CommandList {
+        CommandList {
+            commands: crate::input::COMMANDS.iter().map(Command::from).collect(),
+        }
+    }
 }
 
 #[cfg(test)]

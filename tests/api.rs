@@ -167,6 +167,24 @@ async fn openapi_lists_every_route_and_each_one_answers() {
 }
 
 #[tokio::test]
+async fn commands_are_listed_for_a_logged_in_user() {
+    let d = Daemon::start(&[]).await;
+    let a = User::register(&d, "alice@example.com").await;
+    let (st, list) = a.get("/api/commands").await;
+    assert_eq!(st, 200, "{list}");
+    let join = list["commands"]
+        .as_array()
+        .expect("commands")
+        .iter()
+        .find(|c| c["name"] == "join")
+        .expect("join listed")
+        .clone();
+    assert_eq!(join["aliases"], json!(["j"]));
+    assert_eq!(join["usage"], "/join <#channel> [key]");
+    d.stop().await;
+}
+
+#[tokio::test]
 async fn users_never_see_each_others_data() {
     let d = Daemon::start(&[]).await;
     let a = User::register(&d, "alice@example.com").await;

@@ -38,9 +38,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/connection/{cid}/read", post(mark_server_read))
         .route("/connection/{cid}/certificate", post(client_certificate))
+        .route("/commands", get(commands))
         .route("/search", get(search))
         .route("/notifications", get(notifications))
         .route("/notifications/read", post(notifications_read))
+}
+
+/// The slash commands (for clients' completion); logged-in users only, like all of `/api`.
+async fn commands(_: Session) -> Json<wire::CommandList> {
+    Json(wire::CommandList::all())
 }
 
 /// The user's actor (started on demand: it may have been stopped by an admin edit).

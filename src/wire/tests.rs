@@ -44,6 +44,8 @@ fn declarations() -> Vec<String> {
         Invite::decl(&cfg),
         PublicSettings::decl(&cfg),
         crate::account::Settings::decl(&cfg),
+        Command::decl(&cfg),
+        CommandList::decl(&cfg),
     ]
 }
 
@@ -61,18 +63,38 @@ fn typescript() -> String {
     out
 }
 
-#[test]
-fn typescript_types_are_fresh() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("frontend/src/lib/wire.ts");
-    let want = typescript();
+/// The command list as a TypeScript constant: completion needs it before any request.
+fn commands_module() -> String {
+    let list = serde_json::to_string_pretty(&CommandList::all().commands).expect("json");
+    format!(
+        "// Generated from src/input.rs by `UPDATE_WIRE=1 cargo test --lib wire`: do not edit.\n\
+         import type {{ Command }} from './wire';\n\n\
+         /** The slash commands the server understands (also `GET /api/commands`). */\n\
+         export const COMMANDS: readonly Command[] = {list};\n"
+    )
+}
+
+/// Compares a generated frontend file with what is committed (rewrites it with UPDATE_WIRE).
+fn check_generated(file: &str, want: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     if std::env::var_os("UPDATE_WIRE").is_some() {
-        std::fs::write(&path, &want).expect("write wire.ts");
+        std::fs::write(&path, want).expect("write generated file");
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         have == want,
-        "frontend/src/lib/wire.ts is stale: run `UPDATE_WIRE=1 cargo test --lib wire` and commit it"
+        "{file} is stale: run `UPDATE_WIRE=1 cargo test --lib wire` and commit it"
     );
+}
+
+#[test]
+fn typescript_types_are_fresh() {
+    check_generated("frontend/src/lib/wire.ts", &typescript());
+}
+
+#[test]
+fn command_list_is_fresh() {
+    check_generated("frontend/src/lib/commands.ts", &commands_module());
 }
 
 fn json(v: &impl Serialize) -> serde_json::Value {

@@ -198,7 +198,6 @@ export class ChatStore {
       if (open?.[1]) this.pendingOpen = { cid, name: open[1].toLowerCase() };
       if (!this.socket) throw new RequestError('Not connected to the server.');
       await this.socket.request({ method: 'send', connection_id: cid, conversation_id: conversation, message: line });
-      if (/^\/clear\s*$/i.test(line)) this.messages.get(cid, conversation).clear();
     }
   }
 

@@ -93,3 +93,12 @@ describe('InputHistory', () => {
     expect(h.down()).toBeNull();
   });
 });
+
+describe('the command list', () => {
+  it('is the server’s: aliases find their command, usages are the server’s', () => {
+    expect(currentCommand('/j #rust')?.name).toBe('join');
+    expect(currentCommand('/q bob')?.name).toBe('query');
+    expect(currentCommand('/clear')?.usage).toBe('/clear history');
+    expect(commandMatches('/cl').map((c) => c.name)).toEqual(['close', 'clear']);
+  });
+});

@@ -1,41 +1,11 @@
 //! Input completion: slash commands (with usage), nicks (Tab cycling, `@` popup) and
 //! channels (`#`). Pure functions over the input text and cursor; no DOM.
 
-export interface Command {
-  name: string;
-  usage: string;
-  help: string;
-}
+import { COMMANDS } from './commands';
+import type { Command } from './wire';
 
-/** The slash commands the server understands (docs/api.md "send"). */
-export const COMMANDS: readonly Command[] = [
-  { name: 'me', usage: '/me <action>', help: 'Send an action, shown as "* you do something"' },
-  { name: 'say', usage: '/say <text>', help: 'Send text as is, even if it starts with /' },
-  { name: 'msg', usage: '/msg <nick|#channel> <text>', help: 'Send a message to someone' },
-  { name: 'query', usage: '/query <nick>', help: 'Open a private conversation' },
-  { name: 'join', usage: '/join <#channel> [key]', help: 'Join a channel' },
-  { name: 'part', usage: '/part [#channel] [reason]', help: 'Leave a channel' },
-  { name: 'close', usage: '/close [conversation]', help: 'Leave and remove a conversation' },
-  { name: 'topic', usage: '/topic [new topic]', help: 'Show or set the topic' },
-  { name: 'names', usage: '/names', help: 'List the participants' },
-  { name: 'whois', usage: '/whois <nick>', help: 'Show information about a nick' },
-  { name: 'nick', usage: '/nick <new nick>', help: 'Change your nick' },
-  { name: 'mode', usage: '/mode [target] <modes> [args]', help: 'Change channel or user modes' },
-  { name: 'kick', usage: '/kick <nick> [reason]', help: 'Remove someone from the channel' },
-  { name: 'invite', usage: '/invite <nick> [#channel]', help: 'Invite someone to a channel' },
-  { name: 'away', usage: '/away [message]', help: 'Set or clear your away message' },
-  { name: 'list', usage: '/list [pattern]', help: 'List channels on the network' },
-  { name: 'quote', usage: '/quote <raw IRC line>', help: 'Send a raw IRC line' },
-  { name: 'raw', usage: '/raw <raw IRC line>', help: 'Send a raw IRC line' },
-  { name: 'ns', usage: '/ns <command>', help: 'Talk to NickServ' },
-  { name: 'cs', usage: '/cs <command>', help: 'Talk to ChanServ' },
-  { name: 'ison', usage: '/ison <nick>', help: 'Check whether a nick is online' },
-  { name: 'clear', usage: '/clear', help: 'Delete the history of this conversation' },
-  { name: 'reconnect', usage: '/reconnect', help: 'Reconnect to the network' },
-  { name: 'connect', usage: '/connect', help: 'Connect to the network' },
-  { name: 'disconnect', usage: '/disconnect [message]', help: 'Disconnect from the network' },
-  { name: 'quit', usage: '/quit [message]', help: 'Disconnect from the network' },
-];
+export { COMMANDS };
+export type { Command };
 
 /** The word around `cursor`: from the last space before it to the next space. */
 export function wordAt(text: string, cursor: number): { start: number; end: number; word: string } {
@@ -59,7 +29,7 @@ export function currentCommand(text: string): Command | null {
   const m = /^\/(\w+)(\s|$)/.exec(text);
   if (!m) return null;
   const name = (m[1] ?? '').toLowerCase();
-  return COMMANDS.find((c) => c.name === name) ?? null;
+  return COMMANDS.find((c) => c.name === name || c.aliases.includes(name)) ?? null;
 }
 
 /** Candidates starting with `prefix`, case-insensitively, in the given order. */

@@ -211,3 +211,11 @@ forced_connection: boolean,
  * Anyone may register.
  */
 open_to_public: boolean, };
+
+export type Command = { name: string, 
+/**
+ * Other names that run it.
+ */
+aliases: Array<string>, usage: string, help: string, };
+
+export type CommandList = { commands: Array<Command>, };

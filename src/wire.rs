@@ -123,6 +123,95 @@ pub struct Connection {
     pub retention_days: u32,
     /// The TLS client certificate for SASL EXTERNAL.
     pub certificate: Certificate,
+    /// What the URL says, parsed by the server (no secrets): forms show these.
+    pub server: Server,
+}
+
+/// A connection's server and identity as the server reads its URL; no passwords.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    pub nick: String,
+    /// Channels joined on connect (keys not shown).
+    pub channels: Vec<String>,
+    /// SASL account (the URL's user part), `""` without.
+    pub account: String,
+    /// `plain`, `external` or `null`.
+    pub sasl: Option<String>,
+}
+
+impl From<&crate::irc::url::Config> for Server {
+    fn from(c: &crate::irc::url::Config) -> Self {
+        use crate::irc::url::SaslMech;
+        Server {
+            host: c.host.clone(),
+            port: c.port,
+            tls: c.tls,
+            nick: c.nick.clone(),
+            channels: c.channels.iter().map(|(name, _)| name.clone()).collect(),
+            account: c.account.clone(),
+            sasl: c.sasl.map(|m| {
+                match m {
+                    SaslMech::Plain => "plain",
+                    SaslMech::External => "external",
+                }
+                .to_string()
+            }),
+        }
+    }
+}
+
+/// A connection as a form gives it, instead of a URL (`POST /api/connections`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ServerInput {
+    pub host: String,
+    /// Default: 6697 with TLS, else 6667.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub port: Option<u16>,
+    /// Default: on.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub tls: Option<bool>,
+    pub nick: String,
+    /// `#chan` or `#chan key`; `#` is added when missing.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub channels: Option<Vec<String>>,
+    /// SASL PLAIN account; with `password` it turns SASL on.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub account: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub password: Option<String>,
+}
+
+/// `POST /api/connections` and `POST /api/connection/{cid}`: unset fields keep their value
+/// (or the default). `url` or `server` says where to connect.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ConnectionRequest {
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub url: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub server: Option<ServerInput>,
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub on_connect_commands: Option<Vec<String>>,
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub wanted_state: Option<WantedState>,
+    /// Delete messages older than this many days; 0 keeps everything.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,11 +286,11 @@ pub enum State {
     },
     ConnectionAdded {
         connection_id: String,
-        connection: Connection,
+        connection: Box<Connection>,
     },
     ConnectionUpdate {
         connection_id: String,
-        connection: Connection,
+        connection: Box<Connection>,
     },
     ConnectionRemoved {
         connection_id: String,
@@ -410,7 +499,7 @@ pub struct Reply {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ReplyBody {
     Pong { ts: String },
-    Load { user: User },
+    Load { user: Box<User> },
     Sent(Sent),
     Rtc,
 }
@@ -487,6 +576,8 @@ pub struct User {
     pub video_service: String,
     /// ICE servers for calls.
     pub rtc: RtcConfig,
+    /// `default_connection` as fields, when it parses (the connect form starts from it).
+    pub default_server: Option<Server>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub connections: Option<Vec<Connection>>,

@@ -185,6 +185,72 @@ async fn commands_are_listed_for_a_logged_in_user() {
 }
 
 #[tokio::test]
+async fn the_server_reads_and_builds_irc_urls_for_the_browser() {
+    let d = Daemon::start(&[]).await;
+    let a = User::register(&d, "alice@example.com").await;
+    let server = json!({"host": "127.0.0.1", "port": 1, "tls": false, "nick": "alice",
+        "channels": ["#a", "b s3cret"], "account": "", "password": ""});
+    let (st, conn) = a
+        .post(
+            "/api/connections",
+            json!({"server": server, "wanted_state": "disconnected"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{conn}");
+    assert_eq!(
+        conn["server"],
+        json!({"host": "127.0.0.1", "port": 1, "tls": false, "nick": "alice",
+            "channels": ["#a", "#b"], "account": "", "sasl": null})
+    );
+    let (st, e) = a
+        .post(
+            "/api/connections",
+            json!({"server": {"host": "h", "nick": "n", "channels": ["#a b c"]}}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["errors"][0]["path"].as_str()),
+        (400, Some("/server/channels"))
+    );
+    let (st, _) = a
+        .post(
+            "/api/connections",
+            json!({"url": "irc://h", "server": {"host": "h", "nick": "n"}}),
+        )
+        .await;
+    assert_eq!(st, 400);
+
+    // Without tls=0 the server uses TLS, whatever the port: the form shows what it will do.
+    let (st, s) = a
+        .get("/api/irc-url?url=irc%3A%2F%2Firc.example.org%3A6667%2F%2523x")
+        .await;
+    assert_eq!(st, 200, "{s}");
+    assert_eq!(
+        (&s["port"], &s["tls"], &s["nick"], &s["channels"]),
+        (&json!(6667), &json!(true), &json!("alice"), &json!(["#x"]))
+    );
+    let (st, e) = a.get("/api/irc-url?url=http%3A%2F%2Fx").await;
+    assert_eq!(st, 400, "{e}");
+
+    // The connect form starts from the admin's default server.
+    a.post(
+        "/api/settings",
+        json!({"default_connection": "irc://irc.example.org:7000?tls=0"}),
+    )
+    .await;
+    let (_, me) = a.get("/api/user").await;
+    assert_eq!(
+        (
+            &me["default_server"]["host"],
+            &me["default_server"]["port"],
+            &me["default_server"]["nick"]
+        ),
+        (&json!("irc.example.org"), &json!(7000), &json!("alice"))
+    );
+    d.stop().await;
+}
+
+#[tokio::test]
 async fn users_never_see_each_others_data() {
     let d = Daemon::start(&[]).await;
     let a = User::register(&d, "alice@example.com").await;

@@ -144,6 +144,79 @@ impl Config {
     }
 }
 
+/// What a connect form edits. [`Fields::url`] makes the connection URL that
+/// [`Config::parse`] reads back as the same fields, so the browser never builds or parses
+/// URLs itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    pub host: String,
+    /// 0: the default port for `tls`.
+    pub port: u16,
+    pub tls: bool,
+    pub nick: String,
+    /// Channels to join, with keys (`""`: none).
+    pub channels: Vec<(String, String)>,
+    /// SASL PLAIN account; with `password` it turns SASL on.
+    pub account: String,
+    pub password: Secret,
+}
+
+impl Fields {
+    /// The connection URL of these fields.
+    pub fn url(&self) -> String {
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+        let host = self.host.trim();
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
+        let port = match self.port {
+            0 if self.tls => 6697,
+            0 => 6667,
+            p => p,
+        };
+        let sasl = !self.account.is_empty() && !self.password.expose().is_empty();
+        let auth = match (self.account.is_empty(), self.password.expose().is_empty()) {
+            (true, true) => String::new(),
+            (false, true) => format!("{}@", enc(&self.account)),
+            (_, false) => format!("{}:{}@", enc(&self.account), enc(self.password.expose())),
+        };
+        let channels: Vec<String> = self
+            .channels
+            .iter()
+            .filter(|(name, _)| !name.trim().is_empty())
+            .map(|(name, key)| {
+                let name = name.trim();
+                let name = if name.starts_with(['#', '&', '!', '+']) {
+                    name.to_string()
+                } else {
+                    format!("#{name}")
+                };
+                match key.trim() {
+                    "" => enc(&name),
+                    key => enc(&format!("{name} {key}")),
+                }
+            })
+            .collect();
+        let mut url = format!("irc://{auth}{host}:{port}");
+        if !channels.is_empty() {
+            url.push('/');
+            url.push_str(&channels.join(","));
+        }
+        url.push_str(&format!(
+            "?nick={}&tls={}",
+            enc(self.nick.trim()),
+            if self.tls { 1 } else { 0 }
+        ));
+        if sasl {
+            url.push_str("&sasl=plain");
+        }
+        url
+    }
+}
+
 impl Config {
     /// Whether `other` goes to the same server: host (ASCII case and a final dot
     /// ignored), port and TLS.
@@ -287,6 +360,55 @@ pub fn unredact(new: &str, old: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_make_a_url_that_parses_back() {
+        let cases = [
+            Fields {
+                host: "irc.libera.chat".into(),
+                port: 0,
+                tls: true,
+                nick: "super_man[1]".into(),
+                channels: vec![
+                    ("#convos".into(), "".into()),
+                    ("rust".into(), "s3cret".into()),
+                ],
+                account: "me@example.com".into(),
+                password: "p@ss:w/rd?&".into(),
+            },
+            Fields {
+                host: "::1".into(),
+                port: 6667,
+                tls: false,
+                nick: "bob".into(),
+                channels: vec![("&local".into(), "key".into())],
+                ..Default::default()
+            },
+        ];
+        for f in cases {
+            let url = f.url();
+            let c = Config::parse(&url, "x").unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(c.host, f.host, "{url}");
+            assert_eq!(c.port, if f.port == 0 { 6697 } else { f.port });
+            assert_eq!((c.tls, c.nick.as_str()), (f.tls, f.nick.as_str()));
+            let want: Vec<(String, String)> = f
+                .channels
+                .iter()
+                .map(|(n, k)| {
+                    let n = if n.starts_with('#') || n.starts_with('&') {
+                        n.clone()
+                    } else {
+                        format!("#{n}")
+                    };
+                    (n, k.clone())
+                })
+                .collect();
+            assert_eq!(c.channels, want, "{url}");
+            assert_eq!(c.account, f.account);
+            assert_eq!(c.password, f.password);
+            assert_eq!(c.sasl.is_some(), !f.account.is_empty());
+        }
+    }
 
     #[test]
     fn parses_convos_urls() {

@@ -510,7 +510,7 @@ impl Actor {
         let connection = view::connection(conn);
         let mut events = vec![Event::State(State::ConnectionAdded {
             connection_id: id.clone(),
-            connection: connection.clone(),
+            connection: Box::new(connection.clone()),
         })];
         for conv in conn.convs.values() {
             events.push(view::conversation_event(&id, conv));
@@ -588,7 +588,7 @@ impl Actor {
         let connection = view::connection(conn);
         self.publish(vec![Event::State(State::ConnectionUpdate {
             connection_id: id.to_string(),
-            connection: connection.clone(),
+            connection: Box::new(connection.clone()),
         })]);
         Ok(connection)
     }
@@ -811,7 +811,7 @@ pub(super) fn visible(c: &Conversation) -> bool {
 }
 
 /// A nick from an e-mail address: its local part, cleaned (`jane.doe@x` → `jane_doe`).
-pub(super) fn default_nick(email: &str) -> String {
+pub fn default_nick(email: &str) -> String {
     let local = email.split('@').next().unwrap_or("");
     let mut nick: String = local
         .chars()

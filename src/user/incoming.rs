@@ -267,7 +267,7 @@ impl Actor {
                 if let Some(conn) = renamed {
                     self.publish(vec![Event::State(State::ConnectionUpdate {
                         connection_id: cid.to_string(),
-                        connection: conn,
+                        connection: Box::new(conn),
                     })]);
                 }
                 self.server_line(cid, &msg).await;

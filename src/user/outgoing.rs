@@ -197,7 +197,7 @@ impl Actor {
         let connection = view::connection(conn);
         self.publish(vec![Event::State(State::ConnectionUpdate {
             connection_id: cid.to_string(),
-            connection,
+            connection: Box::new(connection),
         })]);
         Ok(())
     }

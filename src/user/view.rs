@@ -33,6 +33,7 @@ pub fn connection(c: &Conn) -> wire::Connection {
             .collect(),
         retention_days: m.retention_days,
         certificate: wire::Certificate { fingerprint },
+        server: wire::Server::from(&c.config),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Connections, conversations, messages, search and notifications under `/api`.
 //! Every query is scoped to the logged-in user: another user's objects are 404.
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -9,7 +10,7 @@ use serde::Deserialize;
 
 use super::auth::Session;
 use super::{AppState, Error};
-use crate::model::{MessageId, UserId, WantedState};
+use crate::model::{MessageId, UserId};
 use crate::store::{At, Cursor, Page, SearchQuery};
 use crate::user;
 use crate::wire::{self, ConnectionList, ConversationList, Empty, MessagePage, ParticipantList};
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/connection/{cid}/read", post(mark_server_read))
         .route("/connection/{cid}/certificate", post(client_certificate))
         .route("/commands", get(commands))
+        .route("/irc-url", get(irc_url))
         .route("/search", get(search))
         .route("/notifications", get(notifications))
         .route("/notifications/read", post(notifications_read))
@@ -47,6 +49,24 @@ pub fn routes() -> Router<AppState> {
 /// The slash commands (for clients' completion); logged-in users only, like all of `/api`.
 async fn commands(_: Session) -> Json<wire::CommandList> {
     Json(wire::CommandList::all())
+}
+
+#[derive(Debug, Deserialize)]
+struct UrlQuery {
+    url: String,
+}
+
+/// An `irc://` URL read as the server reads it (the connect form prefills from it).
+async fn irc_url(s: Session, Query(q): Query<UrlQuery>) -> Result<Json<wire::Server>, Error> {
+    let nick = s.user.email.split('@').next().unwrap_or("guest");
+    let nick = if crate::irc::url::valid_nick(nick) {
+        nick
+    } else {
+        "guest"
+    };
+    crate::irc::url::Config::parse(&q.url, nick)
+        .map(|c| Json(wire::Server::from(&c)))
+        .map_err(|e| Error::new(StatusCode::BAD_REQUEST, e.to_string(), "/url"))
 }
 
 /// The user's actor (started on demand: it may have been stopped by an admin edit).
@@ -85,53 +105,81 @@ async fn list_conversations(State(state): State<AppState>, s: Session) -> Json<C
     })
 }
 
-#[derive(Debug, Deserialize)]
-struct ConnectionBody {
-    url: Option<String>,
-    on_connect_commands: Option<Vec<String>>,
-    wanted_state: Option<String>,
-    /// Delete messages older than this many days; 0 keeps everything.
-    retention_days: Option<u32>,
-}
-
 /// At most a century: larger values are a typo, not a policy.
 const MAX_RETENTION_DAYS: u32 = 36_500;
 
-impl ConnectionBody {
-    /// The checked settings.
-    fn changes(self) -> Result<user::ConnectionChanges, Error> {
-        let wanted_state = match self.wanted_state.as_deref() {
-            None => None,
-            Some(w) => Some(WantedState::parse(w).ok_or_else(|| {
-                Error::new(
-                    StatusCode::BAD_REQUEST,
-                    "wanted_state must be connected or disconnected.",
-                    "/wanted_state",
-                )
-            })?),
-        };
-        if self.retention_days.is_some_and(|d| d > MAX_RETENTION_DAYS) {
+/// The checked settings of a connection request.
+fn changes(body: wire::ConnectionRequest) -> Result<user::ConnectionChanges, Error> {
+    if body.retention_days.is_some_and(|d| d > MAX_RETENTION_DAYS) {
+        return Err(Error::new(
+            StatusCode::BAD_REQUEST,
+            "retention_days must be 0 (keep everything) to 36500.",
+            "/retention_days",
+        ));
+    }
+    let url = match (body.url, body.server) {
+        (Some(_), Some(_)) => {
             return Err(Error::new(
                 StatusCode::BAD_REQUEST,
-                "retention_days must be 0 (keep everything) to 36500.",
-                "/retention_days",
+                "Give url or server, not both.",
+                "/server",
+            ))
+        }
+        (url, None) => url,
+        (None, Some(server)) => Some(server_url(server)?),
+    };
+    Ok(user::ConnectionChanges {
+        url,
+        on_connect_commands: body.on_connect_commands,
+        wanted_state: body.wanted_state,
+        retention_days: body.retention_days,
+    })
+}
+
+/// The connection URL of a form's fields (the user actor then parses and checks it).
+fn server_url(s: wire::ServerInput) -> Result<String, Error> {
+    let bad = |m: &str, path: &str| Error::new(StatusCode::BAD_REQUEST, m, path);
+    if s.host.trim().is_empty() {
+        return Err(bad("Missing property.", "/server/host"));
+    }
+    if s.host
+        .contains(|c: char| c.is_whitespace() || "/?#@[]".contains(c))
+    {
+        return Err(bad("Invalid host.", "/server/host"));
+    }
+    let mut channels = vec![];
+    for item in s.channels.unwrap_or_default().iter().take(100) {
+        let mut words = item.split_whitespace();
+        let (Some(name), key) = (words.next(), words.next()) else {
+            continue;
+        };
+        if words.next().is_some() || item.contains(',') {
+            return Err(bad(
+                "A channel is a name and an optional key, without commas.",
+                "/server/channels",
             ));
         }
-        Ok(user::ConnectionChanges {
-            url: self.url,
-            on_connect_commands: self.on_connect_commands,
-            wanted_state,
-            retention_days: self.retention_days,
-        })
+        channels.push((name.to_string(), key.unwrap_or("").to_string()));
     }
+    let tls = s.tls.unwrap_or(true);
+    Ok(crate::irc::url::Fields {
+        host: s.host.trim().to_string(),
+        port: s.port.unwrap_or(0),
+        tls,
+        nick: s.nick,
+        channels,
+        account: s.account.unwrap_or_default(),
+        password: s.password.unwrap_or_default().into(),
+    }
+    .url())
 }
 
 async fn add_connection(
     State(state): State<AppState>,
     s: Session,
-    Json(body): Json<ConnectionBody>,
+    req: Result<Json<wire::ConnectionRequest>, JsonRejection>,
 ) -> Result<Json<wire::Connection>, Error> {
-    let changes = body.changes()?;
+    let changes = changes(super::auth::body(req)?)?;
     if changes.url.as_ref().is_none_or(|u| u.trim().is_empty()) {
         return Err(Error::new(
             StatusCode::BAD_REQUEST,
@@ -150,9 +198,9 @@ async fn update_connection(
     State(state): State<AppState>,
     s: Session,
     Path(cid): Path<String>,
-    Json(body): Json<ConnectionBody>,
+    req: Result<Json<wire::ConnectionRequest>, JsonRejection>,
 ) -> Result<Json<wire::Connection>, Error> {
-    let changes = body.changes()?;
+    let changes = changes(super::auth::body(req)?)?;
     let res = actor(&state, &s.user)
         .ask(|reply| user::Request::UpdateConnection {
             connection_id: cid,

@@ -252,6 +252,12 @@ pub(super) fn user_object(
             .config
             .rtc
             .for_user(&user.id.to_string(), crate::time::now_ms() / 1000),
+        default_server: crate::irc::url::Config::parse(
+            &settings.default_connection,
+            &crate::user::default_nick(&user.email),
+        )
+        .ok()
+        .map(|c| wire::Server::from(&c)),
         connections: None,
         conversations: None,
     }

@@ -237,7 +237,9 @@ async fn request(state: &AppState, session: &Session, handle: &user::Handle, tex
             }
         }
         ClientRequest::Load => ReplyBody::Load {
-            user: super::auth::user_view(state, &session.user, super::auth::Include::ALL).await,
+            user: Box::new(
+                super::auth::user_view(state, &session.user, super::auth::Include::ALL).await,
+            ),
         },
         ClientRequest::Rtc(request) => {
             match handle

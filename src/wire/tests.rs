@@ -45,6 +45,9 @@ fn declarations() -> Vec<String> {
         PublicSettings::decl(&cfg),
         crate::account::Settings::decl(&cfg),
         Command::decl(&cfg),
+        Server::decl(&cfg),
+        ServerInput::decl(&cfg),
+        ConnectionRequest::decl(&cfg),
         CommandList::decl(&cfg),
     ]
 }

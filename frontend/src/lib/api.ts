@@ -3,11 +3,14 @@
 
 import type {
   Connection,
+  ConnectionRequest,
+  Invite,
   Conversation,
   Message,
   MessagePage,
   Participant,
   PublicSettings,
+  Server,
   Settings,
   User,
 } from './types';
@@ -100,25 +103,15 @@ export const api = {
   deleteUser: (password: string) => request<object>('DELETE', '/api/user', { password }),
   users: () => request<{ users: User[] }>('GET', '/api/users'),
   invite: (email: string) =>
-    request<{ url: string; expires: string; existing?: boolean }>('POST', `/api/user/${enc(email)}/invite`),
+    request<Invite>('POST', `/api/user/${enc(email)}/invite`),
   setAdmin: (email: string, admin: boolean) => request<User>('POST', `/api/user/${enc(email)}`, { admin }),
   deleteOtherUser: (email: string) => request<object>('DELETE', `/api/user/${enc(email)}`),
   settings: () => request<Settings>('GET', '/api/settings'),
   saveSettings: (s: Settings) => request<Settings>('POST', '/api/settings', s),
-  createConnection: (body: {
-    url: string;
-    on_connect_commands?: string[];
-    wanted_state?: 'connected' | 'disconnected';
-  }) => request<Connection>('POST', '/api/connections', body),
-  updateConnection: (
-    cid: string,
-    body: {
-      url?: string;
-      on_connect_commands?: string[];
-      wanted_state?: 'connected' | 'disconnected';
-      retention_days?: number;
-    },
-  ) => request<Connection>('POST', `/api/connection/${enc(cid)}`, body),
+  createConnection: (body: ConnectionRequest) => request<Connection>('POST', '/api/connections', body),
+  updateConnection: (cid: string, body: ConnectionRequest) => request<Connection>('POST', `/api/connection/${enc(cid)}`, body),
+  /** An `irc://` URL as the server reads it (for prefilling the connect form). */
+  ircUrl: (url: string) => request<Server>('GET', '/api/irc-url' + query({ url })),
   clientCertificate: (cid: string, renew = false) =>
     request<Connection>('POST', `/api/connection/${enc(cid)}/certificate`, { renew }),
   deleteConnection: (cid: string) => request<object>('DELETE', `/api/connection/${enc(cid)}`),

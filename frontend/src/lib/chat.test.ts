@@ -16,6 +16,7 @@ const conn: Connection = {
   retention_days: 0,
   me: { nick: 'me' },
   certificate: { fingerprint: null },
+  server: { host: 'x', port: 6697, tls: true, nick: 'me', channels: [], account: '', sasl: null },
 };
 const conv = (id: string, o: Partial<Conversation> = {}): Conversation => ({
   connection_id: 'irc-x',
@@ -40,6 +41,7 @@ const user: User = {
   forced_connection: false,
   video_service: '',
   rtc: { ice_servers: [] },
+  default_server: null,
   connections: [conn],
   conversations: [conv(''), conv('#b'), conv('#a'), conv('bob')],
 };

@@ -53,7 +53,11 @@ retention_days: number,
 /**
  * The TLS client certificate for SASL EXTERNAL.
  */
-certificate: Certificate, };
+certificate: Certificate, 
+/**
+ * What the URL says, parsed by the server (no secrets): forms show these.
+ */
+server: Server, };
 
 export type Me = { nick: string, };
 
@@ -155,7 +159,11 @@ unread: number, default_connection: string, forced_connection: boolean, video_se
 /**
  * ICE servers for calls.
  */
-rtc: RtcConfig, connections?: Array<Connection>, conversations?: Array<Conversation>, };
+rtc: RtcConfig, 
+/**
+ * `default_connection` as fields, when it parses (the connect form starts from it).
+ */
+default_server: Server | null, connections?: Array<Connection>, conversations?: Array<Conversation>, };
 
 export type RtcConfig = { ice_servers: Array<IceServer>, 
 /**
@@ -217,5 +225,43 @@ export type Command = { name: string,
  * Other names that run it.
  */
 aliases: Array<string>, usage: string, help: string, };
+
+export type Server = { host: string, port: number, tls: boolean, nick: string, 
+/**
+ * Channels joined on connect (keys not shown).
+ */
+channels: Array<string>, 
+/**
+ * SASL account (the URL's user part), `""` without.
+ */
+account: string, 
+/**
+ * `plain`, `external` or `null`.
+ */
+sasl: string | null, };
+
+export type ServerInput = { host: string, 
+/**
+ * Default: 6697 with TLS, else 6667.
+ */
+port?: number, 
+/**
+ * Default: on.
+ */
+tls?: boolean, nick: string, 
+/**
+ * `#chan` or `#chan key`; `#` is added when missing.
+ */
+channels?: Array<string>, 
+/**
+ * SASL PLAIN account; with `password` it turns SASL on.
+ */
+account?: string, password?: string, };
+
+export type ConnectionRequest = { url?: string, server?: ServerInput, on_connect_commands?: Array<string>, wanted_state?: WantedState, 
+/**
+ * Delete messages older than this many days; 0 keeps everything.
+ */
+retention_days?: number, };
 
 export type CommandList = { commands: Array<Command>, };

@@ -21,9 +21,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::model::{MessageId, UserId, WantedState};
 use crate::wire;
+pub use actor::default_nick;
 pub use guard::DEFAULT_MAX_CONNECTIONS;
 pub use hub::{Frame, Gone, Hub};
-pub use actor::default_nick;
 pub use registry::Registry;
 
 /// The settings of a connection a request sets: `None` keeps the current value (update)

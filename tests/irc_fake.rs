@@ -259,7 +259,9 @@ async fn output_is_paced_after_a_burst() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     for i in 0..6 {
         c.handle
-            .request(Request::Send(format!("PRIVMSG #c :line {i}")))
+            .request(Request::Send(
+                irc_proto::Message::parse(&format!("PRIVMSG #c :line {i}")).expect("line"),
+            ))
             .await;
     }
     let t0 = Instant::now();

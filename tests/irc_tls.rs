@@ -130,7 +130,9 @@ async fn client_certificate_is_presented() {
     })
     .await;
     handle
-        .request(irc::Request::Send("WHOIS certuser".into()))
+        .request(irc::Request::Send(
+            irc_proto::Message::parse("WHOIS certuser").expect("line"),
+        ))
         .await;
     let ev = next(
         &mut rx,

@@ -97,3 +97,37 @@ async fn a_nick_over_nicklen_is_explained() {
     let _peer = server.await.expect("server");
     env.stop().await;
 }
+
+/// Typed commands go out as lines built by `irc_proto`: a parameter IRC cannot carry is a
+/// clear error and nothing is sent; a good one arrives intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_commands_cannot_inject_lines() {
+    let (_home, env, h, mut ev) = user("i@example.com").await;
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let mut p = Peer::accept(&l).await;
+        p.register("me", "").await;
+        p.expect("JOIN #c").await;
+        p.send(":me!u@h JOIN #c").await;
+        let _ = rx.await;
+        // The next line after the refused ones is the good one.
+        p.expect("TOPIC #c :a new topic").await;
+        p.expect("KICK #c bob :bye now").await;
+        p
+    });
+    let cid = add(&h, &format!("irc://127.0.0.1:{port}/%23c?tls=0&nick=me")).await;
+    common::engine::connected(&mut ev, &cid).await;
+    ev.wait("joined", |v| v["type"] == "join").await;
+    let send = |text: &'static str| common::engine::send(&h, "irc-127-0-0-1", "#c", text);
+    for bad in ["/topic x\rQUIT :gone", "/kick bob\0x", "/mode +k a\0b"] {
+        let err = send(bad).await.expect_err(bad);
+        assert!(err.to_string().starts_with("Cannot send that"), "{bad}: {err}");
+    }
+    tx.send(()).expect("server waits");
+    send("/topic a new topic").await.expect("topic");
+    send("/kick bob bye now").await.expect("kick");
+    let _peer = server.await.expect("server");
+    env.stop().await;
+}

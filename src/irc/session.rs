@@ -98,13 +98,19 @@ impl Session {
     pub fn start(&mut self) -> Vec<String> {
         let mut out = vec!["CAP LS 302".to_string()];
         if self.config.sasl.is_none() && !self.config.password.expose().is_empty() {
-            out.push(format!("PASS :{}", self.config.password.expose()));
+            out.push(
+                Message::new("PASS")
+                    .trailing(self.config.password.expose())
+                    .to_string(),
+            );
         }
-        out.push(format!("NICK {}", self.nick));
-        out.push(format!(
-            "USER {} 0 * :{}",
-            self.config.username, self.config.realname
-        ));
+        out.push(Message::new("NICK").param(&self.nick).to_string());
+        out.push(
+            Message::new("USER")
+                .params([self.config.username.as_str(), "0", "*"])
+                .trailing(&self.config.realname)
+                .to_string(),
+        );
         out
     }
 
@@ -141,7 +147,7 @@ impl Session {
     /// `NICK wanted` when we registered with an alternate nick, for the periodic regain.
     pub fn regain(&self) -> Option<String> {
         (self.is_registered() && !self.isupport.eq(&self.nick, &self.config.nick))
-            .then(|| format!("NICK {}", self.config.nick))
+            .then(|| Message::new("NICK").param(&self.config.nick).to_string())
     }
 
     /// Feeds one line from the server.
@@ -150,7 +156,9 @@ impl Session {
         match cmd {
             "PING" => {
                 let token = msg.param(0).unwrap_or("");
-                vec![Action::Send(format!("PONG :{token}"))]
+                vec![Action::Send(
+                    Message::new("PONG").trailing(token).to_string(),
+                )]
             }
             "PONG" => vec![],
             "CAP" => self.on_cap(msg),
@@ -209,7 +217,10 @@ impl Session {
                     self.nick_attempt,
                     self.isupport.nicklen(),
                 );
-                vec![Action::Send(format!("NICK {}", self.nick)), Action::Forward]
+                vec![
+                    Action::Send(Message::new("NICK").param(&self.nick).to_string()),
+                    Action::Forward,
+                ]
             }
             "NICK" => {
                 let from = msg.source_nick().unwrap_or("");
@@ -269,7 +280,7 @@ impl Session {
                 if new.is_empty() {
                     return vec![];
                 }
-                vec![Action::Send(format!("CAP REQ :{}", new.join(" ")))]
+                vec![Action::Send(cap_req(&new.join(" ")))]
             }
             "DEL" => {
                 let mut changed = false;
@@ -344,7 +355,7 @@ impl Session {
         self.pending_req = lines.len();
         lines
             .into_iter()
-            .map(|l| Action::Send(format!("CAP REQ :{l}")))
+            .map(|l| Action::Send(cap_req(&l)))
             .collect()
     }
 
@@ -366,7 +377,9 @@ impl Session {
                     SaslMech::Plain => "PLAIN",
                     SaslMech::External => "EXTERNAL",
                 };
-                vec![Action::Send(format!("AUTHENTICATE {name}"))]
+                vec![Action::Send(
+                    Message::new("AUTHENTICATE").param(name).to_string(),
+                )]
             }
             None => self.cap_end(),
         }
@@ -400,13 +413,22 @@ impl Session {
     }
 }
 
+/// `CAP REQ :caps`.
+fn cap_req(caps: &str) -> String {
+    Message::new("CAP").param("REQ").trailing(caps).to_string()
+}
+
 /// `AUTHENTICATE` lines for a base64 payload: 400-byte chunks, and a `+` after a final
 /// chunk of exactly 400 bytes (or for an empty payload).
 pub fn sasl_chunks(encoded: &str) -> Vec<String> {
     let mut out: Vec<String> = encoded
         .as_bytes()
         .chunks(400)
-        .map(|c| format!("AUTHENTICATE {}", String::from_utf8_lossy(c)))
+        .map(|c| {
+            Message::new("AUTHENTICATE")
+                .param(&String::from_utf8_lossy(c))
+                .to_string()
+        })
         .collect();
     if encoded.is_empty() || encoded.len() % 400 == 0 {
         out.push("AUTHENTICATE +".into());

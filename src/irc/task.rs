@@ -25,7 +25,7 @@ use super::{tls, Backoff, Options};
 #[derive(Debug)]
 pub enum Request {
     /// Queue a line (paced). Dropped when not connected.
-    Send(String),
+    Send(irc_proto::Message),
     /// Send `QUIT :reason` and stay disconnected until [`Request::Connect`].
     Disconnect(String),
     /// Connect now (also cuts a backoff wait short, or restarts a live connection when
@@ -267,7 +267,8 @@ impl Task {
             let next_send = out.next_ready();
             tokio::select! {
                 _ = self.shutdown.cancelled() => {
-                    let _ = tokio::time::timeout(Duration::from_secs(1), framed.send("QUIT :Server shutting down".to_string())).await;
+                    let quit = irc_proto::Message::new("QUIT").trailing("Server shutting down").to_string();
+                    let _ = tokio::time::timeout(Duration::from_secs(1), framed.send(quit)).await;
                     return End::Stop;
                 }
                 _ = sleep_until(next_send.unwrap_or(ping_deadline)), if next_send.is_some() => {}
@@ -276,7 +277,8 @@ impl Task {
                         return End::Closed("Ping timeout.".into());
                     }
                     ping_sent = Some(Instant::now());
-                    out.push_urgent(format!("PING :convos-{}", last_read.elapsed().as_secs()));
+                    let token = format!("convos-{}", last_read.elapsed().as_secs());
+                    out.push_urgent(irc_proto::Message::new("PING").trailing(&token).to_string());
                 }
                 _ = sleep_until(regain_at) => {
                     regain_at = Instant::now() + self.opts.regain_interval;
@@ -286,9 +288,10 @@ impl Task {
                 }
                 r = self.rx.recv() => match r {
                     None => return End::Stop,
-                    Some(Request::Send(line)) => out.push(line),
+                    Some(Request::Send(line)) => out.push(line.to_string()),
                     Some(Request::Disconnect(reason)) => {
-                        let _ = framed.send(format!("QUIT :{reason}")).await;
+                        let quit = irc_proto::Message::new("QUIT").trailing(&reason).to_string();
+                        let _ = framed.send(quit).await;
                         let _ = SinkExt::<String>::close(&mut framed).await;
                         return End::Quit;
                     }

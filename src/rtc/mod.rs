@@ -35,8 +35,6 @@ pub use parse::{parse, Body, Chunk};
 pub use reassemble::{Key, Limits, Reassembler};
 pub use sdp::{sdp_abbreviate, sdp_decode, sdp_encode};
 
-use std::fmt;
-
 /// The IRC line limit, CRLF included.
 pub const MAX_LINE: usize = 512;
 /// Longest base64 slice per chunk (Convos's fixed chunk size).
@@ -130,15 +128,16 @@ pub struct Notice {
 }
 
 impl Notice {
+    /// The message to send.
+    pub fn message(&self) -> irc_proto::Builder {
+        irc_proto::Message::new("NOTICE")
+            .param(&self.target)
+            .trailing(&self.text)
+    }
+
     /// The wire line without CRLF: `NOTICE <target> :<text>`.
     pub fn line(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl fmt::Display for Notice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "NOTICE {} :{}", self.target, self.text)
+        self.message().to_string()
     }
 }
 

@@ -63,7 +63,7 @@ impl Actor {
         }
         let name = conv.model.name.clone();
         let prefix_len = rtc::fallback_prefix_len(&conn.nick);
-        let lines: Vec<String> = match req.action {
+        let lines: Vec<irc_proto::Builder> = match req.action {
             RtcAction::Call | RtcAction::Hangup => {
                 let b = if req.action == RtcAction::Call {
                     Broadcast::Call
@@ -72,7 +72,7 @@ impl Actor {
                 };
                 vec![rtc::broadcast(b, &name, prefix_len)
                     .map_err(|e| Error::Invalid(e.to_string()))?
-                    .line()]
+                    .message()]
             }
             RtcAction::Signal { target, signal } => {
                 let target = required(&target, "target")?;
@@ -107,12 +107,13 @@ impl Actor {
                 rtc::encode(&signal, &name, target, prefix_len)
                     .map_err(|e| Error::Invalid(e.to_string()))?
                     .into_iter()
-                    .map(|n| n.line())
+                    .map(|n| n.message())
                     .collect()
             }
         };
         let handle = conn.handle.clone();
         for line in lines {
+            let line = line.build().map_err(|e| Error::Invalid(e.to_string()))?;
             handle.request(irc::Request::Send(line)).await;
         }
         Ok(())

@@ -131,7 +131,10 @@ impl Actor {
             }
         }
         for line in join_lines(&chans) {
-            handle.request(irc::Request::Send(line)).await;
+            // A stored name that is not a valid parameter (hostile server) is skipped.
+            if let Ok(line) = line.build() {
+                handle.request(irc::Request::Send(line)).await;
+            }
         }
         self.fetch_missed(cid, &chans).await;
     }
@@ -181,7 +184,7 @@ impl Actor {
             };
             // A stored name that is not a valid parameter (hostile server) is skipped.
             if let Ok(line) = line.build() {
-                handle.request(irc::Request::Send(line.to_string())).await;
+                handle.request(irc::Request::Send(line)).await;
             }
         }
     }
@@ -558,8 +561,12 @@ impl Actor {
             _ => return,
         };
         conn.last_ctcp_reply = Some(now);
-        let line = format!("NOTICE {nick} :\x01{reply}\x01");
-        conn.handle.request(irc::Request::Send(line)).await;
+        let line = Message::new("NOTICE")
+            .param(nick)
+            .trailing(&format!("\x01{reply}\x01"));
+        if let Ok(line) = line.build() {
+            conn.handle.request(irc::Request::Send(line)).await;
+        }
     }
 
     async fn on_join(&mut self, cid: &str, msg: &Message, nick: &str) {
@@ -936,7 +943,7 @@ pub(super) fn contains_word(text: &str, word: &str) -> bool {
 }
 
 /// `JOIN` lines for channels with keys (keyed first), each well under 512 bytes.
-pub(super) fn join_lines(chans: &[(String, String)]) -> Vec<String> {
+pub(super) fn join_lines(chans: &[(String, String)]) -> Vec<irc_proto::Builder> {
     let mut out = vec![];
     let (mut names, mut keys): (Vec<&str>, Vec<&str>) = (vec![], vec![]);
     let mut len = 0;
@@ -959,11 +966,12 @@ pub(super) fn join_lines(chans: &[(String, String)]) -> Vec<String> {
     out
 }
 
-fn join_line(names: &[&str], keys: &[&str]) -> String {
+fn join_line(names: &[&str], keys: &[&str]) -> irc_proto::Builder {
+    let line = Message::new("JOIN").param(&names.join(","));
     if keys.is_empty() {
-        format!("JOIN {}", names.join(","))
+        line
     } else {
-        format!("JOIN {} {}", names.join(","), keys.join(","))
+        line.param(&keys.join(","))
     }
 }
 
@@ -1010,11 +1018,14 @@ mod tests {
             ("#k".to_string(), "key".to_string()),
             ("#a".to_string(), String::new()),
         ];
-        assert_eq!(join_lines(&chans), vec!["JOIN #k,#a key"]);
+        let text = |chans: &[(String, String)]| -> Vec<String> {
+            join_lines(chans).iter().map(|l| l.to_string()).collect()
+        };
+        assert_eq!(text(&chans), vec!["JOIN #k,#a key"]);
         let many: Vec<(String, String)> = (0..100)
             .map(|i| (format!("#channel{i}"), String::new()))
             .collect();
-        let lines = join_lines(&many);
+        let lines = text(&many);
         assert!(lines.len() > 1 && lines.iter().all(|l| l.len() < 450));
     }
 

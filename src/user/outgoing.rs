@@ -9,6 +9,7 @@ use crate::input::{self, Command};
 use crate::irc;
 use crate::model::{Kind, WantedState};
 use crate::wire::{self, Event, State};
+use irc_proto::Message;
 
 impl Actor {
     /// Runs text typed in `conv_id` of connection `cid`.
@@ -81,16 +82,15 @@ impl Actor {
                 let conn = self.conns.get_mut(cid).ok_or(Error::NoConnection)?;
                 let folded = conn.fold(&channel);
                 conn.join_keys.insert(folded, key.clone());
-                let line = if key.is_empty() {
-                    format!("JOIN {channel}")
-                } else {
-                    format!("JOIN {channel} {key}")
-                };
+                let mut line = Message::new("JOIN").param(&channel);
+                if !key.is_empty() {
+                    line = line.param(&key);
+                }
                 self.raw(cid, line).await
             }
             Command::Part { channel, reason } => {
                 self.close(cid, &channel).await;
-                self.raw(cid, format!("PART {channel} :{reason}"))
+                self.raw(cid, Message::new("PART").param(&channel).trailing(&reason))
                     .await
                     .or(Ok(()))
             }
@@ -98,19 +98,24 @@ impl Actor {
                 let is_channel = self.conns.get(cid).is_some_and(|c| c.is_channel(&target));
                 self.close(cid, &target).await;
                 if is_channel {
-                    let _ = self.raw(cid, format!("PART {target}")).await;
+                    let _ = self.raw(cid, Message::new("PART").param(&target)).await;
                 }
                 Ok(())
             }
             Command::Topic {
                 channel,
                 topic: None,
-            } => self.raw(cid, format!("TOPIC {channel}")).await,
+            } => self.raw(cid, Message::new("TOPIC").param(&channel)).await,
             Command::Topic {
                 channel,
                 topic: Some(t),
-            } => self.raw(cid, format!("TOPIC {channel} :{t}")).await,
-            Command::Names { channel } => self.raw(cid, format!("NAMES {channel}")).await,
+            } => {
+                let line = Message::new("TOPIC").param(&channel).trailing(&t);
+                self.raw(cid, line).await
+            }
+            Command::Names { channel } => {
+                self.raw(cid, Message::new("NAMES").param(&channel)).await
+            }
             Command::Whois { nick } => {
                 if let Some(c) = self.conns.get_mut(cid) {
                     if c.asked.len() == super::actor::MAX_ASKED {
@@ -119,38 +124,51 @@ impl Actor {
                     let (key, conv) = (c.fold(&nick), c.fold(here));
                     c.asked.push_back((key, conv, tokio::time::Instant::now()));
                 }
-                self.raw(cid, format!("WHOIS {nick}")).await
+                self.raw(cid, Message::new("WHOIS").param(&nick)).await
             }
             Command::Nick { nick } => {
                 if !irc::url::valid_nick(&nick) {
                     return Err(Error::Invalid("Invalid nick.".into()));
                 }
-                self.raw(cid, format!("NICK {nick}")).await
+                self.raw(cid, Message::new("NICK").param(&nick)).await
             }
-            Command::Mode { target, args } => self.raw(cid, format!("MODE {target} {args}")).await,
+            Command::Mode { target, args } => {
+                let line = Message::new("MODE")
+                    .param(&target)
+                    .params(args.split_whitespace());
+                self.raw(cid, line).await
+            }
             Command::Kick {
                 channel,
                 nick,
                 reason,
             } => {
-                self.raw(cid, format!("KICK {channel} {nick} :{reason}"))
-                    .await
-            }
-            Command::Invite { nick, channel } => {
-                self.raw(cid, format!("INVITE {nick} {channel}")).await
-            }
-            Command::Away { message: Some(m) } => self.raw(cid, format!("AWAY :{m}")).await,
-            Command::Away { message: None } => self.raw(cid, "AWAY".into()).await,
-            Command::List { args } => {
-                self.raw(cid, format!("LIST {args}").trim_end().to_string())
-                    .await
-            }
-            Command::Raw(line) => {
-                irc_proto::Message::parse(&line)
-                    .map_err(|e| Error::Invalid(format!("Invalid IRC line: {e}")))?;
+                let line = Message::new("KICK")
+                    .params([&channel, &nick])
+                    .trailing(&reason);
                 self.raw(cid, line).await
             }
-            Command::Ison { nicks } => self.raw(cid, format!("ISON {nicks}")).await,
+            Command::Invite { nick, channel } => {
+                let line = Message::new("INVITE").params([&nick, &channel]);
+                self.raw(cid, line).await
+            }
+            Command::Away { message: Some(m) } => {
+                self.raw(cid, Message::new("AWAY").trailing(&m)).await
+            }
+            Command::Away { message: None } => self.raw(cid, Message::new("AWAY")).await,
+            Command::List { args } => {
+                let line = Message::new("LIST").params(args.split_whitespace());
+                self.raw(cid, line).await
+            }
+            Command::Raw(line) => {
+                let m = Message::parse(&line)
+                    .map_err(|e| Error::Invalid(format!("Invalid IRC line: {e}")))?;
+                self.send_line(cid, m).await
+            }
+            Command::Ison { nicks } => {
+                let line = Message::new("ISON").params(nicks.split_whitespace());
+                self.raw(cid, line).await
+            }
             Command::ClearHistory => {
                 let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
                 let key = conn.fold(here);
@@ -222,8 +240,17 @@ impl Actor {
         })]);
     }
 
+    /// Builds a line (a parameter the user typed may not fit IRC's grammar: a clear
+    /// error, nothing sent) and queues it, if connected.
+    async fn raw(&mut self, cid: &str, line: irc_proto::Builder) -> Result<(), Error> {
+        let line = line
+            .build()
+            .map_err(|e| Error::Invalid(format!("Cannot send that: {e}.")))?;
+        self.send_line(cid, line).await
+    }
+
     /// Queues a line, if connected.
-    async fn raw(&mut self, cid: &str, line: String) -> Result<(), Error> {
+    async fn send_line(&mut self, cid: &str, line: Message) -> Result<(), Error> {
         let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
         if conn.state != super::actor::ConnState::Connected {
             return Err(Error::NotConnected);
@@ -266,7 +293,10 @@ impl Actor {
         let nick = conn.nick.clone();
         let handle = conn.handle.clone();
         for line in &lines {
-            handle.request(irc::Request::Send(line.clone())).await;
+            // Lines the splitter made always parse; one that did not would not be sent.
+            if let Ok(m) = Message::parse(line) {
+                handle.request(irc::Request::Send(m)).await;
+            }
         }
         if echo && !is_service(target) {
             let kind = if action {

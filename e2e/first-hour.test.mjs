@@ -130,6 +130,31 @@ describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
     assert.ok(g && nav && g.x + g.width <= nav.x + nav.width, 'the settings gear stays inside the sidebar');
   });
 
+  test('? opens the help with the server\'s commands; Ctrl+B and the colour button format text', async () => {
+    await page.locator('nav.sidebar a.conv', { hasText: 'first' }).click();
+    await page.waitForURL(/%23first$/);
+    const input = chatInput(page);
+    await input.fill('bold words');
+    await input.press('ControlOrMeta+a');
+    await input.press('ControlOrMeta+b');
+    assert.equal(await input.inputValue(), '\u0002bold words\u0002');
+    await input.fill('red');
+    await input.press('ControlOrMeta+a');
+    await page.getByRole('button', { name: 'Text colour' }).click();
+    await page.getByRole('button', { name: 'Red', exact: true }).click();
+    assert.equal(await input.inputValue(), '\u000304red\u0003');
+    await input.fill('');
+
+    // From a page without a message box, ? opens the help.
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    await page.keyboard.press('?');
+    await page.getByRole('heading', { name: 'Help' }).waitFor();
+    await page.getByText('/join <#channel> [key]').waitFor();
+    await page.getByText('/clear history').waitFor();
+    await screenshot(page, 'help');
+  });
+
   test('the sign-in page focuses the e-mail, can show the password and says how to reset it', async () => {
     const anon = await newPage(browser);
     await anon.goto(`${daemon.url}/login`);

@@ -8,6 +8,7 @@ export type Route =
   | { name: 'chat'; cid: string | null; conversation: string; around: number | null }
   | { name: 'search'; q: string }
   | { name: 'notifications' }
+  | { name: 'help' }
   | { name: 'settings'; section: 'account' | 'connection' | 'admin'; cid: string }
   | { name: 'notfound'; path: string };
 
@@ -46,6 +47,8 @@ export function matchRoute(pathname: string, search = ''): Route {
       return { name: 'search', q: q.get('q') ?? '' };
     case 'notifications':
       return { name: 'notifications' };
+    case 'help':
+      return { name: 'help' };
     case 'settings':
       if (second === 'admin') return { name: 'settings', section: 'admin', cid: '' };
       if (second === 'connection' && third) return { name: 'settings', section: 'connection', cid: third };

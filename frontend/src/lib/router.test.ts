@@ -14,6 +14,7 @@ describe('matchRoute', () => {
     ['/chat/c/%E0%A4%A', '', { name: 'chat', cid: 'c', conversation: '%E0%A4%A', around: null }],
     ['/search', '?q=from%3Abob', { name: 'search', q: 'from:bob' }],
     ['/notifications', '', { name: 'notifications' }],
+    ['/help', '', { name: 'help' }],
     ['/settings', '', { name: 'settings', section: 'account', cid: '' }],
     ['/settings/admin', '', { name: 'settings', section: 'admin', cid: '' }],
     ['/settings/connection/irc-x', '', { name: 'settings', section: 'connection', cid: 'irc-x' }],

@@ -1,59 +1,26 @@
 import { describe, expect, it } from 'vitest';
+import fixture from '../../../proto/tests/data/formatting.json';
 import { colorHex, parseFormatting, PLAIN, stripFormatting, styleCss, type Style } from './formatting';
 
 const st = (o: Partial<Style> = {}): Style => ({ ...PLAIN, ...o });
 
-// The same table as irc-proto's formatting.rs `parse_table`.
-const cases: [string, [string, Style][]][] = [
-  ['plain', [['plain', st()]]],
-  ['a\x02b\x02c', [['a', st()], ['b', st({ bold: true })], ['c', st()]]],
-  ['\x1di\x1fu\x0fx', [['i', st({ italic: true })], ['u', st({ italic: true, underline: true })], ['x', st()]]],
-  [
-    '\x1es\x11m\x16r',
-    [
-      ['s', st({ strikethrough: true })],
-      ['m', st({ strikethrough: true, monospace: true })],
-      ['r', st({ strikethrough: true, monospace: true, reverse: true })],
-    ],
-  ],
-  ['\x034red', [['red', st({ fg: 4 })]]],
-  ['\x0304,12x', [['x', st({ fg: 4, bg: 12 })]]],
-  ['\x0399,99x', [['x', st()]]],
-  ['\x0352x', [['x', st({ fg: 52 })]]],
-  ['\x03123', [['3', st({ fg: 12 })]]],
-  ['\x034,x', [[',x', st({ fg: 4 })]]],
-  ['\x034,5a\x03b', [['a', st({ fg: 4, bg: 5 })], ['b', st()]]],
-  ['\x034,5a\x036b', [['a', st({ fg: 4, bg: 5 })], ['b', st({ fg: 6, bg: 5 })]]],
-  ['\x03,5x', [[',5x', st()]]],
-  ['\x04ff8800hex', [['hex', st({ fg: '#ff8800' })]]],
-  ['\x04FF8800,000000x', [['x', st({ fg: '#ff8800', bg: '#000000' })]]],
-  ['\x04ff88x', [['ff88x', st()]]],
-  ['\x02\x02', []],
-  ['é\x02ü', [['é', st()], ['ü', st({ bold: true })]]],
-  ['\x03', []],
-  ['\x04', []],
-  ['', []],
-];
+// One table for both sides: irc-proto's tests read the same file.
+const table = fixture as {
+  parse: { input: string; spans: { text: string; style: Partial<Style> }[] }[];
+  strip: { input: string; output: string }[];
+};
 
 describe('parseFormatting', () => {
-  for (const [input, want] of cases) {
+  for (const { input, spans } of table.parse) {
     it(JSON.stringify(input), () => {
-      expect(parseFormatting(input).map((s) => [s.text, s.style])).toEqual(want);
+      expect(parseFormatting(input).map((s) => [s.text, s.style])).toEqual(spans.map((s) => [s.text, st(s.style)]));
     });
   }
 });
 
 describe('stripFormatting', () => {
-  const strip: [string, string][] = [
-    ['\x02bold\x0f end', 'bold end'],
-    ['\x034,2red\x03 plain', 'red plain'],
-    ['\x04ff8800hex', 'hex'],
-    ['\x0312,04\x02\x1d\x1f\x1e\x11\x16x', 'x'],
-    ['plain text', 'plain text'],
-    ['\x01ACTION keeps ctcp\x01', '\x01ACTION keeps ctcp\x01'],
-  ];
-  for (const [input, want] of strip) {
-    it(JSON.stringify(input), () => expect(stripFormatting(input)).toBe(want));
+  for (const { input, output } of table.strip) {
+    it(JSON.stringify(input), () => expect(stripFormatting(input)).toBe(output));
   }
 });
 

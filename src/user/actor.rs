@@ -89,6 +89,49 @@ impl Conn {
     }
 }
 
+/// A line to store in a conversation of a connection.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Line<'a> {
+    /// The conversation's name; `""` is the connection's server conversation.
+    pub conversation: &'a str,
+    pub kind: Kind,
+    /// The sender's nick; `""` for the server.
+    pub from: &'a str,
+    pub text: &'a str,
+    /// The IRC message it came from: its `time`, `msgid`, `account` and `batch` tags.
+    pub msg: Option<&'a irc_proto::Message>,
+    /// It mentions the user.
+    pub highlight: bool,
+}
+
+impl<'a> Line<'a> {
+    pub(super) fn new(conversation: &'a str, kind: Kind, text: &'a str) -> Self {
+        Line {
+            conversation,
+            kind,
+            from: "",
+            text,
+            msg: None,
+            highlight: false,
+        }
+    }
+
+    pub(super) fn from(self, from: &'a str) -> Self {
+        Line { from, ..self }
+    }
+
+    pub(super) fn of(self, msg: &'a irc_proto::Message) -> Self {
+        Line {
+            msg: Some(msg),
+            ..self
+        }
+    }
+
+    pub(super) fn highlight(self, highlight: bool) -> Self {
+        Line { highlight, ..self }
+    }
+}
+
 /// What to publish once the append before it (if any) has committed.
 pub(super) enum After {
     /// Publish these events.
@@ -751,30 +794,25 @@ impl Actor {
     }
 
     /// Stores a line in a conversation (creating it when needed) and publishes it.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn record(
-        &mut self,
-        cid: &str,
-        conv_name: &str,
-        kind: Kind,
-        from: &str,
-        text: &str,
-        msg: Option<&irc_proto::Message>,
-        highlight: bool,
-    ) {
+    pub(super) async fn record(&mut self, cid: &str, line: Line<'_>) {
+        let Line {
+            conversation: conv_name,
+            kind,
+            from,
+            text,
+            msg,
+            highlight,
+        } = line;
         let Some(key) = self.ensure_conversation(cid, conv_name).await else {
             // Too many conversations: keep the line, in the server conversation.
             if !conv_name.is_empty() {
-                Box::pin(self.record(
-                    cid,
-                    "",
-                    kind,
-                    from,
-                    &format!("[{conv_name}] {text}"),
-                    msg,
-                    highlight,
-                ))
-                .await;
+                let text = format!("[{conv_name}] {text}");
+                let line = Line {
+                    conversation: "",
+                    text: &text,
+                    ..line
+                };
+                Box::pin(self.record(cid, line)).await;
             }
             return;
         };

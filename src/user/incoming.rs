@@ -6,7 +6,7 @@ use std::sync::Arc;
 use irc_proto::{numeric, Ctcp, Message};
 use tracing::{debug, info};
 
-use super::actor::{Actor, ConnState, Participant};
+use super::actor::{Actor, ConnState, Line, Participant};
 use super::view;
 use crate::irc;
 use crate::model::Kind;
@@ -34,8 +34,7 @@ impl Actor {
             irc::Event::Failed(reason) => {
                 self.left_all(&cid);
                 self.set_state(&cid, ConnState::Disconnected, &reason);
-                self.record(&cid, "", Kind::Error, "", &reason, None, false)
-                    .await;
+                self.record(&cid, Line::new("", Kind::Error, &reason)).await;
             }
             irc::Event::NickChanged { new, .. } => {
                 if let Some(c) = self.conns.get_mut(&cid) {
@@ -120,12 +119,7 @@ impl Actor {
             if let Err(e) = self.send(cid, "", &cmd).await {
                 self.record(
                     cid,
-                    "",
-                    Kind::Error,
-                    "",
-                    &format!("On-connect command failed: {e}"),
-                    None,
-                    false,
+                    Line::new("", Kind::Error, &format!("On-connect command failed: {e}")),
                 )
                 .await;
             }
@@ -233,8 +227,11 @@ impl Actor {
                 } else {
                     format!("{nick} changed the topic to: {topic}")
                 };
-                self.record(cid, &chan, Kind::Topic, &nick, &text, Some(&msg), false)
-                    .await;
+                self.record(
+                    cid,
+                    Line::new(&chan, Kind::Topic, &text).from(&nick).of(&msg),
+                )
+                .await;
             }
             "MODE" => self.on_mode(cid, &msg, &nick).await,
             numeric::RPL_ISUPPORT => {
@@ -264,8 +261,7 @@ impl Actor {
                         });
                 }
                 if let Some(text) = too_long {
-                    self.record(cid, "", Kind::Error, "", &text, None, false)
-                        .await;
+                    self.record(cid, Line::new("", Kind::Error, &text)).await;
                 }
                 if let Some(conn) = renamed {
                     self.publish(vec![Event::State(State::ConnectionUpdate {
@@ -301,12 +297,7 @@ impl Actor {
                 self.freeze(cid, &chan, &reason).await;
                 self.record(
                     cid,
-                    "",
-                    Kind::Error,
-                    "",
-                    &format!("{chan}: {reason}"),
-                    Some(&msg),
-                    false,
+                    Line::new("", Kind::Error, &format!("{chan}: {reason}")).of(&msg),
                 )
                 .await;
             }
@@ -318,7 +309,7 @@ impl Actor {
             "TAGMSG" => {}
             "ERROR" => {
                 let text = msg.last_param().unwrap_or("").to_string();
-                self.record(cid, "", Kind::Error, "", &text, Some(&msg), false)
+                self.record(cid, Line::new("", Kind::Error, &text).of(&msg))
                     .await;
             }
             "FAIL" | "WARN" | "NOTE" => self.standard_reply(cid, &msg).await,
@@ -351,7 +342,7 @@ impl Actor {
         };
         let from = msg.source_nick().unwrap_or("").to_string();
         let conv = conv.unwrap_or_default();
-        self.record(cid, &conv, kind, &from, description, Some(msg), false)
+        self.record(cid, Line::new(&conv, kind, description).from(&from).of(msg))
             .await;
     }
 
@@ -364,8 +355,14 @@ impl Actor {
         let for_me = self.conns.get(cid).is_some_and(|c| c.is_me(target));
         if for_me {
             let text = format!("{nick} invited you to {chan}.");
-            self.record(cid, "", Kind::Server, nick, &text, Some(msg), true)
-                .await;
+            self.record(
+                cid,
+                Line::new("", Kind::Server, &text)
+                    .from(nick)
+                    .of(msg)
+                    .highlight(true),
+            )
+            .await;
         } else {
             let text = format!("{nick} invited {target} to {chan}.");
             self.record_if_exists(cid, chan, Kind::Server, nick, &text, msg)
@@ -413,7 +410,7 @@ impl Actor {
         };
         let from = msg.source_nick().unwrap_or("").to_string();
         let conv = self.reply_place(cid, msg);
-        self.record(cid, &conv, kind, &from, &text, Some(msg), false)
+        self.record(cid, Line::new(&conv, kind, &text).from(&from).of(msg))
             .await;
     }
 
@@ -524,8 +521,14 @@ impl Actor {
         } else {
             nick.to_string()
         };
-        self.record(cid, &conv_name, kind, &from, &text, Some(msg), highlight)
-            .await;
+        self.record(
+            cid,
+            Line::new(&conv_name, kind, &text)
+                .from(&from)
+                .of(msg)
+                .highlight(highlight),
+        )
+        .await;
     }
 
     /// Whether `text` mentions the user: their nick or a highlight keyword as a whole
@@ -699,7 +702,7 @@ impl Actor {
             format!("{nick} quit: {reason}")
         };
         for chan in chans {
-            self.record(cid, &chan, Kind::Quit, nick, &text, Some(msg), false)
+            self.record(cid, Line::new(&chan, Kind::Quit, &text).from(nick).of(msg))
                 .await;
         }
     }
@@ -727,7 +730,7 @@ impl Actor {
         })]);
         let text = format!("{old} is now known as {new}.");
         for chan in chans {
-            self.record(cid, &chan, Kind::Nick, old, &text, Some(msg), false)
+            self.record(cid, Line::new(&chan, Kind::Nick, &text).from(old).of(msg))
                 .await;
         }
     }
@@ -891,7 +894,7 @@ impl Actor {
             .get(cid)
             .is_some_and(|c| c.convs.contains_key(&c.fold(chan)));
         if exists {
-            self.record(cid, chan, kind, nick, text, Some(msg), false)
+            self.record(cid, Line::new(chan, kind, text).from(nick).of(msg))
                 .await;
         }
     }

@@ -2,7 +2,7 @@
 //! Every message the user sends appears once: the server's echo with `echo-message`,
 //! otherwise an echo made here.
 
-use super::actor::Actor;
+use super::actor::{Actor, Line};
 use super::incoming::is_service;
 use super::{view, Error};
 use crate::input::{self, Command};
@@ -319,7 +319,7 @@ impl Actor {
                 } else {
                     piece.to_string()
                 };
-                self.record(cid, target, kind, &nick, &piece, None, false)
+                self.record(cid, Line::new(target, kind, &piece).from(&nick))
                     .await;
             }
         }

@@ -155,6 +155,40 @@ describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
     await screenshot(page, 'help');
   });
 
+  test('/list opens a channel browser: search, join with one click; nothing goes into the history', async () => {
+    await bot.join('#lobby');
+    await page.locator('nav.sidebar a.conv', { hasText: 'first' }).click();
+    await page.waitForURL(/%23first$/);
+    // Sent from the message box, /list opens the browser (so the box goes away).
+    await chatInput(page).fill('/list');
+    await chatInput(page).press('Enter');
+    await page.waitForURL(/\/channels\//);
+    await page.getByRole('heading', { name: /^Channels on / }).waitFor();
+    await page.getByRole('row', { name: /#first/ }).getByRole('link', { name: 'Open' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search channels' }).fill('lob');
+    await until(async () => (await page.getByRole('row').count()) === 2, { what: 'one channel row for "lob"' });
+    await screenshot(page, 'channel-list');
+    // Joining opens the channel.
+    await page.getByRole('button', { name: 'Join #lobby' }).click();
+    await page.waitForURL(/%23lobby$/);
+    await page.locator('nav.sidebar a.conv', { hasText: 'lobby' }).waitFor();
+    // The sidebar's # button opens the same browser.
+    await page.getByRole('link', { name: /^Browse channels on / }).first().click();
+    await page.getByRole('heading', { name: /^Channels on / }).waitFor();
+  });
+
+  test('Ctrl+K offers to join a new channel; the × beside a conversation leaves and closes it', async () => {
+    await page.keyboard.press('ControlOrMeta+k');
+    await page.getByRole('combobox', { name: 'Conversation name' }).fill('#fresh');
+    await page.getByRole('option', { name: /Join #fresh/ }).click();
+    await page.waitForURL(/%23fresh$/);
+    const row = page.locator('nav.sidebar li', { hasText: 'fresh' });
+    await row.hover();
+    await page.getByRole('button', { name: 'Close #fresh' }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.waitForURL((u) => !u.pathname.includes('fresh'));
+  });
+
   test('the sign-in page focuses the e-mail, can show the password and says how to reset it', async () => {
     const anon = await newPage(browser);
     await anon.goto(`${daemon.url}/login`);

@@ -287,6 +287,7 @@ async fn users_never_see_each_others_data() {
         ("get", format!("{base}/conversation/%23secret/participants")),
         ("post", format!("{base}/conversation/%23secret/read")),
         ("post", format!("{base}/read")),
+        ("get", format!("{base}/channels")),
         ("post", base.clone()),
         ("delete", base.clone()),
     ] {

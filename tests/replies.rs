@@ -123,11 +123,52 @@ async fn typed_commands_cannot_inject_lines() {
     let send = |text: &'static str| common::engine::send(&h, "irc-127-0-0-1", "#c", text);
     for bad in ["/topic x\rQUIT :gone", "/kick bob\0x", "/mode +k a\0b"] {
         let err = send(bad).await.expect_err(bad);
-        assert!(err.to_string().starts_with("Cannot send that"), "{bad}: {err}");
+        assert!(
+            err.to_string().starts_with("Cannot send that"),
+            "{bad}: {err}"
+        );
     }
     tx.send(()).expect("server waits");
     send("/topic a new topic").await.expect("topic");
     send("/kick bob bye now").await.expect("kick");
     let _peer = server.await.expect("server");
+    env.stop().await;
+}
+
+/// `/close` parts the channel and removes the conversation; the server's PART that follows
+/// must not bring it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_channel_stays_closed() {
+    let (_home, env, h, mut ev) = user("c@example.com").await;
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let mut p = Peer::accept(&l).await;
+        p.register("me", "").await;
+        p.expect("JOIN #c").await;
+        p.send(":me!u@h JOIN #c").await;
+        p.expect("PART #c").await;
+        p.send(":me!u@h PART #c").await;
+        p.send(":bob!u@h PRIVMSG me :still here?").await;
+        p.roundtrip().await;
+        p
+    });
+    let cid = add(&h, &format!("irc://127.0.0.1:{port}/%23c?tls=0&nick=me")).await;
+    common::engine::connected(&mut ev, &cid).await;
+    ev.wait("joined", |v| v["type"] == "join").await;
+    common::engine::send(&h, &cid, "", "/close #c")
+        .await
+        .expect("close");
+    // The private message after the PART shows the PART was handled.
+    ev.wait("pm", |v| {
+        v["event"] == "message" && v["message"] == "still here?"
+    })
+    .await;
+    let _peer = server.await.expect("server");
+    let open = h
+        .ask(|reply| convos::user::Request::Conversations { reply })
+        .await
+        .expect("conversations");
+    assert!(!open.iter().any(|c| c.conversation_id == "#c"), "{open:?}");
     env.stop().await;
 }

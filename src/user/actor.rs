@@ -70,6 +70,8 @@ pub(super) struct Conn {
     /// Recent `/whois` requests: (casefolded nick, conversation id it was typed in, when),
     /// so the replies go where the question was asked. At most [`MAX_ASKED`].
     pub asked: std::collections::VecDeque<(String, String, tokio::time::Instant)>,
+    /// The answer to the last `/list`, while it is kept.
+    pub channel_list: Option<super::listing::ChannelList>,
 }
 
 /// Outstanding `/whois` requests one connection remembers.
@@ -300,6 +302,7 @@ impl Actor {
             last_ctcp_reply: None,
             history_batches: Default::default(),
             asked: Default::default(),
+            channel_list: None,
         };
         self.conns.insert(conn.model.id.clone(), conn);
         Ok(())
@@ -455,6 +458,13 @@ impl Actor {
                     })
                     .map(view::participants);
                 let _ = reply.send(res);
+            }
+            Request::Channels {
+                connection_id,
+                query,
+                reply,
+            } => {
+                let _ = reply.send(self.channels(&connection_id, &query));
             }
             Request::ClientCertificate {
                 connection_id,

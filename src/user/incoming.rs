@@ -75,6 +75,7 @@ impl Actor {
                 conv.participants.clear();
             }
             c.names.clear();
+            c.channel_list = None;
         }
     }
 
@@ -281,6 +282,10 @@ impl Actor {
                 self.set_topic(cid, &chan, "").await;
             }
             numeric::RPL_TOPICWHOTIME => {}
+            // The channel list goes to the browser's list, never into the record.
+            numeric::RPL_LISTSTART | numeric::RPL_LIST | numeric::RPL_LISTEND => {
+                self.on_list(cid, &msg)
+            }
             numeric::RPL_NAMREPLY => self.on_names(cid, &msg),
             numeric::RPL_ENDOFNAMES => {
                 let chan = msg.param(1).unwrap_or("").to_string();
@@ -878,8 +883,8 @@ impl Actor {
         })]);
     }
 
-    /// Stores a channel event only in a conversation that exists (no conversation is
-    /// created for a stranger's JOIN).
+    /// Stores a channel event only in a conversation that exists and is open (no
+    /// conversation is created for a stranger's JOIN).
     async fn record_if_exists(
         &mut self,
         cid: &str,
@@ -889,10 +894,12 @@ impl Actor {
         text: &str,
         msg: &Message,
     ) {
+        // A closed conversation stays closed: the PART that follows /close, and whatever
+        // else the channel says, is not recorded (recording would reopen it).
         let exists = self
             .conns
             .get(cid)
-            .is_some_and(|c| c.convs.contains_key(&c.fold(chan)));
+            .is_some_and(|c| c.convs.get(&c.fold(chan)).is_some_and(|v| v.model.wanted));
         if exists {
             self.record(cid, Line::new(chan, kind, text).from(nick).of(msg))
                 .await;

@@ -10,6 +10,7 @@ mod calls;
 mod guard;
 mod hub;
 mod incoming;
+mod listing;
 mod outgoing;
 mod redact;
 mod registry;
@@ -24,6 +25,7 @@ use crate::wire;
 pub use actor::default_nick;
 pub use guard::DEFAULT_MAX_CONNECTIONS;
 pub use hub::{Frame, Gone, Hub};
+pub use listing::{ChannelQuery, Sort as ChannelSort};
 pub use registry::Registry;
 
 /// The settings of a connection a request sets: `None` keeps the current value (update)
@@ -102,6 +104,12 @@ pub enum Request {
         connection_id: String,
         conversation_id: String,
         reply: Reply<Vec<wire::Participant>>,
+    },
+    /// A page of the connection's channel list (from the last `/list`).
+    Channels {
+        connection_id: String,
+        query: ChannelQuery,
+        reply: Reply<wire::ChannelPage>,
     },
     /// Make a client certificate for SASL EXTERNAL; answers the connection with its
     /// `certificate.fingerprint`.

@@ -158,7 +158,9 @@ impl Actor {
             Command::Away { message: None } => self.raw(cid, Message::new("AWAY")).await,
             Command::List { args } => {
                 let line = Message::new("LIST").params(args.split_whitespace());
-                self.raw(cid, line).await
+                self.raw(cid, line).await?;
+                self.list_started(cid);
+                Ok(())
             }
             Command::Raw(line) => {
                 let m = Message::parse(&line)

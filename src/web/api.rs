@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/connection/{cid}/read", post(mark_server_read))
         .route("/connection/{cid}/certificate", post(client_certificate))
+        .route("/connection/{cid}/channels", get(channels))
         .route("/commands", get(commands))
         .route("/irc-url", get(irc_url))
         .route("/search", get(search))
@@ -358,6 +359,49 @@ async fn participants(
         })
         .await?;
     Ok(Json(ParticipantList { participants }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ChannelsQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+/// The connection's channel list from the last `/list` (never stored; kept a while).
+async fn channels(
+    State(state): State<AppState>,
+    s: Session,
+    Path(cid): Path<String>,
+    Query(q): Query<ChannelsQuery>,
+) -> Result<Json<wire::ChannelPage>, Error> {
+    let sort = match q.sort.as_deref() {
+        None | Some("") | Some("users") => user::ChannelSort::Users,
+        Some("name") => user::ChannelSort::Name,
+        Some(_) => {
+            return Err(Error::new(
+                StatusCode::BAD_REQUEST,
+                "sort must be users or name.",
+                "/sort",
+            ))
+        }
+    };
+    let query = user::ChannelQuery {
+        q: q.q.chars().take(200).collect(),
+        sort,
+        limit: q.limit.unwrap_or(200),
+    };
+    let page = actor(&state, &s.user)
+        .ask(|reply| user::Request::Channels {
+            connection_id: cid,
+            query,
+            reply,
+        })
+        .await?;
+    Ok(Json(page))
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -1,4 +1,6 @@
 use super::*;
+use crate::model::WantedState;
+use serde::Serialize;
 
 /// Every type the frontend uses, in the order they are written to `wire.ts`.
 fn declarations() -> Vec<String> {
@@ -45,6 +47,8 @@ fn declarations() -> Vec<String> {
         PublicSettings::decl(&cfg),
         crate::account::Settings::decl(&cfg),
         Command::decl(&cfg),
+        ChannelInfo::decl(&cfg),
+        ChannelPage::decl(&cfg),
         Server::decl(&cfg),
         ServerInput::decl(&cfg),
         ConnectionRequest::decl(&cfg),

@@ -2,6 +2,7 @@
 //! Knows paths and shapes; holds no state.
 
 import type {
+  ChannelPage,
   Connection,
   ConnectionRequest,
   Invite,
@@ -110,6 +111,9 @@ export const api = {
   saveSettings: (s: Settings) => request<Settings>('POST', '/api/settings', s),
   createConnection: (body: ConnectionRequest) => request<Connection>('POST', '/api/connections', body),
   updateConnection: (cid: string, body: ConnectionRequest) => request<Connection>('POST', `/api/connection/${enc(cid)}`, body),
+  /** The network's channel list from the last `/list` (never stored; kept a while). */
+  channels: (cid: string, params: { q?: string; sort?: 'users' | 'name'; limit?: number }) =>
+    request<ChannelPage>('GET', `/api/connection/${enc(cid)}/channels` + query(params)),
   /** An `irc://` URL as the server reads it (for prefilling the connect form). */
   ircUrl: (url: string) => request<Server>('GET', '/api/irc-url' + query({ url })),
   clientCertificate: (cid: string, renew = false) =>

@@ -65,6 +65,8 @@ export class ChatStore {
   /** A conversation to open as soon as the server reports it (after /join, /query). */
   private pendingOpen: { cid: string; name: string } | null = null;
   onOpen: (cid: string, conversation: string) => void = () => {};
+  /** `/list` was sent: show the channel browser. */
+  onList: (cid: string) => void = () => {};
   notifier: Notifier | null = null;
   /** Other stores that follow events (calls); called for every applied event. */
   readonly listeners = new Set<(f: Event) => void>();
@@ -198,6 +200,7 @@ export class ChatStore {
       if (open?.[1]) this.pendingOpen = { cid, name: open[1].toLowerCase() };
       if (!this.socket) throw new RequestError('Not connected to the server.');
       await this.socket.request({ method: 'send', connection_id: cid, conversation_id: conversation, message: line });
+      if (/^\/list(\s|$)/i.test(line)) this.onList(cid);
     }
   }
 
@@ -416,6 +419,9 @@ export class ChatStore {
         break;
       case 'connection_removed':
         this.removeConnection(cid);
+        break;
+      case 'channel_list':
+        // The channel browser fetches the list itself.
         break;
     }
   }

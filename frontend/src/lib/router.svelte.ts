@@ -9,6 +9,7 @@ export type Route =
   | { name: 'search'; q: string }
   | { name: 'notifications' }
   | { name: 'help' }
+  | { name: 'channels'; cid: string }
   | { name: 'settings'; section: 'account' | 'connection' | 'admin'; cid: string }
   | { name: 'notfound'; path: string };
 
@@ -49,6 +50,8 @@ export function matchRoute(pathname: string, search = ''): Route {
       return { name: 'notifications' };
     case 'help':
       return { name: 'help' };
+    case 'channels':
+      return second ? { name: 'channels', cid: second } : { name: 'notfound', path: pathname };
     case 'settings':
       if (second === 'admin') return { name: 'settings', section: 'admin', cid: '' };
       if (second === 'connection' && third) return { name: 'settings', section: 'connection', cid: third };

@@ -15,6 +15,7 @@ describe('matchRoute', () => {
     ['/search', '?q=from%3Abob', { name: 'search', q: 'from:bob' }],
     ['/notifications', '', { name: 'notifications' }],
     ['/help', '', { name: 'help' }],
+    ['/channels/irc-x', '', { name: 'channels', cid: 'irc-x' }],
     ['/settings', '', { name: 'settings', section: 'account', cid: '' }],
     ['/settings/admin', '', { name: 'settings', section: 'admin', cid: '' }],
     ['/settings/connection/irc-x', '', { name: 'settings', section: 'connection', cid: 'irc-x' }],

@@ -3,6 +3,8 @@
 //! uses. Plain types, no behaviour.
 
 export type {
+  ChannelInfo,
+  ChannelPage,
   ClientRequest,
   Connection,
   ConnectionRequest,

@@ -93,7 +93,11 @@ export type State = { "type": "connection", connection_id: string, state: Connec
 /**
  * The user's unread notifications after this read (the badge).
  */
-unread_notifications: number, } | { "type": "error", message: string, };
+unread_notifications: number, } | { "type": "channel_list", connection_id: string, 
+/**
+ * Channels received so far.
+ */
+count: number, done: boolean, } | { "type": "error", message: string, };
 
 export type Rtc = { connection_id: string, conversation_id: string, 
 /**
@@ -225,6 +229,22 @@ export type Command = { name: string,
  * Other names that run it.
  */
 aliases: Array<string>, usage: string, help: string, };
+
+export type ChannelInfo = { name: string, users: number, topic: string, };
+
+export type ChannelPage = { channels: Array<ChannelInfo>, 
+/**
+ * Channels that match, of which `channels` are the first.
+ */
+total: number, 
+/**
+ * The server finished the list.
+ */
+done: boolean, 
+/**
+ * A list was asked for recently (else: send `/list`).
+ */
+listed: boolean, };
 
 export type Server = { host: string, port: number, tls: boolean, nick: string, 
 /**

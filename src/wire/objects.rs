@@ -1,11 +1,4 @@
-//! What crosses the browser boundary, as Rust types: the API's objects, the WebSocket's
-//! events, the browser's request frames and the replies to them. serde makes them the JSON
-//! of docs/api.md; only `web/` (and the event hub, which serializes each event once) turn
-//! them into JSON. The frontend's TypeScript types (`frontend/src/lib/wire.ts`) are
-//! generated from these by a test that fails when the committed file is stale, so the two
-//! sides cannot drift: `UPDATE_WIRE=1 cargo test --lib wire` rewrites it.
-//!
-//! Plain data: depends on `model` (and `input`'s command list) only, does no IO.
+//! The API's objects: what `/api` answers and accepts, and what events carry.
 
 use serde::{Deserialize, Serialize};
 
@@ -254,311 +247,6 @@ pub struct Participant {
     pub mode: String,
 }
 
-/// An event the server pushes on the WebSocket (with a `seq`, see [`Stamped`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event {
-    /// A stored message.
-    Message(Message),
-    /// A stored message that mentions the user (sent after its `message`).
-    Notification(Message),
-    /// Something about a connection or a conversation changed.
-    State(State),
-    /// Call signalling (docs/rtcz.md).
-    Rtc(Rtc),
-}
-
-/// The `state` events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum State {
-    Connection {
-        connection_id: String,
-        state: ConnectionState,
-        message: String,
-    },
-    /// The user's nick on a connection.
-    Me {
-        connection_id: String,
-        nick: String,
-    },
-    ConnectionAdded {
-        connection_id: String,
-        connection: Box<Connection>,
-    },
-    ConnectionUpdate {
-        connection_id: String,
-        connection: Box<Connection>,
-    },
-    ConnectionRemoved {
-        connection_id: String,
-    },
-    /// A conversation was added or changed.
-    Conversation {
-        connection_id: String,
-        conversation: Conversation,
-    },
-    /// Closed: hidden until joined again (its history is kept).
-    ConversationRemoved {
-        connection_id: String,
-        conversation_id: String,
-    },
-    /// Its history was deleted (`/clear history`).
-    Cleared {
-        connection_id: String,
-        conversation_id: String,
-    },
-    Join {
-        connection_id: String,
-        conversation_id: String,
-        nick: String,
-    },
-    Part {
-        connection_id: String,
-        conversation_id: String,
-        nick: String,
-        message: String,
-    },
-    Kick {
-        connection_id: String,
-        conversation_id: String,
-        nick: String,
-        message: String,
-    },
-    Quit {
-        connection_id: String,
-        nick: String,
-        message: String,
-    },
-    NickChange {
-        connection_id: String,
-        old_nick: String,
-        new_nick: String,
-    },
-    Topic {
-        connection_id: String,
-        conversation_id: String,
-        topic: String,
-    },
-    /// Why the user is not in the channel; `""`: in it again.
-    Frozen {
-        connection_id: String,
-        conversation_id: String,
-        frozen: String,
-    },
-    /// The whole member list of a channel.
-    Participants {
-        connection_id: String,
-        conversation_id: String,
-        participants: Vec<Participant>,
-    },
-    /// The read marker moved (in this or another browser).
-    Read {
-        connection_id: String,
-        conversation_id: String,
-        last_read: i64,
-        unread: u64,
-        notifications: u64,
-        /// The user's unread notifications after this read (the badge).
-        unread_notifications: u64,
-    },
-    /// Something went wrong that belongs to no conversation.
-    Error {
-        message: String,
-    },
-}
-
-/// A call signal from someone on IRC, for the browser.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct Rtc {
-    pub connection_id: String,
-    pub conversation_id: String,
-    /// The sender's nick.
-    pub from: String,
-    pub ts: String,
-    #[serde(flatten)]
-    pub kind: RtcKind,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum RtcKind {
-    /// Someone started or joined a call.
-    Call,
-    /// Someone left the call.
-    Hangup,
-    Signal(Signal),
-}
-
-/// An SDP offer or answer, or an ICE candidate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(untagged)]
-pub enum Signal {
-    Offer {
-        offer: String,
-    },
-    Answer {
-        answer: String,
-    },
-    Ice {
-        ice: String,
-        #[serde(rename = "sdpMid", default)]
-        sdp_mid: Option<String>,
-        #[serde(rename = "sdpMLineIndex", default)]
-        sdp_mline_index: Option<u16>,
-    },
-}
-
-/// An event with its `seq`, as it goes out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct Stamped<'a> {
-    pub seq: u64,
-    #[serde(flatten)]
-    pub event: &'a Event,
-}
-
-impl Event {
-    /// The frame a browser receives: the event's JSON with `seq`.
-    pub fn frame(&self, seq: u64) -> String {
-        serde_json::to_string(&Stamped { seq, event: self }).unwrap_or_default()
-    }
-}
-
-/// A browser's request on the WebSocket: `{"id": 1, "method": "...", ...}`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct ClientFrame {
-    /// Repeated in the reply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional))]
-    pub id: Option<u64>,
-    #[serde(flatten)]
-    pub request: ClientRequest,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(tag = "method", rename_all = "snake_case")]
-pub enum ClientRequest {
-    Ping,
-    /// The user, their connections and conversations (reply: `load`).
-    Load,
-    /// Text or a slash command typed in a conversation (reply: `sent`).
-    Send {
-        connection_id: String,
-        #[serde(default)]
-        conversation_id: String,
-        message: String,
-    },
-    /// Call signalling (reply: `rtc`).
-    Rtc(RtcRequest),
-}
-
-/// A browser's call signal, for IRC.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct RtcRequest {
-    pub connection_id: String,
-    pub conversation_id: String,
-    #[serde(flatten)]
-    pub action: RtcAction,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum RtcAction {
-    /// Start or join the conversation's call.
-    Call,
-    Hangup,
-    /// To one participant.
-    Signal {
-        target: String,
-        #[serde(flatten)]
-        signal: Signal,
-    },
-}
-
-/// The answer to a [`ClientFrame`]: its `id` and what happened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct Reply {
-    pub id: Option<u64>,
-    #[serde(flatten)]
-    pub body: ReplyBody,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum ReplyBody {
-    Pong { ts: String },
-    Load { user: Box<User> },
-    Sent(Sent),
-    Rtc,
-}
-
-/// What `send` did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct Sent {
-    pub connection_id: String,
-    pub conversation_id: String,
-    pub message: String,
-}
-
-/// A refused request (HTTP error body, or a WebSocket reply with the request's `id`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct Errors {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional))]
-    pub id: Option<u64>,
-    pub errors: Vec<ErrorItem>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct ErrorItem {
-    /// For the user.
-    pub message: String,
-    /// JSON pointer of the field it is about, `/` for the whole request.
-    pub path: String,
-}
-
-/// Sent instead of missed events that are no longer kept: refetch, then follow.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct Reload {
-    pub event: ReloadTag,
-    /// The newest seq now.
-    pub seq: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum ReloadTag {
-    Reload,
-}
-
-/// Every frame the server sends on the WebSocket (for the TypeScript side).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(untagged)]
-pub enum ServerFrame<'a> {
-    Event(Stamped<'a>),
-    Reply(Box<Reply>),
-    Errors(Errors),
-    Reload(Reload),
-}
-
 /// The logged-in user (`GET /api/user`, the WebSocket's `load`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -703,6 +391,29 @@ impl From<&crate::input::Help> for Command {
     }
 }
 
+/// A channel as `/list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ChannelInfo {
+    pub name: String,
+    pub users: u32,
+    pub topic: String,
+}
+
+/// `GET /api/connection/{cid}/channels`: the network's channel list from the last `/list`
+/// (kept in memory for a while, never stored), filtered and sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ChannelPage {
+    pub channels: Vec<ChannelInfo>,
+    /// Channels that match, of which `channels` are the first.
+    pub total: u64,
+    /// The server finished the list.
+    pub done: bool,
+    /// A list was asked for recently (else: send `/list`).
+    pub listed: bool,
+}
+
 /// `GET /api/commands`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -718,6 +429,3 @@ impl CommandList {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

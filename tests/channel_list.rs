@@ -1,0 +1,90 @@
+//! `/list` from a scripted server: the answer is never stored as messages, it is kept in
+//! memory for the channel browser, filtered and sorted, and a hostile list is bounded.
+
+mod common;
+
+use common::engine::{add, connected, send, Env, Events};
+use common::fake_irc::Peer;
+use convos::user::{self, ChannelQuery, ChannelSort};
+use tokio::net::TcpListener;
+
+async fn page(h: &user::Handle, q: &str, sort: ChannelSort) -> convos::wire::ChannelPage {
+    h.ask(|reply| user::Request::Channels {
+        connection_id: "irc-127-0-0-1".into(),
+        query: ChannelQuery {
+            q: q.into(),
+            sort,
+            limit: 50,
+        },
+        reply,
+    })
+    .await
+    .expect("channels")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_goes_to_the_browser_not_into_history() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let u = env.user("l@example.com").await;
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "me");
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let mut p = Peer::accept(&l).await;
+        p.register("me", "").await;
+        p.expect("LIST").await;
+        p.send(":srv 321 me Channel :Users  Name").await;
+        p.send(":srv 322 me #rust 1200 :\x02Rust\x02 programming")
+            .await;
+        p.send(":srv 322 me #convos 42 :The web IRC client").await;
+        p.send(":srv 322 me #tiny 3 :").await;
+        p.send(":srv 322 me notachannel 9 :dropped").await;
+        p.send(":srv 322 me #bad notanumber :kept with 0 users")
+            .await;
+        p.send(":srv 323 me :End of /LIST").await;
+        p.roundtrip().await;
+        p
+    });
+    let cid = add(&h, &format!("irc://127.0.0.1:{port}?tls=0&nick=me")).await;
+    connected(&mut ev, &cid).await;
+    assert!(
+        !page(&h, "", ChannelSort::Users).await.listed,
+        "nothing asked yet"
+    );
+    send(&h, &cid, "", "/list").await.expect("list");
+    ev.wait("list done", |v| {
+        v["type"] == "channel_list" && v["done"] == true
+    })
+    .await;
+    let _peer = server.await.expect("server");
+
+    let all = page(&h, "", ChannelSort::Users).await;
+    assert!(all.listed && all.done);
+    let names: Vec<&str> = all.channels.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["#rust", "#convos", "#tiny", "#bad"]);
+    assert_eq!(all.total, 4);
+    // Search looks at names and topics (formatting ignored), any case.
+    let rust = page(&h, "RUST PROG", ChannelSort::Name).await;
+    assert_eq!(rust.channels.len(), 1);
+    assert_eq!(rust.channels[0].name, "#rust");
+    let by_name = page(&h, "", ChannelSort::Name).await;
+    assert_eq!(by_name.channels[0].name, "#bad");
+
+    // Nothing of it is in the server conversation.
+    let stored = env
+        .store
+        .history(u.id, &cid, "", convos::store::Page::latest().limit(200))
+        .await
+        .expect("history");
+    assert!(
+        !stored
+            .messages
+            .iter()
+            .any(|m| m.text.contains("#rust") || m.text.contains("End of")),
+        "{:?}",
+        stored.messages.iter().map(|m| &m.text).collect::<Vec<_>>()
+    );
+    env.stop().await;
+}

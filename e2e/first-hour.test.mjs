@@ -189,6 +189,23 @@ describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
     await page.waitForURL((u) => !u.pathname.includes('fresh'));
   });
 
+  test('Alt+A goes to the next unread conversation; "Mark all as read" clears every badge', async () => {
+    await page.locator('nav.sidebar a.conv', { hasText: 'second' }).click();
+    await page.waitForURL(/%23second$/);
+    bot.say('#first', 'anyone around?');
+    const first = page.locator('nav.sidebar a.conv', { hasText: 'first' });
+    await until(async () => (await first.locator('.badge').count()) > 0, { what: 'an unread badge on #first' });
+    await page.locator('main').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Alt+a');
+    await page.waitForURL(/%23first$/);
+    await page.locator('nav.sidebar a.conv', { hasText: 'second' }).click();
+    await page.waitForURL(/%23second$/);
+    bot.say('#first', 'hello again');
+    await until(async () => (await first.locator('.badge').count()) > 0, { what: 'a new badge on #first' });
+    await page.getByRole('button', { name: 'Mark all as read' }).click();
+    await until(async () => (await page.locator('nav.sidebar a.conv .badge').count()) === 0, { what: 'no badges left' });
+  });
+
   test('the sign-in page focuses the e-mail, can show the password and says how to reset it', async () => {
     const anon = await newPage(browser);
     await anon.goto(`${daemon.url}/login`);

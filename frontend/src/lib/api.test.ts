@@ -10,6 +10,16 @@ describe('api', () => {
     expect(query({ before: 5, after: undefined, match: 'from:bob hi' })).toBe('?before=5&match=from%3Abob%20hi');
     expect(query({})).toBe('');
   });
+  it('marks the server conversation read at its own path', async () => {
+    const urls: string[] = [];
+    setFetch((async (u: string) => {
+      urls.push(u);
+      return new Response('{}', { status: 200 });
+    }) as typeof fetch);
+    await api.markRead('irc-x', '');
+    await api.markRead('irc-x', '#a', 7);
+    expect(urls).toEqual(['/api/connection/irc-x/read', '/api/connection/irc-x/conversation/%23a/read']);
+  });
   it('sends JSON on every POST and turns errors into ApiError', async () => {
     const calls: RequestInit[] = [];
     setFetch((async (_u: string, init: RequestInit) => {

@@ -127,7 +127,7 @@ export const api = {
   markRead: (cid: string, conversationId: string, lastRead?: number) =>
     request<Conversation>(
       'POST',
-      `/api/connection/${enc(cid)}/conversation/${enc(conversationId)}/read`,
+      conversationId === '' ? `/api/connection/${enc(cid)}/read` : `/api/connection/${enc(cid)}/conversation/${enc(conversationId)}/read`,
       lastRead === undefined ? {} : { last_read: lastRead },
     ),
   participants: (cid: string, conversationId: string) =>

@@ -221,6 +221,28 @@ export class ChatStore {
     }
   }
 
+  /** Marks every conversation read (the server moves each marker to its newest message). */
+  markAllRead(): void {
+    for (const c of this.conversations) {
+      if (c.unread === 0 && c.notifications === 0) continue;
+      c.unread = 0;
+      c.notifications = 0;
+      api.markRead(c.connection_id, c.conversation_id).catch(() => {});
+    }
+  }
+
+  /** The next conversation (in sidebar order, after the open one) with unread lines. */
+  nextUnread(): Conversation | undefined {
+    const list = this.ordered;
+    const a = this.active;
+    const at = a ? list.findIndex((c) => c.connection_id === a.cid && c.conversation_id === a.conversation) : -1;
+    for (let n = 1; n <= list.length; n++) {
+      const c = list[(at + n + list.length) % list.length] as Conversation;
+      if (c.unread > 0 || c.notifications > 0) return c;
+    }
+    return undefined;
+  }
+
   /** Marks a conversation read now (locally at once, on the server debounced). */
   markRead(cid: string, conversation: string): void {
     const c = this.conversation(cid, conversation);

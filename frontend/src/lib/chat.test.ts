@@ -168,3 +168,23 @@ describe('ChatStore', () => {
     expect(s.user?.unread).toBe(1);
   });
 });
+
+describe('catching up', () => {
+  it('finds the next unread conversation after the open one, wrapping', () => {
+    const { s } = store();
+    s.conversation('irc-x', '#a')!.unread = 2;
+    s.conversation('irc-x', 'bob')!.unread = 1;
+    s.active = { cid: 'irc-x', conversation: '#a' };
+    expect(s.nextUnread()?.conversation_id).toBe('bob');
+    s.active = { cid: 'irc-x', conversation: 'bob' };
+    expect(s.nextUnread()?.conversation_id).toBe('#a');
+  });
+
+  it('marks everything read', () => {
+    const { s } = store();
+    s.conversation('irc-x', '#a')!.unread = 2;
+    s.conversation('irc-x', '#b')!.notifications = 1;
+    s.markAllRead();
+    expect(s.summary).toEqual({ mentions: 0, privates: 0, unread: 0 });
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRows, mergeMessages, summarize } from './grouping';
+import { buildRows, mergeMessages, summarize, unreadOffscreen } from './grouping';
 import { message } from './fixtures';
 import type { Message } from './types';
 
@@ -83,5 +83,17 @@ describe('buildRows at scale', () => {
     const rows = buildRows(ms);
     expect(rows.filter((r) => r.kind === 'msg')).toHaveLength(100_000);
     expect(rows.filter((r) => r.kind === 'day')).toHaveLength(24);
+  });
+});
+
+describe('unreadOffscreen', () => {
+  const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => message({ id: from + i }));
+  it('offers the jump when the divider is not loaded or far up', () => {
+    expect(unreadOffscreen(ids(100, 159), 50, false)).toBe(true);
+    expect(unreadOffscreen(ids(100, 159), 50, true)).toBe(false);
+    expect(unreadOffscreen(ids(100, 159), 120, false)).toBe(true);
+    expect(unreadOffscreen(ids(100, 159), 140, false)).toBe(false);
+    expect(unreadOffscreen(ids(100, 159), Infinity, false)).toBe(false);
+    expect(unreadOffscreen([], 10, false)).toBe(false);
   });
 });

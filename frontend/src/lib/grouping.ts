@@ -76,6 +76,22 @@ function info(m: Message): { t: number; day: string } {
 }
 
 /** Builds the rows; `lastRead` puts the marker before the first newer, non-own message. */
+/** Unread lines shown below the "New messages" divider before it is likely off screen. */
+const SCREENFUL = 30;
+
+/**
+ * Whether to offer "Jump to first unread": the divider (after message `lastRead`) is not
+ * among the loaded messages, or far above the newest ones.
+ */
+export function unreadOffscreen(messages: readonly Message[], lastRead: number, startReached: boolean): boolean {
+  if (!Number.isFinite(lastRead) || messages.length === 0) return false;
+  const first = messages[0] as Message;
+  if (first.id > lastRead) return !startReached;
+  let after = 0;
+  for (let i = messages.length - 1; i >= 0 && (messages[i] as Message).id > lastRead; i--) after++;
+  return after > SCREENFUL;
+}
+
 export function buildRows(messages: Message[], lastRead = Infinity, now = new Date()): Row[] {
   const rows: Row[] = [];
   let day = '';

@@ -127,4 +127,21 @@ describe('extras', { skip: skip ?? false, timeout: 120_000 }, () => {
     assert.equal((await api.get('/api/connections')).connections[0].retention_days, 30);
     await screenshot(page, 'settings-connection');
   });
+
+  test('a connection is edited with the same fields as it was added; the URL is under Advanced', async () => {
+    const api = await apiFor(page.context(), daemon.url);
+    const [conn] = (await api.get('/api/connections')).connections;
+    await page.goto(`${daemon.url}/settings/connection/${encodeURIComponent(conn.connection_id)}`);
+    assert.equal(await page.getByLabel('Server', { exact: true }).inputValue(), conn.server.host);
+    await page.getByLabel('Nick', { exact: true }).fill('dana_');
+    await page.getByLabel(/^Channels/).fill('#lobby #edited');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const [after] = (await api.get('/api/connections')).connections;
+    assert.equal(after.server.nick, 'dana_');
+    assert.deepEqual(after.server.channels, ['#lobby', '#edited']);
+    assert.match(after.url, /nick=dana_/);
+    await page.getByText('Advanced: connection URL').click();
+    assert.match(await page.getByLabel(/^URL/).inputValue(), /nick=dana_/);
+  });
 });

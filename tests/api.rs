@@ -202,6 +202,31 @@ async fn the_server_reads_and_builds_irc_urls_for_the_browser() {
         json!({"host": "127.0.0.1", "port": 1, "tls": false, "nick": "alice",
             "channels": ["#a", "#b"], "account": "", "sasl": null})
     );
+    // An edit through the fields keeps what the form does not show (realname, the password).
+    let (st, conn) = a
+        .post(
+            "/api/connections",
+            json!({"url": "irc://acct:pw@127.0.0.2:1/%23x?tls=0&nick=old&realname=Jane&sasl=plain", "wanted_state": "disconnected"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{conn}");
+    let cid2 = conn["connection_id"].as_str().expect("cid").to_string();
+    let (st, conn) = a
+        .post(
+            &format!("/api/connection/{cid2}"),
+            json!({"server": {"host": "127.0.0.2", "port": 2, "tls": false, "nick": "new",
+                "channels": ["#y"], "account": "acct", "password": ""}}),
+        )
+        .await;
+    assert_eq!(st, 200, "{conn}");
+    assert_eq!(conn["server"]["nick"], "new");
+    assert_eq!(conn["server"]["channels"], json!(["#y"]));
+    assert_eq!(conn["server"]["sasl"], "plain");
+    let url = conn["url"].as_str().expect("url");
+    assert!(
+        url.contains("realname=Jane") && url.contains("********") && url.contains(":2/"),
+        "{url}"
+    );
     let (st, e) = a
         .post(
             "/api/connections",

@@ -217,6 +217,55 @@ impl Fields {
     }
 }
 
+impl Fields {
+    /// `old` (a connection URL) changed to these fields: host, port, TLS, nick, channels and
+    /// the SASL account; everything else it says (realname, `tls_verify`, `local_address`,
+    /// `sasl=external`, the password when `password` is empty) is kept.
+    pub fn merge_into(&self, old: &str) -> String {
+        let Ok(url) = url::Url::parse(old.trim()) else {
+            return self.url();
+        };
+        let fresh = match url::Url::parse(&self.url()) {
+            Ok(u) => u,
+            Err(_) => return self.url(),
+        };
+        let old_pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let external = old_pairs
+            .iter()
+            .any(|(k, v)| k == "sasl" && v.eq_ignore_ascii_case("external"));
+        let old_password = url.password().map(str::to_string);
+        // The new URL has the fields' host, port, user, password and path.
+        let mut merged = fresh;
+        let password = if self.password.expose().is_empty() {
+            old_password
+        } else {
+            merged.password().map(str::to_string)
+        };
+        let _ = merged.set_password(password.as_deref());
+        let sasl_plain = !external && !self.account.is_empty() && password.is_some();
+        {
+            let mut q = merged.query_pairs_mut();
+            q.clear();
+            q.append_pair("nick", self.nick.trim());
+            q.append_pair("tls", if self.tls { "1" } else { "0" });
+            for (k, v) in &old_pairs {
+                if !matches!(k.as_str(), "nick" | "tls" | "sasl") {
+                    q.append_pair(k, v);
+                }
+            }
+            if external {
+                q.append_pair("sasl", "external");
+            } else if sasl_plain {
+                q.append_pair("sasl", "plain");
+            }
+        }
+        merged.to_string()
+    }
+}
+
 impl Config {
     /// Whether `other` goes to the same server: host (ASCII case and a final dot
     /// ignored), port and TLS.
@@ -360,6 +409,52 @@ pub fn unredact(new: &str, old: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_merge_into_an_existing_url() {
+        let old = "irc://me:s3cret@old.example:6697/%23a?nick=me&realname=Jane&tls_verify=0&sasl=plain&local_address=10.0.0.1";
+        let f = Fields {
+            host: "new.example".into(),
+            port: 7000,
+            tls: true,
+            nick: "jane".into(),
+            channels: vec![("#b".into(), "".into())],
+            account: "me".into(),
+            password: "".into(),
+        };
+        let c = Config::parse(&f.merge_into(old), "x").expect("parses");
+        assert_eq!(
+            (c.host.as_str(), c.port, c.nick.as_str()),
+            ("new.example", 7000, "jane")
+        );
+        assert_eq!(c.channels, vec![("#b".to_string(), String::new())]);
+        // Kept: the password (not given), realname, tls_verify, local_address, SASL.
+        assert_eq!(c.password.expose(), "s3cret");
+        assert_eq!((c.realname.as_str(), c.tls_verify), ("Jane", false));
+        assert!(c.local_address.is_some());
+        assert_eq!(c.sasl, Some(SaslMech::Plain));
+        // Without an account there is no SASL; a new password replaces the old.
+        let f = Fields {
+            account: String::new(),
+            password: "pass:word".into(),
+            ..f
+        };
+        let c = Config::parse(&f.merge_into(old), "x").expect("parses");
+        assert_eq!((c.sasl, c.password.expose()), (None, "pass:word"));
+        let ext = "irc://h:6697?nick=me&sasl=external";
+        let c = Config::parse(
+            &Fields {
+                host: "h".into(),
+                tls: true,
+                nick: "me".into(),
+                ..Default::default()
+            }
+            .merge_into(ext),
+            "x",
+        )
+        .expect("parses");
+        assert_eq!(c.sasl, Some(SaslMech::External));
+    }
 
     #[test]
     fn fields_make_a_url_that_parses_back() {

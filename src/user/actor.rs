@@ -504,6 +504,7 @@ impl Actor {
     ) -> Result<wire::Connection, Error> {
         let url = changes
             .url
+            .or_else(|| changes.server.as_ref().map(irc::url::Fields::url))
             .filter(|u| !u.trim().is_empty())
             .ok_or_else(|| Error::Invalid("Missing URL.".into()))?;
         let default_nick = default_nick(&self.user.email);
@@ -583,8 +584,21 @@ impl Actor {
         // The API shows the password as ********: sent back unchanged, it means "keep it".
         let url = changes
             .url
-            .map(|u| irc::url::unredact(&u, model.url.expose()));
-        if let Some(url) = url.filter(|u| u.trim() != model.url.expose()) {
+            .map(|u| irc::url::unredact(&u, model.url.expose()))
+            .or_else(|| {
+                let fields = changes.server.as_ref()?;
+                Some(fields.merge_into(model.url.expose()))
+            });
+        // A URL that says the same as the current one (fields sent back unchanged, or the
+        // same URL written differently) changes nothing and does not reconnect.
+        let current = irc::Config::parse(model.url.expose(), &model.nick).ok();
+        let url = url.filter(|u| {
+            u.trim() != model.url.expose()
+                && current
+                    .as_ref()
+                    .is_none_or(|c| irc::Config::parse(u, &model.nick).ok().as_ref() != Some(c))
+        });
+        if let Some(url) = url {
             let config =
                 irc::Config::parse(&url, &model.nick).map_err(|e| Error::Invalid(e.to_string()))?;
             let settings = self.settings().await?;

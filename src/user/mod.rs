@@ -33,6 +33,9 @@ pub use registry::Registry;
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionChanges {
     pub url: Option<String>,
+    /// Instead of `url`: the fields of a form. A new connection gets their URL; an edit
+    /// changes them in the current URL and keeps the rest of it.
+    pub server: Option<crate::irc::url::Fields>,
     pub on_connect_commands: Option<Vec<String>>,
     pub wanted_state: Option<WantedState>,
     /// Delete messages older than this many days; 0 keeps everything.
@@ -77,7 +80,7 @@ pub enum Request {
     Conversations {
         reply: Reply<Vec<wire::Conversation>>,
     },
-    /// Add a connection from an `irc://` URL (`changes.url` is required).
+    /// Add a connection from an `irc://` URL (`changes.url` or `changes.server` is required).
     AddConnection {
         changes: ConnectionChanges,
         reply: Reply<wire::Connection>,

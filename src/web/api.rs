@@ -118,7 +118,7 @@ fn changes(body: wire::ConnectionRequest) -> Result<user::ConnectionChanges, Err
             "/retention_days",
         ));
     }
-    let url = match (body.url, body.server) {
+    let (url, server) = match (body.url, body.server) {
         (Some(_), Some(_)) => {
             return Err(Error::new(
                 StatusCode::BAD_REQUEST,
@@ -126,19 +126,20 @@ fn changes(body: wire::ConnectionRequest) -> Result<user::ConnectionChanges, Err
                 "/server",
             ))
         }
-        (url, None) => url,
-        (None, Some(server)) => Some(server_url(server)?),
+        (url, None) => (url, None),
+        (None, Some(server)) => (None, Some(server_fields(server)?)),
     };
     Ok(user::ConnectionChanges {
         url,
+        server,
         on_connect_commands: body.on_connect_commands,
         wanted_state: body.wanted_state,
         retention_days: body.retention_days,
     })
 }
 
-/// The connection URL of a form's fields (the user actor then parses and checks it).
-fn server_url(s: wire::ServerInput) -> Result<String, Error> {
+/// A form's fields, checked (the user actor makes the URL, then parses and checks it).
+fn server_fields(s: wire::ServerInput) -> Result<crate::irc::url::Fields, Error> {
     let bad = |m: &str, path: &str| Error::new(StatusCode::BAD_REQUEST, m, path);
     if s.host.trim().is_empty() {
         return Err(bad("Missing property.", "/server/host"));
@@ -171,8 +172,7 @@ fn server_url(s: wire::ServerInput) -> Result<String, Error> {
         channels,
         account: s.account.unwrap_or_default(),
         password: s.password.unwrap_or_default().into(),
-    }
-    .url())
+    })
 }
 
 async fn add_connection(
@@ -181,7 +181,7 @@ async fn add_connection(
     req: Result<Json<wire::ConnectionRequest>, JsonRejection>,
 ) -> Result<Json<wire::Connection>, Error> {
     let changes = changes(super::auth::body(req)?)?;
-    if changes.url.as_ref().is_none_or(|u| u.trim().is_empty()) {
+    if changes.server.is_none() && changes.url.as_ref().is_none_or(|u| u.trim().is_empty()) {
         return Err(Error::new(
             StatusCode::BAD_REQUEST,
             "Missing property.",

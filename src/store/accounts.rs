@@ -8,7 +8,8 @@ use super::{now_ms, search, Error, Result, Store};
 use crate::model::{Secret, User, UserId};
 use rusqlite::{params, ErrorCode, OptionalExtension, Row};
 
-const USER_COLS: &str = "id, email, password_hash, admin, highlight_keywords, settings, created_at";
+pub(super) const USER_COLS: &str =
+    "id, email, password_hash, admin, highlight_keywords, settings, created_at";
 
 /// What a one-use token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +27,7 @@ impl TokenPurpose {
     }
 }
 
-fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+pub(super) fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     fn json<T: serde::de::DeserializeOwned>(i: usize, s: String) -> rusqlite::Result<T> {
         serde_json::from_str(&s).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
@@ -139,6 +140,24 @@ impl Store {
     pub async fn set_password_hash(&self, id: UserId, hash: Secret) -> Result<()> {
         self.update_user(id, "password_hash", hash.expose().to_owned())
             .await
+    }
+
+    /// Replaces the password hash only if it is still `old` (a hash from an imported
+    /// account, rehashed after a successful login): a password changed meanwhile wins.
+    /// Sessions stay. Returns whether it was replaced.
+    pub async fn upgrade_password_hash(
+        &self,
+        id: UserId,
+        old: Secret,
+        new: Secret,
+    ) -> Result<bool> {
+        self.write(0, move |ctx| {
+            Ok(ctx.conn.execute(
+                "UPDATE users SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2",
+                params![id.0, old.expose(), new.expose()],
+            )? > 0)
+        })
+        .await
     }
 
     pub async fn set_admin(&self, id: UserId, admin: bool) -> Result<()> {

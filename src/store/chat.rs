@@ -11,7 +11,7 @@ use crate::model::{
 };
 use rusqlite::{params, OptionalExtension, Row};
 
-const CONNECTION_COLS: &str =
+pub(super) const CONNECTION_COLS: &str =
     "user_id, id, url, nick, on_connect_commands, wanted_state, state, retention_days";
 const CONVERSATION_COLS: &str =
     "user_id, connection_id, id, name, kind, key, topic, wanted, frozen, last_read, unread, highlights";
@@ -54,7 +54,7 @@ fn take_client_cert(state: &mut serde_json::Value) -> Option<crate::model::Clien
 }
 
 /// The `state` column of a connection: its state plus the client certificate.
-fn state_column(c: &Connection) -> String {
+pub(super) fn state_column(c: &Connection) -> String {
     let Some(cert) = &c.client_cert else {
         return c.state.to_string();
     };

@@ -20,15 +20,18 @@
 
 mod accounts;
 mod chat;
+pub mod import;
 mod messages;
 mod schema;
 mod search;
+pub mod thelounge;
 mod writer;
 
 #[cfg(test)]
 mod tests;
 
 pub use accounts::TokenPurpose;
+pub use import::{ImportUser, Mark, Peek, ReadState};
 pub use messages::{Appended, At, Cursor, History, Page};
 pub use search::{SearchQuery, SearchResult};
 

@@ -15,6 +15,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_search_scope.sql"),
     include_str!("migrations/004_retention.sql"),
     include_str!("migrations/005_ordered_ids.sql"),
+    include_str!("migrations/006_imports.sql"),
 ];
 
 /// The schema version this code writes.

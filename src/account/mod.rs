@@ -5,6 +5,7 @@
 //! Must not: know axum, or log passwords, tokens or hashes.
 
 pub mod command;
+pub mod legacy;
 pub mod settings;
 
 pub use settings::Settings;
@@ -147,26 +148,66 @@ fn hash_password_blocking(password: &Secret) -> Result<Secret> {
         .map_err(|e| Error::Hash(e.to_string()))
 }
 
-/// Whether `password` matches the stored `hash`, computed off the async threads. With no
-/// hash (unknown user) a dummy hash is checked, so that both cases take about as long.
-/// Fails only with [`Error::Busy`] or when the hashing thread is gone.
-pub async fn verify_password(hash: Option<Secret>, password: Secret) -> Result<bool> {
+/// The outcome of a password check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verified {
+    /// Wrong password (or no such user).
+    No,
+    Yes,
+    /// Right, against a hash from an imported account (bcrypt, or argon2 with other
+    /// parameters): store this argon2id hash of the same password instead
+    /// ([`upgrade_hash`]).
+    Rehash(Secret),
+}
+
+impl Verified {
+    /// Whether the password was right.
+    pub fn ok(&self) -> bool {
+        !matches!(self, Verified::No)
+    }
+}
+
+/// Whether `password` matches the stored `hash`, computed off the async threads. Our
+/// argon2id hashes, and the bcrypt and argon2 hashes of accounts imported from Convos or
+/// The Lounge (see [`legacy`]), are accepted; for the latter the answer carries our hash
+/// of the password to store. With no hash (unknown user) a dummy hash is checked, so that
+/// both cases take about as long. Fails only with [`Error::Busy`] or when the hashing
+/// thread is gone.
+pub async fn verify_password(hash: Option<Secret>, password: Secret) -> Result<Verified> {
     on_hash_thread(move || {
         let Some(hash) = hash else {
             let dummy = dummy_hash();
             if let Ok(parsed) = PasswordHash::new(dummy.expose()) {
                 let _ = Argon2::default().verify_password(password.expose().as_bytes(), &parsed);
             }
-            return false;
+            return Verified::No;
         };
-        match PasswordHash::new(hash.expose()) {
-            Ok(parsed) => Argon2::default()
-                .verify_password(password.expose().as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
+        if !legacy::verify(hash.expose(), password.expose()) {
+            return Verified::No;
+        }
+        if !legacy::needs_rehash(hash.expose()) {
+            return Verified::Yes;
+        }
+        match hash_password_blocking(&password) {
+            Ok(new) => Verified::Rehash(new),
+            // The login still succeeds; the old hash is replaced next time.
+            Err(_) => Verified::Yes,
         }
     })
     .await
+}
+
+/// After a [`Verified::Rehash`] login: replaces `old` (the hash just checked) with `new`,
+/// unless the password was changed meanwhile. Failures are logged, never fatal.
+pub async fn upgrade_hash(store: &Store, user: &User, new: Secret) {
+    match store
+        .upgrade_password_hash(user.id, user.password_hash.clone(), new)
+        .await
+    {
+        Ok(true) => tracing::info!(user = %user.id, "password hash upgraded to argon2id"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(user = %user.id, error = %e, "cannot upgrade the password hash"),
+    }
 }
 
 /// A hash of a random password, made once, with the same parameters as real ones.
@@ -336,7 +377,8 @@ mod tests {
             .await
             .expect("hash");
         assert!(hash.expose().starts_with("$argon2id$"));
-        let verify = |h, p| async move { verify_password(h, Secret::new(p)).await.expect("ran") };
+        let verify =
+            |h, p| async move { verify_password(h, Secret::new(p)).await.expect("ran").ok() };
         assert!(verify(Some(hash.clone()), "correct horse").await);
         assert!(!verify(Some(hash), "wrong horse!").await);
         assert!(!verify(None, "correct horse").await);

@@ -371,11 +371,11 @@ async fn check_own_password(
         return Err(login::too_many());
     }
     match account::verify_password(Some(user.password_hash.clone()), password).await {
-        Ok(true) => {
+        Ok(account::Verified::No) => Err(Error::new(StatusCode::BAD_REQUEST, wrong, path)),
+        Ok(_) => {
             limiter.refund(&account_key);
             Ok(())
         }
-        Ok(false) => Err(Error::new(StatusCode::BAD_REQUEST, wrong, path)),
         Err(e) => {
             limiter.refund(&account_key);
             Err(Error::from(e))

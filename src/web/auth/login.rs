@@ -181,8 +181,8 @@ pub(super) async fn login(
     }
     let user = state.store.user_by_email(&email).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = match account::verify_password(hash, req.password).await {
-        Ok(ok) => ok,
+    let verified = match account::verify_password(hash, req.password).await {
+        Ok(v) => v,
         Err(e) => {
             limiter.refund(&ip_key);
             limiter.refund(&account_key);
@@ -190,10 +190,13 @@ pub(super) async fn login(
         }
     };
     match user {
-        Some(user) if ok => {
+        Some(user) if verified.ok() => {
             limiter.clear(&account_key);
             limiter.refund(&ip_key);
             info!(user = %user.id, %ip, "logged in");
+            if let account::Verified::Rehash(new) = verified {
+                account::upgrade_hash(&state.store, &user, new).await;
+            }
             let store = state.store.clone();
             tokio::spawn(async move {
                 if let Err(e) = store.purge_expired().await {

@@ -35,6 +35,39 @@ pub enum Command {
     Recover(Recover),
     /// Copy the database to PATH while the daemon runs (a consistent snapshot).
     Backup(Backup),
+    /// Move users, connections and logs in from Convos or The Lounge (daemon stopped).
+    Import(ImportArgs),
+}
+
+/// `convos import ...`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub from: ImportFrom,
+
+    /// Data directory. Default: ~/.local/share/convos.
+    #[arg(long, env = "CONVOS_HOME", global = true)]
+    pub home: Option<PathBuf>,
+
+    /// Print what would be imported (users, connections, conversations, messages, what is
+    /// skipped and why) without writing anything.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+}
+
+/// What `convos import` reads. The source is only read, never changed. Running it again
+/// imports only what is new.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImportFrom {
+    /// A Convos home, 4.x to 8.x (its CONVOS_HOME: user directories with user.json).
+    Convos { path: PathBuf },
+    /// A The Lounge home (the directory holding users/ and logs/).
+    Thelounge {
+        path: PathBuf,
+        /// The Lounge users have names, not e-mails: NAME becomes NAME@DOMAIN.
+        #[arg(long, default_value = "localhost")]
+        email_domain: String,
+    },
 }
 
 /// `convos user ...`.

@@ -101,6 +101,15 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
             ..store::Options::default()
         },
     )?;
+    let pending_import = crate::import::detect::pending(&store, &home).await;
+    if let Some(p) = &pending_import {
+        tracing::warn!(
+            users = p.users,
+            path = %p.path,
+            command = %p.command,
+            "an old Convos home has not been imported: stop the daemon and run the command"
+        );
+    }
     let loopback_only = !opts.reverse_proxy
         && listens.iter().all(|l| match l {
             Listen::Tcp { addrs, .. } => addrs.iter().all(|a| a.ip().is_loopback()),
@@ -111,6 +120,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         reverse_proxy: opts.reverse_proxy,
         request_base: opts.request_base.clone(),
         open_to_public: opts.open_to_public,
+        pending_import,
         rtc,
         secure_cookies: listens
             .iter()
@@ -164,7 +174,7 @@ fn irc_options(opts: &config::Daemon) -> Result<crate::irc::Options, Error> {
 /// database. The file holds the owner's pid, for the message the second daemon prints.
 /// `convos user`, `convos backup` and friends do not take it: they are safe beside a
 /// running daemon (SQLite WAL).
-fn lock_home(home: &Path) -> Result<std::fs::File, Error> {
+pub(crate) fn lock_home(home: &Path) -> Result<std::fs::File, Error> {
     use std::io::{Read as _, Seek as _, Write as _};
     let path = home.join("convos.lock");
     let fail = |e: std::io::Error| Error::Home {
@@ -245,7 +255,7 @@ fn ice_config(opts: &config::Daemon) -> Result<crate::rtc::servers::IceConfig, E
 }
 
 /// Creates `home` with mode 0700 (when missing) and checks that it is writable.
-fn ensure_home(home: &Path) -> Result<(), Error> {
+pub(crate) fn ensure_home(home: &Path) -> Result<(), Error> {
     use std::os::unix::fs::DirBuilderExt;
     let fail = |reason: String| Error::Home {
         path: home.to_path_buf(),

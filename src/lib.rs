@@ -7,6 +7,7 @@ pub mod account;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod import;
 pub mod input;
 pub mod irc;
 pub mod model;

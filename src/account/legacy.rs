@@ -169,6 +169,10 @@ mod tests {
             assert!(!verify(&h, "s3cret password"), "{h}");
             assert!(needs_rehash(&h));
         }
+        // Made by crypt(3) (libxcrypt), another implementation: the e2e test's fixture.
+        let h = "$2a$08$Cn6ZbiF9YrSOo8/Ld0wIFebmOXj4Jgic5DMaPnjMUOkLpEVa9B7Ge";
+        assert!(check_importable(h).is_ok());
+        assert!(verify(h, "correct horse battery"));
         // Latin-1 bytes, as Perl hashed a password read without decoding.
         let h = bcrypt::hash_with_salt(b"bl\xe5b\xe6r", 4, [2; 16])
             .expect("hash")

@@ -52,10 +52,14 @@ pub struct Update {
     pub default_connection: Option<String>,
     pub forced_connection: Option<bool>,
     pub open_to_public: Option<bool>,
+    /// Read-only (`GET /api/settings` shows it): accepted and ignored, so that a client
+    /// may send back what it got.
+    #[serde(default)]
+    pub pending_import: Option<serde::de::IgnoredAny>,
 }
 
 /// A setting that cannot be saved: `(field, message)`.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{field}: {message}")]
 pub struct Invalid {
     pub field: &'static str,
@@ -125,6 +129,98 @@ impl Settings {
     }
 }
 
+/// What [`Settings::import`] did: the fields taken over, and those refused with why.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub taken: Vec<&'static str>,
+    pub refused: Vec<Invalid>,
+}
+
+impl Settings {
+    /// Takes over the settings of an imported server: each field of `update` that is valid
+    /// and not set here yet (what the admin chose wins). Without a store (a dry run) nothing
+    /// is read or written and every valid field counts as taken.
+    pub async fn import(store: Option<&Store>, update: Update) -> store::Result<Imported> {
+        let mut stored = match store {
+            Some(store) => load_stored(store).await?,
+            None => Stored::default(),
+        };
+        let mut out = Imported::default();
+        let mut take = |field: &'static str, ok: Result<(), Invalid>, unset: bool| match ok {
+            Ok(()) if unset => {
+                out.taken.push(field);
+                true
+            }
+            Ok(()) => false,
+            Err(e) => {
+                out.refused.push(e);
+                false
+            }
+        };
+        let one = |u: Update| validate(&u);
+        if let Some(v) = update.organization_name {
+            let ok = one(Update {
+                organization_name: Some(v.clone()),
+                ..Update::default()
+            });
+            if take("organization_name", ok, stored.organization_name.is_none()) {
+                stored.organization_name = Some(v.trim().to_owned());
+            }
+        }
+        if let Some(v) = update.organization_url {
+            let ok = one(Update {
+                organization_url: Some(v.clone()),
+                ..Update::default()
+            });
+            if take("organization_url", ok, stored.organization_url.is_none()) {
+                stored.organization_url = Some(v.trim().to_owned());
+            }
+        }
+        if let Some(v) = update.contact {
+            let ok = one(Update {
+                contact: Some(v.clone()),
+                ..Update::default()
+            });
+            if take("contact", ok, stored.contact.is_none()) {
+                stored.contact = Some(v.trim().to_owned());
+            }
+        }
+        if let Some(v) = update.default_connection {
+            let ok = one(Update {
+                default_connection: Some(v.clone()),
+                ..Update::default()
+            });
+            if take(
+                "default_connection",
+                ok,
+                stored.default_connection.is_none(),
+            ) {
+                stored.default_connection = Some(v.trim().to_owned());
+            }
+        }
+        if let Some(v) = update.forced_connection {
+            if take(
+                "forced_connection",
+                Ok(()),
+                stored.forced_connection.is_none(),
+            ) {
+                stored.forced_connection = Some(v);
+            }
+        }
+        if let Some(v) = update.open_to_public {
+            if take("open_to_public", Ok(()), stored.open_to_public.is_none()) {
+                stored.open_to_public = Some(v);
+            }
+        }
+        if let (Some(store), false) = (store, out.taken.is_empty()) {
+            let value =
+                serde_json::to_value(&stored).map_err(|e| store::Error::Invalid(e.to_string()))?;
+            store.set_setting(KEY, value).await?;
+        }
+        Ok(out)
+    }
+}
+
 /// Why [`Settings::update`] failed.
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateError {
@@ -177,6 +273,45 @@ fn url_with_scheme(s: &str, schemes: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn imports_take_only_what_is_valid_and_unset() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path(), store::Options::default()).expect("store");
+        Settings::update(
+            &store,
+            Update {
+                contact: Some("mailto:me@here".into()),
+                ..Update::default()
+            },
+        )
+        .await
+        .expect("update");
+        let old = || Update {
+            organization_name: Some("Old".into()),
+            organization_url: Some("javascript:alert(1)".into()),
+            contact: Some("mailto:old@there".into()),
+            open_to_public: Some(true),
+            ..Update::default()
+        };
+        let dry = Settings::import(None, old()).await.expect("dry");
+        assert_eq!(
+            dry.taken,
+            ["organization_name", "contact", "open_to_public"]
+        );
+        let got = Settings::import(Some(&store), old()).await.expect("import");
+        assert_eq!(got.taken, ["organization_name", "open_to_public"]);
+        assert_eq!(
+            got.refused.iter().map(|r| r.field).collect::<Vec<_>>(),
+            ["organization_url"]
+        );
+        let s = Settings::load(&store, false).await.expect("load");
+        assert_eq!(
+            (s.organization_name.as_str(), s.contact.as_str()),
+            ("Old", "mailto:me@here")
+        );
+        assert!(s.open_to_public);
+    }
 
     #[test]
     fn validation() {

@@ -181,15 +181,26 @@ async fn invite(
     }))
 }
 
-async fn get_settings(State(state): State<AppState>, _: Admin) -> Result<Json<Settings>, Error> {
-    Ok(Json(settings(&state).await?))
+/// The settings as the admin sees them, with the read-only `pending_import`.
+async fn admin_settings(state: &AppState) -> Result<Json<wire::AdminSettings>, Error> {
+    Ok(Json(wire::AdminSettings {
+        settings: settings(state).await?,
+        pending_import: state.config.pending_import.clone(),
+    }))
+}
+
+async fn get_settings(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<wire::AdminSettings>, Error> {
+    admin_settings(&state).await
 }
 
 async fn update_settings(
     State(state): State<AppState>,
     _: Admin,
     req: Result<Json<settings::Update>, JsonRejection>,
-) -> Result<Json<Settings>, Error> {
+) -> Result<Json<wire::AdminSettings>, Error> {
     let req = body(req)?;
     Settings::update(&state.store, req)
         .await
@@ -200,7 +211,7 @@ async fn update_settings(
             settings::UpdateError::Store(e) => Error::from(e),
         })?;
     info!("settings changed");
-    Ok(Json(settings(&state).await?))
+    admin_settings(&state).await
 }
 
 /// What the login and register pages need; no login required.

@@ -22,6 +22,9 @@ pub struct Config {
     /// Every listener is on a loopback address: refuse `Host`s other than loopback names
     /// (DNS rebinding).
     pub loopback_only: bool,
+    /// An old Convos home found at start that `convos import` has not taken yet: the
+    /// admin's settings show it.
+    pub pending_import: Option<crate::wire::PendingImport>,
 }
 
 /// Shared state of the router.

@@ -369,6 +369,31 @@ pub struct PublicSettings {
     pub forced_connection: bool,
 }
 
+/// The server settings as the admin sees them (`GET`/`POST /api/settings`): what can be
+/// changed, and, read-only, what the daemon noticed at start.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct AdminSettings {
+    #[serde(flatten)]
+    pub settings: crate::account::Settings,
+    /// An old Convos home not imported yet; sent back in a `POST`, it is ignored.
+    pub pending_import: Option<PendingImport>,
+}
+
+/// An old Convos home the daemon found at start (in `CONVOS_HOME` or `~/.convos`) that
+/// `convos import` has not taken yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct PendingImport {
+    /// What it comes from: `convos`.
+    pub source: String,
+    pub path: String,
+    /// User directories found in it.
+    pub users: u32,
+    /// What to run, with the daemon stopped.
+    pub command: String,
+}
+
 /// A slash command (`GET /api/commands`, and the browser's completion).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]

@@ -46,6 +46,8 @@ fn declarations() -> Vec<String> {
         Invite::decl(&cfg),
         PublicSettings::decl(&cfg),
         crate::account::Settings::decl(&cfg),
+        AdminSettings::decl(&cfg),
+        PendingImport::decl(&cfg),
         Command::decl(&cfg),
         ChannelInfo::decl(&cfg),
         ChannelPage::decl(&cfg),

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod engine;
 pub mod fake_irc;
 pub mod ircd;
+pub mod legacy;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -2,6 +2,7 @@
 //! Knows paths and shapes; holds no state.
 
 import type {
+  AdminSettings,
   ChannelPage,
   Connection,
   ConnectionRequest,
@@ -107,8 +108,8 @@ export const api = {
     request<Invite>('POST', `/api/user/${enc(email)}/invite`),
   setAdmin: (email: string, admin: boolean) => request<User>('POST', `/api/user/${enc(email)}`, { admin }),
   deleteOtherUser: (email: string) => request<object>('DELETE', `/api/user/${enc(email)}`),
-  settings: () => request<Settings>('GET', '/api/settings'),
-  saveSettings: (s: Settings) => request<Settings>('POST', '/api/settings', s),
+  settings: () => request<AdminSettings>('GET', '/api/settings'),
+  saveSettings: (s: Settings) => request<AdminSettings>('POST', '/api/settings', s),
   createConnection: (body: ConnectionRequest) => request<Connection>('POST', '/api/connections', body),
   updateConnection: (cid: string, body: ConnectionRequest) => request<Connection>('POST', `/api/connection/${enc(cid)}`, body),
   /** The network's channel list from the last `/list` (never stored; kept a while). */

@@ -3,6 +3,7 @@
 //! uses. Plain types, no behaviour.
 
 export type {
+  AdminSettings,
   ChannelInfo,
   ChannelPage,
   ClientRequest,

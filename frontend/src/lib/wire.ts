@@ -224,6 +224,34 @@ forced_connection: boolean,
  */
 open_to_public: boolean, };
 
+export type AdminSettings = { 
+/**
+ * An old Convos home not imported yet; sent back in a `POST`, it is ignored.
+ */
+pending_import: PendingImport | null, organization_name: string, organization_url: string, contact: string, default_connection: string, 
+/**
+ * Users may only use `default_connection`.
+ */
+forced_connection: boolean, 
+/**
+ * Anyone may register.
+ */
+open_to_public: boolean, };
+
+export type PendingImport = { 
+/**
+ * What it comes from: `convos`.
+ */
+source: string, path: string, 
+/**
+ * User directories found in it.
+ */
+users: number, 
+/**
+ * What to run, with the daemon stopped.
+ */
+command: string, };
+
 export type Command = { name: string, 
 /**
  * Other names that run it.

@@ -1,0 +1,1071 @@
+//! A Convos home (4.x through 8.x and the Go rewrite's identical file layout), as
+//! `Convos::Core::Backend::File` keeps it:
+//!
+//! ```text
+//! settings.json                          server settings
+//! settings/connections/<id>.json         connection profiles (8.x)
+//! <email>/user.json                      account: email, password (bcrypt or argon2),
+//!                                        roles, highlight_keywords, registered, uid
+//! <email>/notifications.log              TS CONNECTION CONVERSATION MESSAGE
+//! <email>/upload/                        uploaded files (8.x)
+//! <email>/<connection>/connection.json   url, wanted_state, on_connect_commands,
+//!                                        dialogs (≤ 4.x) or conversations (later)
+//! <email>/<connection>/<connection>.cert|.key   client certificate (8.x)
+//! <email>/<connection>/YYYY/MM.log       the server conversation, one file a month
+//! <email>/<connection>/YYYY/MM/<id>.log  a conversation; `/` in its id written `%2F`
+//! ```
+//!
+//! A log line is `YYYY-MM-DDTHH:MM:SS F MESSAGE` (UTC; `F` a flag digit since 4.x: bit 1 a
+//! highlight, bit 2 preformatted; older logs have no flag), `MESSAGE` being `<nick> text`,
+//! `* nick text`, `-nick- text` or a server line (`-!- text`), read exactly as Convos read
+//! them (`_message_type_from`). Never writes below the imported directory.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use irc_proto::CaseMapping;
+use serde_json::Value;
+
+use super::lines::{parse_log_time, Kind as FileKind, Lines, Tree};
+use super::sink::{Sink, SourceId};
+use super::{json_file, valid_name};
+use crate::account::settings::{Settings, Update};
+use crate::model::{
+    ClientCert, Connection, Conversation, Kind, NewEntry, Secret, UserId, WantedState,
+};
+use crate::store::{self, ImportUser, ReadState};
+
+/// Notifications remembered per user to mark log lines without flags as highlights.
+const MAX_NOTIFICATIONS: usize = 200_000;
+
+/// Imports the Convos home `tree` into `sink`.
+pub async fn import(tree: &Tree, sink: &mut Sink) -> Result<(), store::Error> {
+    settings(tree, sink).await?;
+    let mut users = candidates(tree, sink);
+    // As Convos ordered them: by registration, then e-mail.
+    users.sort_by(|a, b| (a.registered, &a.dir).cmp(&(b.registered, &b.dir)));
+    let mut groups: Vec<(String, Vec<Candidate>)> = Vec::new();
+    for u in users {
+        match groups.iter_mut().find(|(email, _)| *email == u.email) {
+            Some((_, members)) => members.push(u),
+            None => groups.push((u.email.clone(), vec![u])),
+        }
+    }
+    for (email, members) in groups {
+        import_user(tree, sink, &email, members).await?;
+    }
+    Ok(())
+}
+
+/// `settings.json` → server settings; a connection profile's URL becomes the default
+/// connection when the settings name none.
+async fn settings(tree: &Tree, sink: &mut Sink) -> Result<(), store::Error> {
+    let path = tree.root.join("settings.json");
+    let mut update = Update::default();
+    if path.exists() {
+        match json_file(tree, &path) {
+            Ok(v) => {
+                let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+                let b = |k: &str| v.get(k).and_then(truthy);
+                update.organization_name = s("organization_name");
+                update.organization_url = s("organization_url");
+                update.contact = s("contact");
+                update.default_connection = s("default_connection");
+                update.forced_connection = b("forced_connection");
+                update.open_to_public = b("open_to_public");
+                if let Some(base) = s("base_url").filter(|b| !b.is_empty()) {
+                    sink.summary.skip(
+                        "settings.json base_url",
+                        format!("set CONVOS_REQUEST_BASE={base} instead"),
+                    );
+                }
+                if v.get("video_service").is_some() {
+                    sink.summary
+                        .skip("settings.json video_service", "calls are built in");
+                }
+            }
+            Err(e) => sink.summary.skip("settings.json", e),
+        }
+    }
+    let profiles = tree.root.join("settings").join("connections");
+    if update.default_connection.is_none() && profiles.is_dir() {
+        let mut urls = Vec::new();
+        for (name, path) in tree.list(&profiles).unwrap_or_default() {
+            if !name.ends_with(".json") {
+                continue;
+            }
+            match json_file(tree, &path) {
+                Ok(v) => {
+                    if let Some(url) = v.get("url").and_then(Value::as_str) {
+                        let default = v.get("is_default").and_then(truthy).unwrap_or(false);
+                        urls.push((default, url.to_owned()));
+                    }
+                }
+                Err(e) => sink.summary.skip(format!("settings/connections/{name}"), e),
+            }
+        }
+        // The profile marked default, else the only one.
+        let chosen = match urls.iter().find(|(d, _)| *d) {
+            Some((_, u)) => Some(u.clone()),
+            None if urls.len() == 1 => urls.pop().map(|(_, u)| u),
+            None => None,
+        };
+        update.default_connection = chosen;
+    }
+    let store = sink.store().cloned();
+    let imported = Settings::import(store.as_ref(), update).await?;
+    sink.summary.settings = imported.taken.iter().map(|s| s.to_string()).collect();
+    for bad in imported.refused {
+        sink.summary
+            .skip(format!("settings.json {}", bad.field), bad.message);
+    }
+    Ok(())
+}
+
+/// A JSON boolean, or Perl's 0/1 and "0"/"1".
+fn truthy(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_i64().map(|n| n != 0),
+        Value::String(s) => Some(!(s.is_empty() || s == "0" || s == "false")),
+        _ => None,
+    }
+}
+
+/// A user directory of the home.
+struct Candidate {
+    dir: String,
+    path: PathBuf,
+    email: String,
+    json: Value,
+    registered: i64,
+}
+
+/// The user directories (`<x>@<y>/user.json`), each read and checked.
+fn candidates(tree: &Tree, sink: &mut Sink) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let entries = match tree.list(&tree.root) {
+        Ok(e) => e,
+        Err(e) => {
+            sink.summary.skip(tree.root.display(), e);
+            return out;
+        }
+    };
+    for (name, path) in entries {
+        // Convos: `next unless $email =~ /.\@./` (its "poor man's regex").
+        let Some(at) = name.find('@') else { continue };
+        if at == 0 || at + 1 >= name.len() || name.starts_with('.') {
+            continue;
+        }
+        match tree.kind(&path) {
+            Ok(FileKind::Dir) => {}
+            Ok(_) => continue,
+            Err(e) => {
+                sink.summary.skip(&name, e);
+                continue;
+            }
+        }
+        let file = path.join("user.json");
+        if !file.exists() {
+            sink.summary.skip(&name, "no user.json");
+            continue;
+        }
+        let json = match json_file(tree, &file) {
+            Ok(v) => v,
+            Err(e) => {
+                sink.summary.skip(format!("{name}/user.json"), e);
+                continue;
+            }
+        };
+        let given = json.get("email").and_then(Value::as_str).unwrap_or(&name);
+        let email = match crate::account::normalize_email(given)
+            .or_else(|_| crate::account::normalize_email(&name))
+        {
+            Ok(e) => e,
+            Err(_) => {
+                sink.summary.skip(&name, "not a valid e-mail address");
+                continue;
+            }
+        };
+        // Convos: `registered ||= ctime of user.json`.
+        let registered = json
+            .get("registered")
+            .and_then(Value::as_str)
+            .and_then(crate::time::parse_rfc3339)
+            .or_else(|| {
+                std::fs::metadata(&file)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_millis() as i64)
+            })
+            .unwrap_or_else(crate::time::now_ms);
+        out.push(Candidate {
+            dir: name,
+            path,
+            email,
+            json,
+            registered,
+        });
+    }
+    out
+}
+
+/// One account, from one or more directories whose e-mails differ only in case: the
+/// oldest gives the password, roles and keywords; the others' connections and logs are
+/// merged into it, so nothing is lost.
+async fn import_user(
+    tree: &Tree,
+    sink: &mut Sink,
+    email: &str,
+    members: Vec<Candidate>,
+) -> Result<(), store::Error> {
+    let Some(first) = members.first() else {
+        return Ok(());
+    };
+    let j = &first.json;
+    let mut hash = j
+        .get("password")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let password_note = match crate::account::legacy::check_importable(&hash) {
+        Ok(()) => None,
+        Err(why) => {
+            hash = "!".into();
+            Some(format!(
+                "password not usable ({why}): give the user a link with `convos recover {email}`"
+            ))
+        }
+    };
+    let roles = strings(j.get("roles"));
+    let keywords: Vec<String> = strings(j.get("highlight_keywords"))
+        .into_iter()
+        .map(|k| k.trim().to_owned())
+        .filter(|k| k.chars().any(char::is_alphanumeric))
+        .collect();
+    let user = ImportUser {
+        email: email.to_owned(),
+        password_hash: Secret::new(hash),
+        admin: roles.iter().any(|r| r == "admin"),
+        highlight_keywords: keywords,
+        created_at: first.registered,
+    };
+    let user_id = sink.user(user).await?;
+    if let Some(n) = password_note {
+        sink.note(n);
+    }
+    for (i, member) in members.iter().enumerate() {
+        if i > 0 {
+            sink.note(format!(
+                "{} merged into this account (the e-mails differ only in case); its password and roles were not used",
+                member.dir
+            ));
+        }
+        import_dir(tree, sink, user_id, email, member).await?;
+    }
+    Ok(())
+}
+
+/// The strings of a JSON array (other values skipped).
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What one user directory holds.
+async fn import_dir(
+    tree: &Tree,
+    sink: &mut Sink,
+    user_id: UserId,
+    email: &str,
+    member: &Candidate,
+) -> Result<(), store::Error> {
+    let mut notes = Notifications::load(tree, sink, user_id, &member.path);
+    let entries = match tree.list(&member.path) {
+        Ok(e) => e,
+        Err(e) => {
+            sink.summary.skip(&member.dir, e);
+            return Ok(());
+        }
+    };
+    let mut connections: HashMap<String, String> = HashMap::new();
+    for (name, path) in entries {
+        if name == "upload" {
+            uploads(tree, sink, &member.dir, &path);
+            continue;
+        }
+        if !name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            || !matches!(tree.kind(&path), Ok(FileKind::Dir))
+            || !path.join("connection.json").exists()
+        {
+            continue;
+        }
+        if let Some(id) = connection(
+            tree,
+            sink,
+            user_id,
+            email,
+            &member.dir,
+            &name,
+            &path,
+            &mut notes,
+        )
+        .await?
+        {
+            connections.insert(name, id);
+        }
+    }
+    notes.leftovers(sink, user_id, &connections).await?;
+    Ok(())
+}
+
+/// `upload/`: listed as skipped (no upload feature to carry them to yet).
+fn uploads(tree: &Tree, sink: &mut Sink, dir: &str, path: &Path) {
+    let files = tree
+        .list(path)
+        .map(|e| e.iter().filter(|(n, _)| n.ends_with(".data")).count())
+        .unwrap_or(0);
+    if files > 0 {
+        sink.summary.skip(
+            format!("{dir}/upload"),
+            format!("{files} uploaded files: file uploads are not carried over (this server has no upload feature yet)"),
+        );
+    }
+}
+
+/// A connection id as we keep it: lowercase letters, digits, `-` and `_`.
+fn connection_id_ok(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// One connection directory: the connection, its conversations, its logs. Returns the
+/// connection id used, `None` when it was skipped.
+#[allow(clippy::too_many_arguments)]
+async fn connection(
+    tree: &Tree,
+    sink: &mut Sink,
+    user_id: UserId,
+    email: &str,
+    user_dir: &str,
+    name: &str,
+    path: &Path,
+    notes: &mut Notifications,
+) -> Result<Option<String>, store::Error> {
+    let what = format!("{user_dir}/{name}");
+    let json = match json_file(tree, &path.join("connection.json")) {
+        Ok(v) => v,
+        Err(e) => {
+            sink.summary.skip(format!("{what}/connection.json"), e);
+            return Ok(None);
+        }
+    };
+    let Some(raw_url) = json.get("url").and_then(Value::as_str) else {
+        sink.summary.skip(&what, "connection.json has no url");
+        return Ok(None);
+    };
+    let default_nick = json
+        .pointer("/info/nick")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            email
+                .split('@')
+                .next()
+                .unwrap_or("guest")
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        });
+    let (url, config) = match super::usable_url(raw_url, &default_nick) {
+        Ok(ok) => ok,
+        Err(why) => {
+            sink.summary
+                .skip(&what, format!("connection URL not usable: {why}"));
+            return Ok(None);
+        }
+    };
+    if url != raw_url {
+        sink.note(format!(
+            "{name}: parts of the connection URL this server does not understand were dropped"
+        ));
+    }
+    let given = json
+        .get("connection_id")
+        .and_then(Value::as_str)
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    let id = if connection_id_ok(&given) {
+        given
+    } else {
+        crate::irc::url::connection_id(&config.host)
+    };
+    let wanted = match json.get("wanted_state").and_then(Value::as_str) {
+        Some("disconnected") => WantedState::Disconnected,
+        _ => WantedState::Connected,
+    };
+    let commands = strings(json.get("on_connect_commands"))
+        .into_iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(Secret::new)
+        .collect();
+    let client_cert = cert(tree, path, name);
+    sink.connection(Connection {
+        user_id,
+        id: id.clone(),
+        url: Secret::new(url),
+        nick: config.nick.clone(),
+        on_connect_commands: commands,
+        wanted_state: wanted,
+        retention_days: 0,
+        client_cert,
+        state: Value::Object(Default::default()),
+    })
+    .await?;
+    // The server conversation, then those the user had open.
+    let mut known: HashSet<String> = HashSet::new();
+    sink.conversation(Conversation::new(user_id, &id, "", &config.host))
+        .await?;
+    sink.read_state(user_id, &id, "", ReadState::All);
+    known.insert(String::new());
+    let listed = json
+        .get("conversations")
+        .or_else(|| json.get("dialogs"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for c in &listed {
+        let Some(conv_name) = c
+            .get("name")
+            .and_then(Value::as_str)
+            .or_else(|| c.get("conversation_id").and_then(Value::as_str))
+            .or_else(|| c.get("dialog_id").and_then(Value::as_str))
+        else {
+            continue;
+        };
+        if !valid_name(conv_name) {
+            sink.summary.skip(
+                format!("{what} conversation {conv_name:?}"),
+                "not a valid name",
+            );
+            continue;
+        }
+        let conv_id = fold(conv_name);
+        if !known.insert(conv_id.clone()) {
+            continue;
+        }
+        let mut conv = Conversation::new(user_id, &id, &conv_id, conv_name);
+        conv.topic = c
+            .get("topic")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        conv.frozen = c
+            .get("frozen")
+            .and_then(Value::as_str)
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned);
+        conv.key = c
+            .get("password")
+            .and_then(Value::as_str)
+            .filter(|k| !k.is_empty())
+            .map(Secret::new);
+        sink.conversation(conv).await?;
+        let state = match (
+            c.get("unread").and_then(Value::as_u64),
+            c.get("last_read")
+                .and_then(Value::as_str)
+                .and_then(crate::time::parse_rfc3339),
+        ) {
+            (Some(n), _) => ReadState::Unread(n),
+            (None, Some(at)) => ReadState::At(at),
+            (None, None) => ReadState::All,
+        };
+        sink.read_state(user_id, &id, &conv_id, state);
+    }
+    logs(tree, sink, user_id, &id, &what, path, &mut known, notes).await?;
+    Ok(Some(id))
+}
+
+/// The connection's client certificate (`<id>.cert` and `<id>.key`), when both are there.
+fn cert(tree: &Tree, dir: &Path, name: &str) -> Option<ClientCert> {
+    let read = |ext: &str| {
+        let bytes = tree
+            .read_small(&dir.join(format!("{name}.{ext}")), 64 * 1024)
+            .ok()?;
+        String::from_utf8(bytes)
+            .ok()
+            .filter(|s| s.contains("-----BEGIN"))
+    };
+    Some(ClientCert {
+        cert: read("cert")?,
+        key: Secret::new(read("key")?),
+    })
+}
+
+/// A conversation name folded as the daemon folds it before the server says otherwise.
+fn fold(name: &str) -> String {
+    CaseMapping::Rfc1459.fold(&name.to_lowercase()).into_owned()
+}
+
+/// One log file to read.
+struct LogFile {
+    path: PathBuf,
+    /// The conversation id as Convos wrote it (`%2F` unescaped); `""` for the server.
+    convos_id: String,
+}
+
+/// Every `YYYY/MM.log` and `YYYY/MM/<id>.log` of a connection, oldest month first.
+fn log_files(tree: &Tree, sink: &mut Sink, what: &str, dir: &Path) -> Vec<LogFile> {
+    let mut out = Vec::new();
+    let months = |s: &str| s.len() == 2 && s.parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
+    for (year, ypath) in tree.list(dir).unwrap_or_default() {
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let entries = match tree.list(&ypath) {
+            Ok(e) => e,
+            Err(e) => {
+                sink.summary.skip(format!("{what}/{year}"), e);
+                continue;
+            }
+        };
+        for (name, mpath) in entries {
+            if let Some(month) = name.strip_suffix(".log") {
+                if months(month) {
+                    out.push(LogFile {
+                        path: mpath,
+                        convos_id: String::new(),
+                    });
+                }
+                continue;
+            }
+            if !months(&name) {
+                continue;
+            }
+            let files = match tree.list(&mpath) {
+                Ok(e) => e,
+                Err(e) => {
+                    sink.summary.skip(format!("{what}/{year}/{name}"), e);
+                    continue;
+                }
+            };
+            for (file, fpath) in files {
+                let Some(stem) = file.strip_suffix(".log") else {
+                    continue;
+                };
+                if let Err(e) = tree.kind(&fpath).and_then(|k| match k {
+                    FileKind::File => Ok(()),
+                    _ => Err(super::lines::Refused::NotFile),
+                }) {
+                    sink.summary.skip(format!("{what}/{year}/{name}/{file}"), e);
+                    continue;
+                }
+                let id = stem.replace("%2F", "/").replace("%2f", "/");
+                if !valid_name(&id) {
+                    sink.summary.skip(
+                        format!("{what}/{year}/{name}/{file}"),
+                        "not a valid conversation name",
+                    );
+                    continue;
+                }
+                out.push(LogFile {
+                    path: fpath,
+                    convos_id: id,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Reads every log file of a connection into its conversations.
+#[allow(clippy::too_many_arguments)]
+async fn logs(
+    tree: &Tree,
+    sink: &mut Sink,
+    user_id: UserId,
+    conn_id: &str,
+    what: &str,
+    dir: &Path,
+    known: &mut HashSet<String>,
+    notes: &mut Notifications,
+) -> Result<(), store::Error> {
+    let files = log_files(tree, sink, what, dir);
+    let sizes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(&f.path).ok())
+        .map(|m| m.len())
+        .sum();
+    sink.expect_work(sizes);
+    let conn_dir = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for f in files {
+        let conv_id = fold(&f.convos_id);
+        if known.insert(conv_id.clone()) {
+            // Only in the logs: a conversation closed in Convos. Its history comes along,
+            // as a conversation not rejoined.
+            let mut conv = Conversation::new(user_id, conn_id, &conv_id, &f.convos_id);
+            conv.wanted = false;
+            sink.conversation(conv).await?;
+            sink.read_state(user_id, conn_id, &conv_id, ReadState::All);
+        }
+        let ctx = FileCtx {
+            user_id,
+            conn_id,
+            conn_dir: &conn_dir,
+            conv_id: &conv_id,
+            convos_id: &f.convos_id,
+        };
+        read_log(tree, sink, &f.path, &ctx, notes).await?;
+    }
+    Ok(())
+}
+
+struct FileCtx<'a> {
+    user_id: UserId,
+    conn_id: &'a str,
+    /// The connection's directory name: what notifications.log calls it.
+    conn_dir: &'a str,
+    conv_id: &'a str,
+    convos_id: &'a str,
+}
+
+/// One log file, from where an earlier import stopped.
+async fn read_log(
+    tree: &Tree,
+    sink: &mut Sink,
+    path: &Path,
+    ctx: &FileCtx<'_>,
+    notes: &mut Notifications,
+) -> Result<(), store::Error> {
+    let rel = tree.rel(path);
+    let file = match tree.open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            sink.summary.unreadable.add(|| format!("{rel}: {e}"));
+            return Ok(());
+        }
+    };
+    let (src, done) = sink.source(format!("convos:{rel}"), ctx.user_id);
+    let mut lines = Lines::new(file);
+    let mut reported = 0u64;
+    loop {
+        let line = match lines.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                sink.summary
+                    .unreadable
+                    .add(|| format!("{rel}: {e} (read up to here)"));
+                break;
+            }
+        };
+        let number = line.number as i64;
+        let skip = number <= done;
+        let Some(parsed) = parse(line.bytes) else {
+            if !skip {
+                sink.summary.malformed.add(|| format!("{rel}:{number}"));
+                sink.advance(src, number);
+            }
+            continue;
+        };
+        let noted = notes.take(
+            ctx.conn_dir,
+            ctx.convos_id,
+            &line.bytes[..19],
+            parsed.message,
+        );
+        if skip {
+            sink.already(1);
+            continue;
+        }
+        if line.cut {
+            sink.summary.truncated.add(|| format!("{rel}:{number}"));
+        }
+        let text = irc_proto::decode(parsed.text);
+        if matches!(text, std::borrow::Cow::Owned(_)) {
+            sink.summary.decoded.add(|| format!("{rel}:{number}"));
+        }
+        let entry = NewEntry {
+            user_id: ctx.user_id,
+            connection_id: ctx.conn_id.to_owned(),
+            conversation_id: ctx.conv_id.to_owned(),
+            time: parsed.time,
+            kind: parsed.kind,
+            from: irc_proto::decode(parsed.from).into_owned(),
+            source: None,
+            text: text.into_owned(),
+            msgid: None,
+            account: None,
+            highlight: parsed.highlight || noted,
+            backfill: true,
+        };
+        sink.push(entry, src, number).await?;
+        let now = lines.consumed;
+        sink.progressed(now - reported);
+        reported = now;
+    }
+    sink.advance(src, lines.count() as i64);
+    sink.progressed(lines.consumed - reported);
+    Ok(())
+}
+
+/// A parsed log line.
+#[derive(Debug, PartialEq, Eq)]
+struct Parsed<'a> {
+    time: i64,
+    highlight: bool,
+    kind: Kind,
+    from: &'a [u8],
+    text: &'a [u8],
+    /// The message as written (`<nick> text`): what notifications.log repeats.
+    message: &'a [u8],
+}
+
+/// `TS [F] MESSAGE` as Convos's `messages_p` and `_message_type_from` read it.
+fn parse(b: &[u8]) -> Option<Parsed<'_>> {
+    let time = parse_log_time(b)?;
+    let mut rest = b.get(19..)?;
+    if !rest.is_empty() {
+        rest = rest.strip_prefix(b" ")?;
+    }
+    let mut flag = 0u8;
+    if let [d @ b'0'..=b'9', b' ' | b'\t', ..] | [d @ b'0'..=b'9'] = rest {
+        flag = d - b'0';
+        rest = &rest[1..];
+    }
+    while let [b' ' | b'\t', tail @ ..] = rest {
+        rest = tail;
+    }
+    let message = rest;
+    let word_end = |s: &[u8], stop: u8| {
+        s.iter()
+            .position(|&c| c == stop || c == b' ' || c == b'\t')
+            .filter(|&i| i > 0 && s.get(i) == Some(&stop))
+    };
+    let after_space = |s: &'_ [u8], i: usize| -> Option<usize> {
+        matches!(s.get(i), Some(b' ' | b'\t')).then_some(i + 1)
+    };
+    let (kind, from, text) = if let Some(body) = rest.strip_prefix(b"<") {
+        // <([^\s\>]+)>\s
+        match word_end(body, b'>').and_then(|i| Some((i, after_space(body, i + 1)?))) {
+            Some((i, t)) => (Kind::Privmsg, &body[..i], &body[t..]),
+            None => server(rest),
+        }
+    } else if let Some(body) = rest.strip_prefix(b"-").filter(|b| !b.starts_with(b"!- ")) {
+        // -([^\s\>]+)-\s
+        let end = body
+            .iter()
+            .position(|&c| c == b' ' || c == b'\t' || c == b'>')
+            .unwrap_or(body.len());
+        let word = &body[..end];
+        match word.iter().rposition(|&c| c == b'-') {
+            Some(i) if i > 0 && i + 1 == word.len() && after_space(body, end).is_some() => {
+                (Kind::Notice, &word[..i], &body[end + 1..])
+            }
+            _ => server(rest),
+        }
+    } else if let Some(body) = rest.strip_prefix(b"* ") {
+        // \* (\S+)\s
+        let end = body
+            .iter()
+            .position(|&c| c == b' ' || c == b'\t')
+            .unwrap_or(body.len());
+        match after_space(body, end) {
+            Some(t) if end > 0 => (Kind::Action, &body[..end], &body[t..]),
+            _ => server(rest),
+        }
+    } else {
+        server(rest)
+    };
+    Some(Parsed {
+        time,
+        highlight: flag & 1 == 1,
+        kind,
+        from,
+        text,
+        message,
+    })
+}
+
+/// A server line: `-!- ` dropped, no sender.
+fn server(rest: &[u8]) -> (Kind, &[u8], &[u8]) {
+    let text = rest
+        .strip_prefix(b"-!- ")
+        .or_else(|| rest.strip_prefix(b"-!-\t"))
+        .unwrap_or(rest);
+    (Kind::Server, &[], text)
+}
+
+/// `notifications.log`: the user's highlights, used to mark lines of logs without flags,
+/// and imported as messages when their log line is gone (a month missing).
+struct Notifications {
+    /// Hash of (connection, conversation, time, message) → (line, conversation, entry).
+    pending: HashMap<u64, Pending>,
+    src: Option<SourceId>,
+    lines: i64,
+}
+
+struct Pending {
+    line: i64,
+    conn_dir: String,
+    convos_id: String,
+    time: i64,
+    message: Vec<u8>,
+    matched: bool,
+}
+
+fn note_key(conn_dir: &str, convos_id: &str, ts: &[u8], message: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    conn_dir.hash(&mut h);
+    convos_id.hash(&mut h);
+    ts.hash(&mut h);
+    message.hash(&mut h);
+    h.finish()
+}
+
+impl Notifications {
+    fn load(tree: &Tree, sink: &mut Sink, user_id: UserId, dir: &Path) -> Notifications {
+        let mut n = Notifications {
+            pending: HashMap::new(),
+            src: None,
+            lines: 0,
+        };
+        let path = dir.join("notifications.log");
+        if !path.exists() {
+            return n;
+        }
+        let rel = tree.rel(&path);
+        let file = match tree.open(&path) {
+            Ok(f) => f,
+            Err(e) => {
+                sink.summary.unreadable.add(|| format!("{rel}: {e}"));
+                return n;
+            }
+        };
+        let (src, done) = sink.source(format!("convos:{rel}"), user_id);
+        n.src = Some(src);
+        let mut lines = Lines::new(file);
+        while let Ok(Some(line)) = lines.next_line() {
+            n.lines = line.number as i64;
+            if n.lines <= done || n.pending.len() >= MAX_NOTIFICATIONS {
+                continue;
+            }
+            // TS CONNECTION CONVERSATION MESSAGE
+            let b = line.bytes;
+            let Some(time) = parse_log_time(b) else {
+                continue;
+            };
+            let mut parts = b.get(20..).unwrap_or_default().splitn(3, |&c| c == b' ');
+            let (Some(conn), Some(conv), Some(message)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let conn = String::from_utf8_lossy(conn).into_owned();
+            let conv = String::from_utf8_lossy(conv).into_owned();
+            let key = note_key(&conn, &conv, &b[..19], message);
+            n.pending.insert(
+                key,
+                Pending {
+                    line: n.lines,
+                    conn_dir: conn,
+                    convos_id: conv,
+                    time,
+                    message: message.to_vec(),
+                    matched: false,
+                },
+            );
+        }
+        n
+    }
+
+    /// Whether a log line is one of the notifications (then it is matched).
+    fn take(&mut self, conn_dir: &str, convos_id: &str, ts: &[u8], message: &[u8]) -> bool {
+        if self.pending.is_empty() {
+            return false;
+        }
+        match self
+            .pending
+            .get_mut(&note_key(conn_dir, convos_id, ts, message))
+        {
+            Some(p) => {
+                p.matched = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Notifications whose log line was not found: imported as highlighted messages.
+    async fn leftovers(
+        &mut self,
+        sink: &mut Sink,
+        user_id: UserId,
+        connections: &HashMap<String, String>,
+    ) -> Result<(), store::Error> {
+        let Some(src) = self.src else {
+            return Ok(());
+        };
+        let mut left: Vec<Pending> = std::mem::take(&mut self.pending)
+            .into_values()
+            .filter(|p| !p.matched)
+            .collect();
+        left.sort_by_key(|p| p.line);
+        for p in left {
+            let Some(conn_id) = connections.get(&p.conn_dir) else {
+                continue;
+            };
+            if !valid_name(&p.convos_id) {
+                continue;
+            }
+            let conv_id = fold(&p.convos_id);
+            let mut conv = Conversation::new(user_id, conn_id, &conv_id, &p.convos_id);
+            conv.wanted = false;
+            sink.conversation(conv).await?;
+            let mut line = b"1970-01-01T00:00:00 ".to_vec();
+            line.extend_from_slice(&p.message);
+            let Some(parsed) = parse(&line) else { continue };
+            let entry = NewEntry {
+                user_id,
+                connection_id: conn_id.clone(),
+                conversation_id: conv_id,
+                time: p.time,
+                kind: parsed.kind,
+                from: irc_proto::decode(parsed.from).into_owned(),
+                source: None,
+                text: irc_proto::decode(parsed.text).into_owned(),
+                msgid: None,
+                account: None,
+                highlight: true,
+                backfill: true,
+            };
+            sink.push(entry, src, p.line).await?;
+        }
+        sink.advance(src, self.lines);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(line: &str) -> Option<(i64, bool, Kind, String, String)> {
+        parse(line.as_bytes()).map(|p| {
+            (
+                p.time,
+                p.highlight,
+                p.kind,
+                String::from_utf8_lossy(p.from).into_owned(),
+                String::from_utf8_lossy(p.text).into_owned(),
+            )
+        })
+    }
+
+    #[test]
+    fn lines_read_as_convos_read_them() {
+        let t = 1_551_675_967_000; // 2019-03-04T05:06:07
+        let cases = [
+            (
+                "2019-03-04T05:06:07 0 <batman> hello there",
+                (false, Kind::Privmsg, "batman", "hello there"),
+            ),
+            (
+                "2019-03-04T05:06:07 1 <batman> superman: look",
+                (true, Kind::Privmsg, "batman", "superman: look"),
+            ),
+            (
+                "2019-03-04T05:06:07 2 <batman> preformatted",
+                (false, Kind::Privmsg, "batman", "preformatted"),
+            ),
+            (
+                "2019-03-04T05:06:07 <batman> no flag (4.x and older)",
+                (false, Kind::Privmsg, "batman", "no flag (4.x and older)"),
+            ),
+            (
+                "2019-03-04T05:06:07 0 * batman waves",
+                (false, Kind::Action, "batman", "waves"),
+            ),
+            (
+                "2019-03-04T05:06:07 0 -NickServ- You are now identified",
+                (false, Kind::Notice, "NickServ", "You are now identified"),
+            ),
+            (
+                "2019-03-04T05:06:07 0 -irc-libera- Connected to irc.libera.chat.",
+                (
+                    false,
+                    Kind::Notice,
+                    "irc-libera",
+                    "Connected to irc.libera.chat.",
+                ),
+            ),
+            (
+                "2019-03-04T05:06:07 0 -!- batman parted. Bye",
+                (false, Kind::Server, "", "batman parted. Bye"),
+            ),
+            (
+                "2019-03-04T05:06:07 0 <> a line without a nick",
+                (false, Kind::Server, "", "<> a line without a nick"),
+            ),
+            ("2019-03-04T05:06:07 0 * ", (false, Kind::Server, "", "* ")),
+            (
+                "2019-03-04T05:06:07 0 <batman>no space",
+                (false, Kind::Server, "", "<batman>no space"),
+            ),
+            ("2019-03-04T05:06:07 0 ", (false, Kind::Server, "", "")),
+            (
+                "2019-03-04T05:06:07 0 <batman> ",
+                (false, Kind::Privmsg, "batman", ""),
+            ),
+            (
+                "2019-03-04T05:06:07 Topic is x",
+                (false, Kind::Server, "", "Topic is x"),
+            ),
+        ];
+        for (line, (hl, kind, from, text)) in cases {
+            assert_eq!(
+                p(line),
+                Some((t, hl, kind, from.to_owned(), text.to_owned())),
+                "{line}"
+            );
+        }
+        for bad in [
+            "",
+            "hello",
+            "2019-03-04 05:06:07 0 <a> b",
+            "2019-03-04T05:06:07x0 <a> b",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_fold_like_the_daemon() {
+        assert_eq!(fold("#Convos[x]"), "#convos{x}");
+        assert_eq!(fold("Batman"), "batman");
+    }
+}

@@ -285,8 +285,11 @@ async fn convos_8_home_moves_in() {
     let exp = legacy::convos_8(src.path(), outside.path());
     let path = src.path().to_str().expect("utf-8 path");
     let out = ok(import(home.path(), &["convos", path]));
-    println!("{out}");
-    assert!(out.contains("carol@example.com: new; 1 connection, 3 conversations, 5 messages (2020-01-05 – 2020-03-03)"), "{out}");
+    assert!(out.contains("carol@example.com: new; 2 connections, 4 conversations, 5 messages (2020-01-05 – 2020-03-03)"), "{out}");
+    assert!(
+        out.contains("irc-libera/2020/01/..%2F..%2Fescape.log: not a valid conversation name"),
+        "{out}"
+    );
     assert!(
         out.contains(
             "settings: organization_name, organization_url, default_connection, open_to_public"
@@ -332,6 +335,20 @@ async fn convos_8_home_moves_in() {
         .expect("#gone");
     assert_eq!(gone["frozen"], "Banned");
     assert!(!convs.iter().any(|c| c["conversation_id"] == "#leak"));
+    let conns = get(&c, &d.url("/api/connections")).await;
+    let ids: Vec<&str> = conns["connections"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["connection_id"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        ids,
+        ["irc-127-0-0-1", "irc-libera"],
+        "../../evil got an id of ours"
+    );
     // Highlights are notifications: the flagged line and the one only in notifications.log.
     let notes = get(&c, &d.url("/api/notifications")).await;
     let notes = notes["messages"].as_array().cloned().unwrap_or_default();

@@ -138,13 +138,13 @@ fn json_file(tree: &Tree, path: &Path) -> Result<serde_json::Value, String> {
     serde_json::from_slice(&bytes).map_err(|e| format!("not valid JSON ({e})"))
 }
 
-/// Whether `name` can be a channel or nick: 1–200 bytes, no spaces, commas or control
-/// characters (which no IRC server allows, and which no file name should smuggle in).
+/// Whether `name` can be a channel or nick: 1–200 bytes, not starting with `.`, no
+/// spaces, commas or control characters (no IRC server allows them; a file name must not
+/// smuggle in `../x`).
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 200
-        && name != "."
-        && name != ".."
+        && !name.starts_with('.')
         && !name
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == ',')
@@ -189,7 +189,16 @@ mod tests {
         for ok in ["#convos", "batman", "#a/b", "&local", "#ünïcode"] {
             assert!(valid_name(ok), "{ok}");
         }
-        for bad in ["", ".", "..", "a b", "a,b", "a\u{7}b", &"x".repeat(201)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../etc",
+            "a b",
+            "a,b",
+            "a\u{7}b",
+            &"x".repeat(201),
+        ] {
             assert!(!valid_name(bad), "{bad}");
         }
     }

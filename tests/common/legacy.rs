@@ -388,7 +388,8 @@ pub fn convos_408(root: &Path) -> Expected {
 /// A Convos 8.x home: carol (argon2id, string uid) with `conversations`, logs with flags
 /// (a highlight, a preformatted line), a `%2F` conversation name, `notifications.log` with
 /// one highlight whose log month is missing (imported from the notification), a client
-/// certificate, an upload, a connection profile, and a symlink out of the tree.
+/// certificate, an upload, a connection profile, a symlink out of the tree and names that
+/// try to climb out of it.
 pub fn convos_8(root: &Path, outside: &Path) -> Expected {
     let mut exp = Expected::default();
     write(
@@ -477,6 +478,19 @@ pub fn convos_8(root: &Path, outside: &Path) -> Expected {
     );
     std::os::unix::fs::symlink(outside.join("secret.log"), conn.join("2020/02/#leak.log"))
         .expect("symlink");
+    // Path traversal in names: a conversation file `..%2F..%2Fescape.log` and a connection
+    // whose id says `../../evil`. The file is refused; the connection gets an id of ours.
+    write(
+        &conn.join("2020/01/..%2F..%2Fescape.log"),
+        format!("{} 0 <eve> traversal\n", ts(t)),
+    );
+    let evil = carol.join("irc-evil");
+    write(
+        &evil.join("connection.json"),
+        serde_json::json!({"connection_id": "../../evil", "wanted_state": "disconnected",
+            "url": "irc://127.0.0.1:2?nick=carol&tls=0", "conversations": []})
+        .to_string(),
+    );
     let gone = ms("2020-03-03T03:03:03Z");
     write(
         &carol.join("notifications.log"),

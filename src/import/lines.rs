@@ -192,6 +192,24 @@ impl Tree {
         Ok(File::open(path)?)
     }
 
+    /// Bytes of the `.log` files below `dir`, `depth` levels deep at most (links not
+    /// followed): the work a progress bar announces.
+    pub fn log_bytes(&self, dir: &Path, depth: u32) -> u64 {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        let mut total = 0;
+        for entry in entries.flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() && depth > 0 {
+                total += self.log_bytes(&entry.path(), depth - 1);
+            } else if meta.is_file() && entry.file_name().to_string_lossy().ends_with(".log") {
+                total += meta.len();
+            }
+        }
+        total
+    }
+
     /// Reads a small file (JSON settings) of at most `max` bytes.
     pub fn read_small(&self, path: &Path, max: u64) -> Result<Vec<u8>, Refused> {
         let file = self.open(path)?;

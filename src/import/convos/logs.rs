@@ -98,12 +98,6 @@ pub(super) async fn logs(
     notes: &mut Notifications,
 ) -> Result<(), store::Error> {
     let files = log_files(tree, sink, what, dir);
-    let sizes: u64 = files
-        .iter()
-        .filter_map(|f| std::fs::metadata(&f.path).ok())
-        .map(|m| m.len())
-        .sum();
-    sink.expect_work(sizes);
     let conn_dir = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

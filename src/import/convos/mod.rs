@@ -42,6 +42,9 @@ use crate::store::{self, ImportUser, ReadState};
 pub async fn import(tree: &Tree, sink: &mut Sink) -> Result<(), store::Error> {
     settings(tree, sink).await?;
     let mut users = candidates(tree, sink);
+    // user/connection/YYYY/MM/x.log
+    let work = users.iter().map(|u| tree.log_bytes(&u.path, 4)).sum();
+    sink.expect_work(work);
     // As Convos ordered them: by registration, then e-mail.
     users.sort_by(|a, b| (a.registered, &a.dir).cmp(&(b.registered, &b.dir)));
     let mut groups: Vec<(String, Vec<Candidate>)> = Vec::new();

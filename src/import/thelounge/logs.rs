@@ -11,7 +11,7 @@ use crate::model::{NewEntry, UserId};
 use crate::store::{self, thelounge::Db};
 
 /// Progress units a database row counts as (files count bytes).
-const ROW_UNITS: u64 = 100;
+pub(super) const ROW_UNITS: u64 = 100;
 /// Rows read from the database at a time.
 const ROWS: usize = 2000;
 
@@ -28,10 +28,10 @@ pub(super) async fn rows(
     let (src, done) = sink.source(format!("thelounge:{rel}"), user_id);
     let todo = db.count_after(done)?;
     if done > 0 {
-        let all = db.count_after(0)?;
-        sink.already(all.saturating_sub(todo));
+        let taken = db.count_after(0)?.saturating_sub(todo);
+        sink.already(taken);
+        sink.progressed(taken * ROW_UNITS);
     }
-    sink.expect_work(todo * ROW_UNITS);
     let mut after = done;
     let mut unknown: HashMap<String, u64> = HashMap::new();
     let mut kinds: HashMap<String, u64> = HashMap::new();
@@ -146,12 +146,6 @@ pub(super) async fn text_logs(
             continue;
         };
         let files = tree.list(&fpath).unwrap_or_default();
-        let sizes: u64 = files
-            .iter()
-            .filter_map(|(_, p)| std::fs::metadata(p).ok())
-            .map(|m| m.len())
-            .sum();
-        sink.expect_work(sizes);
         for (file, path) in files {
             let Some(stem) = file.strip_suffix(".log") else {
                 continue;

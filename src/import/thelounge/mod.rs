@@ -48,6 +48,20 @@ pub async fn import(tree: &Tree, sink: &mut Sink, domain: &str) -> Result<(), st
             return Ok(());
         }
     };
+    // The work: every text log (logs/NAME/NETWORK/x.log) and every row of the stores.
+    let mut work = tree.log_bytes(&tree.root.join("logs"), 2);
+    for (file, _) in &files {
+        let Some(name) = file.strip_suffix(".json") else {
+            continue;
+        };
+        let db = tree.root.join("logs").join(format!("{name}.sqlite3"));
+        if matches!(tree.kind(&db), Ok(FileKind::File)) {
+            if let Ok(n) = Db::open(&db).and_then(|d| d.count_after(0)) {
+                work += n * logs::ROW_UNITS;
+            }
+        }
+    }
+    sink.expect_work(work);
     let mut first_new = None;
     for (file, path) in files {
         let Some(name) = file.strip_suffix(".json") else {

@@ -290,6 +290,7 @@ async fn convos_8_home_moves_in() {
         out.contains("irc-libera/2020/01/..%2F..%2Fescape.log: not a valid conversation name"),
         "{out}"
     );
+    assert!(out.contains("frank@example.com: new; 0 connections, 0 conversations, 0 messages\n    password not usable (no password set): give the user a link with `convos recover frank@example.com`"), "{out}");
     assert!(
         out.contains(
             "settings: organization_name, organization_url, default_connection, open_to_public"
@@ -315,8 +316,16 @@ async fn convos_8_home_moves_in() {
     assert!(!out.contains("must not be imported"));
 
     let d = Daemon::start_home(home, &[]).await;
-    // The argon2id hash Convos 8 made (64 MiB) logs in.
+    // The argon2id hash Convos 8 made (64 MiB) logs in; an account without one cannot.
     let c = login(&d, "carol@example.com", PASSWORD).await;
+    let frank = cookie_client()
+        .post(d.url("/api/user/login"))
+        .header("origin", &d.base)
+        .json(&json!({"email": "frank@example.com", "password": ""}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(frank.status(), 400);
     same_history(&c, &d, &exp, "carol@example.com").await;
     let convs = get(&c, &d.url("/api/conversations")).await;
     let convs = convs["conversations"]

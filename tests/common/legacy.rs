@@ -388,8 +388,8 @@ pub fn convos_408(root: &Path) -> Expected {
 /// A Convos 8.x home: carol (argon2id, string uid) with `conversations`, logs with flags
 /// (a highlight, a preformatted line), a `%2F` conversation name, `notifications.log` with
 /// one highlight whose log month is missing (imported from the notification), a client
-/// certificate, an upload, a connection profile, a symlink out of the tree and names that
-/// try to climb out of it.
+/// certificate, an upload, a connection profile, a symlink out of the tree, names that
+/// try to climb out of it, and a user without a password.
 pub fn convos_8(root: &Path, outside: &Path) -> Expected {
     let mut exp = Expected::default();
     write(
@@ -511,6 +511,13 @@ pub fn convos_8(root: &Path, outside: &Path) -> Expected {
             text: "carol: this month's log is lost".into(),
             highlight: true,
         },
+    );
+    // Signed in through a proxy or OIDC in Convos: no password to carry over.
+    write(
+        &root.join("frank@example.com/user.json"),
+        serde_json::json!({"email": "frank@example.com", "password": "", "roles": [],
+            "registered": "2021-01-01T00:00:00Z", "uid": "4"})
+        .to_string(),
     );
     write(
         &carol.join("upload/1577836800-cat.json"),

@@ -255,7 +255,11 @@ async fn import_user(
         created_at: first.registered,
     };
     let user_id = sink.user(user).await?;
-    if let Some(n) = password_note {
+    // An account that was here already keeps its own password.
+    let created = sink
+        .current()
+        .is_some_and(|u| u.account == super::summary::Account::New);
+    if let (Some(n), true) = (password_note, created) {
         sink.note(n);
     }
     for (i, member) in members.iter().enumerate() {

@@ -214,7 +214,8 @@ async fn import_user(
     let created = sink
         .current()
         .is_some_and(|u| u.account == super::summary::Account::New);
-    if let Some(n) = password_note {
+    // An account that was here already keeps its own password.
+    if let (Some(n), true) = (password_note, created) {
         sink.note(n);
     }
     let mut networks = Vec::new();

@@ -10,6 +10,23 @@ use std::path::{Path, PathBuf};
 /// longer line is read and dropped; the line is imported cut and counted.
 pub const MAX_LINE: usize = crate::irc::codec::MAX_LINE;
 
+/// Longest message text kept from a source that joins lines (The Lounge's multi-line
+/// messages, its message store), in bytes; the rest is cut and counted.
+pub const MAX_TEXT: usize = 64 * 1024;
+
+/// Cuts `text` to at most `max` bytes on a character boundary; `true` if it was cut.
+pub fn cap(text: &mut String, max: usize) -> bool {
+    if text.len() <= max {
+        return false;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    true
+}
+
 /// One line of a file: its bytes without the line end, whether it was cut at
 /// [`MAX_LINE`], and its number (from 1).
 pub struct Line<'a> {
@@ -290,6 +307,16 @@ mod tests {
         let got = all(&utf);
         assert!(std::str::from_utf8(&got[0].1).is_ok());
         assert!(got[0].1.len() <= MAX_LINE);
+    }
+
+    #[test]
+    fn texts_are_capped_on_a_character_boundary() {
+        let mut t = "aé".repeat(10);
+        assert!(cap(&mut t, 4));
+        assert_eq!(t, "aéa");
+        let mut short = String::from("ok");
+        assert!(!cap(&mut short, 4));
+        assert_eq!(short, "ok");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::messages::{from_row, from_text, render};
 use super::{FileKind, Lines, Network, Sink, SourceId, Tree};
+use crate::import::lines::{cap, MAX_TEXT};
 use crate::model::{NewEntry, UserId};
 use crate::store::{self, thelounge::Db};
 
@@ -68,6 +69,12 @@ pub(super) async fn rows(
                 sink.advance(src, row.id);
                 continue;
             };
+            let mut text = m.text;
+            if cap(&mut text, MAX_TEXT) {
+                sink.summary
+                    .truncated
+                    .add(|| format!("{rel} row {}", row.id));
+            }
             let entry = NewEntry {
                 user_id,
                 connection_id: net.conn_id.clone(),
@@ -76,7 +83,7 @@ pub(super) async fn rows(
                 kind: m.kind,
                 from: m.from,
                 source: None,
-                text: m.text,
+                text,
                 msgid: row.msgid.filter(|m| !m.is_empty() && m.len() <= 256),
                 account: None,
                 highlight: m.highlight,
@@ -242,8 +249,14 @@ async fn text_log(
             continue;
         };
         if let (Some(more), Some(p)) = (rest.strip_prefix("| "), pending.as_mut()) {
-            p.text.push('\n');
-            p.text.push_str(more);
+            // A message of many lines is bounded as a whole too.
+            if p.text.len() < MAX_TEXT {
+                p.text.push('\n');
+                p.text.push_str(more);
+                if cap(&mut p.text, MAX_TEXT) {
+                    sink.summary.truncated.add(|| format!("{rel}:{number}"));
+                }
+            }
             p.last = number;
             continue;
         }
@@ -294,7 +307,10 @@ async fn emit(
                 serde_json::from_str::<Value>(msg)
                     .ok()
                     .and_then(|m| render(kind, &m))
-                    .is_some_and(|line| line == r.text)
+                    .is_some_and(|mut line| {
+                        cap(&mut line, MAX_TEXT);
+                        line == r.text
+                    })
             });
         if same {
             sink.advance(src, r.last as i64);

@@ -218,3 +218,18 @@ mod tests {
         assert_eq!(c.nick, "guest");
     }
 }
+
+/// An old password hash as the account stores it, and a note for the summary when it
+/// cannot be checked at login (then `!`, which matches no password: a reset link is needed).
+fn imported_password(hash: Option<&str>, email: &str) -> (String, Option<String>) {
+    let hash = hash.unwrap_or("");
+    match crate::account::legacy::check_importable(hash) {
+        Ok(()) => (hash.to_owned(), None),
+        Err(why) => (
+            "!".into(),
+            Some(format!(
+                "password not usable ({why}): give the user a link with `convos recover {email}`"
+            )),
+        ),
+    }
+}

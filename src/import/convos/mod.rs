@@ -227,20 +227,8 @@ async fn import_user(
         return Ok(());
     };
     let j = &first.json;
-    let mut hash = j
-        .get("password")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
-    let password_note = match crate::account::legacy::check_importable(&hash) {
-        Ok(()) => None,
-        Err(why) => {
-            hash = "!".into();
-            Some(format!(
-                "password not usable ({why}): give the user a link with `convos recover {email}`"
-            ))
-        }
-    };
+    let (hash, password_note) =
+        super::imported_password(j.get("password").and_then(Value::as_str), email);
     let roles = strings(j.get("roles"));
     let keywords: Vec<String> = strings(j.get("highlight_keywords"))
         .into_iter()

@@ -179,20 +179,8 @@ async fn import_user(
             .skip(&what, "the user name does not make a valid e-mail address");
         return Ok(None);
     };
-    let mut hash = json
-        .get("password")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
-    let password_note = match crate::account::legacy::check_importable(&hash) {
-        Ok(()) => None,
-        Err(why) => {
-            hash = "!".into();
-            Some(format!(
-                "password not usable ({why}): give the user a link with `convos recover {email}`"
-            ))
-        }
-    };
+    let (hash, password_note) =
+        super::imported_password(json.get("password").and_then(Value::as_str), &email);
     let keywords = json
         .pointer("/clientSettings/highlights")
         .and_then(Value::as_str)

@@ -180,6 +180,21 @@ fn usable_url(raw: &str, default_nick: &str) -> Result<(String, crate::irc::Conf
     }
 }
 
+/// An old password hash as the account stores it, and a note for the summary when it
+/// cannot be checked at login (then `!`, which matches no password: a reset link is needed).
+fn imported_password(hash: Option<&str>, email: &str) -> (String, Option<String>) {
+    let hash = hash.unwrap_or("");
+    match crate::account::legacy::check_importable(hash) {
+        Ok(()) => (hash.to_owned(), None),
+        Err(why) => (
+            "!".into(),
+            Some(format!(
+                "password not usable ({why}): give the user a link with `convos recover {email}`"
+            )),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,20 +231,5 @@ mod tests {
         assert!(usable_url("irc://", "x").is_err());
         let (_, c) = usable_url("irc://irc.example.com", "not a nick").expect("usable");
         assert_eq!(c.nick, "guest");
-    }
-}
-
-/// An old password hash as the account stores it, and a note for the summary when it
-/// cannot be checked at login (then `!`, which matches no password: a reset link is needed).
-fn imported_password(hash: Option<&str>, email: &str) -> (String, Option<String>) {
-    let hash = hash.unwrap_or("");
-    match crate::account::legacy::check_importable(hash) {
-        Ok(()) => (hash.to_owned(), None),
-        Err(why) => (
-            "!".into(),
-            Some(format!(
-                "password not usable ({why}): give the user a link with `convos recover {email}`"
-            )),
-        ),
     }
 }

@@ -28,6 +28,10 @@ const MAX_PENDING: usize = 4096;
 /// conversation.
 pub(super) const MAX_CONVERSATIONS: usize = 1000;
 
+/// How often to ask ISON for the nicks of private conversations, on networks without
+/// MONITOR (once a minute is what polite clients do).
+const ISON_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Live state of one connection.
 pub(super) type ConnState = wire::ConnectionState;
 
@@ -72,6 +76,14 @@ pub(super) struct Conn {
     pub asked: std::collections::VecDeque<(String, String, tokio::time::Instant)>,
     /// The answer to the last `/list`, while it is kept.
     pub channel_list: Option<super::listing::ChannelList>,
+    /// Presence of the people we see or watch.
+    pub people: super::presence::People,
+    /// Channels (casefolded) whose `WHO` after joining is out, oldest first.
+    pub who_pending: std::collections::VecDeque<String>,
+    /// The server keeps our MONITOR list (set after the MOTD, when it has MONITOR).
+    pub monitoring: bool,
+    /// An ISON of ours is out: its answer is not for the server conversation.
+    pub ison_pending: bool,
 }
 
 /// Outstanding `/whois` requests one connection remembers.
@@ -210,6 +222,8 @@ impl Actor {
         if let Err(e) = self.load().await {
             warn!(error = %e, "cannot load the user's connections");
         }
+        let mut ison = tokio::time::interval(ISON_EVERY);
+        ison.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = self.shutdown.cancelled() => break,
@@ -220,6 +234,7 @@ impl Actor {
                     Some(r) => self.request(r).await,
                     None => break,
                 },
+                _ = ison.tick() => self.poll_all_ison().await,
                 Some(ev) = irc_rx.recv(), if self.pending.len() < MAX_PENDING => {
                     self.irc_event(ev).await;
                 }
@@ -303,6 +318,10 @@ impl Actor {
             history_batches: Default::default(),
             asked: Default::default(),
             channel_list: None,
+            people: Default::default(),
+            who_pending: Default::default(),
+            monitoring: false,
+            ison_pending: false,
         };
         self.conns.insert(conn.model.id.clone(), conn);
         Ok(())
@@ -408,7 +427,7 @@ impl Actor {
                 let mut list = vec![];
                 for conn in self.conns.values() {
                     for conv in conn.convs.values().filter(|c| visible(&c.model)) {
-                        list.push(view::conversation(conv));
+                        list.push(view::conversation(&conn.people, &conn.isupport, conv));
                     }
                 }
                 let _ = reply.send(Ok(list));
@@ -455,8 +474,8 @@ impl Actor {
                         c.convs
                             .get(&c.fold(&conversation_id))
                             .ok_or(Error::NoConversation)
-                    })
-                    .map(view::participants);
+                            .map(|conv| view::participants(&c.people, &c.isupport, conv))
+                    });
                 let _ = reply.send(res);
             }
             Request::Channels {
@@ -567,7 +586,12 @@ impl Actor {
             connection: Box::new(connection.clone()),
         })];
         for conv in conn.convs.values() {
-            events.push(view::conversation_event(&id, conv));
+            events.push(view::conversation_event(
+                &id,
+                &conn.people,
+                &conn.isupport,
+                conv,
+            ));
         }
         self.publish(events);
         info!(connection = %id, "connection added");
@@ -739,7 +763,7 @@ impl Actor {
         conv.model.last_read = updated.last_read;
         conv.model.unread = updated.unread;
         conv.model.highlights = updated.highlights;
-        let conversation = view::conversation(conv);
+        let conversation = view::conversation(&conn.people, &conn.isupport, conv);
         // The user's unread notifications (the badge), after this read.
         let unread_notifications = self
             .store
@@ -759,6 +783,13 @@ impl Actor {
 
     /// Makes sure a conversation exists (saving new ones) and returns its key.
     pub(super) async fn ensure_conversation(&mut self, cid: &str, name: &str) -> Option<String> {
+        let key = self.open_conversation(cid, name).await?;
+        // A private conversation: watch whether the other side is online.
+        self.watch(cid, name, true).await;
+        Some(key)
+    }
+
+    async fn open_conversation(&mut self, cid: &str, name: &str) -> Option<String> {
         let user_id = self.user.id;
         let conn = self.conns.get_mut(cid)?;
         let key = if name.is_empty() {
@@ -775,11 +806,11 @@ impl Actor {
             if let Err(e) = self.store.save_conversation(model).await {
                 warn!(error = %e, "cannot save conversation");
             }
-            let event = self
-                .conns
-                .get(cid)
-                .and_then(|c| c.convs.get(&key))
-                .map(|conv| view::conversation_event(cid, conv));
+            let event = self.conns.get(cid).and_then(|c| {
+                c.convs
+                    .get(&key)
+                    .map(|conv| view::conversation_event(cid, &c.people, &c.isupport, conv))
+            });
             if let Some(event) = event {
                 self.publish(vec![event]);
             }
@@ -811,7 +842,7 @@ impl Actor {
             participants: BTreeMap::new(),
             joined: false,
         };
-        let event = view::conversation_event(cid, &conv);
+        let event = view::conversation_event(cid, &conn.people, &conn.isupport, &conv);
         conn.convs.insert(key.clone(), conv);
         self.publish(vec![event]);
         Some(key)

@@ -87,6 +87,10 @@ impl Actor {
         c.caps = caps;
         c.isupport = Default::default();
         c.history_batches.clear();
+        c.people.reset();
+        c.who_pending.clear();
+        c.monitoring = false;
+        c.ison_pending = false;
         let commands: Vec<String> = c
             .model
             .on_connect_commands
@@ -185,6 +189,9 @@ impl Actor {
     }
 
     async fn irc_message(&mut self, cid: &str, msg: Arc<Message>) {
+        if self.presence_line(cid, &msg) {
+            return;
+        }
         let nick = msg.source_nick().unwrap_or("").to_string();
         let cmd = msg.command().to_string();
         match cmd.as_str() {
@@ -289,7 +296,13 @@ impl Actor {
             numeric::RPL_NAMREPLY => self.on_names(cid, &msg),
             numeric::RPL_ENDOFNAMES => {
                 let chan = msg.param(1).unwrap_or("").to_string();
-                self.end_of_names(cid, &chan);
+                if let Some(members) = self.end_of_names(cid, &chan) {
+                    self.who_after_join(cid, &chan, members).await;
+                }
+            }
+            numeric::RPL_ENDOFMOTD | numeric::ERR_NOMOTD => {
+                self.server_line(cid, &msg).await;
+                self.start_watching(cid).await;
             }
             // Cannot join: the conversation is frozen with the reason.
             numeric::ERR_CHANNELISFULL
@@ -605,7 +618,7 @@ impl Actor {
                 }
                 if changed {
                     let model = conv.model.clone();
-                    let event = view::conversation_event(cid, conv);
+                    let event = view::conversation_event(cid, &conn.people, &conn.isupport, conv);
                     let _ = self.store.save_conversation(model).await;
                     self.publish(vec![event]);
                 }
@@ -787,7 +800,7 @@ impl Actor {
                     }
                 }
             }
-            let ev = view::participants_event(cid, conv);
+            let ev = view::participants_event(cid, &conn.people, &conn.isupport, conv);
             self.publish(vec![ev]);
         }
         let text = args.join(" ");
@@ -824,23 +837,23 @@ impl Actor {
         }
     }
 
-    fn end_of_names(&mut self, cid: &str, chan: &str) {
-        let Some(conn) = self.conns.get_mut(cid) else {
-            return;
-        };
+    /// Publishes the gathered member list; returns its size.
+    fn end_of_names(&mut self, cid: &str, chan: &str) -> Option<usize> {
+        let conn = self.conns.get_mut(cid)?;
         let key = conn.fold(chan);
-        let Some(list) = conn.names.remove(&key) else {
-            return;
-        };
+        let list = conn.names.remove(&key)?;
         let folded: Vec<(CompactString, Participant)> = list
             .into_iter()
             .map(|p| (conn.fold(&p.nick).into(), p))
             .collect();
         if let Some(conv) = conn.convs.get_mut(&key) {
             conv.participants = folded.into_iter().collect();
-            let ev = view::participants_event(cid, conv);
+            let members = conv.participants.len();
+            let ev = view::participants_event(cid, &conn.people, &conn.isupport, conv);
             self.publish(vec![ev]);
+            return Some(members);
         }
+        None
     }
 
     async fn set_topic(&mut self, cid: &str, chan: &str, topic: &str) {

@@ -12,9 +12,11 @@ mod hub;
 mod incoming;
 mod listing;
 mod outgoing;
+mod presence;
 mod redact;
 mod registry;
 mod view;
+mod watch;
 
 use std::sync::Arc;
 

@@ -236,6 +236,7 @@ impl Actor {
         conv.participants.clear();
         let model = conv.model.clone();
         let _ = self.store.save_conversation(model).await;
+        self.watch(cid, name, false).await;
         self.publish(vec![Event::State(State::ConversationRemoved {
             connection_id: cid.to_string(),
             conversation_id: key,

@@ -1,6 +1,9 @@
 //! The actor's state as the API objects of [`crate::wire`].
 
+use irc_proto::ISupport;
+
 use super::actor::{Conn, Conv};
+use super::presence::People;
 use crate::model::ConversationKind;
 use crate::wire;
 
@@ -37,8 +40,11 @@ pub fn connection(c: &Conn) -> wire::Connection {
     }
 }
 
-pub fn conversation(c: &Conv) -> wire::Conversation {
+/// A conversation; `people` and `isupport` are its connection's (for a private
+/// conversation's presence).
+pub fn conversation(people: &People, isupport: &ISupport, c: &Conv) -> wire::Conversation {
     let m = &c.model;
+    let private = m.kind == ConversationKind::Private;
     wire::Conversation {
         connection_id: m.connection_id.clone(),
         conversation_id: m.id.clone(),
@@ -48,34 +54,54 @@ pub fn conversation(c: &Conv) -> wire::Conversation {
         unread: m.unread,
         notifications: m.highlights,
         last_read: m.last_read.0,
-        is_private: m.kind == ConversationKind::Private,
+        is_private: private,
+        presence: if private {
+            people.get(isupport, &m.name)
+        } else {
+            None
+        },
     }
 }
 
-/// A channel's members.
-pub fn participants(conv: &Conv) -> Vec<wire::Participant> {
+/// A channel's members, with what is known of their presence.
+pub fn participants(people: &People, isupport: &ISupport, conv: &Conv) -> Vec<wire::Participant> {
     conv.participants
         .values()
-        .map(|p| wire::Participant {
-            nick: p.nick.to_string(),
-            mode: p.prefix.to_string(),
+        .map(|p| {
+            let (away, account) = people.of(isupport, &p.nick);
+            wire::Participant {
+                nick: p.nick.to_string(),
+                mode: p.prefix.to_string(),
+                away,
+                account,
+            }
         })
         .collect()
 }
 
 /// The `participants` state event.
-pub fn participants_event(cid: &str, conv: &Conv) -> wire::Event {
+pub fn participants_event(
+    cid: &str,
+    people: &People,
+    isupport: &ISupport,
+    conv: &Conv,
+) -> wire::Event {
     wire::Event::State(wire::State::Participants {
         connection_id: cid.to_string(),
         conversation_id: conv.model.id.clone(),
-        participants: participants(conv),
+        participants: participants(people, isupport, conv),
     })
 }
 
 /// A `conversation` state event.
-pub fn conversation_event(cid: &str, conv: &Conv) -> wire::Event {
+pub fn conversation_event(
+    cid: &str,
+    people: &People,
+    isupport: &ISupport,
+    conv: &Conv,
+) -> wire::Event {
     wire::Event::State(wire::State::Conversation {
         connection_id: cid.to_string(),
-        conversation: conversation(conv),
+        conversation: conversation(people, isupport, conv),
     })
 }

@@ -109,7 +109,9 @@ fn schemas() -> Value {
             "channels": {"type": "array", "items": string}, "account": string, "password": string}), &["host", "nick"]), "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string, "retention_days": retention}), &["url"]),
         "ConnectionUpdate": s(json!({"url": string, "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string, "retention_days": retention}), &[]),
         "Conversation": s(json!({"connection_id": string, "conversation_id": string, "name": string, "topic": string,
-            "frozen": string, "unread": int, "notifications": int, "last_read": int, "is_private": boolean}), &["connection_id", "conversation_id"]),
+            "frozen": string, "unread": int, "notifications": int, "last_read": int, "is_private": boolean,
+            "presence": r("Presence")}), &["connection_id", "conversation_id"]),
+        "Presence": s(json!({"nick": string, "away": string, "account": string, "online": boolean}), &["nick"]),
         "Conversations": list("conversations", "Conversation"),
         "Message": s(json!({"id": int, "connection_id": string, "conversation_id": string, "ts": string,
             "type": {"enum": ["private", "action", "notice", "join", "part", "quit", "kick", "nick", "mode", "topic", "server", "error"]},
@@ -123,7 +125,8 @@ fn schemas() -> Value {
             "aliases": {"type": "array", "items": string}, "usage": string, "help": string}), &["name", "usage"])}}), &["commands"]),
         "Read": s(json!({"last_read": int}), &[]),
         "Certificate": s(json!({"renew": boolean}), &[]),
-        "Participants": s(json!({"participants": {"type": "array", "items": s(json!({"nick": string, "mode": string}), &["nick"])}}), &["participants"]),
+        "Participants": s(json!({"participants": {"type": "array", "items": s(json!({"nick": string, "mode": string,
+            "away": string, "account": string}), &["nick"])}}), &["participants"]),
     })
 }
 

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::objects::{Connection, ConnectionState, Conversation, Message, Participant, User};
+use super::objects::{
+    Connection, ConnectionState, Conversation, Message, Participant, Presence, User,
+};
 
 /// An event the server pushes on the WebSocket (with a `seq`, see [`Stamped`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,6 +105,11 @@ pub enum State {
         connection_id: String,
         conversation_id: String,
         participants: Vec<Participant>,
+    },
+    /// Someone's away state, account or (for private conversations) being online changed.
+    Presence {
+        connection_id: String,
+        presence: Presence,
     },
     /// The read marker moved (in this or another browser).
     Read {

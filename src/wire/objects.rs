@@ -236,6 +236,30 @@ pub struct Conversation {
     pub notifications: u64,
     pub last_read: i64,
     pub is_private: bool,
+    /// A private conversation: the other side's presence, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub presence: Option<Presence>,
+}
+
+/// What the network says about someone: away (with the message), logged in, online.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Presence {
+    pub nick: String,
+    /// Away, with the message (`""` when the server did not say it); absent when here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub away: Option<String>,
+    /// The services account they are logged in to; absent when none or unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub account: Option<String>,
+    /// Someone of a private conversation: on the network (MONITOR or ISON); absent when
+    /// unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub online: Option<bool>,
 }
 
 /// A channel member.
@@ -245,6 +269,14 @@ pub struct Participant {
     pub nick: String,
     /// Prefix characters, highest first (`@+`).
     pub mode: String,
+    /// Away, with the message (`""` when not said); absent when here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub away: Option<String>,
+    /// The services account they are logged in to; absent when none or unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub account: Option<String>,
 }
 
 /// The logged-in user (`GET /api/user`, the WebSocket's `load`).

@@ -16,6 +16,7 @@ fn declarations() -> Vec<String> {
         Certificate::decl(&cfg),
         Conversation::decl(&cfg),
         Participant::decl(&cfg),
+        Presence::decl(&cfg),
         Event::decl(&cfg),
         State::decl(&cfg),
         Rtc::decl(&cfg),

@@ -397,6 +397,25 @@ export class ChatStore {
       case 'participants':
         this.participants[key] = f.participants;
         break;
+      case 'presence': {
+        // Away, account and online: on every member list of the connection and on the
+        // private conversation with that nick.
+        const p = f.presence;
+        const nick = p.nick.toLowerCase();
+        for (const k of Object.keys(this.participants)) {
+          if (!k.startsWith(cid + '\n')) continue;
+          for (const m of this.participants[k] ?? []) {
+            if (m.nick.toLowerCase() === nick) {
+              m.away = p.away;
+              m.account = p.account;
+            }
+          }
+        }
+        for (const c of this.conversations) {
+          if (c.connection_id === cid && c.is_private && c.name.toLowerCase() === nick) c.presence = p;
+        }
+        break;
+      }
       case 'frozen':
         if (conv) conv.frozen = f.frozen;
         break;

@@ -18,6 +18,7 @@ export type {
   MessagePage,
   MessageType,
   Participant,
+  Presence,
   PublicSettings,
   Reply,
   RtcConfig,

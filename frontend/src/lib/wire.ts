@@ -79,17 +79,44 @@ frozen: string, unread: number,
 /**
  * Unread highlights.
  */
-notifications: number, last_read: number, is_private: boolean, };
+notifications: number, last_read: number, is_private: boolean, 
+/**
+ * A private conversation: the other side's presence, once known.
+ */
+presence?: Presence, };
 
 export type Participant = { nick: string, 
 /**
  * Prefix characters, highest first (`@+`).
  */
-mode: string, };
+mode: string, 
+/**
+ * Away, with the message (`""` when not said); absent when here.
+ */
+away?: string, 
+/**
+ * The services account they are logged in to; absent when none or unknown.
+ */
+account?: string, };
+
+export type Presence = { nick: string, 
+/**
+ * Away, with the message (`""` when the server did not say it); absent when here.
+ */
+away?: string, 
+/**
+ * The services account they are logged in to; absent when none or unknown.
+ */
+account?: string, 
+/**
+ * Someone of a private conversation: on the network (MONITOR or ISON); absent when
+ * unknown.
+ */
+online?: boolean, };
 
 export type Event = { "event": "message" } & Message | { "event": "notification" } & Message | { "event": "state" } & State | { "event": "rtc" } & Rtc;
 
-export type State = { "type": "connection", connection_id: string, state: ConnectionState, message: string, } | { "type": "me", connection_id: string, nick: string, } | { "type": "connection_added", connection_id: string, connection: Connection, } | { "type": "connection_update", connection_id: string, connection: Connection, } | { "type": "connection_removed", connection_id: string, } | { "type": "conversation", connection_id: string, conversation: Conversation, } | { "type": "conversation_removed", connection_id: string, conversation_id: string, } | { "type": "cleared", connection_id: string, conversation_id: string, } | { "type": "join", connection_id: string, conversation_id: string, nick: string, } | { "type": "part", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "kick", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "quit", connection_id: string, nick: string, message: string, } | { "type": "nick_change", connection_id: string, old_nick: string, new_nick: string, } | { "type": "topic", connection_id: string, conversation_id: string, topic: string, } | { "type": "frozen", connection_id: string, conversation_id: string, frozen: string, } | { "type": "participants", connection_id: string, conversation_id: string, participants: Array<Participant>, } | { "type": "read", connection_id: string, conversation_id: string, last_read: number, unread: number, notifications: number, 
+export type State = { "type": "connection", connection_id: string, state: ConnectionState, message: string, } | { "type": "me", connection_id: string, nick: string, } | { "type": "connection_added", connection_id: string, connection: Connection, } | { "type": "connection_update", connection_id: string, connection: Connection, } | { "type": "connection_removed", connection_id: string, } | { "type": "conversation", connection_id: string, conversation: Conversation, } | { "type": "conversation_removed", connection_id: string, conversation_id: string, } | { "type": "cleared", connection_id: string, conversation_id: string, } | { "type": "join", connection_id: string, conversation_id: string, nick: string, } | { "type": "part", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "kick", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "quit", connection_id: string, nick: string, message: string, } | { "type": "nick_change", connection_id: string, old_nick: string, new_nick: string, } | { "type": "topic", connection_id: string, conversation_id: string, topic: string, } | { "type": "frozen", connection_id: string, conversation_id: string, frozen: string, } | { "type": "participants", connection_id: string, conversation_id: string, participants: Array<Participant>, } | { "type": "presence", connection_id: string, presence: Presence, } | { "type": "read", connection_id: string, conversation_id: string, last_read: number, unread: number, notifications: number, 
 /**
  * The user's unread notifications after this read (the badge).
  */

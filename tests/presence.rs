@@ -1,0 +1,131 @@
+//! Presence against a real InspIRCd (away-notify, WHOX, MONITOR): who is away in a
+//! channel, and whether the other side of a private conversation is online.
+
+mod common;
+
+use common::engine::{add, connected, send, Env, Events};
+use common::ircd::{self, Client, Ircd};
+use convos::user;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn away_members_and_watched_nicks() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let alice = env.user("alice@example.com").await;
+    let a = env.users.start(alice.clone());
+    let mut ev = Events::of(&a, "alice");
+    let cid = add(&a, &ircd.url("alice", "")).await;
+    connected(&mut ev, &cid).await;
+
+    // Someone already away when we join: the WHO after joining says so.
+    let port = ircd.port;
+    let mut carol = tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "carol");
+        c.send("AWAY :out for lunch");
+        c.send("JOIN #p");
+        c.wait_for(|l| l.contains(" 366 "));
+        c
+    })
+    .await
+    .expect("carol");
+    send(&a, &cid, "", "/join #p").await.expect("join");
+    let p = ev
+        .wait("carol away from WHO", |v| {
+            v["type"] == "presence" && v["presence"]["nick"] == "carol"
+        })
+        .await;
+    assert_eq!(p["presence"]["away"], "", "WHOX says gone, not why");
+
+    // away-notify: someone going away and coming back while we watch.
+    let mut bob = tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "bob");
+        c.send("JOIN #p");
+        c.wait_for(|l| l.contains(" 366 "));
+        c.send("AWAY :brb");
+        c
+    })
+    .await
+    .expect("bob");
+    let p = ev
+        .wait("bob away", |v| {
+            v["type"] == "presence" && v["presence"]["nick"] == "bob"
+        })
+        .await;
+    assert_eq!(p["presence"]["away"], "brb");
+    let members = a
+        .ask(|reply| user::Request::Participants {
+            connection_id: cid.clone(),
+            conversation_id: "#p".into(),
+            reply,
+        })
+        .await
+        .expect("participants");
+    let bob_member = members.iter().find(|m| m.nick == "bob").expect("bob");
+    assert_eq!(bob_member.away.as_deref(), Some("brb"));
+    let alice_member = members.iter().find(|m| m.nick == "alice").expect("me");
+    assert_eq!(alice_member.away, None);
+    bob.send("AWAY");
+    let p = ev
+        .wait("bob back", |v| {
+            v["type"] == "presence" && v["presence"]["nick"] == "bob"
+        })
+        .await;
+    assert!(p["presence"].get("away").is_none(), "{p}");
+
+    // MONITOR: a private conversation with someone not on the network, who then comes.
+    send(&a, &cid, "", "/query dave").await.expect("query");
+    let p = ev
+        .wait("dave offline", |v| {
+            v["type"] == "presence" && v["presence"]["nick"] == "dave"
+        })
+        .await;
+    assert_eq!(p["presence"]["online"], false);
+    let dave = tokio::task::spawn_blocking(move || Client::connect(port, "dave"))
+        .await
+        .expect("dave");
+    let p = ev
+        .wait("dave online", |v| {
+            v["type"] == "presence"
+                && v["presence"]["nick"] == "dave"
+                && v["presence"]["online"] == true
+        })
+        .await;
+    assert_eq!(p["connection_id"], cid.as_str());
+    let convs = a
+        .ask(|reply| user::Request::Conversations { reply })
+        .await
+        .expect("conversations");
+    let dave_conv = convs
+        .iter()
+        .find(|c| c.conversation_id == "dave")
+        .expect("dave's conversation");
+    assert_eq!(
+        dave_conv.presence.as_ref().and_then(|p| p.online),
+        Some(true)
+    );
+    drop(dave);
+    ev.wait("dave offline again", |v| {
+        v["type"] == "presence"
+            && v["presence"]["nick"] == "dave"
+            && v["presence"]["online"] == false
+    })
+    .await;
+
+    // None of our WHO/MONITOR answers is in the record.
+    let page = env
+        .store
+        .history(alice.id, &cid, "", convos::store::Page::latest())
+        .await
+        .expect("history");
+    for m in &page.messages {
+        for bad in [" 354 ", " 315 ", " 730 ", " 731 ", "End of /WHO", "carol"] {
+            assert!(!m.text.contains(bad), "stored: {}", m.text);
+        }
+    }
+    carol.send("QUIT");
+    env.stop().await;
+}

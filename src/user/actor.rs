@@ -84,6 +84,8 @@ pub(super) struct Conn {
     pub monitoring: bool,
     /// An ISON of ours is out: its answer is not for the server conversation.
     pub ison_pending: bool,
+    /// When we last sent `+typing=active`, by conversation (throttle; cleared on done).
+    pub typing_sent: HashMap<String, tokio::time::Instant>,
 }
 
 /// Outstanding `/whois` requests one connection remembers.
@@ -322,6 +324,7 @@ impl Actor {
             who_pending: Default::default(),
             monitoring: false,
             ison_pending: false,
+            typing_sent: HashMap::new(),
         };
         self.conns.insert(conn.model.id.clone(), conn);
         Ok(())
@@ -513,6 +516,14 @@ impl Actor {
             Request::Rtc { request, reply } => {
                 let res = self.rtc_request(request).await;
                 let _ = reply.send(res);
+            }
+            Request::Typing {
+                connection_id,
+                conversation_id,
+                state,
+            } => {
+                self.typing_out(&connection_id, &conversation_id, state)
+                    .await
             }
         }
     }

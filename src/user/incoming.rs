@@ -324,7 +324,7 @@ impl Actor {
             | "SETNAME" => {}
             "INVITE" => self.on_invite(cid, &msg, &nick).await,
             // Client-only tags (+typing, +draft/react): never a line of the record.
-            "TAGMSG" => {}
+            "TAGMSG" => self.typing_in(cid, &msg, &nick),
             "ERROR" => {
                 let text = msg.last_param().unwrap_or("").to_string();
                 self.record(cid, Line::new("", Kind::Error, &text).of(&msg))

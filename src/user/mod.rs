@@ -15,6 +15,7 @@ mod outgoing;
 mod presence;
 mod redact;
 mod registry;
+mod typing;
 mod view;
 mod watch;
 
@@ -135,6 +136,12 @@ pub enum Request {
     Rtc {
         request: wire::RtcRequest,
         reply: Reply<()>,
+    },
+    /// The user is typing in a conversation (no answer: it is a hint).
+    Typing {
+        connection_id: String,
+        conversation_id: String,
+        state: wire::Typing,
     },
 }
 

@@ -250,6 +250,20 @@ async fn request(state: &AppState, session: &Session, handle: &user::Handle, tex
                 Err(e) => return errors(id, &e.to_string(), "/"),
             }
         }
+        ClientRequest::Typing {
+            connection_id,
+            conversation_id,
+            state,
+        } => {
+            handle
+                .tell(user::Request::Typing {
+                    connection_id,
+                    conversation_id: conversation_id.to_lowercase(),
+                    state,
+                })
+                .await;
+            ReplyBody::Typing
+        }
     };
     to_json(&Reply { id, body })
 }

@@ -111,6 +111,13 @@ pub enum State {
         connection_id: String,
         presence: Presence,
     },
+    /// Someone is typing (never stored; an `active` lasts 6 s unless repeated).
+    Typing {
+        connection_id: String,
+        conversation_id: String,
+        nick: String,
+        state: Typing,
+    },
     /// The read marker moved (in this or another browser).
     Read {
         connection_id: String,
@@ -223,6 +230,45 @@ pub enum ClientRequest {
     },
     /// Call signalling (reply: `rtc`).
     Rtc(RtcRequest),
+    /// The user is typing in a conversation (reply: `typing`); sent to IRC as a `+typing`
+    /// tag where the server allows client tags, at most every 3 s while active.
+    Typing {
+        connection_id: String,
+        conversation_id: String,
+        state: Typing,
+    },
+}
+
+/// A typing notification's state (<https://ircv3.net/specs/client-tags/typing>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Typing {
+    /// Typing now (repeated every 3 s while it lasts).
+    Active,
+    /// Stopped typing with text in the input.
+    Paused,
+    /// Cleared the input or sent it.
+    Done,
+}
+
+impl Typing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Typing::Active => "active",
+            Typing::Paused => "paused",
+            Typing::Done => "done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Typing> {
+        match s {
+            "active" => Some(Typing::Active),
+            "paused" => Some(Typing::Paused),
+            "done" => Some(Typing::Done),
+            _ => None,
+        }
+    }
 }
 
 /// A browser's call signal, for IRC.
@@ -267,6 +313,7 @@ pub enum ReplyBody {
     Load { user: Box<User> },
     Sent(Sent),
     Rtc,
+    Typing,
 }
 
 /// What `send` did.

@@ -30,6 +30,7 @@ fn declarations() -> Vec<String> {
         Reply::decl(&cfg),
         ReplyBody::decl(&cfg),
         Sent::decl(&cfg),
+        Typing::decl(&cfg),
         Errors::decl(&cfg),
         ErrorItem::decl(&cfg),
         Reload::decl(&cfg),
@@ -185,6 +186,22 @@ fn browser_frames_parse() {
     let f: ClientFrame =
         serde_json::from_str(r#"{"method": "load", "what": "user"}"#).expect("load");
     assert_eq!((f.id, f.request), (None, ClientRequest::Load));
+    let f: ClientFrame = serde_json::from_str(
+        r##"{"method": "typing", "connection_id": "c", "conversation_id": "#a", "state": "active"}"##,
+    )
+    .expect("typing");
+    assert_eq!(
+        f.request,
+        ClientRequest::Typing {
+            connection_id: "c".into(),
+            conversation_id: "#a".into(),
+            state: Typing::Active
+        }
+    );
+    serde_json::from_str::<ClientFrame>(
+        r##"{"method": "typing", "connection_id": "c", "conversation_id": "#a", "state": "x"}"##,
+    )
+    .expect_err("unknown typing state");
     let f: ClientFrame = serde_json::from_str(
         r##"{"id": 3, "method": "rtc", "event": "signal", "connection_id": "c", "conversation_id": "#a",
             "target": "bob", "ice": "candidate:1", "sdpMid": "0", "sdpMLineIndex": 1}"##,

@@ -7,7 +7,9 @@ import { api } from './api';
 import { parseRetry } from './countdown';
 import type { Attention } from './attention';
 import { convKey, MessageStore } from './messages.svelte';
+import { prefs } from './prefs.svelte';
 import { EventSocket, RequestError, eventsUrl, type SocketStatus } from './socket';
+import { applyTyping, saidSomething, TypingSender, type Typists } from './typing';
 import type { ClientRequest, Connection, Conversation, Event, Message, Participant, Reply, State, User } from './types';
 
 export interface Network {
@@ -57,6 +59,8 @@ export class ChatStore {
   announcement = $state('');
   /** When each connection's announced reconnect is due (ms since the epoch), by id. */
   retryAt = $state<Record<string, number>>({});
+  /** Who is typing where (from `typing` events; never stored). */
+  typists = $state<Typists>({});
 
   readonly messages: MessageStore;
   private socket: EventSocket | null = null;
@@ -68,6 +72,13 @@ export class ChatStore {
   /** `/list` was sent: show the channel browser. */
   onList: (cid: string) => void = () => {};
   notifier: Notifier | null = null;
+  private typingSender = new TypingSender((key, state) => {
+    const [cid, conversation] = key.split('\n');
+    if (!this.socket || cid === undefined || conversation === undefined) return;
+    void this.socket
+      .request({ method: 'typing', connection_id: cid, conversation_id: conversation, state })
+      .catch(() => {});
+  });
   /** Other stores that follow events (calls); called for every applied event. */
   readonly listeners = new Set<(f: Event) => void>();
 
@@ -193,7 +204,14 @@ export class ChatStore {
   }
 
   /** Sends each line of `text`; rejects with the first error (its message is for the user). */
+  /** The input of a conversation changed: tell the server we type (when allowed). */
+  typed(cid: string, conversation: string, text: string): void {
+    if (conversation === '' || (!prefs.sendTyping && text !== '')) return;
+    this.typingSender.text(convKey(cid, conversation), text, Date.now());
+  }
+
   async send(cid: string, conversation: string, text: string): Promise<void> {
+    this.typingSender.forget(convKey(cid, conversation));
     const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
     for (const line of lines) {
       const open = /^\/(?:join|j|query|q)\s+(\S+)/i.exec(line);
@@ -323,6 +341,7 @@ export class ChatStore {
       c = this.conversation(m.connection_id, m.conversation_id);
     }
     this.messages.add(m);
+    if (m.from) saidSomething(this.typists, convKey(m.connection_id, m.conversation_id), m.from);
     if (!c) return;
     const counts = !m.self && ['private', 'action', 'notice'].includes(m.type);
     const words = announcement(m, c);
@@ -396,6 +415,9 @@ export class ChatStore {
         break;
       case 'participants':
         this.participants[key] = f.participants;
+        break;
+      case 'typing':
+        applyTyping(this.typists, key, f.nick, f.state, Date.now());
         break;
       case 'presence': {
         // Away, account and online: on every member list of the connection and on the

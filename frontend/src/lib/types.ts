@@ -29,5 +29,6 @@ export type {
   Signal,
   Stamped,
   State,
+  Typing,
   User,
 } from './wire';

@@ -116,7 +116,7 @@ online?: boolean, };
 
 export type Event = { "event": "message" } & Message | { "event": "notification" } & Message | { "event": "state" } & State | { "event": "rtc" } & Rtc;
 
-export type State = { "type": "connection", connection_id: string, state: ConnectionState, message: string, } | { "type": "me", connection_id: string, nick: string, } | { "type": "connection_added", connection_id: string, connection: Connection, } | { "type": "connection_update", connection_id: string, connection: Connection, } | { "type": "connection_removed", connection_id: string, } | { "type": "conversation", connection_id: string, conversation: Conversation, } | { "type": "conversation_removed", connection_id: string, conversation_id: string, } | { "type": "cleared", connection_id: string, conversation_id: string, } | { "type": "join", connection_id: string, conversation_id: string, nick: string, } | { "type": "part", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "kick", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "quit", connection_id: string, nick: string, message: string, } | { "type": "nick_change", connection_id: string, old_nick: string, new_nick: string, } | { "type": "topic", connection_id: string, conversation_id: string, topic: string, } | { "type": "frozen", connection_id: string, conversation_id: string, frozen: string, } | { "type": "participants", connection_id: string, conversation_id: string, participants: Array<Participant>, } | { "type": "presence", connection_id: string, presence: Presence, } | { "type": "read", connection_id: string, conversation_id: string, last_read: number, unread: number, notifications: number, 
+export type State = { "type": "connection", connection_id: string, state: ConnectionState, message: string, } | { "type": "me", connection_id: string, nick: string, } | { "type": "connection_added", connection_id: string, connection: Connection, } | { "type": "connection_update", connection_id: string, connection: Connection, } | { "type": "connection_removed", connection_id: string, } | { "type": "conversation", connection_id: string, conversation: Conversation, } | { "type": "conversation_removed", connection_id: string, conversation_id: string, } | { "type": "cleared", connection_id: string, conversation_id: string, } | { "type": "join", connection_id: string, conversation_id: string, nick: string, } | { "type": "part", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "kick", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "quit", connection_id: string, nick: string, message: string, } | { "type": "nick_change", connection_id: string, old_nick: string, new_nick: string, } | { "type": "topic", connection_id: string, conversation_id: string, topic: string, } | { "type": "frozen", connection_id: string, conversation_id: string, frozen: string, } | { "type": "participants", connection_id: string, conversation_id: string, participants: Array<Participant>, } | { "type": "presence", connection_id: string, presence: Presence, } | { "type": "typing", connection_id: string, conversation_id: string, nick: string, state: Typing, } | { "type": "read", connection_id: string, conversation_id: string, last_read: number, unread: number, notifications: number, 
 /**
  * The user's unread notifications after this read (the badge).
  */
@@ -142,19 +142,21 @@ export type ClientFrame = {
 /**
  * Repeated in the reply.
  */
-id?: number, } & ({ "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest);
+id?: number, } & ({ "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest | { "method": "typing", connection_id: string, conversation_id: string, state: Typing, });
 
-export type ClientRequest = { "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest;
+export type ClientRequest = { "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest | { "method": "typing", connection_id: string, conversation_id: string, state: Typing, };
 
 export type RtcRequest = { connection_id: string, conversation_id: string, } & ({ "event": "call" } | { "event": "hangup" } | { "event": "signal", target: string, } & ({ offer: string, } | { answer: string, } | { ice: string, sdpMid: string | null, sdpMLineIndex: number | null, }));
 
 export type RtcAction = { "event": "call" } | { "event": "hangup" } | { "event": "signal", target: string, } & ({ offer: string, } | { answer: string, } | { ice: string, sdpMid: string | null, sdpMLineIndex: number | null, });
 
-export type Reply = { id: number | null, } & ({ "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" });
+export type Reply = { id: number | null, } & ({ "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" } | { "event": "typing" });
 
-export type ReplyBody = { "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" };
+export type ReplyBody = { "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" } | { "event": "typing" };
 
 export type Sent = { connection_id: string, conversation_id: string, message: string, };
+
+export type Typing = "active" | "paused" | "done";
 
 export type Errors = { id?: number, errors: Array<ErrorItem>, };
 

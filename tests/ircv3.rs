@@ -1,11 +1,12 @@
-//! Presence against a real InspIRCd (away-notify, WHOX, MONITOR): who is away in a
-//! channel, and whether the other side of a private conversation is online.
+//! IRCv3 against a real InspIRCd: presence (away-notify, WHOX, MONITOR: who is away in a
+//! channel, whether the other side of a private conversation is online) and typing
+//! notifications between two users.
 
 mod common;
 
 use common::engine::{add, connected, send, Env, Events};
 use common::ircd::{self, Client, Ircd};
-use convos::user;
+use convos::{user, wire};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn away_members_and_watched_nicks() {
@@ -127,5 +128,79 @@ async fn away_members_and_watched_nicks() {
         }
     }
     carol.send("QUIT");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_goes_both_ways_and_is_never_stored() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let (ua, ub) = (
+        env.user("alice@example.com").await,
+        env.user("bob@example.com").await,
+    );
+    let (a, b) = (env.users.start(ua.clone()), env.users.start(ub.clone()));
+    let (mut ea, mut eb) = (Events::of(&a, "alice"), Events::of(&b, "bob"));
+    let ca = add(&a, &ircd.url("alice", "")).await;
+    let cb = add(&b, &ircd.url("bob", "")).await;
+    connected(&mut ea, &ca).await;
+    connected(&mut eb, &cb).await;
+    for (h, ev, cid) in [(&a, &mut ea, &ca), (&b, &mut eb, &cb)] {
+        send(h, cid, "", "/join #t").await.expect("join");
+        ev.wait("joined", |v| {
+            v["type"] == "participants" && v["conversation_id"] == "#t"
+        })
+        .await;
+    }
+    let typing = |state: wire::Typing| user::Request::Typing {
+        connection_id: ca.clone(),
+        conversation_id: "#t".into(),
+        state,
+    };
+    a.tell(typing(wire::Typing::Active)).await;
+    let t = eb.wait("alice typing", |v| v["type"] == "typing").await;
+    assert_eq!(
+        (&t["conversation_id"], &t["nick"], &t["state"]),
+        (&"#t".into(), &"alice".into(), &"active".into())
+    );
+    // Within 3 s a second `active` is not sent; `done` is.
+    a.tell(typing(wire::Typing::Active)).await;
+    a.tell(typing(wire::Typing::Done)).await;
+    let t = eb.wait("alice done", |v| v["type"] == "typing").await;
+    assert_eq!(t["state"], "done");
+    // Private: bob types to alice, who has the conversation open.
+    send(&a, &ca, "", "/query bob").await.expect("query");
+    send(&b, &cb, "", "/query alice").await.expect("query");
+    b.tell(user::Request::Typing {
+        connection_id: cb.clone(),
+        conversation_id: "alice".into(),
+        state: wire::Typing::Active,
+    })
+    .await;
+    let t = ea.wait("bob typing", |v| v["type"] == "typing").await;
+    assert_eq!(
+        (&t["conversation_id"], &t["nick"]),
+        (&"bob".into(), &"bob".into())
+    );
+
+    for (u, cid, conv) in [
+        (&ub, &cb, "#t"),
+        (&ub, &cb, ""),
+        (&ua, &ca, "bob"),
+        (&ua, &ca, ""),
+    ] {
+        let page = env
+            .store
+            .history(u.id, cid, conv, convos::store::Page::latest())
+            .await
+            .expect("history");
+        for m in &page.messages {
+            assert!(!m.text.contains("typing"), "stored: {}", m.text);
+        }
+    }
     env.stop().await;
 }

@@ -8,6 +8,7 @@ import {
   ApiClient,
   IrcBot,
   apiFor,
+  chatInput,
   launchBrowser,
   messageRow,
   newPage,
@@ -75,6 +76,36 @@ describe('extras', { skip: skip ?? false, timeout: 120_000 }, () => {
     assert.equal(await link.locator('.badge').count(), 0, 'read once opened');
     await say(page, 'hello carol');
     await bot.waitFor((l) => /PRIVMSG dana :|PRIVMSG carol :hello carol/.test(l) && l.includes('hello carol'));
+  });
+
+  test('presence and typing: away, online and "is typing" both ways', async () => {
+    // The private conversation with carol (from the test before) shows her presence.
+    const link = page.locator('nav.sidebar a.conv', { hasText: 'carol' });
+    await link.click();
+    const presence = page.getByTestId('presence');
+    await presence.filter({ hasText: 'Online' }).waitFor();
+    bot.send('AWAY :out for lunch');
+    await presence.filter({ hasText: 'Away: out for lunch' }).waitFor();
+    // In the channel's member list too (open on wide screens).
+    await page.locator('nav.sidebar a.conv', { hasText: 'lobby' }).first().click();
+    const members = page.locator('aside.participants');
+    if (!(await members.isVisible())) await page.getByRole('button', { name: 'Participants', exact: true }).click();
+    await members.getByRole('button', { name: /carol.*Away: out for lunch/ }).waitFor();
+    bot.send('AWAY');
+    await members.getByRole('button', { name: 'carol', exact: true }).waitFor();
+    // carol types (a +typing client tag), then we do.
+    bot.send('CAP REQ :message-tags');
+    await bot.waitFor((l) => / CAP \S+ ACK :?message-tags/.test(l));
+    bot.send('@+typing=active TAGMSG #lobby');
+    await page.getByTestId('typing').filter({ hasText: 'carol is typing…' }).waitFor();
+    bot.say('#lobby', 'typed it');
+    await messageRow(page, 'typed it').waitFor();
+    assert.equal(await page.getByTestId('typing').textContent(), '', 'a message ends the typing');
+    await chatInput(page).pressSequentially('hel');
+    await bot.waitFor((l) => /^@(\S+;)?\+typing=active[; ].*:dana!\S+ TAGMSG :?#lobby/.test(l));
+    await chatInput(page).fill('');
+    await bot.waitFor((l) => /^@(\S+;)?\+typing=done[; ].*:dana!\S+ TAGMSG :?#lobby/.test(l));
+    await link.click(); // back where the test before left us
   });
 
   test('a highlight is listed on the notifications page', async () => {

@@ -109,6 +109,7 @@ async fn seed_live(dir: &std::path::Path) {
             wanted_state: WantedState::Disconnected,
             retention_days: 0,
             client_cert: None,
+            ignore: Vec::new(),
             state: serde_json::json!({}),
         })
         .await

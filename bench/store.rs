@@ -200,6 +200,7 @@ async fn setup_users(store: &Store) {
                     wanted_state: WantedState::Connected,
                     retention_days: 0,
                     client_cert: None,
+                    ignore: Vec::new(),
                     state: serde_json::json!({}),
                 })
                 .await

@@ -3,7 +3,7 @@
 //!
 //! The commands are those of Convos: `/me /say /msg /query /join /part /close /topic
 //! /names /whois /nick /mode /kick /invite /away /list /quote /raw /ns /cs /ison /clear
-//! /reconnect /connect /disconnect /quit`.
+//! /reconnect /connect /disconnect /quit`, and `/notice /ctcp /oper /ignore /unignore`.
 
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +75,34 @@ pub enum Command {
     Ison {
         nicks: String,
     },
-    /// `/clear history`.
-    ClearHistory,
+    /// `/clear history [name]`: this conversation's history, or that of `name`.
+    ClearHistory {
+        name: Option<String>,
+    },
+    /// `/notice target text`.
+    Notice {
+        target: String,
+        text: String,
+    },
+    /// `/ctcp nick COMMAND [args]`.
+    Ctcp {
+        target: String,
+        command: String,
+        args: String,
+    },
+    /// `/oper name password`.
+    Oper {
+        name: String,
+        password: String,
+    },
+    /// `/ignore [mask]`: ignore a sender, or list who is ignored.
+    Ignore {
+        mask: Option<String>,
+    },
+    /// `/unignore mask`.
+    Unignore {
+        mask: String,
+    },
     Reconnect,
     Connect,
     Disconnect {
@@ -236,8 +262,38 @@ pub const COMMANDS: &[Help] = &[
     Help {
         name: "clear",
         aliases: &[],
-        usage: "/clear history",
-        help: "Delete the stored history of this conversation",
+        usage: "/clear history [name]",
+        help: "Delete the stored history of this (or the named) conversation",
+    },
+    Help {
+        name: "notice",
+        aliases: &[],
+        usage: "/notice <nick|#channel> <text>",
+        help: "Send a notice",
+    },
+    Help {
+        name: "ctcp",
+        aliases: &[],
+        usage: "/ctcp <nick> <command> [args]",
+        help: "Send a CTCP request (VERSION, TIME, PING...)",
+    },
+    Help {
+        name: "oper",
+        aliases: &[],
+        usage: "/oper <name> <password>",
+        help: "Become an IRC operator",
+    },
+    Help {
+        name: "ignore",
+        aliases: &[],
+        usage: "/ignore [nick|mask]",
+        help: "Hide everything from someone (nick or nick!user@host with * and ?); no argument lists them",
+    },
+    Help {
+        name: "unignore",
+        aliases: &[],
+        usage: "/unignore <nick|mask>",
+        help: "Stop ignoring someone",
     },
     Help {
         name: "reconnect",
@@ -490,11 +546,65 @@ pub fn parse(text: &str, ctx: Context<'_>) -> Result<Command, Error> {
             }
         }
         "clear" => {
-            if !args.trim().eq_ignore_ascii_case("history") {
+            let (what, name) = word(args);
+            let (name, _) = word(name);
+            if !what.eq_ignore_ascii_case("history") {
                 return Err(usage("clear"));
             }
-            need_here("clear")?;
-            Command::ClearHistory
+            if name.is_empty() {
+                need_here("clear")?;
+                Command::ClearHistory { name: None }
+            } else {
+                Command::ClearHistory {
+                    name: Some(name.into()),
+                }
+            }
+        }
+        "notice" => {
+            let (target, text) = word(args);
+            if target.is_empty() || text.is_empty() {
+                return Err(usage("notice"));
+            }
+            Command::Notice {
+                target: target.into(),
+                text: text.into(),
+            }
+        }
+        "ctcp" => {
+            let (target, rest) = word(args);
+            let (command, args) = word(rest);
+            if target.is_empty() || command.is_empty() {
+                return Err(usage("ctcp"));
+            }
+            Command::Ctcp {
+                target: target.into(),
+                command: command.to_ascii_uppercase(),
+                args: args.trim().into(),
+            }
+        }
+        "oper" => {
+            let (name, rest) = word(args);
+            let (password, _) = word(rest);
+            if name.is_empty() || password.is_empty() {
+                return Err(usage("oper"));
+            }
+            Command::Oper {
+                name: name.into(),
+                password: password.into(),
+            }
+        }
+        "ignore" => {
+            let (mask, _) = word(args);
+            Command::Ignore {
+                mask: (!mask.is_empty()).then(|| mask.to_string()),
+            }
+        }
+        "unignore" => {
+            let (mask, _) = word(args);
+            if mask.is_empty() {
+                return Err(usage("unignore"));
+            }
+            Command::Unignore { mask: mask.into() }
         }
         "reconnect" => Command::Reconnect,
         "connect" => Command::Connect,
@@ -564,7 +674,7 @@ mod tests {
         assert!(parse("/nope", CHAN).is_err_and(|e| e.0.starts_with("Unknown command")));
         assert_eq!(
             parse("/clear", CHAN),
-            Err(Error("Usage: /clear history".into()))
+            Err(Error("Usage: /clear history [name]".into()))
         );
         assert!(matches!(
             parse("/q bob hi", CHAN),
@@ -726,7 +836,48 @@ mod tests {
                 },
             ),
             ("/ison a b", SERVER, Command::Ison { nicks: s("a b") }),
-            ("/clear history", CHAN, Command::ClearHistory),
+            ("/clear history", CHAN, Command::ClearHistory { name: None }),
+            (
+                "/clear HISTORY #old",
+                SERVER,
+                Command::ClearHistory {
+                    name: Some(s("#old")),
+                },
+            ),
+            (
+                "/notice bob hi there",
+                CHAN,
+                Command::Notice {
+                    target: s("bob"),
+                    text: s("hi there"),
+                },
+            ),
+            (
+                "/ctcp bob version",
+                CHAN,
+                Command::Ctcp {
+                    target: s("bob"),
+                    command: s("VERSION"),
+                    args: s(""),
+                },
+            ),
+            (
+                "/oper admin secret",
+                SERVER,
+                Command::Oper {
+                    name: s("admin"),
+                    password: s("secret"),
+                },
+            ),
+            ("/ignore", CHAN, Command::Ignore { mask: None }),
+            (
+                "/ignore *!*@spam",
+                CHAN,
+                Command::Ignore {
+                    mask: Some(s("*!*@spam")),
+                },
+            ),
+            ("/unignore bob", CHAN, Command::Unignore { mask: s("bob") }),
             ("/reconnect", SERVER, Command::Reconnect),
             ("/connect", SERVER, Command::Connect),
             (
@@ -745,6 +896,11 @@ mod tests {
     fn errors() {
         for (text, ctx, want) in [
             ("/frobnicate", CHAN, "Unknown command: /frobnicate"),
+            ("/notice bob", CHAN, "Usage: /notice"),
+            ("/ctcp bob", CHAN, "Usage: /ctcp"),
+            ("/oper admin", CHAN, "Usage: /oper"),
+            ("/unignore", CHAN, "Usage: /unignore"),
+            ("/clear history", SERVER, "only in a conversation"),
             ("/msg bob", CHAN, "Usage: /msg"),
             ("/join", CHAN, "Usage: /join"),
             ("/kick bob", PRIV, "only in a channel"),

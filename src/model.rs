@@ -287,6 +287,8 @@ pub struct Connection {
     pub retention_days: u32,
     /// The client certificate made for this connection, if any.
     pub client_cert: Option<ClientCert>,
+    /// Ignored senders (`nick!user@host` globs, see `user::ignore`).
+    pub ignore: Vec<String>,
     /// Arbitrary state the app keeps with the connection (JSON); no secrets.
     pub state: serde_json::Value,
 }
@@ -314,6 +316,7 @@ impl fmt::Debug for Connection {
             .field("wanted_state", &self.wanted_state)
             .field("retention_days", &self.retention_days)
             .field("client_cert", &self.client_cert)
+            .field("ignore", &self.ignore)
             .field("state_keys", &state_keys)
             .finish()
     }
@@ -422,6 +425,7 @@ mod tests {
                 cert: "C".into(),
                 key: Secret::new("PRIVATE KEY"),
             }),
+            ignore: vec![],
             state: serde_json::json!({"other": "x"}),
         };
         let shown = format!("{c:?}");

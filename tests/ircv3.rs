@@ -204,3 +204,98 @@ async fn typing_goes_both_ways_and_is_never_stored() {
     }
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ignored_senders_are_dropped_before_storage() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let alice = env.user("alice@example.com").await;
+    let a = env.users.start(alice.clone());
+    let mut ev = Events::of(&a, "alice");
+    let cid = add(&a, &ircd.url("alice", "")).await;
+    connected(&mut ev, &cid).await;
+    send(&a, &cid, "", "/join #i").await.expect("join");
+    ev.wait("joined", |v| {
+        v["type"] == "participants" && v["conversation_id"] == "#i"
+    })
+    .await;
+    send(&a, &cid, "#i", "/ignore Troll").await.expect("ignore");
+    let up = ev
+        .wait("connection updated", |v| v["type"] == "connection_update")
+        .await;
+    assert_eq!(up["connection"]["ignore"], serde_json::json!(["Troll!*@*"]));
+    ev.message(
+        "#i",
+        "Ignoring Troll!*@*: their messages, notices, invites and calls are dropped.",
+    )
+    .await;
+    send(&a, &cid, "#i", "/ignore bad mask")
+        .await
+        .expect("a second word is ignored");
+
+    let port = ircd.port;
+    let mut troll = tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "troll");
+        c.send("JOIN #i");
+        c.wait_for(|l| l.contains(" 366 "));
+        for line in [
+            "PRIVMSG #i :spam in the channel",
+            "PRIVMSG alice :spam in private",
+            "NOTICE alice :spam notice",
+            "PRIVMSG alice :\u{1}VERSION\u{1}",
+            "INVITE alice #elsewhere",
+        ] {
+            c.send(line);
+        }
+        c
+    })
+    .await
+    .expect("troll");
+    let mut friend = tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "friend");
+        c.send("JOIN #i");
+        c.wait_for(|l| l.contains(" 366 "));
+        c.send("PRIVMSG #i :a friendly line");
+        c
+    })
+    .await
+    .expect("friend");
+    ev.message("#i", "a friendly line").await;
+    send(&a, &cid, "#i", "/unignore troll")
+        .await
+        .expect("unignore");
+    ev.message("#i", "No longer ignoring troll!*@*.").await;
+    troll.send("PRIVMSG #i :heard again");
+    ev.message("#i", "heard again").await;
+
+    for conv in ["#i", "", "troll"] {
+        let Ok(page) = env
+            .store
+            .history(alice.id, &cid, conv, convos::store::Page::latest())
+            .await
+        else {
+            continue; // no private conversation was made: good
+        };
+        for m in &page.messages {
+            assert!(
+                !m.text.contains("spam")
+                    && !m.text.contains("VERSION")
+                    && !m.text.contains("invited"),
+                "stored: {}",
+                m.text
+            );
+        }
+    }
+    let convs = a
+        .ask(|reply| user::Request::Conversations { reply })
+        .await
+        .expect("conversations");
+    assert!(convs.iter().all(|c| c.conversation_id != "troll"));
+    troll.send("QUIT");
+    friend.send("QUIT");
+    env.stop().await;
+}

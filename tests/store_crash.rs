@@ -144,6 +144,7 @@ fn child(dir: &std::path::Path) {
                         wanted_state: WantedState::Connected,
                         retention_days: 0,
                         client_cert: None,
+                        ignore: Vec::new(),
                         state: serde_json::json!({}),
                     })
                     .await

@@ -27,6 +27,7 @@ fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
     let state: String = r.get(6)?;
     let mut state: serde_json::Value = serde_json::from_str(&state).map_err(json_err)?;
     let client_cert = take_client_cert(&mut state);
+    let ignore = take_ignore(&mut state);
     Ok(Connection {
         user_id: UserId(r.get(0)?),
         id: r.get(1)?,
@@ -36,8 +37,17 @@ fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         wanted_state: WantedState::parse(&wanted).unwrap_or(WantedState::Connected),
         retention_days: r.get::<_, i64>(7)?.clamp(0, u32::MAX.into()) as u32,
         client_cert,
+        ignore,
         state,
     })
+}
+
+/// The ignore masks, stored in the `state` column as `{"ignore": [...]}`.
+fn take_ignore(state: &mut serde_json::Value) -> Vec<String> {
+    let Some(list) = state.as_object_mut().and_then(|o| o.remove("ignore")) else {
+        return Vec::new();
+    };
+    serde_json::from_value(list).unwrap_or_default()
 }
 
 /// The client certificate is stored inside the `state` column (`{"client_cert": {"cert",
@@ -53,19 +63,25 @@ fn take_client_cert(state: &mut serde_json::Value) -> Option<crate::model::Clien
     })
 }
 
-/// The `state` column of a connection: its state plus the client certificate.
+/// The `state` column of a connection: its state plus the client certificate and the
+/// ignore masks.
 pub(super) fn state_column(c: &Connection) -> String {
-    let Some(cert) = &c.client_cert else {
+    if c.client_cert.is_none() && c.ignore.is_empty() {
         return c.state.to_string();
-    };
+    }
     let mut state = match &c.state {
         serde_json::Value::Object(o) => o.clone(),
         _ => serde_json::Map::new(),
     };
-    state.insert(
-        "client_cert".into(),
-        serde_json::json!({"cert": cert.cert, "key": cert.key.expose()}),
-    );
+    if let Some(cert) = &c.client_cert {
+        state.insert(
+            "client_cert".into(),
+            serde_json::json!({"cert": cert.cert, "key": cert.key.expose()}),
+        );
+    }
+    if !c.ignore.is_empty() {
+        state.insert("ignore".into(), serde_json::json!(c.ignore));
+    }
     serde_json::Value::Object(state).to_string()
 }
 

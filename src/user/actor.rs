@@ -559,6 +559,8 @@ impl Actor {
             wanted_state: changes.wanted_state.unwrap_or(WantedState::Connected),
             retention_days: changes.retention_days.unwrap_or(0),
             client_cert: None,
+            ignore: super::ignore::normalize_all(changes.ignore.as_deref().unwrap_or_default())
+                .map_err(Error::Invalid)?,
             state: Connection::empty_state(),
         };
         self.store
@@ -654,6 +656,9 @@ impl Actor {
         }
         if let Some(days) = changes.retention_days {
             model.retention_days = days;
+        }
+        if let Some(list) = &changes.ignore {
+            model.ignore = super::ignore::normalize_all(list).map_err(Error::Invalid)?;
         }
         self.store
             .save_connection(model.clone())

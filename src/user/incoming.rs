@@ -189,7 +189,7 @@ impl Actor {
     }
 
     async fn irc_message(&mut self, cid: &str, msg: Arc<Message>) {
-        if self.presence_line(cid, &msg) {
+        if self.presence_line(cid, &msg) || self.ignored(cid, &msg) {
             return;
         }
         let nick = msg.source_nick().unwrap_or("").to_string();
@@ -333,6 +333,23 @@ impl Actor {
             "FAIL" | "WARN" | "NOTE" => self.standard_reply(cid, &msg).await,
             _ => self.server_line(cid, &msg).await,
         }
+    }
+
+    /// Whether `msg` comes from someone the user ignores: their messages, notices (CTCPs
+    /// and calls among them), typing and invites are dropped. Servers are never ignored.
+    fn ignored(&self, cid: &str, msg: &Message) -> bool {
+        if !matches!(msg.command(), "PRIVMSG" | "NOTICE" | "TAGMSG" | "INVITE") {
+            return false;
+        }
+        let (Some(c), Some(source)) = (self.conns.get(cid), msg.source()) else {
+            return false;
+        };
+        let server = !source.contains('!') && source.contains('.');
+        let nick = msg.source_nick().unwrap_or("");
+        !c.model.ignore.is_empty()
+            && !server
+            && !c.is_me(nick)
+            && super::ignore::is_ignored(&c.model.ignore, &c.isupport, source)
     }
 
     /// IRCv3 standard replies (<https://ircv3.net/specs/extensions/standard-replies>):

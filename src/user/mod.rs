@@ -9,6 +9,7 @@ mod actor;
 mod calls;
 mod guard;
 mod hub;
+mod ignore;
 mod incoming;
 mod listing;
 mod outgoing;
@@ -43,6 +44,8 @@ pub struct ConnectionChanges {
     pub wanted_state: Option<WantedState>,
     /// Delete messages older than this many days; 0 keeps everything.
     pub retention_days: Option<u32>,
+    /// The whole list of ignore masks.
+    pub ignore: Option<Vec<String>>,
 }
 
 /// A request the user actor can refuse; the message is for the user.

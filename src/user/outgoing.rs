@@ -171,9 +171,12 @@ impl Actor {
                 let line = Message::new("ISON").params(nicks.split_whitespace());
                 self.raw(cid, line).await
             }
-            Command::ClearHistory => {
+            Command::ClearHistory { name } => {
                 let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
-                let key = conn.fold(here);
+                let key = conn.fold(name.as_deref().unwrap_or(here));
+                if !conn.convs.contains_key(&key) {
+                    return Err(Error::NoConversation);
+                }
                 self.store
                     .clear_history(self.user.id, cid, &key)
                     .await
@@ -184,6 +187,40 @@ impl Actor {
                 })]);
                 Ok(())
             }
+            Command::Notice { target, text } => {
+                self.say(cid, &target, "NOTICE", &text, false).await
+            }
+            Command::Ctcp {
+                target,
+                command,
+                args,
+            } => {
+                let body = if args.is_empty() {
+                    command
+                } else {
+                    format!("{command} {args}")
+                };
+                let line = Message::new("PRIVMSG")
+                    .param(&target)
+                    .trailing(&format!("\u{1}{body}\u{1}"));
+                self.raw(cid, line).await
+            }
+            Command::Oper { name, password } => {
+                self.raw(cid, Message::new("OPER").params([&name, &password]))
+                    .await
+            }
+            Command::Ignore { mask: None } => {
+                let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
+                let text = if conn.model.ignore.is_empty() {
+                    "Nobody is ignored on this network.".to_string()
+                } else {
+                    format!("Ignored on this network: {}.", conn.model.ignore.join(", "))
+                };
+                self.record(cid, Line::new(here, Kind::Server, &text)).await;
+                Ok(())
+            }
+            Command::Ignore { mask: Some(mask) } => self.ignore(cid, here, &mask, true).await,
+            Command::Unignore { mask } => self.ignore(cid, here, &mask, false).await,
             Command::Reconnect => self.want(cid, WantedState::Connected, true).await,
             Command::Connect => self.want(cid, WantedState::Connected, false).await,
             Command::Disconnect { reason } | Command::Quit { reason } => {
@@ -198,6 +235,51 @@ impl Actor {
                 Ok(())
             }
         }
+    }
+
+    /// `/ignore mask` (`on`) or `/unignore mask`: changes the connection's list, saves it,
+    /// tells the browsers and says so where it was typed.
+    async fn ignore(&mut self, cid: &str, here: &str, mask: &str, on: bool) -> Result<(), Error> {
+        let norm = super::ignore::normalize(mask)
+            .ok_or_else(|| Error::Invalid(format!("Not a nick or mask: {mask}")))?;
+        let conn = self.conns.get_mut(cid).ok_or(Error::NoConnection)?;
+        let known = conn
+            .model
+            .ignore
+            .iter()
+            .position(|m| conn.isupport.eq(m, &norm));
+        let text = match (on, known) {
+            (true, Some(_)) => format!("Already ignoring {norm}."),
+            (false, None) => format!("{norm} was not ignored."),
+            (true, None) => {
+                if conn.model.ignore.len() >= super::ignore::MAX_MASKS {
+                    return Err(Error::Invalid(format!(
+                        "At most {} ignore masks per connection.",
+                        super::ignore::MAX_MASKS
+                    )));
+                }
+                conn.model.ignore.push(norm.clone());
+                format!("Ignoring {norm}: their messages, notices, invites and calls are dropped.")
+            }
+            (false, Some(i)) => {
+                conn.model.ignore.remove(i);
+                format!("No longer ignoring {norm}.")
+            }
+        };
+        if on != known.is_some() {
+            let model = conn.model.clone();
+            self.store
+                .save_connection(model)
+                .await
+                .map_err(|e| Error::Store(e.to_string()))?;
+            let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
+            self.publish(vec![Event::State(State::ConnectionUpdate {
+                connection_id: cid.to_string(),
+                connection: Box::new(view::connection(conn)),
+            })]);
+        }
+        self.record(cid, Line::new(here, Kind::Server, &text)).await;
+        Ok(())
     }
 
     async fn want(&mut self, cid: &str, wanted: WantedState, restart: bool) -> Result<(), Error> {

@@ -37,6 +37,7 @@ pub fn connection(c: &Conn) -> wire::Connection {
         retention_days: m.retention_days,
         certificate: wire::Certificate { fingerprint },
         server: wire::Server::from(&c.config),
+        ignore: m.ignore.clone(),
     }
 }
 

@@ -135,6 +135,7 @@ fn changes(body: wire::ConnectionRequest) -> Result<user::ConnectionChanges, Err
         on_connect_commands: body.on_connect_commands,
         wanted_state: body.wanted_state,
         retention_days: body.retention_days,
+        ignore: body.ignore,
     })
 }
 

@@ -118,6 +118,8 @@ pub struct Connection {
     pub certificate: Certificate,
     /// What the URL says, parsed by the server (no secrets): forms show these.
     pub server: Server,
+    /// Ignored senders (`nick!user@host` globs): nothing from them is stored or shown.
+    pub ignore: Vec<String>,
 }
 
 /// A connection's server and identity as the server reads its URL; no passwords.
@@ -205,6 +207,10 @@ pub struct ConnectionRequest {
     #[serde(default)]
     #[cfg_attr(test, ts(optional))]
     pub retention_days: Option<u32>,
+    /// The whole list of ignore masks (`nick`, `nick!user@host`, globs).
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub ignore: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

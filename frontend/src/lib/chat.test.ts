@@ -14,6 +14,7 @@ const conn: Connection = {
   message: '',
   on_connect_commands: [],
   retention_days: 0,
+  ignore: [],
   me: { nick: 'me' },
   certificate: { fingerprint: null },
   server: { host: 'x', port: 6697, tls: true, nick: 'me', channels: [], account: '', sasl: null },

@@ -134,8 +134,38 @@ export const COMMANDS: readonly Command[] = [
   {
     "name": "clear",
     "aliases": [],
-    "usage": "/clear history",
-    "help": "Delete the stored history of this conversation"
+    "usage": "/clear history [name]",
+    "help": "Delete the stored history of this (or the named) conversation"
+  },
+  {
+    "name": "notice",
+    "aliases": [],
+    "usage": "/notice <nick|#channel> <text>",
+    "help": "Send a notice"
+  },
+  {
+    "name": "ctcp",
+    "aliases": [],
+    "usage": "/ctcp <nick> <command> [args]",
+    "help": "Send a CTCP request (VERSION, TIME, PING...)"
+  },
+  {
+    "name": "oper",
+    "aliases": [],
+    "usage": "/oper <name> <password>",
+    "help": "Become an IRC operator"
+  },
+  {
+    "name": "ignore",
+    "aliases": [],
+    "usage": "/ignore [nick|mask]",
+    "help": "Hide everything from someone (nick or nick!user@host with * and ?); no argument lists them"
+  },
+  {
+    "name": "unignore",
+    "aliases": [],
+    "usage": "/unignore <nick|mask>",
+    "help": "Stop ignoring someone"
   },
   {
     "name": "reconnect",

@@ -98,7 +98,7 @@ describe('the command list', () => {
   it('is the server’s: aliases find their command, usages are the server’s', () => {
     expect(currentCommand('/j #rust')?.name).toBe('join');
     expect(currentCommand('/q bob')?.name).toBe('query');
-    expect(currentCommand('/clear')?.usage).toBe('/clear history');
+    expect(currentCommand('/clear')?.usage).toBe('/clear history [name]');
     expect(commandMatches('/cl').map((c) => c.name)).toEqual(['close', 'clear']);
   });
 });

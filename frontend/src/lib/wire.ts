@@ -57,7 +57,11 @@ certificate: Certificate,
 /**
  * What the URL says, parsed by the server (no secrets): forms show these.
  */
-server: Server, };
+server: Server, 
+/**
+ * Ignored senders (`nick!user@host` globs): nothing from them is stored or shown.
+ */
+ignore: Array<string>, };
 
 export type Me = { nick: string, };
 
@@ -339,6 +343,10 @@ export type ConnectionRequest = { url?: string, server?: ServerInput, on_connect
 /**
  * Delete messages older than this many days; 0 keeps everything.
  */
-retention_days?: number, };
+retention_days?: number, 
+/**
+ * The whole list of ignore masks (`nick`, `nick!user@host`, globs).
+ */
+ignore?: Array<string>, };
 
 export type CommandList = { commands: Array<Command>, };

@@ -433,6 +433,7 @@ async fn connection(
         wanted_state: wanted,
         retention_days: 0,
         client_cert,
+        ignore: Vec::new(),
         state: Value::Object(Default::default()),
     })
     .await?;

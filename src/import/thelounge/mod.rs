@@ -377,6 +377,7 @@ async fn network(
         wanted_state: wanted,
         retention_days: 0,
         client_cert: None,
+        ignore: Vec::new(),
         state: Value::Object(Default::default()),
     })
     .await?;

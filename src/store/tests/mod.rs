@@ -34,6 +34,7 @@ async fn add_user(store: &Store, email: &str) -> UserId {
                 wanted_state: WantedState::Connected,
                 retention_days: 0,
                 client_cert: None,
+                ignore: Vec::new(),
                 state: json!({}),
             })
             .await
@@ -351,6 +352,7 @@ async fn connections_and_conversations() {
             wanted_state: WantedState::Disconnected,
             retention_days: 0,
             client_cert: None,
+            ignore: Vec::new(),
             state: json!({"state": "queued"}),
             ..c.clone()
         })

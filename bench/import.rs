@@ -110,6 +110,7 @@ async fn seed_live(dir: &std::path::Path) {
             retention_days: 0,
             client_cert: None,
             ignore: Vec::new(),
+            sts: None,
             state: serde_json::json!({}),
         })
         .await

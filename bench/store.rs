@@ -201,6 +201,7 @@ async fn setup_users(store: &Store) {
                     retention_days: 0,
                     client_cert: None,
                     ignore: Vec::new(),
+                    sts: None,
                     state: serde_json::json!({}),
                 })
                 .await

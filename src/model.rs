@@ -289,6 +289,8 @@ pub struct Connection {
     pub client_cert: Option<ClientCert>,
     /// Ignored senders (`nick!user@host` globs, see `user::ignore`).
     pub ignore: Vec<String>,
+    /// The server's STS policy, once seen over TLS: only TLS to it until it expires.
+    pub sts: Option<Sts>,
     /// Arbitrary state the app keeps with the connection (JSON); no secrets.
     pub state: serde_json::Value,
 }
@@ -317,8 +319,32 @@ impl fmt::Debug for Connection {
             .field("retention_days", &self.retention_days)
             .field("client_cert", &self.client_cert)
             .field("ignore", &self.ignore)
+            .field("sts", &self.sts)
             .field("state_keys", &state_keys)
             .finish()
+    }
+}
+
+/// An STS policy (<https://ircv3.net/specs/extensions/sts>): connect to `host` only with
+/// verified TLS on `port` until `until` (unix ms).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sts {
+    pub host: String,
+    pub port: u16,
+    pub until: i64,
+}
+
+impl Sts {
+    /// Makes `config` obey the policy when it is for its host and not expired at `now`.
+    pub fn apply(&self, config: &mut crate::irc::Config, now: i64) -> bool {
+        if self.until <= now || !self.host.eq_ignore_ascii_case(&config.host) {
+            return false;
+        }
+        let changed = !config.tls || config.port != self.port || !config.tls_verify;
+        config.tls = true;
+        config.tls_verify = true;
+        config.port = self.port;
+        changed
     }
 }
 
@@ -412,6 +438,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sts_policy_applies_to_its_host_until_it_expires() {
+        let sts = Sts {
+            host: "irc.example".into(),
+            port: 6697,
+            until: 1000,
+        };
+        let mut c = crate::irc::Config::parse("irc://IRC.example:6667?tls=0&tls_verify=0", "me")
+            .expect("url");
+        assert!(!sts.apply(&mut c.clone(), 1000), "expired");
+        assert!(sts.apply(&mut c, 999));
+        assert_eq!((c.tls, c.tls_verify, c.port), (true, true, 6697));
+        assert!(!sts.apply(&mut c, 999), "already obeyed");
+        let mut other =
+            crate::irc::Config::parse("irc://other.example:6667?tls=0", "me").expect("url");
+        assert!(!sts.apply(&mut other, 0));
+        assert!(!other.tls);
+    }
+
+    #[test]
     fn connection_debug_hides_the_client_key() {
         let c = Connection {
             user_id: UserId(1),
@@ -426,6 +471,7 @@ mod tests {
                 key: Secret::new("PRIVATE KEY"),
             }),
             ignore: vec![],
+            sts: None,
             state: serde_json::json!({"other": "x"}),
         };
         let shown = format!("{c:?}");

@@ -97,6 +97,43 @@ async fn verified_tls_and_no_plaintext_fallback() {
         matches!(e, Event::Registered { .. })
     })
     .await;
+
+    // STS: a plaintext server that asks for TLS on a port is left for verified TLS there
+    // (https://ircv3.net/specs/extensions/sts), before anything else is sent.
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let plain = l.local_addr().expect("addr").port();
+    let tls_port = ircd.tls_port;
+    let fake = tokio::spawn(async move {
+        let mut p = common::fake_irc::Peer::accept(&l).await;
+        p.expect("CAP LS 302").await;
+        p.send(&format!(":fake CAP * LS :sts=port={tls_port} server-time"))
+            .await;
+        // Nothing but the close follows: no CAP REQ, no credentials in the clear.
+        let mut after = vec![];
+        while let Some(line) = p.try_recv().await {
+            after.push(line);
+        }
+        after
+    });
+    let (mut rx, _g5) = spawn(&format!("irc://localhost:{plain}?nick=stsuser&tls=0"));
+    let ev = next(&mut rx, "sts upgrade", |e| matches!(e, Event::Sts { .. })).await;
+    assert!(
+        matches!(ev, Event::Sts { port, duration: None } if port == tls_port),
+        "{ev:?}"
+    );
+    next(&mut rx, "registered over TLS after STS", |e| {
+        matches!(e, Event::Registered { .. })
+    })
+    .await;
+    let after = fake.await.expect("fake server");
+    assert!(
+        after
+            .iter()
+            .all(|l| l.starts_with("NICK") || l.starts_with("USER")),
+        "sent in the clear after STS: {after:?}"
+    );
 }
 
 /// The client certificate made for SASL EXTERNAL is presented in the TLS handshake: the

@@ -145,6 +145,7 @@ fn child(dir: &std::path::Path) {
                         retention_days: 0,
                         client_cert: None,
                         ignore: Vec::new(),
+                        sts: None,
                         state: serde_json::json!({}),
                     })
                     .await

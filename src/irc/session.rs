@@ -51,6 +51,12 @@ pub enum Action {
     /// After registration, the enabled capabilities changed (`cap-notify`: `CAP NEW` then
     /// `ACK`, or `CAP DEL`); this is the whole new set.
     CapsChanged(Vec<String>),
+    /// STS on a plaintext connection: close it and connect with TLS to `port` instead
+    /// (<https://ircv3.net/specs/extensions/sts>).
+    Upgrade { port: u16 },
+    /// STS on a TLS connection: only TLS to this server on `port` for `duration` seconds
+    /// from now (0: forget the policy).
+    StsPolicy { port: u16, duration: u64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,6 +259,7 @@ impl Session {
     fn on_cap(&mut self, msg: &Message) -> Vec<Action> {
         let sub = msg.param(1).unwrap_or("").to_ascii_uppercase();
         let more = msg.params().len() > 3 && msg.param(2) == Some("*");
+        let mut sts = None;
         let list = msg.last_param().unwrap_or("");
         match sub.as_str() {
             "LS" => {
@@ -261,12 +268,22 @@ impl Session {
                         Some((k, v)) => (k, Some(v.to_string())),
                         None => (item, None),
                     };
+                    if k == "sts" && self.phase == Phase::CapLs {
+                        if let Some(a) = self.sts(v.as_deref().unwrap_or("")) {
+                            if matches!(a, Action::Upgrade { .. }) {
+                                return vec![a]; // nothing more on plaintext
+                            }
+                            sts = Some(a);
+                        }
+                    }
                     self.offered.insert(k.to_string(), v);
                 }
                 if more || self.phase != Phase::CapLs {
-                    return vec![];
+                    return sts.into_iter().collect();
                 }
-                self.request(self.wanted_offered())
+                let mut out: Vec<Action> = sts.into_iter().collect();
+                out.extend(self.request(self.wanted_offered()));
+                out
             }
             "NEW" => {
                 let mut new = vec![];
@@ -304,6 +321,29 @@ impl Session {
             }
             "NAK" => self.req_answered(),
             _ => vec![],
+        }
+    }
+
+    /// The `sts` capability's value (`port=6697,duration=86400`): on plaintext with a port,
+    /// upgrade; on TLS with a duration, a policy to keep. Anything else is ignored, as the
+    /// spec says.
+    fn sts(&self, value: &str) -> Option<Action> {
+        let mut port = None;
+        let mut duration = None;
+        for kv in value.split(',') {
+            match kv.split_once('=') {
+                Some(("port", p)) => port = p.parse::<u16>().ok().filter(|p| *p > 0),
+                Some(("duration", d)) => duration = d.parse::<u64>().ok(),
+                _ => {}
+            }
+        }
+        if self.config.tls {
+            duration.map(|duration| Action::StsPolicy {
+                port: self.config.port,
+                duration,
+            })
+        } else {
+            port.map(|port| Action::Upgrade { port })
         }
     }
 
@@ -469,6 +509,45 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn sts_upgrades_plaintext_and_gives_a_policy_on_tls() {
+        // Plaintext (tls=0) with a port: upgrade, nothing else.
+        let mut s = Session::new(cfg("irc://h:6667?nick=me&tls=0"));
+        s.start();
+        let a = feed(
+            &mut s,
+            ":x CAP * LS :sts=port=6697,duration=300 server-time",
+        );
+        assert_eq!(a, vec![Action::Upgrade { port: 6697 }]);
+        // Plaintext without a port, or a bad one: carry on (the spec says ignore it).
+        for value in ["sts=duration=300", "sts=port=0", "sts=port=x"] {
+            let mut s = Session::new(cfg("irc://h:6667?nick=me&tls=0"));
+            s.start();
+            let a = feed(&mut s, &format!(":x CAP * LS :{value} server-time"));
+            assert_eq!(sent(&a), vec!["CAP REQ :server-time"], "{value}");
+        }
+        // TLS with a duration: a policy for the port we are on, and registration goes on.
+        let mut s = Session::new(cfg("ircs://h:7000?nick=me"));
+        s.start();
+        let a = feed(
+            &mut s,
+            ":x CAP * LS :sts=duration=86400,port=6697 server-time",
+        );
+        assert_eq!(
+            a[0],
+            Action::StsPolicy {
+                port: 7000,
+                duration: 86400
+            }
+        );
+        assert_eq!(sent(&a), vec!["CAP REQ :server-time"]);
+        // TLS without a duration: nothing.
+        let mut s = Session::new(cfg("ircs://h:7000?nick=me"));
+        s.start();
+        let a = feed(&mut s, ":x CAP * LS :sts=port=6697");
+        assert!(a.iter().all(|a| !matches!(a, Action::StsPolicy { .. })));
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub enum Event {
     Failed(String),
     /// After registration the enabled capabilities changed (`cap-notify`): the new set.
     Caps(Vec<String>),
+    /// STS (<https://ircv3.net/specs/extensions/sts>): `duration: None`, the plaintext
+    /// connection is being upgraded to TLS on `port` (this task now uses TLS); `Some(secs)`,
+    /// the server's policy seen over TLS: only TLS to it on `port` for that long (0: none).
+    Sts { port: u16, duration: Option<u64> },
 }
 
 /// An event with the connection it comes from.
@@ -338,6 +342,17 @@ impl Task {
                             }
                             Action::NickChanged { old, new } => { self.emit(Event::NickChanged { old, new }).await; }
                             Action::CapsChanged(caps) => { self.emit(Event::Caps(caps)).await; }
+                            Action::Upgrade { port } => {
+                                info!(port, "upgrading to TLS (STS)");
+                                self.config.tls = true;
+                                self.config.tls_verify = true;
+                                self.config.port = port;
+                                self.emit(Event::Sts { port, duration: None }).await;
+                                return End::Restart;
+                            }
+                            Action::StsPolicy { port, duration } => {
+                                self.emit(Event::Sts { port, duration: Some(duration) }).await;
+                            }
                             Action::Fatal(reason) => {
                                 let _ = framed.send("QUIT".to_string()).await;
                                 return End::Fatal(reason);

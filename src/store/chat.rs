@@ -28,6 +28,10 @@ fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
     let mut state: serde_json::Value = serde_json::from_str(&state).map_err(json_err)?;
     let client_cert = take_client_cert(&mut state);
     let ignore = take_ignore(&mut state);
+    let sts = state
+        .as_object_mut()
+        .and_then(|o| o.remove("sts"))
+        .and_then(|v| serde_json::from_value(v).ok());
     Ok(Connection {
         user_id: UserId(r.get(0)?),
         id: r.get(1)?,
@@ -38,6 +42,7 @@ fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         retention_days: r.get::<_, i64>(7)?.clamp(0, u32::MAX.into()) as u32,
         client_cert,
         ignore,
+        sts,
         state,
     })
 }
@@ -66,7 +71,7 @@ fn take_client_cert(state: &mut serde_json::Value) -> Option<crate::model::Clien
 /// The `state` column of a connection: its state plus the client certificate and the
 /// ignore masks.
 pub(super) fn state_column(c: &Connection) -> String {
-    if c.client_cert.is_none() && c.ignore.is_empty() {
+    if c.client_cert.is_none() && c.ignore.is_empty() && c.sts.is_none() {
         return c.state.to_string();
     }
     let mut state = match &c.state {
@@ -81,6 +86,9 @@ pub(super) fn state_column(c: &Connection) -> String {
     }
     if !c.ignore.is_empty() {
         state.insert("ignore".into(), serde_json::json!(c.ignore));
+    }
+    if let Some(sts) = &c.sts {
+        state.insert("sts".into(), serde_json::json!(sts));
     }
     serde_json::Value::Object(state).to_string()
 }

@@ -287,6 +287,9 @@ impl Actor {
         let mut config = irc::Config::parse(model.url.expose(), &model.nick)
             .map_err(|e| Error::Invalid(e.to_string()))?;
         config.client_cert = model.client_cert.clone();
+        if let Some(sts) = &model.sts {
+            sts.apply(&mut config, crate::time::now_ms());
+        }
         let connect = model.wanted_state == WantedState::Connected;
         let opts = irc::Options {
             access: self.access(&config, settings),
@@ -561,6 +564,7 @@ impl Actor {
             client_cert: None,
             ignore: super::ignore::normalize_all(changes.ignore.as_deref().unwrap_or_default())
                 .map_err(Error::Invalid)?,
+            sts: None,
             state: Connection::empty_state(),
         };
         self.store
@@ -668,6 +672,9 @@ impl Actor {
         conn.model = model;
         if let Some((mut config, access)) = new_config {
             config.client_cert = conn.model.client_cert.clone();
+            if let Some(sts) = &conn.model.sts {
+                sts.apply(&mut config, crate::time::now_ms());
+            }
             conn.config = config.clone();
             conn.handle.request(irc::Request::Access(access)).await;
             conn.handle

@@ -51,6 +51,7 @@ impl Actor {
                     c.caps = caps;
                 }
             }
+            irc::Event::Sts { port, duration } => self.sts(&cid, port, duration).await,
         }
     }
 

@@ -16,6 +16,7 @@ mod outgoing;
 mod presence;
 mod redact;
 mod registry;
+mod sts;
 mod typing;
 mod view;
 mod watch;

@@ -37,6 +37,12 @@ impl Peer {
             .expect("client closed")
     }
 
+    /// The next line, or `None` when the client closed (or said nothing in time).
+    #[allow(dead_code)]
+    pub async fn try_recv(&mut self) -> Option<String> {
+        timeout(WAIT, self.lines.next_line()).await.ok()?.ok()?
+    }
+
     /// Reads until a line starting with `prefix`; returns it.
     pub async fn expect(&mut self, prefix: &str) -> String {
         loop {

@@ -434,6 +434,7 @@ async fn connection(
         retention_days: 0,
         client_cert,
         ignore: Vec::new(),
+        sts: None,
         state: Value::Object(Default::default()),
     })
     .await?;

@@ -378,6 +378,7 @@ async fn network(
         retention_days: 0,
         client_cert: None,
         ignore: Vec::new(),
+        sts: None,
         state: Value::Object(Default::default()),
     })
     .await?;

@@ -35,6 +35,7 @@ async fn add_user(store: &Store, email: &str) -> UserId {
                 retention_days: 0,
                 client_cert: None,
                 ignore: Vec::new(),
+                sts: None,
                 state: json!({}),
             })
             .await
@@ -353,6 +354,7 @@ async fn connections_and_conversations() {
             retention_days: 0,
             client_cert: None,
             ignore: Vec::new(),
+            sts: None,
             state: json!({"state": "queued"}),
             ..c.clone()
         })
@@ -1116,6 +1118,12 @@ async fn client_certificates_are_stored_apart_from_state() {
         key: Secret::new("KEY"),
     });
     c.state = json!({"other": 1});
+    c.ignore = vec!["troll!*@*".into()];
+    c.sts = Some(crate::model::Sts {
+        host: "irc.example".into(),
+        port: 6697,
+        until: 1_900_000_000_000,
+    });
     store.save_connection(c.clone()).await.expect("save");
     drop(store);
     let store = Store::open(dir.path(), opts()).expect("reopen");
@@ -1127,6 +1135,7 @@ async fn client_certificates_are_stored_apart_from_state() {
         .find(|b| b.id == c.id)
         .expect("connection");
     assert_eq!(back.client_cert, c.client_cert);
+    assert_eq!((&back.ignore, &back.sts), (&c.ignore, &c.sts));
     assert_eq!(
         back.state,
         json!({"other": 1}),

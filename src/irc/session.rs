@@ -33,6 +33,7 @@ pub const WANTED_CAPS: &[&str] = &[
     "sasl",
     "draft/chathistory",
     "chathistory",
+    "draft/read-marker",
 ];
 
 /// What the owner of a session must do or know after a line.

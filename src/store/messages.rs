@@ -270,6 +270,44 @@ impl Store {
         .await
     }
 
+    /// For a read marker at server time `time` (ms): the newest message of the
+    /// conversation after `after` that was said at or before `time`, if any. Looks at most
+    /// at the 100 000 messages after `after`.
+    pub async fn read_marker_id(
+        &self,
+        user_id: UserId,
+        connection_id: &str,
+        conversation_id: &str,
+        after: MessageId,
+        time: i64,
+    ) -> Result<Option<MessageId>> {
+        let (conn_id, conv_id) = (connection_id.to_owned(), conversation_id.to_owned());
+        self.read(move |conn| {
+            let Some(cid) = cid(conn, user_id, &conn_id, &conv_id)? else {
+                return Ok(None);
+            };
+            let id: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT max(id) FROM (SELECT id, time FROM messages \
+                     WHERE conv = ?1 AND id > ?2 ORDER BY id LIMIT 100000) WHERE time <= ?3",
+                )?
+                .query_row(params![cid, after.0, time], |r| r.get(0))?;
+            Ok(id.map(MessageId))
+        })
+        .await
+    }
+
+    /// When a message of the user was said (server time, ms), if it exists.
+    pub async fn message_time(&self, user_id: UserId, id: MessageId) -> Result<Option<i64>> {
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT time FROM messages WHERE id = ?1 AND user_id = ?2")?
+                .query_row(params![id.0, user_id.0], |r| r.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
     /// `/clear history`: deletes every message of one conversation (the conversation stays);
     /// returns how many. Messages stored while it runs are kept.
     pub async fn clear_history(
@@ -456,6 +494,11 @@ fn resolve_cid(ctx: &mut Ctx, e: &NewEntry) -> Result<i64> {
 /// 1024 ids per millisecond before live ids run ahead of the clock, and ids stay below
 /// 2^53 (exact in JavaScript) until the year 2248.
 const ID_SHIFT: u32 = 10;
+
+/// The unix time (ms) a message id was given at.
+pub fn id_time(id: MessageId) -> i64 {
+    id.0 >> ID_SHIFT
+}
 
 /// The first message id of unix time `ms` (clamped to 0..=now).
 pub(crate) fn first_id_at(ms: i64) -> i64 {

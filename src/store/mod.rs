@@ -32,7 +32,7 @@ mod tests;
 
 pub use accounts::TokenPurpose;
 pub use import::{ImportUser, Mark, Peek, ReadState};
-pub use messages::{Appended, At, Cursor, History, Page};
+pub use messages::{id_time, Appended, At, Cursor, History, Page};
 pub use search::{SearchQuery, SearchResult};
 
 use crate::model::NewEntry;

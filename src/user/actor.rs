@@ -243,9 +243,7 @@ impl Actor {
             }
         }
         // Whatever was appended is committed or failed; let browsers see the rest.
-        while let Some((appended, after)) = self.pending.next().await {
-            self.published(appended, after);
-        }
+        self.settle().await;
         debug!("user actor stopped");
     }
 
@@ -343,6 +341,14 @@ impl Actor {
         }
         self.pending
             .push_back(Box::pin(async move { (None, After::Events(events)) }));
+    }
+
+    /// Waits until every queued append has committed (and its events are published), for
+    /// the rare step that must read what came before it from the store.
+    pub(super) async fn settle(&mut self) {
+        while let Some((appended, after)) = self.pending.next().await {
+            self.published(appended, after);
+        }
     }
 
     /// Appends `entry` and publishes it once committed. The append is queued to the store
@@ -463,7 +469,7 @@ impl Actor {
                 reply,
             } => {
                 let res = self
-                    .mark_read(&connection_id, &conversation_id, last_read)
+                    .read_up_to(&connection_id, &conversation_id, last_read, true)
                     .await;
                 let _ = reply.send(res);
             }
@@ -748,11 +754,14 @@ impl Actor {
         Ok(())
     }
 
-    async fn mark_read(
+    /// Moves the read marker of a conversation (`None`: to its newest message), tells the
+    /// browsers and, with `tell_server`, the IRC server (read-marker).
+    pub(super) async fn read_up_to(
         &mut self,
         cid: &str,
         conv_id: &str,
         last_read: Option<MessageId>,
+        tell_server: bool,
     ) -> Result<wire::Conversation, Error> {
         let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
         if !conn.convs.contains_key(conv_id) {
@@ -801,6 +810,9 @@ impl Actor {
             notifications: updated.highlights,
             unread_notifications,
         })]);
+        if tell_server {
+            self.markread_out(cid, conv_id, updated.last_read).await;
+        }
         Ok(conversation)
     }
 

@@ -332,6 +332,7 @@ impl Actor {
                     .await;
             }
             "FAIL" | "WARN" | "NOTE" => self.standard_reply(cid, &msg).await,
+            "MARKREAD" => self.markread_in(cid, &msg).await,
             _ => self.server_line(cid, &msg).await,
         }
     }

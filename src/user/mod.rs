@@ -12,6 +12,7 @@ mod hub;
 mod ignore;
 mod incoming;
 mod listing;
+mod markers;
 mod outgoing;
 mod presence;
 mod redact;

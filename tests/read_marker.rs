@@ -1,0 +1,90 @@
+//! Read markers shared with other clients (draft/read-marker, as soju and Ergo have it),
+//! from a scripted server with the lines of the specification: a MARKREAD from the server
+//! moves our marker forward (never back), and reading here sends MARKREAD.
+
+mod common;
+
+use common::engine::{add, Env, Events};
+use common::fake_irc::Peer;
+use convos::user;
+use tokio::net::TcpListener;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_markers_go_both_ways() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let u = env.user("r@example.com").await;
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "me");
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let (to_server, mut from_test) = tokio::sync::mpsc::channel::<()>(1);
+    let server = tokio::spawn(async move {
+        let mut p = Peer::accept(&l).await;
+        p.register("me", "server-time draft/read-marker").await;
+        p.expect("JOIN #r").await;
+        p.send(":me!u@h JOIN #r").await;
+        p.send("MARKREAD #r *").await;
+        for (i, t) in ["10:00:00.000", "10:00:01.000", "10:00:02.000"]
+            .iter()
+            .enumerate()
+        {
+            p.send(&format!(
+                "@time=2026-12-01T{t}Z :bob!b@h PRIVMSG #r :line {i}"
+            ))
+            .await;
+        }
+        // Another client of the account read up to the second line.
+        p.send("MARKREAD #r timestamp=2026-12-01T10:00:01.500Z")
+            .await;
+        // An older marker does not move ours back.
+        p.send("MARKREAD #r timestamp=2026-12-01T09:00:00.000Z")
+            .await;
+        p.roundtrip().await;
+        from_test.recv().await;
+        let sent = p.expect("MARKREAD").await;
+        p.roundtrip().await;
+        sent
+    });
+    let cid = add(&h, &format!("irc://127.0.0.1:{port}/%23r?tls=0&nick=me")).await;
+    let read = ev
+        .wait("read marker from the server", |v| v["type"] == "read")
+        .await;
+    assert_eq!(read["unread"], 1, "{read}");
+    let page = env
+        .store
+        .history(u.id, &cid, "#r", convos::store::Page::latest())
+        .await
+        .expect("history");
+    let line1 = page
+        .messages
+        .iter()
+        .find(|m| m.text == "line 1")
+        .expect("line 1");
+    assert_eq!(
+        read["last_read"], line1.id.0,
+        "read up to the line said by then"
+    );
+    // The user reads everything here: the server is told the time of the last line.
+    to_server.send(()).await.expect("server alive");
+    let conv = h
+        .ask(|reply| user::Request::MarkRead {
+            connection_id: cid.clone(),
+            conversation_id: "#r".into(),
+            last_read: None,
+            reply,
+        })
+        .await
+        .expect("mark read");
+    assert_eq!(conv.unread, 0);
+    let sent = server.await.expect("server");
+    assert_eq!(sent, "MARKREAD #r timestamp=2026-12-01T10:00:02.000Z");
+    // Nothing of it is a line of the record.
+    let page = env
+        .store
+        .history(u.id, &cid, "", convos::store::Page::latest())
+        .await
+        .expect("history");
+    assert!(page.messages.iter().all(|m| !m.text.contains("MARKREAD")));
+    env.stop().await;
+}

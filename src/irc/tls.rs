@@ -155,7 +155,7 @@ async fn tcp_connect(
 
 /// Root certificates: the system's (`SSL_CERT_FILE`/`SSL_CERT_DIR` are honoured), else
 /// the Mozilla set compiled in.
-fn roots() -> Arc<rustls::RootCertStore> {
+pub(crate) fn roots() -> Arc<rustls::RootCertStore> {
     static ROOTS: OnceLock<Arc<rustls::RootCertStore>> = OnceLock::new();
     ROOTS
         .get_or_init(|| {

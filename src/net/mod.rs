@@ -2,9 +2,11 @@
 //! packet on a user's behalf (IRC connections, the built-in TURN relay, and later link
 //! previews, push and OIDC): which resolved addresses may be reached.
 //!
-//! Pure: no IO, no users, no settings. Callers resolve names themselves and check every
-//! address they are about to use, so that `localhost` and DNS rebinding are covered.
+//! `policy` is pure: no IO, no users, no settings. Callers resolve names themselves and
+//! check every address they are about to use, so that `localhost` and DNS rebinding are
+//! covered. `http` is the one outbound HTTP client, doing exactly that on every hop.
 
+pub mod http;
 pub mod policy;
 
 pub use policy::{Denied, Policy, Reason, Rule, RuleError};

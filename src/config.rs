@@ -243,6 +243,35 @@ pub struct Daemon {
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,
+
+    /// The largest file a user may upload, in bytes or with a unit (`40MB`, `512KB`,
+    /// `1GB`; MB = 1048576 bytes).
+    #[arg(long, env = "CONVOS_MAX_UPLOAD_SIZE", default_value = "40MB", value_parser = parse_size)]
+    pub max_upload_size: u64,
+
+    /// How much all of one user's uploaded files may take, in the same units.
+    #[arg(long, env = "CONVOS_UPLOAD_QUOTA", default_value = "500MB", value_parser = parse_size)]
+    pub upload_quota: u64,
+}
+
+/// `40MB`, `512 KB`, `1gb`, `1048576` → bytes (K/M/G are powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(digits);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("expected a size like 40MB, got {s:?}"))?;
+    let mult: u64 = match unit.trim() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("expected a size like 40MB, got {s:?}")),
+    };
+    n.checked_mul(mult)
+        .filter(|b| *b > 0)
+        .ok_or_else(|| format!("size out of range: {s:?}"))
 }
 
 /// `1/0`, `true/false`, `yes/no`, `on/off`.
@@ -427,6 +456,21 @@ pub fn home_dir(given: Option<&PathBuf>) -> Result<PathBuf, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        for (s, n) in [
+            ("40MB", 40 << 20),
+            ("512 kb", 512 << 10),
+            ("1G", 1 << 30),
+            ("1048576", 1 << 20),
+        ] {
+            assert_eq!(parse_size(s), Ok(n), "{s}");
+        }
+        for bad in ["", "MB", "0", "-1MB", "1TB", "99999999999999999999GB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn listen_urls() {

@@ -45,6 +45,8 @@ pub struct Prepared {
     pub irc: crate::irc::Options,
     /// IRC connections one user may have.
     pub max_connections: usize,
+    /// Uploaded files (`CONVOS_HOME/uploads`).
+    pub files: crate::files::Files,
     /// `CONVOS_HOME/convos.lock`, locked while this daemon runs.
     _lock: std::fs::File,
 }
@@ -130,6 +132,18 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
                 .as_ref()
                 .is_some_and(|u| u.scheme() == "https"),
     };
+    let files = crate::files::Files::new(
+        &home,
+        crate::files::Limits {
+            max_file: opts.max_upload_size,
+            quota: opts.upload_quota,
+            ..crate::files::Limits::default()
+        },
+    )
+    .map_err(|e| Error::Home {
+        path: home.clone(),
+        reason: format!("cannot create uploads: {e}"),
+    })?;
     let serve = web::serve::Options {
         timeout: std::time::Duration::from_secs(opts.http_timeout),
         max_connections: usize::try_from(opts.max_connections).unwrap_or(usize::MAX),
@@ -146,6 +160,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         users,
         irc,
         max_connections: opts.max_connections_per_user.into(),
+        files,
         _lock: lock,
     })
 }
@@ -332,6 +347,23 @@ async fn retention(store: Store, shutdown: CancellationToken) {
     }
 }
 
+/// Removes uploaded bytes no record uses (a deleted user's) a minute after start, then
+/// hourly.
+async fn sweep_files(files: crate::files::Files, store: Store, shutdown: CancellationToken) {
+    let mut next = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep_until(next) => {}
+        }
+        let removed = files.sweep(&store, 100_000).await;
+        if removed > 0 {
+            info!(removed, "uploads: removed unused files");
+        }
+        next += std::time::Duration::from_secs(3600);
+    }
+}
+
 impl Prepared {
     /// Serves until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
@@ -344,11 +376,17 @@ impl Prepared {
             Err(e) => tracing::error!(error = %e, "cannot start users"),
         }
         tokio::spawn(retention(self.store.clone(), shutdown.clone()));
+        tokio::spawn(sweep_files(
+            self.files.clone(),
+            self.store.clone(),
+            shutdown.clone(),
+        ));
         let state = web::AppState {
             store: self.store.clone(),
             users,
             config: std::sync::Arc::new(self.web),
             live: Default::default(),
+            files: self.files,
         };
         let app = web::router(state);
         web::serve::run(self.bound, app, self.serve, shutdown).await;

@@ -7,6 +7,7 @@ pub mod account;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod files;
 pub mod import;
 pub mod input;
 pub mod irc;

@@ -1,6 +1,6 @@
 //! The store: one SQLite database (`convos.db` in `$CONVOS_HOME`) holding users, sessions,
 //! connections, conversations, messages with their full-text index, read markers,
-//! notifications and settings. The only module that names SQLite.
+//! notifications, settings and the records of uploaded files. The only module that names SQLite.
 //!
 //! Shape:
 //! - one **writer thread** owns the only read-write connection. Every write is a job sent
@@ -20,6 +20,7 @@
 
 mod accounts;
 mod chat;
+mod files;
 pub mod import;
 mod messages;
 mod schema;
@@ -31,6 +32,7 @@ mod writer;
 mod tests;
 
 pub use accounts::TokenPurpose;
+pub use files::{Added, StoredFile};
 pub use import::{ImportUser, Mark, Peek, ReadState};
 pub use messages::{id_time, Appended, At, Cursor, History, Page};
 pub use search::{SearchQuery, SearchResult};

@@ -9,6 +9,7 @@ pub mod assets;
 pub mod auth;
 mod error;
 pub mod events;
+pub mod files;
 pub mod live;
 pub mod openapi;
 pub mod serve;
@@ -41,10 +42,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(events::routes())
+        .merge(files::routes())
         .nest("/api", api)
         .route("/api", get(openapi_document))
         .fallback(static_or_index)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        // Uploads have their own, larger limit: merged after the 1 MiB layer.
+        .merge(files::upload_routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             transport::layer,

@@ -61,6 +61,11 @@ pub const OPERATIONS: &[Operation] = &[
     op!("get" "/api/search" true None, "Messages", "Full-text search: match (from:nick, in:#chan), connection_id, conversation_id, after, before, limit"),
     op!("get" "/api/notifications" true None, "Messages", "Highlights, newest first (before=ID, limit)"),
     op!("post" "/api/notifications/read" true None, "Empty", "Mark all highlights read"),
+    op!("post" "/api/files" true None, "File", "Upload a file: the request body is the file, ?name= its name; at most CONVOS_MAX_UPLOAD_SIZE, within the user's CONVOS_UPLOAD_QUOTA (413 otherwise)"),
+    op!("get" "/api/files" true None, "Files", "The user's uploaded files, newest first, with bytes used, quota and the largest file allowed"),
+    op!("delete" "/api/file/{id}" true None, "Empty", "Delete one of the user's files (404 for anyone else's)"),
+    op!("get" "/file/{id}" false None, "Empty", "An uploaded file, to anyone with the link: images, video, audio and plain text inline, anything else as an attachment; always CSP sandbox and nosniff"),
+    op!("get" "/file/{id}/thumbnail" false None, "Empty", "An uploaded image's thumbnail (at most 400×400, upright, no metadata)"),
     op!("get" "/events" true None, "Empty", "WebSocket upgrade: the event stream (?since=SEQ to resume); see the description"),
     op!("get" "/healthz" false None, "Empty", "Liveness"),
     op!("get" "/api" false None, "Empty", "This document"),
@@ -126,6 +131,11 @@ fn schemas() -> Value {
             "total": int, "done": boolean, "listed": boolean}), &["channels", "total", "done", "listed"]),
         "Commands": s(json!({"commands": {"type": "array", "items": s(json!({"name": string,
             "aliases": {"type": "array", "items": string}, "usage": string, "help": string}), &["name", "usage"])}}), &["commands"]),
+        "File": s(json!({"id": string, "name": string, "size": int, "content_type": string, "created": string,
+            "url": {"type": "string", "description": "The link to share; works without logging in."}, "thumbnail_url": string}),
+            &["id", "name", "size", "content_type", "created", "url"]),
+        "Files": s(json!({"files": {"type": "array", "items": r("File")}, "used": int, "quota": int, "max_file_size": int}),
+            &["files", "used", "quota", "max_file_size"]),
         "Read": s(json!({"last_read": int}), &[]),
         "Certificate": s(json!({"renew": boolean}), &[]),
         "Participants": s(json!({"participants": {"type": "array", "items": s(json!({"nick": string, "mode": string,
@@ -194,6 +204,7 @@ mod tests {
             ("/api", include_str!("admin.rs")),
             ("", include_str!("events.rs")),
             ("", include_str!("mod.rs")),
+            ("", include_str!("files.rs")),
         ];
         let documented: Vec<String> = OPERATIONS.iter().map(|o| o.path.to_string()).collect();
         let mut seen = 0;

@@ -35,4 +35,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Sessions with an open WebSocket, to close them when the session ends.
     pub live: Arc<super::live::Live>,
+    /// Uploaded files on disk and their limits.
+    pub files: crate::files::Files,
 }

@@ -9,9 +9,11 @@
 //! Plain data: depends on `model` (and `input`'s command list) only, does no IO.
 
 mod events;
+mod files;
 mod objects;
 
 pub use events::*;
+pub use files::*;
 pub use objects::*;
 
 #[cfg(test)]

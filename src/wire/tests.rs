@@ -57,6 +57,8 @@ fn declarations() -> Vec<String> {
         ServerInput::decl(&cfg),
         ConnectionRequest::decl(&cfg),
         CommandList::decl(&cfg),
+        File::decl(&cfg),
+        FileList::decl(&cfg),
     ]
 }
 

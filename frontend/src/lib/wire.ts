@@ -350,3 +350,43 @@ retention_days?: number,
 ignore?: Array<string>, };
 
 export type CommandList = { commands: Array<Command>, };
+
+export type File = { 
+/**
+ * The public id: 128 random bits, base64url.
+ */
+id: string, name: string, 
+/**
+ * Bytes.
+ */
+size: number, 
+/**
+ * What it is served as (`application/octet-stream` files are downloaded).
+ */
+content_type: string, 
+/**
+ * RFC 3339, UTC.
+ */
+created: string, 
+/**
+ * The link to share, absolute (`CONVOS_REQUEST_BASE` or the request's origin).
+ */
+url: string, 
+/**
+ * A small image of it (images only).
+ */
+thumbnail_url?: string, };
+
+export type FileList = { files: Array<File>, 
+/**
+ * Bytes all of the user's files take.
+ */
+used: number, 
+/**
+ * Bytes they may take.
+ */
+quota: number, 
+/**
+ * Bytes one file may have.
+ */
+max_file_size: number, };

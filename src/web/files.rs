@@ -1,0 +1,228 @@
+//! Uploads: `POST /api/files` (the body is the file), `GET /api/files` (mine),
+//! `DELETE /api/file/{id}` (mine), and the public links `GET /file/{id}` and
+//! `GET /file/{id}/thumbnail`, which work without logging in so that the people a link
+//! is sent to on IRC can open it.
+//!
+//! Served files never run as documents on our origin: `Content-Security-Policy: sandbox`
+//! on all of them, `nosniff`, and `attachment` for anything but images, video, audio and
+//! plain text (see [`crate::files::kind`]).
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde::Deserialize;
+use tower::ServiceExt as _;
+
+use super::auth::Session;
+use super::{AppState, Error};
+use crate::files::{self, kind};
+use crate::store::StoredFile;
+use crate::wire;
+
+/// Served files may not script, frame, or load anything but themselves.
+const FILE_CSP: &str =
+    "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
+
+/// `/api` routes of uploads. The router mounts them outside the API's 1 MiB body limit:
+/// [`files::Files::save`] cuts the stream at the upload limit itself, with a clear error.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/api/files", get(list).post(upload))
+}
+
+/// The other routes (under the API's default body limit).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/file/{id}", delete(remove))
+        .route("/file/{id}", get(serve))
+        .route("/file/{id}/thumbnail", get(thumbnail))
+}
+
+#[derive(Debug, Deserialize)]
+struct UploadQuery {
+    #[serde(default)]
+    name: String,
+}
+
+/// The file's API object; links start at the base URL browsers and IRC users use.
+fn view(f: &StoredFile, headers: &HeaderMap, state: &AppState) -> wire::File {
+    let base = super::auth::base_url(headers, None, &state.config)
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| "/".into());
+    let base = base.trim_end_matches('/');
+    let url = format!("{base}/file/{}", f.id);
+    wire::File {
+        thumbnail_url: f.thumbnail.then(|| format!("{url}/thumbnail")),
+        id: f.id.clone(),
+        name: f.name.clone(),
+        size: f.size,
+        content_type: f.content_type.clone(),
+        created: crate::time::format_ms(f.created_at),
+        url,
+    }
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    s: Session,
+    Query(q): Query<UploadQuery>,
+    req: Request,
+) -> Result<Json<wire::File>, Error> {
+    let headers = req.headers().clone();
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let up = files::Upload {
+        user: s.user.id,
+        name: q.name,
+        length,
+    };
+    let body = req.into_body().into_data_stream();
+    let saved = state.files.save(&state.store, up, body).await?;
+    tracing::info!(user = %s.user.id, id = %saved.id, size = saved.size, "file uploaded");
+    Ok(Json(view(&saved, &headers, &state)))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+) -> Result<Json<wire::FileList>, Error> {
+    let (files, used) = state.store.files_of(s.user.id).await?;
+    Ok(Json(wire::FileList {
+        files: files.iter().map(|f| view(f, &headers, &state)).collect(),
+        used,
+        quota: state.files.limits.quota,
+        max_file_size: state.files.limits.max_file,
+    }))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+) -> Result<Json<wire::Empty>, Error> {
+    if !files::valid_id(&id) || !state.files.delete(&state.store, s.user.id, &id).await? {
+        return Err(Error::not_found("/id"));
+    }
+    Ok(Json(wire::Empty {}))
+}
+
+/// The file, to anyone with its link.
+async fn serve(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let Some(f) = find(&state, &id).await else {
+        return not_found();
+    };
+    let (content_type, inline) = kind::serving(&f.content_type);
+    let disposition = format!(
+        "{}; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        percent_encoding::utf8_percent_encode(&f.name, percent_encoding::NON_ALPHANUMERIC)
+    );
+    send(state.files.path(&f.sha256), content_type, &disposition, req).await
+}
+
+/// The thumbnail of an image file.
+async fn thumbnail(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    let Some(f) = find(&state, &id).await.filter(|f| f.thumbnail) else {
+        return not_found();
+    };
+    let path = state.files.thumbnail_path(&f.sha256);
+    // We wrote it: PNG (transparency) or JPEG.
+    let png = tokio::fs::read(&path)
+        .await
+        .is_ok_and(|b| b.starts_with(b"\x89PNG"));
+    let content_type = if png { "image/png" } else { "image/jpeg" };
+    send(path, content_type, "inline", req).await
+}
+
+async fn find(state: &AppState, id: &str) -> Option<StoredFile> {
+    if !files::valid_id(id) {
+        return None;
+    }
+    match state.store.file(id).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(error = %e, "file: cannot look up");
+            None
+        }
+    }
+}
+
+fn not_found() -> Response {
+    let mut res = (StatusCode::NOT_FOUND, "Not found.").into_response();
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(FILE_CSP),
+    );
+    res
+}
+
+/// Serves `path` (with ranges, for video) under our headers.
+async fn send(
+    path: std::path::PathBuf,
+    content_type: &str,
+    disposition: &str,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let req = Request::from_parts(parts, Body::empty());
+    let Ok(res) = tower_http::services::ServeFile::new(path)
+        .oneshot(req)
+        .await;
+    let mut res = res.map(Body::new);
+    if res.status() == StatusCode::NOT_FOUND {
+        return not_found();
+    }
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(disposition).unwrap_or(HeaderValue::from_static("attachment")),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(FILE_CSP),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
+
+impl From<files::Error> for Error {
+    fn from(e: files::Error) -> Self {
+        use files::Error as E;
+        match e {
+            E::TooLarge(_) | E::Quota { .. } | E::Count(_) => {
+                Error::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string(), "/")
+            }
+            E::Empty | E::Body(_) | E::Stalled => {
+                Error::new(StatusCode::BAD_REQUEST, e.to_string(), "/")
+            }
+            E::Io { ref source, .. } if source.raw_os_error() == Some(28) => Error::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "The server's disk is full: nothing was saved.",
+                "/",
+            ),
+            E::Io { .. } => super::error::internal(e),
+            E::Store(s) => s.into(),
+        }
+    }
+}

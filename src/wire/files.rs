@@ -1,0 +1,37 @@
+//! Uploaded files and pastes as the API shows them.
+
+use serde::Serialize;
+
+/// An uploaded file (or paste). `url` works for anyone who has it, logged in or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct File {
+    /// The public id: 128 random bits, base64url.
+    pub id: String,
+    pub name: String,
+    /// Bytes.
+    pub size: u64,
+    /// What it is served as (`application/octet-stream` files are downloaded).
+    pub content_type: String,
+    /// RFC 3339, UTC.
+    pub created: String,
+    /// The link to share, absolute (`CONVOS_REQUEST_BASE` or the request's origin).
+    pub url: String,
+    /// A small image of it (images only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub thumbnail_url: Option<String>,
+}
+
+/// `GET /api/files`: the user's files, newest first, and their limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct FileList {
+    pub files: Vec<File>,
+    /// Bytes all of the user's files take.
+    pub used: u64,
+    /// Bytes they may take.
+    pub quota: u64,
+    /// Bytes one file may have.
+    pub max_file_size: u64,
+}

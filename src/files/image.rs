@@ -62,9 +62,14 @@ pub fn process(path: &Path) -> Result<Processed, Error> {
         }
         _ => false,
     };
-    let thumb = img.thumbnail(THUMBNAIL, THUMBNAIL);
+    // Never enlarged: a small image is its own thumbnail (re-encoded, without metadata).
+    let thumbnail = if img.width() > THUMBNAIL || img.height() > THUMBNAIL {
+        encode(&img.thumbnail(THUMBNAIL, THUMBNAIL))?
+    } else {
+        encode(&img)?
+    };
     Ok(Processed {
-        thumbnail: encode(&thumb)?,
+        thumbnail,
         stripped,
     })
 }

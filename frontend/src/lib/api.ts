@@ -14,6 +14,8 @@ import type {
   PublicSettings,
   Server,
   Settings,
+  SharedFile,
+  SharedFileList,
   User,
 } from './types';
 
@@ -55,6 +57,11 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   } catch {
     throw new ApiError(0, 'Could not reach the server.');
   }
+  return answer<T>(res, path);
+}
+
+/** The JSON of an answer, or its `{errors}` as an `ApiError`. */
+async function answer<T>(res: Response, path: string): Promise<T> {
   let json: unknown = {};
   const text = await res.text();
   if (text) {
@@ -74,6 +81,23 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 const enc = encodeURIComponent;
+
+/** Uploads a file: the body is its bytes (not JSON), `name` goes in the query. */
+export async function upload(file: Blob, name: string): Promise<SharedFile> {
+  const path = '/api/files' + query({ name });
+  let res: Response;
+  try {
+    res = await fetcher(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': file.type || 'application/octet-stream' },
+      body: file,
+    });
+  } catch {
+    throw new ApiError(0, 'Could not reach the server.');
+  }
+  return answer<SharedFile>(res, path);
+}
 
 /** Builds `?a=b&...`, leaving out undefined values. */
 export function query(params: Record<string, string | number | boolean | undefined>): string {
@@ -141,4 +165,8 @@ export const api = {
   notifications: (params: { before?: number; limit?: number }) =>
     request<{ messages: Message[]; end: boolean }>('GET', '/api/notifications' + query(params)),
   markNotificationsRead: () => request<object>('POST', '/api/notifications/read'),
+  upload,
+  /** The user's uploaded files, newest first, with used bytes and limits. */
+  files: () => request<SharedFileList>('GET', '/api/files'),
+  deleteFile: (id: string) => request<object>('DELETE', `/api/file/${enc(id)}`),
 };

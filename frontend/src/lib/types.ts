@@ -26,6 +26,8 @@ export type {
   ServerFrame,
   ServerInput,
   Settings,
+  File as SharedFile,
+  FileList as SharedFileList,
   Signal,
   Stamped,
   State,

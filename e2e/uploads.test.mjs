@@ -1,6 +1,7 @@
 // Sharing files from the browser: pasting a screenshot and dropping a file on the
 // conversation upload them and send their links to IRC; the image shows a thumbnail; the
-// links open logged out; Settings → Files lists and deletes them.
+// links open logged out; a long message becomes a paste link when the user says so;
+// Settings → Files lists and deletes them.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -89,15 +90,38 @@ describe('uploads', { skip: skip ?? false, timeout: 120_000 }, () => {
     assert.equal(await res.text(), 'stack trace\n  at main\n');
   });
 
+  test('a long message is offered as a paste: yes sends a link, no sends the lines', async () => {
+    const input = page.locator('#chat-input');
+    await input.fill('one\ntwo <b>\nthree\nfour\nfive');
+    await input.press('Enter');
+    await page.getByRole('alertdialog', { name: 'Send as a paste?' }).getByText('This message has 5 lines.').waitFor();
+    await page.getByRole('button', { name: 'Send as a paste' }).click();
+    const line = await bot.waitFor((l) => l.includes('PRIVMSG #share :') && l.includes('/paste/'));
+    const url = line.split('PRIVMSG #share :')[1].trim();
+    const html = await (await fetch(url)).text();
+    assert.equal(html.split('<li>').length - 1, 5);
+    assert.ok(html.includes('two &lt;b&gt;'), html);
+
+    await input.fill('alpha\nbeta\ngamma\ndelta');
+    await input.press('Enter');
+    await page.getByRole('button', { name: 'Send 4 lines' }).click();
+    await bot.waitFor((l) => l.includes('PRIVMSG #share :delta'));
+    for (const w of ['alpha', 'beta', 'gamma']) assert.ok(bot.lines.some((l) => l.includes(`PRIVMSG #share :${w}`)), w);
+    // Three lines or fewer go out without asking.
+    await input.fill('short\nnote');
+    await input.press('Enter');
+    await bot.waitFor((l) => l.includes('PRIVMSG #share :note'));
+  });
+
   test('Settings → Files lists the uploads and deletes one', async () => {
     await page.goto(`${daemon.url}/settings/files`);
     const rows = page.locator('table.files tbody tr');
     await rows.nth(1).waitFor();
-    assert.equal(await rows.count(), 2);
+    assert.equal(await rows.count(), 3, 'the image, the text file and the paste');
     const link = await page.locator('table.files a', { hasText: 'trace.txt' }).getAttribute('href');
     await page.getByRole('button', { name: 'Delete trace.txt' }).click();
     await page.getByText('Deleted trace.txt.').waitFor();
-    assert.equal(await rows.count(), 1);
+    assert.equal(await rows.count(), 2);
     assert.equal((await fetch(link)).status, 404);
   });
 });

@@ -284,3 +284,39 @@ async fn size_and_quota_limits_answer_clearly_and_store_nothing() {
     assert_eq!(left.len(), 2, "{left:?}");
     d.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paste_page_shows_numbered_lines_as_text() {
+    let d = Daemon::start(&[]).await;
+    let b = Browser::register(&d, "a@example.com").await;
+    let text = "fn main() {\n    println!(\"<script>alert(1)</script>\");\n}\n";
+    let (st, f) = upload(&b, &d, "paste.txt", text.as_bytes().to_vec()).await;
+    assert_eq!(st, 200, "{f}");
+    let id = f["id"].as_str().expect("id");
+    let page = f["paste_url"].as_str().expect("a paste link for text");
+    assert_eq!(page, d.url(&format!("/paste/{id}")));
+    let r = reqwest::get(page).await.expect("GET");
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8");
+    let csp = header(&r, "content-security-policy").to_string();
+    assert!(
+        csp.starts_with("sandbox;") && !csp.contains("allow-scripts"),
+        "{csp}"
+    );
+    let html = r.text().await.expect("body");
+    assert_eq!(html.matches("<li>").count(), 3, "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+    assert!(html.contains(&format!("href=\"../file/{id}\"")));
+    // Only text has a paste page.
+    let (_, img) = upload(&b, &d, "a.bin", vec![0u8, 1, 2, 255]).await;
+    assert!(img.get("paste_url").is_none());
+    let r = reqwest::get(d.url(&format!("/paste/{}", img["id"].as_str().expect("id"))))
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 404);
+    d.stop().await;
+}

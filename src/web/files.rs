@@ -1,7 +1,7 @@
 //! Uploads: `POST /api/files` (the body is the file), `GET /api/files` (mine),
-//! `DELETE /api/file/{id}` (mine), and the public links `GET /file/{id}` and
-//! `GET /file/{id}/thumbnail`, which work without logging in so that the people a link
-//! is sent to on IRC can open it.
+//! `DELETE /api/file/{id}` (mine), and the public links `GET /file/{id}`,
+//! `GET /file/{id}/thumbnail` and `GET /paste/{id}` (a text file with line numbers), which
+//! work without logging in so that the people a link is sent to on IRC can open it.
 //!
 //! Served files never run as documents on our origin: `Content-Security-Policy: sandbox`
 //! on all of them, `nosniff`, and `attachment` for anything but images, video, audio and
@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/file/{id}", delete(remove))
         .route("/file/{id}", get(serve))
         .route("/file/{id}/thumbnail", get(thumbnail))
+        .route("/paste/{id}", get(paste))
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +56,7 @@ fn view(f: &StoredFile, headers: &HeaderMap, state: &AppState) -> wire::File {
     let url = format!("{base}/file/{}", f.id);
     wire::File {
         thumbnail_url: f.thumbnail.then(|| format!("{url}/thumbnail")),
+        paste_url: (f.content_type == "text/plain").then(|| format!("{base}/paste/{}", f.id)),
         id: f.id.clone(),
         name: f.name.clone(),
         size: f.size,
@@ -141,6 +143,92 @@ async fn thumbnail(
         .is_ok_and(|b| b.starts_with(b"\x89PNG"));
     let content_type = if png { "image/png" } else { "image/jpeg" };
     send(path, content_type, "inline", req).await
+}
+
+/// The most of a paste shown on its page; the rest is in the raw file.
+const PASTE_SHOWN: u64 = 1024 * 1024;
+
+/// A plain text file as a page with line numbers. The text is escaped, and the page's CSP
+/// forbids every script anyway (`sandbox` without `allow-scripts`).
+async fn paste(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Some(f) = find(&state, &id)
+        .await
+        .filter(|f| f.content_type == "text/plain")
+    else {
+        return not_found();
+    };
+    let path = state.files.path(&f.sha256);
+    let bytes = match tokio::fs::File::open(&path).await {
+        Ok(file) => {
+            use tokio::io::AsyncReadExt as _;
+            let mut buf = Vec::new();
+            match file.take(PASTE_SHOWN).read_to_end(&mut buf).await {
+                Ok(_) => buf,
+                Err(_) => return not_found(),
+            }
+        }
+        Err(_) => return not_found(),
+    };
+    let html = paste_page(&f, &String::from_utf8_lossy(&bytes));
+    let mut res = (StatusCode::OK, html).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    res
+}
+
+/// The page: the file's name, a link to the raw text, and one list item per line.
+fn paste_page(f: &StoredFile, text: &str) -> String {
+    let mut lines = String::with_capacity(text.len() + text.len() / 8);
+    for line in text.trim_end_matches('\n').split('\n') {
+        lines.push_str("<li><code>");
+        lines.push_str(&escape(line.trim_end_matches('\r')));
+        lines.push_str("</code></li>\n");
+    }
+    let more = if f.size > PASTE_SHOWN {
+        "<p>Only the first megabyte is shown: open the raw text for the rest.</p>"
+    } else {
+        ""
+    };
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{name}</title>\
+<style>body{{margin:0;font:14px/1.45 ui-monospace,monospace;color:#1d1d1f;background:#fff}}\
+header{{padding:.6rem 1rem;border-bottom:1px solid #ddd;font-family:system-ui,sans-serif}}\
+ol{{margin:0;padding:.5rem 0 .5rem 4.5em}}li{{padding-left:.75em;color:#888}}\
+code{{color:#1d1d1f;white-space:pre-wrap;overflow-wrap:anywhere}}\
+@media (prefers-color-scheme:dark){{body,code{{background:#16161a;color:#e8e8ea}}header{{border-color:#333}}a{{color:#8ab4f8}}}}</style>\
+</head><body><header>{name} · <a href=\"../file/{id}\">raw</a></header>{more}<ol>\n{lines}</ol></body></html>",
+        name = escape(&f.name),
+        id = f.id,
+    )
+}
+
+/// HTML-escapes text for element content and quoted attributes. Five characters do not
+/// warrant a crate; the page's CSP stops scripts even if something slipped through.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 async fn find(state: &AppState, id: &str) -> Option<StoredFile> {

@@ -17,6 +17,10 @@ pub struct File {
     pub created: String,
     /// The link to share, absolute (`CONVOS_REQUEST_BASE` or the request's origin).
     pub url: String,
+    /// The page showing it with line numbers (plain text only: pastes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub paste_url: Option<String>,
     /// A small image of it (images only).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]

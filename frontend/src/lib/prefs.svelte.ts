@@ -1,6 +1,11 @@
-//! Choices kept in this browser (localStorage): what it tells others about the user.
+//! Choices kept in this browser (localStorage): what it tells others about the user, and
+//! when a long message is offered as a paste (`isLong` is pure).
 
 const TYPING = 'convos.typing';
+const PASTE_LINES = 'convos.pasteLines';
+
+/** A line this long goes out as several IRC messages: offer a paste instead. */
+export const LONG_LINE = 512;
 
 function read(key: string): string | null {
   try {
@@ -19,13 +24,35 @@ function write(key: string, value: string | null): void {
   }
 }
 
+/** A stored whole number ≥ 0, else `fallback`. */
+function readCount(key: string, fallback: number): number {
+  const v = read(key);
+  const n = v === null ? NaN : Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+/** Whether `text` (not a command) should be offered as a paste: more than `maxLines`
+ *  lines, or one line longer than `LONG_LINE`. `maxLines` 0 never asks. */
+export function isLong(text: string, maxLines: number): boolean {
+  if (maxLines === 0 || text.startsWith('/')) return false;
+  const lines = text.replace(/\n+$/, '').split(/\r?\n/);
+  return lines.length > maxLines || lines.some((l) => l.length > LONG_LINE);
+}
+
 class Prefs {
   /** Send typing notifications (on unless turned off). */
   sendTyping = $state(read(TYPING) !== 'off');
+  /** Offer "Send as a paste?" above this many lines (0: never). */
+  pasteLines = $state(readCount(PASTE_LINES, 3));
 
   setSendTyping(on: boolean): void {
     this.sendTyping = on;
     write(TYPING, on ? null : 'off');
+  }
+
+  setPasteLines(n: number): void {
+    this.pasteLines = n;
+    write(PASTE_LINES, n === 3 ? null : String(n));
   }
 }
 

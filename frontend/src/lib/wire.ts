@@ -373,6 +373,10 @@ created: string,
  */
 url: string, 
 /**
+ * The page showing it with line numbers (plain text only: pastes).
+ */
+paste_url?: string, 
+/**
  * A small image of it (images only).
  */
 thumbnail_url?: string, };

@@ -252,6 +252,19 @@ pub struct Daemon {
     /// How much all of one user's uploaded files may take, in the same units.
     #[arg(long, env = "CONVOS_UPLOAD_QUOTA", default_value = "500MB", value_parser = parse_size)]
     pub upload_quota: u64,
+
+    /// Show previews of links in messages (fetched by the server, see README).
+    #[arg(long, env = "CONVOS_LINK_PREVIEWS", value_parser = parse_bool, default_value = "1", action = clap::ArgAction::Set)]
+    pub link_previews: bool,
+
+    /// Addresses link previews may fetch from although they are not public, in the syntax
+    /// of CONVOS_IRC_ALLOW.
+    #[arg(long, env = "CONVOS_FETCH_ALLOW", default_value = "")]
+    pub fetch_allow: String,
+
+    /// Addresses link previews may never fetch from; beats CONVOS_FETCH_ALLOW.
+    #[arg(long, env = "CONVOS_FETCH_DENY", default_value = "")]
+    pub fetch_deny: String,
 }
 
 /// `40MB`, `512 KB`, `1gb`, `1048576` → bytes (K/M/G are powers of 1024).

@@ -47,6 +47,8 @@ pub struct Prepared {
     pub max_connections: usize,
     /// Uploaded files (`CONVOS_HOME/uploads`).
     pub files: crate::files::Files,
+    /// Link previews (`None`: off).
+    pub previews: Option<crate::preview::Previews>,
     /// `CONVOS_HOME/convos.lock`, locked while this daemon runs.
     _lock: std::fs::File,
 }
@@ -68,6 +70,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     let lock = lock_home(&home)?;
     let bound = web::serve::bind(&listens, &home)?;
     let irc = irc_options(opts)?;
+    let previews = previews(opts, &listens)?;
     let mut rtc = ice_config(opts)?;
     let users: Arc<OnceLock<crate::user::Registry>> = Arc::default();
     let turn = match opts.turn_listen.as_deref().filter(|l| !l.is_empty()) {
@@ -161,6 +164,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         irc,
         max_connections: opts.max_connections_per_user.into(),
         files,
+        previews,
         _lock: lock,
     })
 }
@@ -182,6 +186,40 @@ fn irc_options(opts: &config::Daemon) -> Result<crate::irc::Options, Error> {
         },
         ..crate::irc::Options::default()
     })
+}
+
+/// Link previews through the guarded HTTP client: the public internet only, adjusted by
+/// `CONVOS_FETCH_ALLOW` / `CONVOS_FETCH_DENY`, with the listeners' own addresses denied.
+fn previews(
+    opts: &config::Daemon,
+    listens: &[Listen],
+) -> Result<Option<crate::preview::Previews>, Error> {
+    use crate::net::{Policy, Rule};
+    if !opts.link_previews {
+        return Ok(None);
+    }
+    let rules = |name: &str, list: &str| {
+        Rule::parse_list(list).map_err(|e| config::Error::Other(format!("{name}: {e}")))
+    };
+    // A link to the daemon itself (on an address it was told to listen on) is not fetched,
+    // whatever CONVOS_FETCH_ALLOW says.
+    let own = listens
+        .iter()
+        .flat_map(|l| match l {
+            Listen::Tcp { addrs, .. } => addrs.clone(),
+            Listen::Unix { .. } => Vec::new(),
+        })
+        .filter(|a| !a.ip().is_unspecified())
+        .filter_map(|a| a.to_string().parse::<Rule>().ok());
+    let policy = Policy::public()
+        .allow(rules("CONVOS_FETCH_ALLOW", &opts.fetch_allow)?)
+        .deny(rules("CONVOS_FETCH_DENY", &opts.fetch_deny)?)
+        .deny(own);
+    let client = crate::net::http::Client::new(std::sync::Arc::new(policy));
+    Ok(Some(crate::preview::Previews::new(
+        client,
+        crate::preview::Options::default(),
+    )))
 }
 
 /// Takes an exclusive lock on `home/convos.lock` (released when the process exits, even
@@ -387,6 +425,7 @@ impl Prepared {
             config: std::sync::Arc::new(self.web),
             live: Default::default(),
             files: self.files,
+            previews: self.previews,
         };
         let app = web::router(state);
         web::serve::run(self.bound, app, self.serve, shutdown).await;

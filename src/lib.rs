@@ -13,6 +13,7 @@ pub mod input;
 pub mod irc;
 pub mod model;
 pub mod net;
+pub mod preview;
 pub mod rtc;
 pub mod store;
 pub mod time;

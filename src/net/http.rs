@@ -69,6 +69,9 @@ pub struct Fetch {
     pub max_redirects: u8,
     /// Accepted content types by prefix (`"text/html"`, `"image/"`); empty: any.
     pub accept: &'static [&'static str],
+    /// Content types (by prefix) whose body is not read: the answer has an empty body
+    /// (e.g. a link preview only needs to know that a URL is an image).
+    pub skip_body: &'static [&'static str],
 }
 
 impl Default for Fetch {
@@ -78,6 +81,7 @@ impl Default for Fetch {
             max_body: 2 * 1024 * 1024,
             max_redirects: 5,
             accept: &[],
+            skip_body: &[],
         }
     }
 }
@@ -167,6 +171,14 @@ impl Client {
             if !fetch.accept.is_empty() && !fetch.accept.iter().any(|a| content_type.starts_with(a))
             {
                 return Err(Error::ContentType(content_type));
+            }
+            if fetch.skip_body.iter().any(|a| content_type.starts_with(a)) {
+                return Ok(Response {
+                    url,
+                    status: status.as_u16(),
+                    content_type,
+                    body: Bytes::new(),
+                });
             }
             let announced = res
                 .headers()

@@ -12,6 +12,7 @@ pub mod events;
 pub mod files;
 pub mod live;
 pub mod openapi;
+pub mod preview;
 pub mod serve;
 pub mod state;
 pub mod tls;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(admin::routes())
         .merge(api::routes())
+        .merge(preview::routes())
         .fallback(api_not_found);
     Router::new()
         .route("/healthz", get(healthz))

@@ -67,6 +67,8 @@ pub const OPERATIONS: &[Operation] = &[
     op!("get" "/file/{id}" false None, "Empty", "An uploaded file, to anyone with the link: images, video, audio and plain text inline, anything else as an attachment; always CSP sandbox and nosniff"),
     op!("get" "/file/{id}/thumbnail" false None, "Empty", "An uploaded image's thumbnail (at most 400×400, upright, no metadata)"),
     op!("get" "/paste/{id}" false None, "Empty", "An uploaded plain text file (a paste) as an HTML page with line numbers, to anyone with the link; CSP sandbox without scripts"),
+    op!("get" "/api/preview" true None, "LinkPreview", "What a link is (?url=): title, description, site name as plain text, and a proxied image; fetched by the server once per URL for all users, through the outbound policy; 404 without one"),
+    op!("get" "/api/preview/image" true None, "Empty", "The image proxy: an image link signed by /api/preview (?url=&sig=), fetched by the server; PNG, JPEG, GIF or WebP by its bytes, never SVG; 403 for a bad signature"),
     op!("get" "/events" true None, "Empty", "WebSocket upgrade: the event stream (?since=SEQ to resume); see the description"),
     op!("get" "/healthz" false None, "Empty", "Liveness"),
     op!("get" "/api" false None, "Empty", "This document"),
@@ -138,6 +140,9 @@ fn schemas() -> Value {
             &["id", "name", "size", "content_type", "created", "url"]),
         "Files": s(json!({"files": {"type": "array", "items": r("File")}, "used": int, "quota": int, "max_file_size": int}),
             &["files", "used", "quota", "max_file_size"]),
+        "LinkPreview": s(json!({"url": string, "kind": {"enum": ["page", "image"]}, "title": string, "description": string,
+            "site_name": string, "image_url": {"type": "string", "description": "A link to the daemon's image proxy, never to the remote server."}}),
+            &["url", "kind"]),
         "Read": s(json!({"last_read": int}), &[]),
         "Certificate": s(json!({"renew": boolean}), &[]),
         "Participants": s(json!({"participants": {"type": "array", "items": s(json!({"nick": string, "mode": string,
@@ -207,6 +212,7 @@ mod tests {
             ("", include_str!("events.rs")),
             ("", include_str!("mod.rs")),
             ("", include_str!("files.rs")),
+            ("/api", include_str!("preview.rs")),
         ];
         let documented: Vec<String> = OPERATIONS.iter().map(|o| o.path.to_string()).collect();
         let mut seen = 0;

@@ -37,4 +37,6 @@ pub struct AppState {
     pub live: Arc<super::live::Live>,
     /// Uploaded files on disk and their limits.
     pub files: crate::files::Files,
+    /// Link previews and the image proxy (`None`: turned off).
+    pub previews: Option<crate::preview::Previews>,
 }

@@ -1,4 +1,4 @@
-//! Uploaded files and pastes as the API shows them.
+//! Uploaded files, pastes and link previews as the API shows them.
 
 use serde::Serialize;
 
@@ -38,4 +38,26 @@ pub struct FileList {
     pub quota: u64,
     /// Bytes one file may have.
     pub max_file_size: u64,
+}
+
+/// `GET /api/preview?url=`: what a link in a message is. All text is plain text (shown as
+/// such); `image_url` points at the daemon's image proxy, never at the remote server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct LinkPreview {
+    pub url: String,
+    /// `"page"` (title, description, image) or `"image"` (the link is an image).
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub site_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub image_url: Option<String>,
 }

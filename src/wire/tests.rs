@@ -59,6 +59,7 @@ fn declarations() -> Vec<String> {
         CommandList::decl(&cfg),
         File::decl(&cfg),
         FileList::decl(&cfg),
+        LinkPreview::decl(&cfg),
     ]
 }
 

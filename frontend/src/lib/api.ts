@@ -8,6 +8,7 @@ import type {
   ConnectionRequest,
   Invite,
   Conversation,
+  LinkPreview,
   Message,
   MessagePage,
   Participant,
@@ -169,4 +170,6 @@ export const api = {
   /** The user's uploaded files, newest first, with used bytes and limits. */
   files: () => request<SharedFileList>('GET', '/api/files'),
   deleteFile: (id: string) => request<object>('DELETE', `/api/file/${enc(id)}`),
+  /** What a link is (fetched by the server; text only, images through its proxy). */
+  preview: (url: string) => request<LinkPreview>('GET', '/api/preview' + query({ url })),
 };

@@ -1,8 +1,12 @@
 //! Choices kept in this browser (localStorage): what it tells others about the user, and
-//! when a long message is offered as a paste (`isLong` is pure).
+//! when a long message is offered as a paste (`isLong` is pure), which link previews show.
 
 const TYPING = 'convos.typing';
 const PASTE_LINES = 'convos.pasteLines';
+const PREVIEWS = 'convos.previews';
+
+/** Which link previews are shown. */
+export type PreviewMode = 'on' | 'images' | 'off';
 
 /** A line this long goes out as several IRC messages: offer a paste instead. */
 export const LONG_LINE = 512;
@@ -44,10 +48,17 @@ class Prefs {
   sendTyping = $state(read(TYPING) !== 'off');
   /** Offer "Send as a paste?" above this many lines (0: never). */
   pasteLines = $state(readCount(PASTE_LINES, 3));
+  /** Link previews under messages: all, only images, none. */
+  previews = $state<PreviewMode>(((v) => (v === 'images' || v === 'off' ? v : 'on'))(read(PREVIEWS)));
 
   setSendTyping(on: boolean): void {
     this.sendTyping = on;
     write(TYPING, on ? null : 'off');
+  }
+
+  setPreviews(mode: PreviewMode): void {
+    this.previews = mode;
+    write(PREVIEWS, mode === 'on' ? null : mode);
   }
 
   setPasteLines(n: number): void {

@@ -14,6 +14,7 @@ export type {
   ErrorItem as ApiErrorItem,
   Event,
   Invite,
+  LinkPreview,
   Message,
   MessagePage,
   MessageType,

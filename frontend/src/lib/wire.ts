@@ -394,3 +394,9 @@ quota: number,
  * Bytes one file may have.
  */
 max_file_size: number, };
+
+export type LinkPreview = { url: string, 
+/**
+ * `"page"` (title, description, image) or `"image"` (the link is an image).
+ */
+kind: string, title?: string, description?: string, site_name?: string, image_url?: string, };

@@ -1,0 +1,257 @@
+//! Link previews: what a URL in a message is (a page's title, description and image, or an
+//! image itself), fetched through the guarded client [`crate::net::http`] once per URL for
+//! all users and kept in a bounded cache with expiry; and the image proxy, so a browser
+//! never fetches a preview image from the sender's server (which would learn the user's
+//! IP address): image links are signed by the daemon and fetched by it.
+//!
+//! Knows no HTTP server: the web layer asks [`Previews::get`] and [`Previews::image`].
+
+pub mod parse;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use tokio::sync::{OnceCell, Semaphore};
+use url::Url;
+
+use crate::net::http::{self, Client, Fetch};
+
+/// What a link is, as the API shows it (`image_url` is already the proxied, signed one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub url: String,
+    /// `"page"` or `"image"`.
+    pub kind: &'static str,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub site_name: Option<String>,
+    /// The remote image (unsigned); the web layer turns it into a proxy link.
+    pub image: Option<Url>,
+}
+
+/// Why there is no preview.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    #[error("not an http(s) link")]
+    NotHttp,
+    #[error("nothing to show")]
+    Nothing,
+    #[error("cannot fetch: {0}")]
+    Fetch(String),
+    #[error("bad signature")]
+    Signature,
+    #[error("not an image we show")]
+    NotImage,
+}
+
+/// How many URLs are remembered, how long, and how many fetches run at once.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub cache_entries: usize,
+    pub ttl: Duration,
+    /// Failures are remembered for less time.
+    pub failure_ttl: Duration,
+    pub concurrent: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            cache_entries: 2000,
+            ttl: Duration::from_secs(3600),
+            failure_ttl: Duration::from_secs(600),
+            concurrent: 8,
+        }
+    }
+}
+
+type Outcome = Result<Preview, Error>;
+
+struct Entry {
+    at: Instant,
+    cell: Arc<OnceCell<Outcome>>,
+}
+
+/// The previews service; cheap to clone.
+#[derive(Clone)]
+pub struct Previews {
+    client: Client,
+    opts: Options,
+    key: Arc<[u8; 32]>,
+    cache: Arc<Mutex<HashMap<String, Entry>>>,
+    fetches: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for Previews {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Previews")
+            .field("client", &self.client)
+            .finish()
+    }
+}
+
+/// The most bytes of a page read for its metadata, and of an image proxied.
+const MAX_PAGE: usize = 2 * 1024 * 1024;
+const MAX_IMAGE: usize = 10 * 1024 * 1024;
+/// The longest URL previewed.
+pub const MAX_URL: usize = 2048;
+
+impl Previews {
+    /// Previews fetched with `client`; the signing key is random per daemon run.
+    pub fn new(client: Client, opts: Options) -> Previews {
+        Previews {
+            client,
+            key: Arc::new(rand::random()),
+            cache: Arc::default(),
+            fetches: Arc::new(Semaphore::new(opts.concurrent.max(1))),
+            opts,
+        }
+    }
+
+    /// The preview of `url`: from the cache, from a fetch already running for another
+    /// user, or fetched now.
+    pub async fn get(&self, url: &str) -> Outcome {
+        let parsed = Url::parse(url).map_err(|_| Error::NotHttp)?;
+        if !matches!(parsed.scheme(), "http" | "https") || url.len() > MAX_URL {
+            return Err(Error::NotHttp);
+        }
+        let key = parsed.to_string();
+        let cell = self.cell(&key);
+        cell.get_or_init(|| self.fetch(parsed)).await.clone()
+    }
+
+    /// The cache cell of `key`: an existing fresh one, or a new one (evicting expired and,
+    /// when full, the oldest entries).
+    fn cell(&self, key: &str) -> Arc<OnceCell<Outcome>> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if let Some(e) = cache.get(key) {
+            let ttl = match e.cell.get() {
+                Some(Err(_)) => self.opts.failure_ttl,
+                _ => self.opts.ttl,
+            };
+            if now.duration_since(e.at) < ttl {
+                return e.cell.clone();
+            }
+        }
+        if cache.len() >= self.opts.cache_entries {
+            let ttl = self.opts.failure_ttl.min(self.opts.ttl);
+            cache.retain(|_, e| e.cell.get().is_none() || now.duration_since(e.at) < ttl);
+            while cache.len() >= self.opts.cache_entries {
+                let Some(oldest) = cache
+                    .iter()
+                    .min_by_key(|(_, e)| e.at)
+                    .map(|(k, _)| k.clone())
+                else {
+                    break;
+                };
+                cache.remove(&oldest);
+            }
+        }
+        let cell = Arc::new(OnceCell::new());
+        cache.insert(
+            key.to_string(),
+            Entry {
+                at: now,
+                cell: cell.clone(),
+            },
+        );
+        cell
+    }
+
+    async fn fetch(&self, url: Url) -> Outcome {
+        let _permit = self.fetches.acquire().await.map_err(|_| Error::Nothing)?;
+        let fetch = Fetch {
+            max_body: MAX_PAGE,
+            accept: &["text/html", "application/xhtml+xml", "image/"],
+            skip_body: &["image/"],
+            ..Fetch::default()
+        };
+        let res = self.client.get(url.as_str(), &fetch).await.map_err(|e| {
+            tracing::debug!(error = %e, %url, "preview: fetch failed");
+            Error::Fetch(short(&e))
+        })?;
+        if res.content_type.starts_with("image/") {
+            return Ok(Preview {
+                url: url.to_string(),
+                kind: "image",
+                title: None,
+                description: None,
+                site_name: None,
+                image: Some(res.url),
+            });
+        }
+        let html = String::from_utf8_lossy(&res.body);
+        let meta = parse::parse(&html, &res.url);
+        if meta.title.is_none() && meta.image.is_none() {
+            return Err(Error::Nothing);
+        }
+        Ok(Preview {
+            url: url.to_string(),
+            kind: "page",
+            title: meta.title,
+            description: meta.description,
+            site_name: meta.site_name,
+            image: meta.image,
+        })
+    }
+
+    /// The signature of an image URL for the proxy (base64url HMAC-SHA256).
+    pub fn sign(&self, url: &str) -> String {
+        use base64::Engine as _;
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key[..])
+            .expect("HMAC takes keys of any length");
+        mac.update(url.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// The image at `url` when `sig` is ours: its content type (from its bytes) and bytes.
+    pub async fn image(&self, url: &str, sig: &str) -> Result<(&'static str, Bytes), Error> {
+        use base64::Engine as _;
+        let given = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(sig)
+            .map_err(|_| Error::Signature)?;
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key[..])
+            .expect("HMAC takes keys of any length");
+        mac.update(url.as_bytes());
+        mac.verify_slice(&given).map_err(|_| Error::Signature)?;
+        let _permit = self.fetches.acquire().await.map_err(|_| Error::Nothing)?;
+        let fetch = Fetch {
+            max_body: MAX_IMAGE,
+            accept: &["image/"],
+            ..Fetch::default()
+        };
+        let res = self
+            .client
+            .get(url, &fetch)
+            .await
+            .map_err(|e| Error::Fetch(short(&e)))?;
+        // Served with the type its bytes have, only for formats browsers show as images
+        // (never SVG: it may script).
+        let ctype = match ::image::guess_format(&res.body) {
+            Ok(::image::ImageFormat::Png) => "image/png",
+            Ok(::image::ImageFormat::Jpeg) => "image/jpeg",
+            Ok(::image::ImageFormat::Gif) => "image/gif",
+            Ok(::image::ImageFormat::WebP) => "image/webp",
+            _ => return Err(Error::NotImage),
+        };
+        Ok((ctype, res.body))
+    }
+}
+
+/// A fetch failure in a few words (no addresses: they may be internal ones).
+fn short(e: &http::Error) -> String {
+    match e {
+        http::Error::Denied(_) => "address not allowed".into(),
+        http::Error::Timeout(_) => "timed out".into(),
+        http::Error::TooLarge(_) => "too large".into(),
+        http::Error::Status(s) => format!("status {s}"),
+        http::Error::ContentType(_) => "not a page or an image".into(),
+        http::Error::Redirects(_) => "too many redirects".into(),
+        _ => "failed".into(),
+    }
+}

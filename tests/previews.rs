@@ -1,0 +1,269 @@
+//! Link previews through the running daemon, against a local web server it is allowed to
+//! reach (`--fetch-allow 127.0.0.1:PORT`, as the hardening tests allow loopback) and a
+//! "secret" internal server it must never reach, by redirect, by name or by image link.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use common::browser::Browser;
+use common::Daemon;
+
+#[derive(Clone, Default)]
+struct Hits(Arc<AtomicUsize>);
+
+impl Hits {
+    fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A tiny red PNG.
+fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(4, 4, image::Rgb([200, 0, 0]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+async fn serve(router: Router) -> u16 {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let _ = axum::serve(l, router).await;
+    });
+    port
+}
+
+struct Setup {
+    d: Daemon,
+    good: u16,
+    secret: u16,
+    secret_hits: Hits,
+    counted: Hits,
+}
+
+async fn setup() -> Setup {
+    let secret_hits = Hits::default();
+    let secret = serve(
+        Router::new()
+            .fallback(|State(h): State<Hits>| async move {
+                h.0.fetch_add(1, Ordering::SeqCst);
+                ([(header::CONTENT_TYPE, "image/png")], png())
+            })
+            .with_state(secret_hits.clone()),
+    )
+    .await;
+    let counted = Hits::default();
+    let html = |s: String| ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], s);
+    let good = serve(
+        Router::new()
+            .route(
+                "/page",
+                get(move || async move {
+                    html(
+                        r#"<html><head><title>ignored</title>
+                        <meta property="og:title" content="<b>Hi</b> &amp; <script>alert(1)</script>">
+                        <meta property="og:description" content="A page   about
+                          things">
+                        <meta property="og:site_name" content="Good">
+                        <meta property="og:image" content="/red.png"></head></html>"#
+                            .to_string(),
+                    )
+                }),
+            )
+            .route(
+                "/red.png",
+                get(|| async { ([(header::CONTENT_TYPE, "image/png")], png()) }),
+            )
+            .route(
+                "/svg",
+                get(|| async {
+                    (
+                        [(header::CONTENT_TYPE, "image/svg+xml")],
+                        "<svg onload='alert(1)'/>",
+                    )
+                }),
+            )
+            .route(
+                "/counted",
+                get(move |State(h): State<Hits>| async move {
+                    h.0.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    html("<title>Counted</title>".to_string())
+                }),
+            )
+            .route(
+                "/to-secret",
+                get(move || async move {
+                    Redirect::temporary(&format!("http://127.0.0.1:{secret}/secret"))
+                }),
+            )
+            .route(
+                "/secret-image",
+                get(move || async move {
+                    html(format!(
+                        r#"<meta property="og:title" content="x"><meta property="og:image" content="http://localhost:{secret}/secret.png">"#
+                    ))
+                }),
+            )
+            .route(
+                "/big",
+                get(|| async {
+                    let chunk = bytes::Bytes::from(vec![b'a'; 1 << 20]);
+                    let s = futures_util::stream::iter(
+                        (0..50).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+                    );
+                    Response::builder()
+                        .header(header::CONTENT_TYPE, "text/html")
+                        .body(Body::from_stream(s))
+                        .expect("response")
+                }),
+            )
+            .with_state(counted.clone()),
+    )
+    .await;
+    let allow = format!("127.0.0.1:{good}");
+    let d = Daemon::start(&["--open-to-public", "1", "--fetch-allow", &allow]).await;
+    Setup {
+        d,
+        good,
+        secret,
+        secret_hits,
+        counted,
+    }
+}
+
+fn preview_path(url: &str) -> String {
+    format!(
+        "/api/preview?url={}",
+        percent_encoding::utf8_percent_encode(url, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn previews_are_text_and_images_come_through_the_signed_proxy() {
+    let s = setup().await;
+    let b = Browser::register(&s.d, "a@example.com").await;
+    let page = format!("http://127.0.0.1:{}/page", s.good);
+    let (st, p) = b.get(&preview_path(&page)).await;
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(p["kind"], "page");
+    assert_eq!(
+        p["title"], "<b>Hi</b> & <script>alert(1)</script>",
+        "as text"
+    );
+    assert_eq!(p["description"], "A page about things");
+    assert_eq!(p["site_name"], "Good");
+    let img = p["image_url"].as_str().expect("image").to_string();
+    assert!(img.starts_with("/api/preview/image?url="), "{img}");
+    let r = b.http.get(s.d.url(&img)).send().await.expect("GET");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("sandbox"));
+    assert_eq!(r.bytes().await.expect("body"), png());
+
+    // A tampered signature, another URL with this signature, no session: refused.
+    let bad = img.replace("sig=", "sig=x");
+    let r = b.http.get(s.d.url(&bad)).send().await.expect("GET");
+    assert_eq!(r.status(), 403);
+    let other = img.replace("red%2Epng", "svg");
+    assert_ne!(other, img);
+    let r = b.http.get(s.d.url(&other)).send().await.expect("GET");
+    assert_eq!(r.status(), 403);
+    let anon = reqwest::Client::new();
+    for path in [img.clone(), preview_path(&page)] {
+        let r = anon.get(s.d.url(&path)).send().await.expect("GET");
+        assert_eq!(r.status(), 401, "{path}");
+    }
+
+    // A direct image link is an image preview; SVG is not shown at all.
+    let (st, p) = b
+        .get(&preview_path(&format!(
+            "http://127.0.0.1:{}/red.png",
+            s.good
+        )))
+        .await;
+    assert_eq!((st, p["kind"].as_str()), (200, Some("image")), "{p}");
+    let (_, p) = b
+        .get(&preview_path(&format!("http://127.0.0.1:{}/svg", s.good)))
+        .await;
+    let r = b
+        .http
+        .get(s.d.url(p["image_url"].as_str().expect("proxied")))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 404, "an SVG is never proxied");
+    let (st, _) = b.get(&preview_path("javascript:alert(1)")).await;
+    assert_eq!(st, 400);
+    s.d.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_fetch_per_url_for_all_users_and_none_to_internal_addresses() {
+    let s = setup().await;
+    let a = Browser::register(&s.d, "a@example.com").await;
+    let b = Browser::register(&s.d, "b@example.com").await;
+    let counted = preview_path(&format!("http://127.0.0.1:{}/counted", s.good));
+    let (ra, rb) = tokio::join!(a.get(&counted), b.get(&counted));
+    assert_eq!((ra.0, rb.0), (200, 200));
+    assert_eq!(ra.1["title"], "Counted");
+    let (st, _) = a.get(&counted).await;
+    assert_eq!(st, 200);
+    assert_eq!(s.counted.get(), 1, "fetched once for everyone");
+
+    for url in [
+        format!("http://127.0.0.1:{}/to-secret", s.good),
+        format!("http://127.0.0.1:{}/secret", s.secret),
+        format!("http://localhost:{}/secret", s.secret),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+        s.d.url("/api/user"),
+        format!("http://127.0.0.1:{}/big", s.good),
+    ] {
+        let (st, body) = a.get(&preview_path(&url)).await;
+        assert_eq!(st, 404, "{url}: {body}");
+    }
+    // An og:image on an internal address is signed like any other, and still not fetched.
+    let (st, p) = a
+        .get(&preview_path(&format!(
+            "http://127.0.0.1:{}/secret-image",
+            s.good
+        )))
+        .await;
+    assert_eq!(st, 200, "{p}");
+    let r = a
+        .http
+        .get(s.d.url(p["image_url"].as_str().expect("image")))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 404);
+    assert_eq!(s.secret_hits.get(), 0, "the internal server was reached");
+    s.d.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn previews_can_be_turned_off() {
+    let d = Daemon::start(&["--link-previews", "0"]).await;
+    let a = Browser::register(&d, "a@example.com").await;
+    let (st, body) = a.get(&preview_path("https://example.com/")).await;
+    assert_eq!(st, 404);
+    assert_eq!(body["errors"][0]["message"], "Link previews are off.");
+    d.stop().await;
+}

@@ -2,6 +2,8 @@
 //!
 //! The crate is the whole app; `main.rs` only calls [`cli::main`].
 #![forbid(unsafe_code)]
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "256"]
 
 pub mod account;
 pub mod cli;

@@ -228,6 +228,62 @@ pub struct User {
     pub created_at: i64,
 }
 
+impl User {
+    /// The user's auto-away choice (kept in `settings`; off when absent or unreadable).
+    pub fn auto_away(&self) -> AutoAway {
+        self.settings
+            .get("auto_away")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    }
+
+    /// `settings` with `auto_away` replaced.
+    pub fn settings_with_auto_away(&self, a: &AutoAway) -> serde_json::Value {
+        let mut s = match &self.settings {
+            serde_json::Value::Object(o) => o.clone(),
+            _ => serde_json::Map::new(),
+        };
+        s.insert(
+            "auto_away".into(),
+            serde_json::to_value(a).unwrap_or_default(),
+        );
+        serde_json::Value::Object(s)
+    }
+}
+
+/// Auto-away: when none of the user's browsers has been active for `minutes`, the user is
+/// marked away with `message` on every network (and back when one is active again).
+/// An empty message turns it off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct AutoAway {
+    pub message: String,
+    pub minutes: u32,
+}
+
+impl Default for AutoAway {
+    fn default() -> Self {
+        AutoAway {
+            message: String::new(),
+            minutes: 10,
+        }
+    }
+}
+
+impl AutoAway {
+    /// Checks what a user asked for: a message of one line (at most 300 characters) and
+    /// 1 to 1440 minutes.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.message.chars().count() > 300 || self.message.contains(['\r', '\n', '\0']) {
+            return Err("The away message must be one line of at most 300 characters.");
+        }
+        if !(1..=1440).contains(&self.minutes) {
+            return Err("Auto-away waits 1 to 1440 minutes.");
+        }
+        Ok(())
+    }
+}
+
 /// Whether the user wants a connection to be up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]

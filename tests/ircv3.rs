@@ -299,3 +299,67 @@ async fn ignored_senders_are_dropped_before_storage() {
     friend.send("QUIT");
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_away_follows_the_browsers() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    // A "minute" of the auto-away delay lasts 300 ms here.
+    let env = Env {
+        users: env
+            .users
+            .with_away_minute(std::time::Duration::from_millis(300)),
+        ..env
+    };
+    let mut alice = env.user("alice@example.com").await;
+    let choice = convos::model::AutoAway {
+        message: "not at the keyboard".into(),
+        minutes: 1,
+    };
+    alice.settings = alice.settings_with_auto_away(&choice);
+    env.store
+        .set_user_settings(alice.id, alice.settings.clone())
+        .await
+        .expect("settings");
+    let a = env.users.start(alice.clone());
+    let mut ev = Events::of(&a, "alice");
+    let cid = add(&a, &ircd.url("alice", "")).await;
+    // No browser is active: away soon after connecting.
+    let away = |v: &serde_json::Value| {
+        v["event"] == "message"
+            && v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("marked as being away"))
+    };
+    let back = |v: &serde_json::Value| {
+        v["event"] == "message"
+            && v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("no longer marked as being away"))
+    };
+    ev.wait("auto-away", away).await;
+    // A browser says the user is here: back at once.
+    let mut browser = a.hub.activity();
+    browser.set(true);
+    ev.wait("back", back).await;
+    // It goes idle: away again after the delay.
+    browser.set(false);
+    ev.wait("away again", away).await;
+    // An /away of the user's own is left alone by auto-away.
+    send(&a, &cid, "", "/away lunch").await.expect("away");
+    browser.set(true);
+    let lines = tokio::time::timeout(
+        std::time::Duration::from_millis(900),
+        ev.wait("no auto back", back),
+    )
+    .await;
+    assert!(
+        lines.is_err(),
+        "auto-away came back over the user's own /away"
+    );
+    env.stop().await;
+}

@@ -84,6 +84,8 @@ pub(super) struct Conn {
     pub monitoring: bool,
     /// An ISON of ours is out: its answer is not for the server conversation.
     pub ison_pending: bool,
+    /// The user set `/away` here themselves: auto-away leaves this network alone.
+    pub manual_away: bool,
     /// When we last sent `+typing=active`, by conversation (throttle; cleared on done).
     pub typing_sent: HashMap<String, tokio::time::Instant>,
 }
@@ -170,6 +172,22 @@ pub(super) struct Actor {
     pub conns: BTreeMap<String, Conn>,
     pub calls: super::calls::Calls,
     pending: FuturesOrdered<Pending>,
+    /// How many browsers are active (see `away`).
+    pub active_browsers: tokio::sync::watch::Receiver<usize>,
+    /// When auto-away starts, while no browser is active.
+    pub away_at: Option<tokio::time::Instant>,
+    /// We marked the user away (auto-away).
+    pub auto_away: bool,
+    /// How long a minute of the auto-away delay is (shorter in tests).
+    pub away_minute: std::time::Duration,
+}
+
+/// Sleeps until `at`, or forever when `None`.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// On-connect commands as stored: blank lines dropped.
@@ -188,6 +206,7 @@ pub fn spawn(
     store: Store,
     irc_opts: irc::Options,
     max_connections: usize,
+    away_minute: std::time::Duration,
     shutdown: CancellationToken,
 ) -> Handle {
     let (tx, rx) = mpsc::channel(256);
@@ -199,7 +218,12 @@ pub fn spawn(
         hub: hub.clone(),
     };
     let span = tracing::info_span!("user", id = %user.id);
+    let active_browsers = hub.active_browsers();
     let actor = Actor {
+        active_browsers,
+        away_at: None,
+        auto_away: false,
+        away_minute,
         user,
         store,
         hub,
@@ -226,7 +250,9 @@ impl Actor {
         }
         let mut ison = tokio::time::interval(ISON_EVERY);
         ison.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        self.activity_changed().await;
         loop {
+            let away_at = self.away_at;
             tokio::select! {
                 _ = self.shutdown.cancelled() => break,
                 Some((appended, after)) = self.pending.next(), if !self.pending.is_empty() => {
@@ -237,6 +263,12 @@ impl Actor {
                     None => break,
                 },
                 _ = ison.tick() => self.poll_all_ison().await,
+                r = self.active_browsers.changed() => {
+                    if r.is_ok() {
+                        self.activity_changed().await;
+                    }
+                }
+                _ = sleep_until_some(away_at) => self.go_away().await,
                 Some(ev) = irc_rx.recv(), if self.pending.len() < MAX_PENDING => {
                     self.irc_event(ev).await;
                 }
@@ -326,6 +358,7 @@ impl Actor {
             monitoring: false,
             ison_pending: false,
             typing_sent: HashMap::new(),
+            manual_away: false,
         };
         self.conns.insert(conn.model.id.clone(), conn);
         Ok(())
@@ -521,6 +554,9 @@ impl Actor {
                 if admin_changed {
                     self.refresh_access().await;
                 }
+                // The auto-away choice may have changed: start again from now.
+                self.away_at = None;
+                self.activity_changed().await;
             }
             Request::Rtc { request, reply } => {
                 let res = self.rtc_request(request).await;

@@ -37,6 +37,8 @@ pub const KEEP_UNWATCHED: Duration = Duration::from_secs(15 * 60);
 pub struct Hub {
     inner: Mutex<Inner>,
     keep_unwatched: Duration,
+    /// How many browsers say the user is active (visible and recently used).
+    active: tokio::sync::watch::Sender<usize>,
 }
 
 #[derive(Debug)]
@@ -61,6 +63,36 @@ impl Drop for Watch {
         if let Ok(mut inner) = self.0.inner.lock() {
             inner.watched = Some(Instant::now());
         }
+    }
+}
+
+/// See [`Hub::activity`].
+#[derive(Debug)]
+pub struct Activity {
+    hub: Arc<Hub>,
+    active: bool,
+}
+
+impl Activity {
+    /// This browser is (not) active now.
+    pub fn set(&mut self, active: bool) {
+        if self.active == active {
+            return;
+        }
+        self.active = active;
+        self.hub.active.send_modify(|n| {
+            *n = if active {
+                n.saturating_add(1)
+            } else {
+                n.saturating_sub(1)
+            }
+        });
+    }
+}
+
+impl Drop for Activity {
+    fn drop(&mut self) {
+        self.set(false);
     }
 }
 
@@ -95,7 +127,22 @@ impl Hub {
                 tx: None,
             }),
             keep_unwatched,
+            active: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// One browser's say in whether the user is active: counted while set, until dropped
+    /// (one per WebSocket).
+    pub fn activity(self: &Arc<Self>) -> Activity {
+        Activity {
+            hub: self.clone(),
+            active: false,
+        }
+    }
+
+    /// The number of active browsers, and its changes.
+    pub fn active_browsers(&self) -> tokio::sync::watch::Receiver<usize> {
+        self.active.subscribe()
     }
 
     /// Marks the hub as watched until the returned guard is dropped (one per WebSocket).
@@ -192,6 +239,27 @@ mod tests {
         Event::State(State::Error {
             message: message.into(),
         })
+    }
+
+    #[test]
+    fn counts_active_browsers() {
+        let hub = Arc::new(Hub::default());
+        let rx = hub.active_browsers();
+        let (mut a, mut b) = (hub.activity(), hub.activity());
+        a.set(true);
+        a.set(true);
+        b.set(true);
+        assert_eq!(*rx.borrow(), 2);
+        b.set(false);
+        assert_eq!(*rx.borrow(), 1);
+        drop(b);
+        assert_eq!(
+            *rx.borrow(),
+            1,
+            "an inactive browser leaving changes nothing"
+        );
+        drop(a);
+        assert_eq!(*rx.borrow(), 0);
     }
 
     #[test]

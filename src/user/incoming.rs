@@ -92,6 +92,7 @@ impl Actor {
         c.who_pending.clear();
         c.monitoring = false;
         c.ison_pending = false;
+        c.manual_away = false;
         let commands: Vec<String> = c
             .model
             .on_connect_commands
@@ -137,6 +138,7 @@ impl Actor {
             }
         }
         self.fetch_missed(cid, &chans).await;
+        self.away_after_connect(cid).await;
     }
 
     /// With IRCv3 chathistory, asks for what was said after the last message we stored in

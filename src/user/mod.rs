@@ -6,6 +6,7 @@
 //! events ([`crate::wire::Event`]) go out through the user's [`Hub`], each with a `seq`.
 
 mod actor;
+mod away;
 mod calls;
 mod guard;
 mod hub;
@@ -30,7 +31,7 @@ use crate::model::{MessageId, UserId, WantedState};
 use crate::wire;
 pub use actor::default_nick;
 pub use guard::DEFAULT_MAX_CONNECTIONS;
-pub use hub::{Frame, Gone, Hub};
+pub use hub::{Activity, Frame, Gone, Hub};
 pub use listing::{ChannelQuery, Sort as ChannelSort};
 pub use registry::Registry;
 

@@ -153,9 +153,19 @@ impl Actor {
                 self.raw(cid, line).await
             }
             Command::Away { message: Some(m) } => {
-                self.raw(cid, Message::new("AWAY").trailing(&m)).await
+                self.raw(cid, Message::new("AWAY").trailing(&m)).await?;
+                if let Some(c) = self.conns.get_mut(cid) {
+                    c.manual_away = true;
+                }
+                Ok(())
             }
-            Command::Away { message: None } => self.raw(cid, Message::new("AWAY")).await,
+            Command::Away { message: None } => {
+                self.raw(cid, Message::new("AWAY")).await?;
+                if let Some(c) = self.conns.get_mut(cid) {
+                    c.manual_away = false;
+                }
+                Ok(())
+            }
             Command::List { args } => {
                 let line = Message::new("LIST").params(args.split_whitespace());
                 self.raw(cid, line).await?;

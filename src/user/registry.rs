@@ -21,6 +21,8 @@ pub struct Registry {
     store: Store,
     irc: irc::Options,
     max_connections: usize,
+    /// How long a "minute" of auto-away is (shorter in tests).
+    away_minute: std::time::Duration,
     shutdown: CancellationToken,
 }
 
@@ -33,6 +35,7 @@ impl Registry {
             store,
             irc,
             max_connections: super::DEFAULT_MAX_CONNECTIONS,
+            away_minute: std::time::Duration::from_secs(60),
             shutdown,
         }
     }
@@ -40,6 +43,12 @@ impl Registry {
     /// Lets each user have at most `n` connections (default [`super::DEFAULT_MAX_CONNECTIONS`]).
     pub fn with_max_connections(mut self, n: usize) -> Registry {
         self.max_connections = n;
+        self
+    }
+
+    /// Makes a minute of the users' auto-away delay last `d` (tests).
+    pub fn with_away_minute(mut self, d: std::time::Duration) -> Registry {
+        self.away_minute = d;
         self
     }
 
@@ -72,6 +81,7 @@ impl Registry {
                 self.store.clone(),
                 self.irc.clone(),
                 self.max_connections,
+                self.away_minute,
                 token,
             );
         };
@@ -85,6 +95,7 @@ impl Registry {
             self.store.clone(),
             self.irc.clone(),
             self.max_connections,
+            self.away_minute,
             token.clone(),
         );
         map.insert(id, (handle.clone(), token));

@@ -244,6 +244,7 @@ pub(super) fn user_object(
         },
         registered: crate::time::format_ms(user.created_at),
         highlight_keywords: user.highlight_keywords.clone(),
+        auto_away: user.auto_away(),
         unread,
         default_connection: settings.default_connection.clone(),
         forced_connection: settings.forced_connection,
@@ -302,6 +303,8 @@ struct UserUpdate {
     #[serde(default)]
     highlight_keywords: Option<Vec<String>>,
     #[serde(default)]
+    auto_away: Option<crate::model::AutoAway>,
+    #[serde(default)]
     password: Option<Secret>,
     #[serde(default)]
     old_password: Option<Secret>,
@@ -336,6 +339,10 @@ async fn update_user(
     let token_hash = session.token_hash;
     let mut user = session.user;
     let keywords = req.highlight_keywords.map(clean_keywords).transpose()?;
+    if let Some(a) = &req.auto_away {
+        a.check()
+            .map_err(|m| Error::new(StatusCode::BAD_REQUEST, m, "/auto_away"))?;
+    }
     if let Some(password) = req.password {
         account::check_password(&password)?;
         let old = req.old_password.unwrap_or_default();
@@ -352,6 +359,15 @@ async fn update_user(
             .set_highlight_keywords(user.id, k.clone())
             .await?;
         user.highlight_keywords = k;
+        tell_user_changed(&state, &user).await;
+    }
+    if let Some(a) = req.auto_away {
+        let settings = user.settings_with_auto_away(&a);
+        state
+            .store
+            .set_user_settings(user.id, settings.clone())
+            .await?;
+        user.settings = settings;
         tell_user_changed(&state, &user).await;
     }
     Ok(Json(user_view(&state, &user, Include::default()).await).into_response())

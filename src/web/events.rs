@@ -88,6 +88,7 @@ async fn run(
     since: Option<u64>,
 ) {
     let _watch = handle.hub.watch();
+    let mut activity = handle.hub.activity();
     let (missed, mut rx) = match handle.hub.subscribe(since) {
         Ok(x) => x,
         Err(user::Gone) => {
@@ -159,7 +160,7 @@ async fn run(
                 last_heard = Instant::now();
                 match msg {
                     Message::Text(t) => {
-                        let reply = request(&state, &session, &handle, t.as_str()).await;
+                        let reply = request(&state, &session, &handle, &mut activity, t.as_str()).await;
                         if socket.send(Message::Text(reply.into())).await.is_err() {
                             return;
                         }
@@ -200,7 +201,13 @@ struct IdOnly {
 }
 
 /// One request frame → its reply.
-async fn request(state: &AppState, session: &Session, handle: &user::Handle, text: &str) -> String {
+async fn request(
+    state: &AppState,
+    session: &Session,
+    handle: &user::Handle,
+    activity: &mut user::Activity,
+    text: &str,
+) -> String {
     let frame = match serde_json::from_str::<ClientFrame>(text) {
         Ok(f) => f,
         Err(e) => {
@@ -249,6 +256,10 @@ async fn request(state: &AppState, session: &Session, handle: &user::Handle, tex
                 Ok(()) => ReplyBody::Rtc,
                 Err(e) => return errors(id, &e.to_string(), "/"),
             }
+        }
+        ClientRequest::Activity { active } => {
+            activity.set(active);
+            ReplyBody::Activity
         }
         ClientRequest::Typing {
             connection_id,

@@ -230,6 +230,11 @@ pub enum ClientRequest {
     },
     /// Call signalling (reply: `rtc`).
     Rtc(RtcRequest),
+    /// Whether the user is active in this browser (page visible and used in the last
+    /// minutes); reply: `activity`. With no active browser the user is away (auto-away).
+    Activity {
+        active: bool,
+    },
     /// The user is typing in a conversation (reply: `typing`); sent to IRC as a `+typing`
     /// tag where the server allows client tags, at most every 3 s while active.
     Typing {
@@ -314,6 +319,7 @@ pub enum ReplyBody {
     Sent(Sent),
     Rtc,
     Typing,
+    Activity,
 }
 
 /// What `send` did.

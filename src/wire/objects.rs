@@ -295,6 +295,8 @@ pub struct User {
     pub roles: Vec<String>,
     pub registered: String,
     pub highlight_keywords: Vec<String>,
+    /// Away when no browser is active (empty message: off).
+    pub auto_away: crate::model::AutoAway,
     /// Unread notifications.
     pub unread: u64,
     pub default_connection: String,

@@ -11,6 +11,7 @@ fn declarations() -> Vec<String> {
         Message::decl(&cfg),
         ConnectionState::decl(&cfg),
         WantedState::decl(&cfg),
+        crate::model::AutoAway::decl(&cfg),
         Connection::decl(&cfg),
         Me::decl(&cfg),
         Certificate::decl(&cfg),

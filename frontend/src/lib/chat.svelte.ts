@@ -2,6 +2,7 @@
 //! socket status. Fed by `GET /api/user` and WebSocket events (`apply`); components read it
 //! and call its actions. Message history lives in `MessageStore`.
 
+import { Activity } from './activity';
 import { announcement } from './announce';
 import { api } from './api';
 import { parseRetry } from './countdown';
@@ -72,6 +73,10 @@ export class ChatStore {
   /** `/list` was sent: show the channel browser. */
   onList: (cid: string) => void = () => {};
   notifier: Notifier | null = null;
+  /** Tells the server whether the user is active here (auto-away, push). */
+  private activity = new Activity((active) => {
+    void this.socket?.request({ method: 'activity', active }).catch(() => {});
+  }, Date.now());
   private typingSender = new TypingSender((key, state) => {
     const [cid, conversation] = key.split('\n');
     if (!this.socket || cid === undefined || conversation === undefined) return;
@@ -167,10 +172,27 @@ export class ChatStore {
       url: (since) => eventsUrl(since),
       create: create as never,
       onEvent: (f) => this.apply(f),
-      onStatus: (s) => (this.status = s),
+      onStatus: (s) => {
+        this.status = s;
+        if (s === 'open') this.activity.reconnected(Date.now(), this.pageVisible());
+      },
       onResync: () => void this.resync(),
     });
     this.socket.start();
+  }
+
+  /** The user did something in the page (or its visibility changed). */
+  userInput(): void {
+    this.activity.input(Date.now(), this.pageVisible());
+  }
+
+  /** Visibility changed or a timer ticked: maybe active or idle now. */
+  checkActivity(): void {
+    this.activity.update(Date.now(), this.pageVisible());
+  }
+
+  private pageVisible(): boolean {
+    return typeof document === 'undefined' || document.visibilityState === 'visible';
   }
 
   disconnect(): void {

@@ -37,6 +37,7 @@ const user: User = {
   roles: [],
   registered: '',
   highlight_keywords: [],
+  auto_away: { message: '', minutes: 10 },
   unread: 0,
   default_connection: '',
   forced_connection: false,

@@ -4,6 +4,7 @@
 
 export type {
   AdminSettings,
+  AutoAway,
   ChannelInfo,
   ChannelPage,
   ClientRequest,

@@ -29,6 +29,8 @@ export type ConnectionState = "connecting" | "connected" | "disconnected";
 
 export type WantedState = "connected" | "disconnected";
 
+export type AutoAway = { message: string, minutes: number, };
+
 export type Connection = { connection_id: string, 
 /**
  * The network's name (ISUPPORT `NETWORK`), else its host.
@@ -146,17 +148,17 @@ export type ClientFrame = {
 /**
  * Repeated in the reply.
  */
-id?: number, } & ({ "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest | { "method": "typing", connection_id: string, conversation_id: string, state: Typing, });
+id?: number, } & ({ "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest | { "method": "activity", active: boolean, } | { "method": "typing", connection_id: string, conversation_id: string, state: Typing, });
 
-export type ClientRequest = { "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest | { "method": "typing", connection_id: string, conversation_id: string, state: Typing, };
+export type ClientRequest = { "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest | { "method": "activity", active: boolean, } | { "method": "typing", connection_id: string, conversation_id: string, state: Typing, };
 
 export type RtcRequest = { connection_id: string, conversation_id: string, } & ({ "event": "call" } | { "event": "hangup" } | { "event": "signal", target: string, } & ({ offer: string, } | { answer: string, } | { ice: string, sdpMid: string | null, sdpMLineIndex: number | null, }));
 
 export type RtcAction = { "event": "call" } | { "event": "hangup" } | { "event": "signal", target: string, } & ({ offer: string, } | { answer: string, } | { ice: string, sdpMid: string | null, sdpMLineIndex: number | null, });
 
-export type Reply = { id: number | null, } & ({ "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" } | { "event": "typing" });
+export type Reply = { id: number | null, } & ({ "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" } | { "event": "typing" } | { "event": "activity" });
 
-export type ReplyBody = { "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" } | { "event": "typing" };
+export type ReplyBody = { "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" } | { "event": "typing" } | { "event": "activity" };
 
 export type Sent = { connection_id: string, conversation_id: string, message: string, };
 
@@ -189,6 +191,10 @@ export type User = { email: string, uid: number,
  * `["admin"]` or `[]`.
  */
 roles: Array<string>, registered: string, highlight_keywords: Array<string>, 
+/**
+ * Away when no browser is active (empty message: off).
+ */
+auto_away: AutoAway, 
 /**
  * Unread notifications.
  */

@@ -116,9 +116,15 @@ impl Previews {
     /// user, or fetched now.
     pub async fn get(&self, url: &str) -> Outcome {
         let parsed = Url::parse(url).map_err(|_| Error::NotHttp)?;
-        if !matches!(parsed.scheme(), "http" | "https") || url.len() > MAX_URL {
+        if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::NotHttp);
         }
+        if url.len() > MAX_URL {
+            return Err(Error::Nothing);
+        }
+        // The fragment never reaches the server: one preview for all of them.
+        let mut parsed = parsed;
+        parsed.set_fragment(None);
         let key = parsed.to_string();
         let cell = self.cell(&key);
         cell.get_or_init(|| self.fetch(parsed)).await.clone()

@@ -30,23 +30,31 @@ async fn link(
     _: Session,
     Query(q): Query<LinkQuery>,
 ) -> Result<Json<wire::LinkPreview>, Error> {
-    let Some(previews) = &state.previews else {
-        return Err(Error::new(
-            StatusCode::NOT_FOUND,
-            "Link previews are off.",
-            "/url",
-        ));
+    // No preview is an answer, not an error (the browser logs failed requests).
+    let none = || {
+        Json(wire::LinkPreview {
+            url: q.url.clone(),
+            kind: "none".into(),
+            title: None,
+            description: None,
+            site_name: None,
+            image_url: None,
+        })
     };
-    let p = previews.get(&q.url).await.map_err(|e| match e {
-        preview::Error::NotHttp => {
-            Error::new(StatusCode::BAD_REQUEST, "Not an http(s) link.", "/url")
+    let Some(previews) = &state.previews else {
+        return Ok(none());
+    };
+    let p = match previews.get(&q.url).await {
+        Ok(p) => p,
+        Err(preview::Error::NotHttp) => {
+            return Err(Error::new(
+                StatusCode::BAD_REQUEST,
+                "Not an http(s) link.",
+                "/url",
+            ))
         }
-        other => Error::new(
-            StatusCode::NOT_FOUND,
-            format!("No preview: {other}."),
-            "/url",
-        ),
-    })?;
+        Err(_) => return Ok(none()),
+    };
     let image_url = p.image.map(|u| {
         let u = u.to_string();
         format!(

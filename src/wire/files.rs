@@ -46,7 +46,8 @@ pub struct FileList {
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct LinkPreview {
     pub url: String,
-    /// `"page"` (title, description, image) or `"image"` (the link is an image).
+    /// `"page"` (title, description, image), `"image"` (the link is an image) or `"none"`
+    /// (nothing to show: no metadata, not reachable, refused, previews off).
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]

@@ -24,7 +24,10 @@ const answers = new Map<string, Promise<LinkPreview | null>>();
 export function preview(url: string): Promise<LinkPreview | null> {
   let p = answers.get(url);
   if (!p) {
-    p = api.preview(url).catch(() => null);
+    p = api.preview(url).then(
+      (r) => (r.kind === 'none' ? null : r),
+      () => null,
+    );
     if (answers.size >= MAX) {
       const oldest = answers.keys().next().value;
       if (oldest !== undefined) answers.delete(oldest);

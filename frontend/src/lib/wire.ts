@@ -403,6 +403,7 @@ max_file_size: number, };
 
 export type LinkPreview = { url: string, 
 /**
- * `"page"` (title, description, image) or `"image"` (the link is an image).
+ * `"page"` (title, description, image), `"image"` (the link is an image) or `"none"`
+ * (nothing to show: no metadata, not reachable, refused, previews off).
  */
 kind: string, title?: string, description?: string, site_name?: string, image_url?: string, };

@@ -61,14 +61,42 @@ async fn serve_once(
             for line in live {
                 send(&mut w, line).await;
             }
+        } else if line.starts_with("CHATHISTORY TARGETS ") {
+            // carol wrote to us while we were gone (a channel in the list is not new).
+            let at = convos::time::format_ms(convos::time::now_ms() - 60_000);
+            send(&mut w, ":srv BATCH +t draft/chathistory-targets").await;
+            send(
+                &mut w,
+                &format!("@batch=t :srv CHATHISTORY TARGETS carol {at}"),
+            )
+            .await;
+            send(
+                &mut w,
+                &format!("@batch=t :srv CHATHISTORY TARGETS #c {at}"),
+            )
+            .await;
+            send(&mut w, ":srv BATCH -t").await;
         } else if line.starts_with("CHATHISTORY") {
-            let n = got.iter().filter(|l| l.starts_with("CHATHISTORY")).count();
+            let n = got
+                .iter()
+                .filter(|l| l.starts_with("CHATHISTORY") && !l.starts_with("CHATHISTORY TARGETS"))
+                .count();
             let target = line.split(' ').nth(2).unwrap_or("");
             send(&mut w, &format!(":srv BATCH +b{n} chathistory {target}")).await;
             if target == "#c" {
                 for r in replay {
                     send(&mut w, &format!("@batch=b{n};{r}")).await;
                 }
+            }
+            if target == "carol" {
+                let at = convos::time::format_ms(convos::time::now_ms() - 60_000);
+                send(
+                    &mut w,
+                    &format!(
+                        "@batch=b{n};msgid=c1;time={at} :carol!c@h PRIVMSG me :while you were out"
+                    ),
+                )
+                .await;
             }
             send(&mut w, &format!(":srv BATCH -b{n}")).await;
             if n == requests {
@@ -133,7 +161,7 @@ async fn missed_lines_come_back_once() {
             &l,
             &[line("m2", &t2, "two"), line("m3", &t3, "three")],
             &["@msgid=m4 :bob!b@h PRIVMSG #c :live now".to_string()],
-            2,
+            3,
         )
         .await;
         (first, second)
@@ -167,7 +195,11 @@ async fn missed_lines_come_back_once() {
         first.iter().any(|l| l == "CHATHISTORY LATEST #c * 50"),
         "{first:?}"
     );
-    for target in ["#c", "bob"] {
+    assert!(
+        !first.iter().any(|l| l.starts_with("CHATHISTORY TARGETS")),
+        "nothing stored before the first connect, so no gap: {first:?}"
+    );
+    for target in ["#c", "bob", "carol"] {
         assert!(
             second
                 .iter()
@@ -175,7 +207,23 @@ async fn missed_lines_come_back_once() {
             "{target}: {second:?}"
         );
     }
-    all_seen(&mut ev, &[("#c", "three"), ("#c", "live now")]).await;
+    all_seen(
+        &mut ev,
+        &[
+            ("#c", "three"),
+            ("#c", "live now"),
+            ("carol", "while you were out"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        second
+            .iter()
+            .filter(|l| l.starts_with("CHATHISTORY AFTER #c "))
+            .count(),
+        1,
+        "a channel among the targets is not asked twice: {second:?}"
+    );
     let hist = store
         .history(u.id, cid, "#c", Page::latest())
         .await

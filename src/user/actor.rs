@@ -84,6 +84,8 @@ pub(super) struct Conn {
     pub monitoring: bool,
     /// An ISON of ours is out: its answer is not for the server conversation.
     pub ison_pending: bool,
+    /// Since when our `CHATHISTORY TARGETS` asks (unix ms), while its answer may come.
+    pub targets_since: Option<i64>,
     /// The user set `/away` here themselves: auto-away leaves this network alone.
     pub manual_away: bool,
     /// When we last sent `+typing=active`, by conversation (throttle; cleared on done).
@@ -359,6 +361,7 @@ impl Actor {
             ison_pending: false,
             typing_sent: HashMap::new(),
             manual_away: false,
+            targets_since: None,
         };
         self.conns.insert(conn.model.id.clone(), conn);
         Ok(())

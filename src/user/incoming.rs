@@ -93,6 +93,7 @@ impl Actor {
         c.monitoring = false;
         c.ison_pending = false;
         c.manual_away = false;
+        c.targets_since = None;
         let commands: Vec<String> = c
             .model
             .on_connect_commands
@@ -139,56 +140,6 @@ impl Actor {
         }
         self.fetch_missed(cid, &chans).await;
         self.away_after_connect(cid).await;
-    }
-
-    /// With IRCv3 chathistory, asks for what was said after the last message we stored in
-    /// each channel we rejoin and each private conversation (whose gap we know only when we
-    /// stored something there); replays are deduplicated by msgid in the store and placed
-    /// by their time (<https://ircv3.net/specs/extensions/chathistory>).
-    async fn fetch_missed(&mut self, cid: &str, chans: &[(String, String)]) {
-        let Some(conn) = self.conns.get(cid) else {
-            return;
-        };
-        if !conn
-            .caps
-            .iter()
-            .any(|c| c == "chathistory" || c == "draft/chathistory")
-        {
-            return;
-        }
-        let handle = conn.handle.clone();
-        let mut targets: Vec<(String, String, bool)> = chans
-            .iter()
-            .map(|(name, _)| (name.clone(), conn.fold(name), true))
-            .collect();
-        targets.extend(
-            conn.convs
-                .values()
-                .filter(|v| v.model.kind == crate::model::ConversationKind::Private)
-                .filter(|v| v.model.wanted)
-                .map(|v| (v.model.name.clone(), v.model.id.clone(), false)),
-        );
-        for (name, key, channel) in targets {
-            let page = crate::store::Page::latest().limit(1);
-            let last = match self.store.history(self.user.id, cid, &key, page).await {
-                Ok(h) => h.messages.last().map(|m| m.time),
-                Err(_) => None,
-            };
-            let line = match last {
-                Some(t) => Message::new("CHATHISTORY")
-                    .params(["AFTER", name.as_str()])
-                    .param(&format!("timestamp={}", crate::time::format_ms(t)))
-                    .param("100"),
-                None if channel => {
-                    Message::new("CHATHISTORY").params(["LATEST", name.as_str(), "*", "50"])
-                }
-                None => continue,
-            };
-            // A stored name that is not a valid parameter (hostile server) is skipped.
-            if let Ok(line) = line.build() {
-                handle.request(irc::Request::Send(line)).await;
-            }
-        }
     }
 
     async fn irc_message(&mut self, cid: &str, msg: Arc<Message>) {
@@ -335,6 +286,9 @@ impl Actor {
             }
             "FAIL" | "WARN" | "NOTE" => self.standard_reply(cid, &msg).await,
             "MARKREAD" => self.markread_in(cid, &msg).await,
+            "CHATHISTORY" if msg.param(0) == Some("TARGETS") => {
+                self.history_target(cid, &msg).await
+            }
             _ => self.server_line(cid, &msg).await,
         }
     }

@@ -9,6 +9,7 @@ mod actor;
 mod away;
 mod calls;
 mod guard;
+mod history;
 mod hub;
 mod ignore;
 mod incoming;

@@ -105,6 +105,12 @@ describe('extras', { skip: skip ?? false, timeout: 120_000 }, () => {
     await bot.waitFor((l) => /^@(\S+;)?\+typing=active[; ].*:dana!\S+ TAGMSG :?#lobby/.test(l));
     await chatInput(page).fill('');
     await bot.waitFor((l) => /^@(\S+;)?\+typing=done[; ].*:dana!\S+ TAGMSG :?#lobby/.test(l));
+    // /whois answers as a card where it was asked.
+    await say(page, '/whois carol');
+    const card = page.getByTestId('whois');
+    await card.getByText('carol@127.0.0.1').waitFor();
+    await card.getByRole('button', { name: 'Close WHOIS' }).click();
+    await card.waitFor({ state: 'detached' });
     await link.click(); // back where the test before left us
   });
 

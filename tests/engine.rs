@@ -685,15 +685,28 @@ async fn replies_land_where_the_command_was_typed() {
         .await;
 
     send(&a, &ca, "#rep", "/whois hal").await.expect("whois");
-    let end = ea
-        .wait("end of WHOIS", |v| {
+    // One line for the record, then the card.
+    let line = ea
+        .wait("WHOIS line", |v| {
             v["event"] == "message"
                 && v["message"]
                     .as_str()
-                    .is_some_and(|m| m.contains("End of /WHOIS"))
+                    .is_some_and(|m| m.starts_with("hal is "))
         })
         .await;
-    assert_eq!(end["conversation_id"], "#rep", "{end}");
+    assert_eq!(line["conversation_id"], "#rep", "{line}");
+    let card = ea.wait("WHOIS card", |v| v["type"] == "whois").await;
+    assert_eq!(card["conversation_id"], "#rep", "{card}");
+    assert_eq!(card["whois"]["nick"], "hal");
+    assert_eq!(card["whois"]["found"], true);
+    assert!(card["whois"]["server"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
+    send(&a, &ca, "#rep", "/whois nobody-here")
+        .await
+        .expect("whois");
+    let card = ea.wait("no such nick", |v| v["type"] == "whois").await;
+    assert_eq!(card["whois"]["found"], false, "{card}");
     send(&a, &ca, "#rep", "/topic gus was here")
         .await
         .expect("topic");
@@ -712,9 +725,9 @@ async fn replies_land_where_the_command_was_typed() {
         .into_iter()
         .filter(|m| m.text.contains("hal"))
         .count();
-    assert!(
-        whois_lines >= 3,
-        "the WHOIS answer is in #rep: {whois_lines}"
+    assert_eq!(
+        whois_lines, 1,
+        "the WHOIS answer is one line in #rep: {whois_lines}"
     );
 
     // A parted channel stays, marked as left, until joined again.

@@ -84,6 +84,8 @@ pub(super) struct Conn {
     pub monitoring: bool,
     /// An ISON of ours is out: its answer is not for the server conversation.
     pub ison_pending: bool,
+    /// `/whois` cards being gathered, by casefolded nick (only for nicks in `asked`).
+    pub whois: HashMap<String, wire::Whois>,
     /// Since when our `CHATHISTORY TARGETS` asks (unix ms), while its answer may come.
     pub targets_since: Option<i64>,
     /// The user set `/away` here themselves: auto-away leaves this network alone.
@@ -362,6 +364,7 @@ impl Actor {
             typing_sent: HashMap::new(),
             manual_away: false,
             targets_since: None,
+            whois: HashMap::new(),
         };
         self.conns.insert(conn.model.id.clone(), conn);
         Ok(())

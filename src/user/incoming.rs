@@ -143,7 +143,10 @@ impl Actor {
     }
 
     async fn irc_message(&mut self, cid: &str, msg: Arc<Message>) {
-        if self.presence_line(cid, &msg) || self.ignored(cid, &msg) {
+        if self.presence_line(cid, &msg)
+            || self.ignored(cid, &msg)
+            || self.whois_line(cid, &msg).await
+        {
             return;
         }
         let nick = msg.source_nick().unwrap_or("").to_string();
@@ -383,6 +386,54 @@ impl Actor {
         }
     }
 
+    /// A reply to a `/whois` the user typed: gathered into a card, which is shown and
+    /// recorded (as one line) where it was asked at `RPL_ENDOFWHOIS`. `false` for anything
+    /// else (a WHOIS nobody asked for here stays lines in the server conversation).
+    async fn whois_line(&mut self, cid: &str, msg: &Message) -> bool {
+        let command = msg.command();
+        if !super::whois::is_reply(command) && command != numeric::ERR_NOSUCHNICK {
+            return false;
+        }
+        let Some(c) = self.conns.get_mut(cid) else {
+            return false;
+        };
+        let subject = msg.param(1).unwrap_or("");
+        let key = c.fold(subject);
+        let Some(i) = c.asked.iter().position(|(nick, _, _)| *nick == key) else {
+            return false;
+        };
+        let card = c
+            .whois
+            .entry(key.clone())
+            .or_insert_with(|| super::whois::new(subject));
+        super::whois::apply(card, msg);
+        if command != numeric::RPL_ENDOFWHOIS {
+            return true;
+        }
+        let asked_in = c
+            .asked
+            .remove(i)
+            .map(|(_, conv, _)| conv)
+            .unwrap_or_default();
+        let Some(card) = c.whois.remove(&key) else {
+            return true;
+        };
+        let conv = if c.convs.contains_key(&asked_in) {
+            asked_in
+        } else {
+            String::new()
+        };
+        let text = super::whois::summary(&card);
+        self.record(cid, Line::new(&conv, Kind::Server, &text).of(msg))
+            .await;
+        self.publish(vec![Event::State(State::Whois {
+            connection_id: cid.to_string(),
+            conversation_id: conv,
+            whois: card,
+        })]);
+        true
+    }
+
     /// Numerics and other server lines go to the server conversation.
     async fn server_line(&mut self, cid: &str, msg: &Message) {
         let params: Vec<&str> = msg.params().collect();
@@ -422,7 +473,7 @@ impl Actor {
         let now = tokio::time::Instant::now();
         c.asked
             .retain(|(_, _, at)| now.duration_since(*at) < WHOIS_TIMEOUT);
-        if is_whois_reply(msg.command()) {
+        if super::whois::is_reply(msg.command()) {
             if let Some(i) = c.asked.iter().position(|(nick, _, _)| *nick == key) {
                 let conv = c.asked[i].1.clone();
                 if msg.command() == numeric::RPL_ENDOFWHOIS {
@@ -974,26 +1025,6 @@ fn join_line(names: &[&str], keys: &[&str]) -> irc_proto::Builder {
 }
 
 /// The numerics of a WHOIS answer (RFC 2812 and common extensions).
-fn is_whois_reply(command: &str) -> bool {
-    matches!(
-        command,
-        "301"
-            | "307"
-            | "311"
-            | "312"
-            | "313"
-            | "317"
-            | "318"
-            | "319"
-            | "320"
-            | "330"
-            | "338"
-            | "378"
-            | "379"
-            | "671"
-            | "276"
-    )
-}
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,7 @@ mod sts;
 mod typing;
 mod view;
 mod watch;
+mod whois;
 
 use std::sync::Arc;
 

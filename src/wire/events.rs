@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::objects::{
-    Connection, ConnectionState, Conversation, Message, Participant, Presence, User,
+    Connection, ConnectionState, Conversation, Message, Participant, Presence, User, Whois,
 };
 
 /// An event the server pushes on the WebSocket (with a `seq`, see [`Stamped`]).
@@ -110,6 +110,13 @@ pub enum State {
     Presence {
         connection_id: String,
         presence: Presence,
+    },
+    /// The answer to a `/whois` typed in `conversation_id`, as a card (its summary is also
+    /// recorded there as one line).
+    Whois {
+        connection_id: String,
+        conversation_id: String,
+        whois: Whois,
     },
     /// Someone is typing (never stored; an `active` lasts 6 s unless repeated).
     Typing {

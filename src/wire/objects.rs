@@ -494,3 +494,29 @@ impl CommandList {
         }
     }
 }
+
+/// A `/whois` answer as a card (the numerics between the first reply and the end).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Whois {
+    pub nick: String,
+    pub user: String,
+    pub host: String,
+    pub realname: String,
+    /// The server they are connected to, and its description.
+    pub server: String,
+    pub server_info: String,
+    pub account: Option<String>,
+    /// With their prefixes (`@#ops`).
+    pub channels: Vec<String>,
+    pub idle_secs: Option<u64>,
+    /// When they connected (unix ms).
+    pub signon: Option<i64>,
+    /// Connected with TLS.
+    pub secure: bool,
+    /// An IRC operator.
+    pub operator: bool,
+    pub away: Option<String>,
+    /// `false`: no such nick.
+    pub found: bool,
+}

@@ -18,6 +18,7 @@ fn declarations() -> Vec<String> {
         Conversation::decl(&cfg),
         Participant::decl(&cfg),
         Presence::decl(&cfg),
+        Whois::decl(&cfg),
         Event::decl(&cfg),
         State::decl(&cfg),
         Rtc::decl(&cfg),

@@ -11,7 +11,7 @@ import { convKey, MessageStore } from './messages.svelte';
 import { prefs } from './prefs.svelte';
 import { EventSocket, RequestError, eventsUrl, type SocketStatus } from './socket';
 import { applyTyping, saidSomething, TypingSender, type Typists } from './typing';
-import type { ClientRequest, Connection, Conversation, Event, Message, Participant, Reply, State, User } from './types';
+import type { ClientRequest, Connection, Conversation, Event, Message, Participant, Reply, State, User, Whois } from './types';
 
 export interface Network {
   connection: Connection;
@@ -60,6 +60,8 @@ export class ChatStore {
   announcement = $state('');
   /** When each connection's announced reconnect is due (ms since the epoch), by id. */
   retryAt = $state<Record<string, number>>({});
+  /** The last `/whois` answer shown in each conversation (until closed). */
+  whois = $state<Record<string, Whois>>({});
   /** Who is typing where (from `typing` events; never stored). */
   typists = $state<Typists>({});
 
@@ -437,6 +439,9 @@ export class ChatStore {
         break;
       case 'participants':
         this.participants[key] = f.participants;
+        break;
+      case 'whois':
+        this.whois[key] = f.whois;
         break;
       case 'typing':
         applyTyping(this.typists, key, f.nick, f.state, Date.now());

@@ -35,4 +35,5 @@ export type {
   State,
   Typing,
   User,
+  Whois,
 } from './wire';

@@ -120,9 +120,35 @@ account?: string,
  */
 online?: boolean, };
 
+export type Whois = { nick: string, user: string, host: string, realname: string, 
+/**
+ * The server they are connected to, and its description.
+ */
+server: string, server_info: string, account: string | null, 
+/**
+ * With their prefixes (`@#ops`).
+ */
+channels: Array<string>, idle_secs: number | null, 
+/**
+ * When they connected (unix ms).
+ */
+signon: number | null, 
+/**
+ * Connected with TLS.
+ */
+secure: boolean, 
+/**
+ * An IRC operator.
+ */
+operator: boolean, away: string | null, 
+/**
+ * `false`: no such nick.
+ */
+found: boolean, };
+
 export type Event = { "event": "message" } & Message | { "event": "notification" } & Message | { "event": "state" } & State | { "event": "rtc" } & Rtc;
 
-export type State = { "type": "connection", connection_id: string, state: ConnectionState, message: string, } | { "type": "me", connection_id: string, nick: string, } | { "type": "connection_added", connection_id: string, connection: Connection, } | { "type": "connection_update", connection_id: string, connection: Connection, } | { "type": "connection_removed", connection_id: string, } | { "type": "conversation", connection_id: string, conversation: Conversation, } | { "type": "conversation_removed", connection_id: string, conversation_id: string, } | { "type": "cleared", connection_id: string, conversation_id: string, } | { "type": "join", connection_id: string, conversation_id: string, nick: string, } | { "type": "part", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "kick", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "quit", connection_id: string, nick: string, message: string, } | { "type": "nick_change", connection_id: string, old_nick: string, new_nick: string, } | { "type": "topic", connection_id: string, conversation_id: string, topic: string, } | { "type": "frozen", connection_id: string, conversation_id: string, frozen: string, } | { "type": "participants", connection_id: string, conversation_id: string, participants: Array<Participant>, } | { "type": "presence", connection_id: string, presence: Presence, } | { "type": "typing", connection_id: string, conversation_id: string, nick: string, state: Typing, } | { "type": "read", connection_id: string, conversation_id: string, last_read: number, unread: number, notifications: number, 
+export type State = { "type": "connection", connection_id: string, state: ConnectionState, message: string, } | { "type": "me", connection_id: string, nick: string, } | { "type": "connection_added", connection_id: string, connection: Connection, } | { "type": "connection_update", connection_id: string, connection: Connection, } | { "type": "connection_removed", connection_id: string, } | { "type": "conversation", connection_id: string, conversation: Conversation, } | { "type": "conversation_removed", connection_id: string, conversation_id: string, } | { "type": "cleared", connection_id: string, conversation_id: string, } | { "type": "join", connection_id: string, conversation_id: string, nick: string, } | { "type": "part", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "kick", connection_id: string, conversation_id: string, nick: string, message: string, } | { "type": "quit", connection_id: string, nick: string, message: string, } | { "type": "nick_change", connection_id: string, old_nick: string, new_nick: string, } | { "type": "topic", connection_id: string, conversation_id: string, topic: string, } | { "type": "frozen", connection_id: string, conversation_id: string, frozen: string, } | { "type": "participants", connection_id: string, conversation_id: string, participants: Array<Participant>, } | { "type": "presence", connection_id: string, presence: Presence, } | { "type": "whois", connection_id: string, conversation_id: string, whois: Whois, } | { "type": "typing", connection_id: string, conversation_id: string, nick: string, state: Typing, } | { "type": "read", connection_id: string, conversation_id: string, last_read: number, unread: number, notifications: number, 
 /**
  * The user's unread notifications after this read (the badge).
  */

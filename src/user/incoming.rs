@@ -1024,8 +1024,6 @@ fn join_line(names: &[&str], keys: &[&str]) -> irc_proto::Builder {
     }
 }
 
-/// The numerics of a WHOIS answer (RFC 2812 and common extensions).
-
 #[cfg(test)]
 mod tests {
     use super::*;

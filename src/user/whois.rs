@@ -80,7 +80,7 @@ pub fn apply(card: &mut wire::Whois, msg: &Message) -> bool {
     true
 }
 
-/// Whether `command` is part of a WHOIS answer.
+/// Whether `command` is part of a WHOIS answer (RFC 2812 and common extensions).
 pub fn is_reply(command: &str) -> bool {
     matches!(
         command,

@@ -250,3 +250,19 @@ fn browser_frames_parse() {
         assert!(serde_json::from_str::<ClientFrame>(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn frames_carry_the_seq_and_the_event() {
+    let e = Event::State(State::Typing {
+        connection_id: "c".into(),
+        conversation_id: "#a".into(),
+        nick: "bob".into(),
+        state: Typing::Active,
+    });
+    let v: serde_json::Value = serde_json::from_str(&e.frame(42)).expect("frame");
+    assert_eq!(
+        v,
+        serde_json::json!({"seq": 42, "event": "state", "type": "typing", "connection_id": "c",
+            "conversation_id": "#a", "nick": "bob", "state": "active"})
+    );
+}

@@ -85,6 +85,21 @@ async fn setup() -> Setup {
                 }),
             )
             .route(
+                "/video",
+                get(move || async move {
+                    html(r#"<title>Video</title><link rel="alternate" type="application/json+oembed" href="/oembed.json?v=1">"#.to_string())
+                }),
+            )
+            .route(
+                "/oembed.json",
+                get(|| async {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        r#"{"type":"video","title":"ignored","provider_name":"Tube <b>TV</b>","author_name":"Ann","thumbnail_url":"/red.png"}"#,
+                    )
+                }),
+            )
+            .route(
                 "/red.png",
                 get(|| async { ([(header::CONTENT_TYPE, "image/png")], png()) }),
             )
@@ -177,6 +192,21 @@ async fn previews_are_text_and_images_come_through_the_signed_proxy() {
         .unwrap_or_default()
         .starts_with("sandbox"));
     assert_eq!(r.bytes().await.expect("body"), png());
+
+    // oEmbed fills in what a page's tags lack.
+    let (st, p) = b
+        .get(&preview_path(&format!("http://127.0.0.1:{}/video", s.good)))
+        .await;
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(p["title"], "Video");
+    assert_eq!(p["site_name"], "Tube <b>TV</b>");
+    assert_eq!(p["description"], "by Ann");
+    assert!(
+        p["image_url"]
+            .as_str()
+            .is_some_and(|u| u.contains("red%2Epng")),
+        "{p}"
+    );
 
     // A tampered signature, another URL with this signature, no session: refused.
     let bad = img.replace("sig=", "sig=x");

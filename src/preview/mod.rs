@@ -1,5 +1,5 @@
-//! Link previews: what a URL in a message is (a page's title, description and image, or an
-//! image itself), fetched through the guarded client [`crate::net::http`] once per URL for
+//! Link previews: what a URL in a message is (a page's title, description and image, from
+//! its meta tags or the oEmbed JSON it announces, or an image itself), fetched through the guarded client [`crate::net::http`] once per URL for
 //! all users and kept in a bounded cache with expiry; and the image proxy, so a browser
 //! never fetches a preview image from the sender's server (which would learn the user's
 //! IP address): image links are signed by the daemon and fetched by it.
@@ -192,7 +192,22 @@ impl Previews {
             });
         }
         let html = String::from_utf8_lossy(&res.body);
-        let meta = parse::parse(&html, &res.url);
+        let mut meta = parse::parse(&html, &res.url);
+        if let Some(oembed) = meta
+            .oembed
+            .clone()
+            .filter(|_| meta.image.is_none() || meta.title.is_none())
+        {
+            let fetch = Fetch {
+                max_body: 256 * 1024,
+                accept: &["application/json", "text/javascript", "text/json"],
+                ..Fetch::default()
+            };
+            match self.client.get(oembed.as_str(), &fetch).await {
+                Ok(r) => parse::oembed(&mut meta, &r.body, &r.url),
+                Err(e) => tracing::debug!(error = %e, "preview: oEmbed fetch failed"),
+            }
+        }
         if meta.title.is_none() && meta.image.is_none() {
             return Err(Error::Nothing);
         }

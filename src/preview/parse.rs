@@ -1,6 +1,7 @@
 //! What a page says about itself: OpenGraph (`og:*`), Twitter card (`twitter:*`) and plain
-//! `<title>`/`<meta name=description>`, read with a real HTML parser (html5ever through
-//! `scraper`), never with regexes. Everything comes out as plain text: markup in a title
+//! `<title>`/`<meta name=description>`, and where its oEmbed description is
+//! (`<link rel=alternate type=application/json+oembed>`), read with a real HTML parser
+//! (html5ever through `scraper`), never with regexes; and the oEmbed JSON itself. Everything comes out as plain text: markup in a title
 //! stays characters, and the browser shows it as text. Pure.
 
 use scraper::{Html, Selector};
@@ -18,6 +19,8 @@ pub struct Meta {
     pub site_name: Option<String>,
     /// Absolute http(s) URL of its image.
     pub image: Option<Url>,
+    /// Absolute http(s) URL of its oEmbed JSON (YouTube, Vimeo, Flickr, ... announce one).
+    pub oembed: Option<Url>,
 }
 
 /// Reads `html` fetched from `base` (for relative image URLs).
@@ -53,11 +56,52 @@ pub fn parse(html: &str, base: &Url) -> Meta {
     ])
     .and_then(|u| base.join(&u).ok())
     .filter(|u| matches!(u.scheme(), "http" | "https"));
+    let oembed = Selector::parse("link[rel~=alternate]")
+        .ok()
+        .and_then(|sel| {
+            doc.select(&sel)
+                .filter(|l| {
+                    l.value()
+                        .attr("type")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("application/json+oembed"))
+                })
+                .find_map(|l| l.value().attr("href"))
+                .and_then(|h| base.join(h.trim()).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+        });
     Meta {
         title: title.and_then(|t| clean(&t, MAX_TITLE)),
         description: description.and_then(|d| clean(&d, MAX_DESCRIPTION)),
         site_name: meta(&["og:site_name"]).and_then(|s| clean(&s, 80)),
         image,
+        oembed,
+    }
+}
+
+/// Fills what `meta` lacks from an oEmbed answer (`title`, `provider_name`,
+/// `author_name`, `thumbnail_url`); markup in them stays text, like everywhere.
+pub fn oembed(meta: &mut Meta, json: &[u8], base: &Url) {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(json) else {
+        return;
+    };
+    let text = |k: &str, max: usize| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .and_then(|x| clean(x, max))
+    };
+    if meta.title.is_none() {
+        meta.title = text("title", MAX_TITLE);
+    }
+    if meta.site_name.is_none() {
+        meta.site_name = text("provider_name", 80);
+    }
+    if meta.description.is_none() {
+        meta.description = text("author_name", 80).map(|a| format!("by {a}"));
+    }
+    if meta.image.is_none() {
+        meta.image = text("thumbnail_url", 2048)
+            .and_then(|u| base.join(&u).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
     }
 }
 
@@ -109,6 +153,40 @@ mod tests {
         );
         let m = parse("<title>Just &amp; a <b>title</b></title>", &base());
         assert_eq!(m.title.as_deref(), Some("Just & a <b>title</b>"));
+    }
+
+    #[test]
+    fn oembed_fills_what_the_page_lacks() {
+        let html = r#"<title>Watch</title>
+            <link rel="alternate" type="application/json+oembed" href="/oembed?url=x&amp;format=json">
+            <link rel="alternate" type="text/xml+oembed" href="/oembed.xml">"#;
+        let mut m = parse(html, &base());
+        assert_eq!(
+            m.oembed.as_ref().map(Url::as_str),
+            Some("https://example.com/oembed?url=x&format=json")
+        );
+        let json = br#"{"title": "A <i>video</i>", "provider_name": "Tube",
+            "author_name": "Someone", "thumbnail_url": "https://img.example/t.jpg"}"#;
+        oembed(&mut m, json, &base());
+        assert_eq!(
+            m.title.as_deref(),
+            Some("Watch"),
+            "the page's own title wins"
+        );
+        assert_eq!(m.site_name.as_deref(), Some("Tube"));
+        assert_eq!(m.description.as_deref(), Some("by Someone"));
+        assert_eq!(
+            m.image.map(|u| u.to_string()),
+            Some("https://img.example/t.jpg".into())
+        );
+        let mut empty = Meta::default();
+        oembed(&mut empty, b"not json", &base());
+        oembed(
+            &mut empty,
+            br#"{"thumbnail_url": "javascript:alert(1)"}"#,
+            &base(),
+        );
+        assert_eq!(empty, Meta::default());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 // Link previews in the browser: a link posted on IRC gets a card with the page's title and
 // description as text (markup in them stays characters) and its image through the
-// daemon's proxy; the site never sees the browser. Settings can turn them off.
+// daemon's proxy; the site never sees the browser. They can be hidden in one conversation
+// or turned off in the settings.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -16,6 +17,7 @@ import {
   startDaemon,
   startIrcd,
   stopAll,
+  until,
 } from './lib/harness.mjs';
 
 const skip = requireTools();
@@ -104,6 +106,15 @@ describe('link previews', { skip: skip ?? false, timeout: 120_000 }, () => {
     // Collapsible.
     await card.locator('summary').click();
     assert.equal(await card.evaluate((d) => d.open), false);
+  });
+
+  test('previews can be hidden in one conversation', async () => {
+    const toggle = page.getByRole('button', { name: 'Hide link previews here' });
+    await toggle.click();
+    await until(async () => (await page.locator('details.preview').count()) === 0, { what: 'the card to go' });
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    await toggle.click();
+    await page.locator('details.preview').waitFor();
   });
 
   test('previews can be turned off in the settings', async () => {

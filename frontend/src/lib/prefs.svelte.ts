@@ -4,6 +4,9 @@
 const TYPING = 'convos.typing';
 const PASTE_LINES = 'convos.pasteLines';
 const PREVIEWS = 'convos.previews';
+const PREVIEWS_HIDDEN = 'convos.previewsHidden';
+/** Conversations remembered with previews hidden, at most. */
+const MAX_HIDDEN = 500;
 
 /** Which link previews are shown. */
 export type PreviewMode = 'on' | 'images' | 'off';
@@ -25,6 +28,16 @@ function write(key: string, value: string | null): void {
     else localStorage.setItem(key, value);
   } catch {
     // Private mode: the choice lasts for this page only.
+  }
+}
+
+/** A stored JSON list of strings, else empty. */
+function readList(key: string): string[] {
+  try {
+    const v: unknown = JSON.parse(read(key) ?? '[]');
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
   }
 }
 
@@ -50,10 +63,19 @@ class Prefs {
   pasteLines = $state(readCount(PASTE_LINES, 3));
   /** Link previews under messages: all, only images, none. */
   previews = $state<PreviewMode>(((v) => (v === 'images' || v === 'off' ? v : 'on'))(read(PREVIEWS)));
+  /** Conversations (their `convKey`) where previews are hidden whatever `previews` says. */
+  previewsHidden = $state<string[]>(readList(PREVIEWS_HIDDEN));
 
   setSendTyping(on: boolean): void {
     this.sendTyping = on;
     write(TYPING, on ? null : 'off');
+  }
+
+  /** Hides (or shows again) link previews in one conversation. */
+  setPreviewsHidden(conv: string, hidden: boolean): void {
+    const rest = this.previewsHidden.filter((c) => c !== conv);
+    this.previewsHidden = hidden ? [...rest, conv].slice(-MAX_HIDDEN) : rest;
+    write(PREVIEWS_HIDDEN, this.previewsHidden.length ? JSON.stringify(this.previewsHidden) : null);
   }
 
   setPreviews(mode: PreviewMode): void {

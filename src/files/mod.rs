@@ -288,49 +288,68 @@ impl Files {
     /// Removes bytes no record uses (left by deleted users) and stale temporary files
     /// older than an hour. Bounded: looks at most at `limit` files per run.
     pub async fn sweep(&self, store: &Store, limit: usize) -> usize {
-        let hour = std::time::Duration::from_secs(3600);
-        let old = |p: &Path| {
-            std::fs::metadata(p)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > hour)
-        };
-        let mut removed = 0;
-        let mut seen = 0;
-        let Ok(dirs) = std::fs::read_dir(&self.root) else {
+        let root = self.root.clone();
+        // Listing the directories is blocking work: off the async threads.
+        let Ok((tmp, blobs)) = tokio::task::spawn_blocking(move || old_files(&root, limit)).await
+        else {
             return 0;
         };
-        for dir in dirs.flatten() {
-            let tmp = dir.file_name() == "tmp";
-            let Ok(entries) = std::fs::read_dir(dir.path()) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                seen += 1;
-                if seen > limit {
-                    return removed;
-                }
-                let p = e.path();
-                if tmp {
-                    if old(&p) && std::fs::remove_file(&p).is_ok() {
-                        removed += 1;
-                    }
-                    continue;
-                }
-                let name = e.file_name().to_string_lossy().to_string();
-                if name.ends_with(".thumb") || !old(&p) {
-                    continue;
-                }
-                let _guard = self.lock.lock().await;
-                if let Ok(false) = store.file_referenced(&name).await {
-                    self.remove_bytes(&name).await;
-                    removed += 1;
-                }
+        let mut removed = 0;
+        for p in tmp {
+            if tokio::fs::remove_file(&p).await.is_ok() {
+                removed += 1;
+            }
+        }
+        for name in blobs {
+            let _guard = self.lock.lock().await;
+            if let Ok(false) = store.file_referenced(&name).await {
+                self.remove_bytes(&name).await;
+                removed += 1;
             }
         }
         removed
     }
+}
+
+/// Temporary files and stored bytes (by name) older than an hour, looking at most at
+/// `limit` directory entries.
+fn old_files(root: &Path, limit: usize) -> (Vec<PathBuf>, Vec<String>) {
+    let hour = std::time::Duration::from_secs(3600);
+    let old = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > hour)
+    };
+    let (mut tmp, mut blobs) = (Vec::new(), Vec::new());
+    let mut seen = 0;
+    let Ok(dirs) = std::fs::read_dir(root) else {
+        return (tmp, blobs);
+    };
+    for dir in dirs.flatten() {
+        let is_tmp = dir.file_name() == "tmp";
+        let Ok(entries) = std::fs::read_dir(dir.path()) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > limit {
+                return (tmp, blobs);
+            }
+            let p = e.path();
+            if !old(&p) {
+                continue;
+            }
+            let name = e.file_name().to_string_lossy().to_string();
+            if is_tmp {
+                tmp.push(p);
+            } else if !name.ends_with(".thumb") {
+                blobs.push(name);
+            }
+        }
+    }
+    (tmp, blobs)
 }
 
 /// A temporary file removed when dropped (after a rename it is gone already).
@@ -411,6 +430,52 @@ mod tests {
         for bad in ["", "../../etc/passwd", "aaaaaaaaaaaaaaaaaaaaa/", "a"] {
             assert!(!valid_id(bad), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_sweep_removes_old_unused_bytes_only() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&dir.path().join("db"), Default::default()).expect("store");
+        let files = Files::new(dir.path(), Limits::default()).expect("files");
+        let user = store
+            .create_user("a@example.com", crate::model::Secret::new("x"), false)
+            .await
+            .expect("user");
+        let ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        let put = |name: &str, old: bool| {
+            let p = files.path(name);
+            std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
+            let f = std::fs::File::create(&p).expect("create");
+            if old {
+                f.set_modified(ago).expect("mtime");
+            }
+            p
+        };
+        let (used, unused, fresh) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
+        let used_p = put(&used, true);
+        let unused_p = put(&unused, true);
+        let fresh_p = put(&fresh, false);
+        let stale = files.root.join("tmp").join("stale");
+        std::fs::File::create(&stale)
+            .and_then(|f| f.set_modified(ago))
+            .expect("tmp");
+        let rec = StoredFile {
+            id: random_id(),
+            user_id: user.id,
+            sha256: used.clone(),
+            name: "x".into(),
+            content_type: "text/plain".into(),
+            size: 0,
+            thumbnail: false,
+            created_at: 0,
+        };
+        assert!(matches!(
+            store.add_file(rec, 10, 10).await.expect("add"),
+            Added::Stored(_)
+        ));
+        assert_eq!(files.sweep(&store, 1000).await, 2);
+        assert!(used_p.exists() && fresh_p.exists());
+        assert!(!unused_p.exists() && !stale.exists());
     }
 
     #[test]

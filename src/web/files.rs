@@ -82,10 +82,46 @@ async fn upload(
         name: q.name,
         length,
     };
-    let body = req.into_body().into_data_stream();
-    let saved = state.files.save(&state.store, up, body).await?;
+    let mut body = req.into_body().into_data_stream();
+    let saved = match state.files.save(&state.store, up, &mut body).await {
+        Ok(saved) => saved,
+        Err(e) => {
+            if matches!(
+                e,
+                files::Error::TooLarge(_) | files::Error::Quota { .. } | files::Error::Count(_)
+            ) {
+                drain(&mut body, length, state.files.limits.max_file).await;
+            }
+            return Err(e.into());
+        }
+    };
     tracing::info!(user = %s.user.id, id = %saved.id, size = saved.size, "file uploaded");
     Ok(Json(view(&saved, &headers, &state)))
+}
+
+/// Reads and drops the rest of a refused upload (a "lingering close"): a server that
+/// closes with unread data resets the connection, and the browser, still sending, would
+/// lose the answer that says why. Bounded: a declared size far past the limit, more than
+/// 32 MiB or 5 s, and the connection is just closed.
+async fn drain<S, E>(body: &mut S, length: Option<u64>, max_file: u64)
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+{
+    use futures_util::StreamExt;
+    const MAX: u64 = 32 * 1024 * 1024;
+    if length.is_some_and(|n| n > max_file.saturating_add(MAX)) {
+        return;
+    }
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        let mut read = 0u64;
+        while let Some(Ok(chunk)) = body.next().await {
+            read += chunk.len() as u64;
+            if read > MAX {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 async fn list(

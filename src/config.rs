@@ -240,6 +240,16 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_TURN_ALLOW", default_value = "")]
     pub turn_allow: String,
 
+    /// Serve /metrics (Prometheus/OpenMetrics text), /healthz and /readyz without
+    /// authentication on this extra address, e.g. http://127.0.0.1:9090 (keep it private).
+    #[arg(long, env = "CONVOS_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+
+    /// A bearer token that may read /metrics on the main listener
+    /// (`Authorization: Bearer TOKEN`); admins' sessions may read it too.
+    #[arg(long, env = "CONVOS_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,

@@ -32,6 +32,8 @@ pub enum Error {
 pub struct Prepared {
     pub home: PathBuf,
     pub bound: Vec<web::serve::Bound>,
+    /// The `--metrics-listen` socket, when given.
+    pub metrics: Option<web::serve::Bound>,
     /// Connection limits and timeouts of every listener.
     pub serve: web::serve::Options,
     pub store: Store,
@@ -69,6 +71,13 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     raise_nofile_limit();
     let lock = lock_home(&home)?;
     let bound = web::serve::bind(&listens, &home)?;
+    let metrics = match opts.metrics_listen.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(url) => {
+            let listen = Listen::parse(url)?;
+            web::serve::bind(std::slice::from_ref(&listen), &home)?.pop()
+        }
+    };
     let irc = irc_options(opts)?;
     let previews = previews(opts, &listens)?;
     let mut rtc = ice_config(opts)?;
@@ -126,6 +135,11 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         request_base: opts.request_base.clone(),
         open_to_public: opts.open_to_public,
         pending_import,
+        metrics_token: opts
+            .metrics_token
+            .clone()
+            .filter(|t| !t.is_empty())
+            .map(crate::model::Secret::new),
         rtc,
         secure_cookies: listens
             .iter()
@@ -156,6 +170,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     Ok(Prepared {
         home,
         bound,
+        metrics,
         serve,
         store,
         web,
@@ -409,8 +424,12 @@ impl Prepared {
         let users = crate::user::Registry::new(self.store.clone(), self.irc, shutdown.clone())
             .with_max_connections(self.max_connections);
         let _ = self.users.set(users.clone());
+        let ready: Arc<web::ops::Ready> = Arc::default();
         match users.start_all().await {
-            Ok(n) => info!(users = n, "users started"),
+            Ok(n) => {
+                info!(users = n, "users started");
+                ready.set_users_started();
+            }
             Err(e) => tracing::error!(error = %e, "cannot start users"),
         }
         tokio::spawn(retention(self.store.clone(), shutdown.clone()));
@@ -426,9 +445,30 @@ impl Prepared {
             live: Default::default(),
             files: self.files,
             previews: self.previews,
+            ready: ready.clone(),
         };
+        let metrics = self.metrics.map(|bound| {
+            let app = web::ops::metrics_app(state.clone());
+            tokio::spawn(web::serve::run(
+                vec![bound],
+                app,
+                self.serve.clone(),
+                shutdown.clone(),
+            ))
+        });
         let app = web::router(state);
+        {
+            let (ready, shutdown) = (ready.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                shutdown.cancelled().await;
+                ready.set_stopping();
+            });
+        }
+        ready.set_listening();
         web::serve::run(self.bound, app, self.serve, shutdown).await;
+        if let Some(m) = metrics {
+            let _ = m.await;
+        }
         if let Some(t) = self.turn {
             let _ = t.close().await;
         }

@@ -20,6 +20,7 @@ use super::codec::LineCodec;
 use super::session::{Action, Session};
 use super::url::Config;
 use super::{tls, Backoff, Options};
+use crate::metrics::IrcState;
 
 /// What the owner asks of a connection task.
 #[derive(Debug)]
@@ -104,6 +105,7 @@ pub fn spawn(
         rx,
         events,
         shutdown,
+        gauge: crate::metrics::IrcGauge::new(),
     };
     tokio::spawn(task.run(connect).instrument(span));
     Handle { tx }
@@ -117,6 +119,8 @@ struct Task {
     events: mpsc::Sender<Tagged>,
     shutdown: CancellationToken,
     backoff: Backoff,
+    /// This connection's place in `convos_irc_connections`.
+    gauge: crate::metrics::IrcGauge,
 }
 
 /// Why a live connection ended.
@@ -156,6 +160,11 @@ impl Task {
             }
             connect = true;
             let end = self.connect_once().await;
+            self.gauge.set(match end {
+                End::Fatal(_) => IrcState::Failed,
+                End::Restart => IrcState::Connecting,
+                _ => IrcState::Disconnected,
+            });
             let (reason, retry) = match end {
                 End::Stop => return,
                 End::Quit => {
@@ -177,7 +186,10 @@ impl Task {
                     connect = false;
                     continue;
                 }
-                End::Closed(reason) => (reason, self.backoff.next_delay()),
+                End::Closed(reason) => {
+                    crate::metrics::get().irc_reconnects.inc();
+                    (reason, self.backoff.next_delay())
+                }
             };
             info!(%reason, retry_in = ?retry, "disconnected");
             if !self
@@ -228,6 +240,7 @@ impl Task {
 
     async fn connect_once(&mut self) -> End {
         self.opts.spacer.wait(&self.config.host).await;
+        self.gauge.set(IrcState::Connecting);
         if !self.emit(Event::Connecting).await {
             return End::Stop;
         }
@@ -263,6 +276,7 @@ impl Task {
                 if let Err(e) = framed.send(line).await {
                     return End::Closed(format!("write failed: {e}"));
                 }
+                crate::metrics::get().irc_lines_out.inc();
             }
             let ping_deadline = match ping_sent {
                 Some(t) => t + self.opts.ping_timeout,
@@ -316,6 +330,7 @@ impl Task {
                     };
                     last_read = Instant::now();
                     ping_sent = None;
+                    crate::metrics::get().irc_lines_in.inc();
                     if framed.codec().cut > cut_reported {
                         cut_reported = framed.codec().cut;
                         debug!(cut = cut_reported, "over-long line cut");
@@ -337,6 +352,7 @@ impl Task {
                             Action::Forward => { if !self.emit(Event::Message(msg.clone())).await { return End::Stop; } }
                             Action::Registered { nick } => {
                                 self.backoff.reset();
+                                self.gauge.set(IrcState::Connected);
                                 let caps = session.caps().map(str::to_string).collect();
                                 self.emit(Event::Registered { nick, caps }).await;
                             }

@@ -227,6 +227,15 @@ impl Store {
         &self.inner.path
     }
 
+    /// Write jobs queued or running (reserved places in the writer's queue).
+    pub fn queue_depth(&self) -> usize {
+        self.inner
+            .opts
+            .queue
+            .max(1)
+            .saturating_sub(self.inner.queue.available_permits())
+    }
+
     /// Runs `f` on a read-only connection off the async threads.
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
@@ -282,6 +291,13 @@ impl Store {
     {
         self.reserve().await?.write(rows, f).await
     }
+
+    /// Whether writes go through: an empty job takes the write lock and commits in the
+    /// writer thread (for `/readyz`). Waits for a place in the writer's queue.
+    pub async fn check_writable(&self) -> Result<()> {
+        self.write(0, |_| Ok(())).await
+    }
+
     /// Runs SQLite's `PRAGMA integrity_check` and FTS5's index check; returns the problems
     /// found (empty: healthy). Slow on a big database (reads every page): an admin tool.
     pub async fn integrity_check(&self) -> Result<Vec<String>> {

@@ -75,6 +75,8 @@ pub(crate) struct Ctx {
     unindexed: usize,
     /// Messages above `fts_upto` inserted by the open transaction.
     batch_unindexed: usize,
+    /// Message rows inserted by the open transaction (for `convos_messages_stored`).
+    batch_inserted: u64,
     /// When the oldest unindexed message was committed.
     pending_since: Option<Instant>,
 }
@@ -107,6 +109,7 @@ impl Ctx {
             fts_upto,
             unindexed: unindexed as usize,
             batch_unindexed: 0,
+            batch_inserted: 0,
             pending_since,
         })
     }
@@ -121,6 +124,7 @@ impl Ctx {
     /// Records a message row inserted by the current job.
     pub(crate) fn inserted(&mut self, id: i64) {
         self.batch_max_id = self.batch_max_id.max(id);
+        self.batch_inserted += 1;
         if id > self.fts_upto {
             self.batch_unindexed += 1;
         }
@@ -134,6 +138,11 @@ impl Ctx {
         Some((since + opts.index_delay).saturating_duration_since(Instant::now()))
     }
 
+    fn publish_backlog(&self) {
+        let n = i64::try_from(self.unindexed).unwrap_or(i64::MAX);
+        crate::metrics::get().index_backlog.set(n);
+    }
+
     fn index_chunk(&mut self, limit: usize) -> Result<()> {
         match search::index_chunk(&self.conn, self.fts_upto, self.max_id, limit) {
             Ok((upto, n)) => {
@@ -143,6 +152,7 @@ impl Ctx {
                     self.unindexed = 0;
                     self.pending_since = None;
                 }
+                self.publish_backlog();
                 Ok(())
             }
             Err(e) => {
@@ -210,7 +220,10 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
     if batch.is_empty() {
         return;
     }
+    let started = Instant::now();
+    let metrics = crate::metrics::get();
     if let Err(e) = ctx.conn.execute_batch("BEGIN IMMEDIATE") {
+        metrics.store_commit_failures.inc();
         let e = Error::from(e);
         tracing::warn!(error = %e, "store: cannot begin a write transaction");
         for job in batch {
@@ -225,7 +238,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
         let Job::Write { run, _permit, .. } = job else {
             continue;
         };
-        let before = (ctx.batch_max_id, ctx.batch_unindexed);
+        let before = (ctx.batch_max_id, ctx.batch_unindexed, ctx.batch_inserted);
         if let Err(e) = ctx.conn.execute_batch("SAVEPOINT job") {
             run(Err(Error::from(e))).1(Ok(()));
             continue;
@@ -238,7 +251,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             outcome => {
                 let _ = ctx.conn.execute_batch("ROLLBACK TO job; RELEASE job");
                 ctx.cids.clear();
-                (ctx.batch_max_id, ctx.batch_unindexed) = before;
+                (ctx.batch_max_id, ctx.batch_unindexed, ctx.batch_inserted) = before;
                 match outcome {
                     // The job's own error reaches its caller; the batch goes on.
                     Ok((false, done)) => done(Ok(())),
@@ -247,14 +260,22 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             }
         }
     }
-    match ctx.conn.execute_batch("COMMIT") {
+    let committed = ctx.conn.execute_batch("COMMIT");
+    metrics
+        .store_commit_seconds
+        .observe(started.elapsed().as_secs_f64());
+    match committed {
         Ok(()) => {
             ctx.max_id = ctx.max_id.max(ctx.batch_max_id);
+            metrics
+                .messages_stored
+                .inc_by(std::mem::take(&mut ctx.batch_inserted));
             if ctx.batch_unindexed > 0 {
                 ctx.unindexed += std::mem::take(&mut ctx.batch_unindexed);
                 if ctx.pending_since.is_none() {
                     ctx.pending_since = Some(Instant::now());
                 }
+                ctx.publish_backlog();
             }
             for done in dones {
                 done(Ok(()));
@@ -267,6 +288,8 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             ctx.cids.clear();
             ctx.batch_max_id = ctx.max_id;
             ctx.batch_unindexed = 0;
+            ctx.batch_inserted = 0;
+            metrics.store_commit_failures.inc();
             let e = Error::from(e);
             tracing::warn!(error = %e, jobs = dones.len(), "store: commit failed");
             for done in dones {

@@ -102,6 +102,7 @@ impl Guard {
         }
         *n += 1;
         *st.live.entry((username.clone(), src)).or_default() += 1;
+        crate::metrics::get().turn_allocations.inc();
         Ok(Slot {
             guard: self.clone(),
             user,
@@ -131,6 +132,7 @@ impl Slot {
         {
             return;
         }
+        crate::metrics::get().turn_allocations.dec();
         let mut st = self.guard.state();
         if let Some(n) = st.per_user.get_mut(&self.user) {
             *n = n.saturating_sub(1);

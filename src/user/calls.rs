@@ -61,6 +61,7 @@ impl Actor {
         if conn.state != ConnState::Connected {
             return Err(Error::NotConnected);
         }
+        crate::metrics::get().rtc_signals.inc();
         let name = conv.model.name.clone();
         let prefix_len = rtc::fallback_prefix_len(&conn.nick);
         let lines: Vec<irc_proto::Builder> = match req.action {
@@ -129,7 +130,10 @@ impl Actor {
     ) {
         let Some(text) = msg.param(1) else { return };
         let body = match rtc::parse(text) {
-            Ok(Some(b)) => b,
+            Ok(Some(b)) => {
+                crate::metrics::get().rtc_signals.inc();
+                b
+            }
             Ok(None) => return,
             Err(e) => {
                 debug!(error = %e, from, "rtcz dropped");

@@ -128,7 +128,17 @@ impl Registry {
         self.inner.lock().ok()?.get(&id).map(|(h, _)| h.clone())
     }
 
-    /// Whether a user's actor runs.
+    /// How many user actors run.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map_or(0, |m| m.len())
+    }
+
+    /// Whether no user runs.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `id`'s actor runs.
     pub fn contains(&self, id: UserId) -> bool {
         self.get(id).is_some()
     }

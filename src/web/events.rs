@@ -89,9 +89,11 @@ async fn run(
 ) {
     let _watch = handle.hub.watch();
     let mut activity = handle.hub.activity();
+    let _counted = crate::metrics::WebSocketGauge::new();
     let (missed, mut rx) = match handle.hub.subscribe(since) {
         Ok(x) => x,
         Err(user::Gone) => {
+            crate::metrics::get().events_reload.inc();
             // Too old to replay: the browser reloads its state, then follows live events.
             let live = handle.hub.subscribe(None).map(|(_, rx)| rx);
             let reload = Reload {
@@ -137,6 +139,7 @@ async fn run(
                 }
                 Err(RecvError::Lagged(n)) => {
                     debug!(skipped = n, "websocket fell behind: resync");
+                    crate::metrics::get().events_resync.inc();
                     let _ = socket.send(close(4000, "resync")).await;
                     return;
                 }

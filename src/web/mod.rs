@@ -12,6 +12,7 @@ pub mod events;
 pub mod files;
 pub mod live;
 pub mod openapi;
+pub mod ops;
 pub mod preview;
 pub mod serve;
 pub mod state;
@@ -42,7 +43,8 @@ pub fn router(state: AppState) -> Router {
         .merge(preview::routes())
         .fallback(api_not_found);
     Router::new()
-        .route("/healthz", get(healthz))
+        .merge(ops::routes())
+        .route("/metrics", get(ops::metrics))
         .merge(events::routes())
         .merge(files::routes())
         .nest("/api", api)
@@ -72,10 +74,6 @@ pub fn router(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
-}
-
-async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"ok": true}))
 }
 
 async fn openapi_document() -> Json<serde_json::Value> {

@@ -71,6 +71,8 @@ pub const OPERATIONS: &[Operation] = &[
     op!("get" "/api/preview/image" true None, "Empty", "The image proxy: an image link signed by /api/preview (?url=&sig=), fetched by the server; PNG, JPEG, GIF or WebP by its bytes, never SVG; 403 for a bad signature"),
     op!("get" "/events" true None, "Empty", "WebSocket upgrade: the event stream (?since=SEQ to resume); see the description"),
     op!("get" "/healthz" false None, "Empty", "Liveness"),
+    op!("get" "/readyz" false None, "Ready", "Readiness: store writable, listeners bound, users started, not stopping (503 otherwise)"),
+    op!("get" "/metrics" true None, "Empty", "Prometheus/OpenMetrics text (docs/metrics.md): Authorization: Bearer CONVOS_METRICS_TOKEN, or an admin's session"),
     op!("get" "/api" false None, "Empty", "This document"),
 ];
 
@@ -83,7 +85,7 @@ fn schemas() -> Value {
         "description": "Delete messages older than this many days; 0 keeps everything."});
     let r = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
     let list = |key: &str, name: &str| json!({"type": "object", "properties": {key: {"type": "array", "items": r(name)}}});
-    json!({
+    let mut all = json!({
         "Error": s(json!({"errors": {"type": "array", "items": s(json!({"message": string, "path": string}), &["message", "path"])}}), &["errors"]),
         "Empty": {"type": "object"},
         "Register": s(json!({"email": string, "password": {"type": "string", "minLength": 10}, "token": string}), &["email", "password"]),
@@ -149,6 +151,19 @@ fn schemas() -> Value {
         "Certificate": s(json!({"renew": boolean}), &[]),
         "Participants": s(json!({"participants": {"type": "array", "items": s(json!({"nick": string, "mode": string,
             "away": string, "account": string}), &["nick"])}}), &["participants"]),
+    });
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), ops_schemas()) {
+        all.extend(more);
+    }
+    all
+}
+
+/// Schemas of the operations endpoints (apart: one `json!` of everything is too deep).
+fn ops_schemas() -> Value {
+    let s = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
+    let boolean = json!({"type": "boolean"});
+    json!({
+        "Ready": s(json!({"ok": boolean, "checks": s(json!({"store": boolean, "listeners": boolean, "users": boolean, "stopping": boolean}), &[])}), &["ok", "checks"]),
     })
 }
 
@@ -215,6 +230,7 @@ mod tests {
             ("", include_str!("mod.rs")),
             ("", include_str!("files.rs")),
             ("/api", include_str!("preview.rs")),
+            ("", include_str!("ops.rs")),
         ];
         let documented: Vec<String> = OPERATIONS.iter().map(|o| o.path.to_string()).collect();
         let mut seen = 0;
@@ -227,7 +243,7 @@ mod tests {
                     break;
                 };
                 let path = &rest[start + 1..start + 1 + len];
-                let full = if path.starts_with("/api") || path == "/healthz" || path == "/events" {
+                let full = if path.starts_with("/api") || prefix.is_empty() {
                     path.to_string()
                 } else {
                     format!("{prefix}{path}")

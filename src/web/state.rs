@@ -25,6 +25,8 @@ pub struct Config {
     /// An old Convos home found at start that `convos import` has not taken yet: the
     /// admin's settings show it.
     pub pending_import: Option<crate::wire::PendingImport>,
+    /// `CONVOS_METRICS_TOKEN`: a bearer token that may read `/metrics` on the main listener.
+    pub metrics_token: Option<crate::model::Secret>,
 }
 
 /// Shared state of the router.
@@ -39,4 +41,6 @@ pub struct AppState {
     pub files: crate::files::Files,
     /// Link previews and the image proxy (`None`: turned off).
     pub previews: Option<crate::preview::Previews>,
+    /// What `/readyz` reports.
+    pub ready: Arc<super::ops::Ready>,
 }

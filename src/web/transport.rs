@@ -28,6 +28,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let https = req.extensions().get::<Tls>().is_some() || forwarded_https(req.headers(), config);
     let mut res = next.run(req).await;
+    crate::metrics::get().http_response(res.status().as_u16());
     if https {
         let h = res.headers_mut();
         h.insert(

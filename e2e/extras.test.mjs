@@ -148,6 +148,33 @@ describe('extras', { skip: skip ?? false, timeout: 120_000 }, () => {
     assert.deepEqual(page.errors.filter((e) => !/status of 401/.test(e)), []);
   });
 
+  test('an API token made in the settings sends for a script, until it is revoked', async () => {
+    await page.goto(`${daemon.url}/settings/account`);
+    await page.getByLabel('Token name').fill('deploy bot');
+    await page.getByLabel('Token scope').selectOption('send');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.getByLabel(/^Token "deploy bot"/).inputValue();
+    assert.match(secret, /^[A-Za-z0-9_-]{40,}$/);
+    await page.getByRole('cell', { name: 'deploy bot', exact: true }).waitFor();
+    const api = await apiFor(page.context(), daemon.url);
+    const [conn] = (await api.get('/api/connections')).connections;
+    const send = () =>
+      fetch(`${daemon.url}/api/connection/${encodeURIComponent(conn.connection_id)}/conversation/%23lobby/send`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'hello from a script' }),
+      });
+    assert.equal((await send()).status, 200);
+    await bot.waitFor((l) => l.includes('PRIVMSG #lobby :hello from a script'));
+    page.dialogs.length = 0;
+    page.acceptDialogs = true;
+    await page.getByRole('button', { name: 'Revoke deploy bot' }).click();
+    await page.getByText('No tokens yet.').waitFor();
+    page.acceptDialogs = false;
+    assert.match(page.dialogs[0] ?? '', /^confirm: Revoke the token "deploy bot"/);
+    assert.equal((await send()).status, 401);
+  });
+
   test('a connection keeps its history for the chosen time, after a confirmation', async () => {
     const api = await apiFor(page.context(), daemon.url);
     const [conn] = (await api.get('/api/connections')).connections;

@@ -284,6 +284,34 @@ impl AutoAway {
     }
 }
 
+/// What an API token may do: `read` (GET requests, the event stream) or `send` (also
+/// send messages and commands). No token may manage tokens, passwords or the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    Read,
+    Send,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Send => "send",
+        }
+    }
+
+    /// The scope stored as `s`, if any.
+    pub fn parse(s: &str) -> Option<TokenScope> {
+        match s {
+            "read" => Some(TokenScope::Read),
+            "send" => Some(TokenScope::Send),
+            _ => None,
+        }
+    }
+}
+
 /// Whether the user wants a connection to be up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]

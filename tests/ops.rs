@@ -77,7 +77,7 @@ async fn readyz_and_metrics() {
     );
     assert_eq!(
         status_of(bob.get(&url).bearer_auth("wrong-token")).await.0,
-        403
+        401
     );
     let (st, text) = status_of(anon.get(&url).bearer_auth(TOKEN)).await;
     assert_eq!(st, 200, "{text}");

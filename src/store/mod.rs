@@ -26,6 +26,7 @@ mod messages;
 mod schema;
 mod search;
 pub mod thelounge;
+mod tokens;
 mod writer;
 
 #[cfg(test)]
@@ -36,6 +37,7 @@ pub use files::{Added, StoredFile};
 pub use import::{ImportUser, Mark, Peek, ReadState};
 pub use messages::{id_time, Appended, At, Cursor, History, Page};
 pub use search::{SearchQuery, SearchResult};
+pub use tokens::{ApiToken, TokenUse, MAX_API_TOKENS};
 
 use crate::model::NewEntry;
 use rusqlite::{ErrorCode, OpenFlags};

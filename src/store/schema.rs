@@ -17,6 +17,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_ordered_ids.sql"),
     include_str!("migrations/006_imports.sql"),
     include_str!("migrations/007_files.sql"),
+    include_str!("migrations/008_api_tokens.sql"),
 ];
 
 /// The schema version this code writes.

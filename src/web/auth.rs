@@ -24,7 +24,7 @@ use tracing::{info, warn};
 
 use super::{live, AppState, Error};
 use crate::account::{self, Settings};
-use crate::model::{Secret, User};
+use crate::model::{Secret, TokenScope, User};
 use crate::wire;
 
 /// The session cookie's name.
@@ -47,39 +47,135 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The logged-in user of a request, from the session cookie. Rejects with 401
-/// `Need to log in first.`, and for methods other than GET/HEAD/OPTIONS with 403
-/// `Invalid origin.` when the `Origin` header is not our own (see [`origin_allowed`]).
+/// The logged-in user of a request, from the session cookie or an API token
+/// (`Authorization: Bearer`, which wins over a cookie). Rejects with 401
+/// `Need to log in first.` (or `Invalid API token.`); a cookie session on methods other
+/// than GET/HEAD/OPTIONS with 403 `Invalid origin.` when the `Origin` header is not our
+/// own (see [`origin_allowed`]); a token on those methods with 403 (only handlers taking
+/// [`Sender`] let a `send` token write).
 #[derive(Debug, Clone)]
 pub struct Session {
     pub user: User,
-    /// SHA-256 hex of the cookie token: the session's key in the store.
+    /// SHA-256 hex of the cookie token or API token: its key in the store.
     pub token_hash: String,
+    /// How the request proved who it is.
+    pub via: Via,
 }
 
-/// A logged-in admin; rejects others with 403 `Only admins can do that.`.
+/// How a request authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The session cookie of a browser: everything the user may do.
+    Cookie,
+    /// An API token (see [`super::tokens`]).
+    Token { id: i64, scope: TokenScope },
+}
+
+impl Session {
+    /// Whether this request may send messages and commands.
+    pub fn may_send(&self) -> bool {
+        matches!(
+            self.via,
+            Via::Cookie
+                | Via::Token {
+                    scope: TokenScope::Send,
+                    ..
+                }
+        )
+    }
+
+    /// Whether an API token authenticated the request.
+    pub fn is_token(&self) -> bool {
+        matches!(self.via, Via::Token { .. })
+    }
+
+    /// The request's identity, by API token or cookie, once per request.
+    async fn identify(parts: &mut Parts, state: &AppState) -> Result<Session, Error> {
+        if let Some(s) = parts.extensions.get::<Session>() {
+            return Ok(s.clone());
+        }
+        let session = match super::ops::bearer(&parts.headers) {
+            // Browsers never add this header cross-site without CORS (which we do not
+            // offer), so a token needs no Origin check.
+            Some(token) => super::tokens::authenticate(state, token).await?,
+            None => {
+                check_origin(parts, state)?;
+                let token = session_token(&parts.headers).ok_or_else(need_login)?;
+                let token_hash = account::token_hash(token);
+                let user_id = state
+                    .store
+                    .session_user(&token_hash)
+                    .await?
+                    .ok_or_else(need_login)?;
+                let user = state.store.user(user_id).await?.ok_or_else(need_login)?;
+                Session {
+                    user,
+                    token_hash,
+                    via: Via::Cookie,
+                }
+            }
+        };
+        parts.extensions.insert(session.clone());
+        Ok(session)
+    }
+}
+
+/// A logged-in admin; rejects others with 403 `Only admins can do that.`, and API
+/// tokens with 403: they never carry admin powers.
 #[derive(Debug, Clone)]
 pub struct Admin(pub Session);
+
+/// A person in a browser (session cookie): API tokens get 403. For managing tokens.
+#[derive(Debug, Clone)]
+pub struct Interactive(pub Session);
+
+/// Someone who may send messages and commands: a browser session, or a `send` token.
+#[derive(Debug, Clone)]
+pub struct Sender(pub Session);
+
+/// 403 for an API token on an endpoint tokens may not use.
+pub(super) fn token_refused() -> Error {
+    Error::new(StatusCode::FORBIDDEN, "API tokens cannot do that.", "/")
+}
 
 impl FromRequestParts<AppState> for Session {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        if let Some(s) = parts.extensions.get::<Session>() {
-            return Ok(s.clone());
+        let session = Session::identify(parts, state).await?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if session.is_token() && !safe {
+            return Err(token_refused());
         }
-        check_origin(parts, state)?;
-        let token = session_token(&parts.headers).ok_or_else(need_login)?;
-        let token_hash = account::token_hash(token);
-        let user_id = state
-            .store
-            .session_user(&token_hash)
-            .await?
-            .ok_or_else(need_login)?;
-        let user = state.store.user(user_id).await?.ok_or_else(need_login)?;
-        let session = Session { user, token_hash };
-        parts.extensions.insert(session.clone());
         Ok(session)
+    }
+}
+
+impl FromRequestParts<AppState> for Interactive {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let session = Session::identify(parts, state).await?;
+        if session.is_token() {
+            return Err(token_refused());
+        }
+        Ok(Interactive(session))
+    }
+}
+
+impl FromRequestParts<AppState> for Sender {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let session = Session::identify(parts, state).await?;
+        if !session.may_send() {
+            return Err(Error::new(
+                StatusCode::FORBIDDEN,
+                "This API token may only read.",
+                "/",
+            ));
+        }
+        Ok(Sender(session))
     }
 }
 
@@ -87,7 +183,7 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let session = Session::from_request_parts(parts, state).await?;
+        let Interactive(session) = Interactive::from_request_parts(parts, state).await?;
         if !session.user.admin {
             return Err(Error::new(
                 StatusCode::FORBIDDEN,

@@ -64,8 +64,11 @@ async fn upgrade(
         .on_upgrade(move |socket| run(socket, state, session, live, handle, q.since))
 }
 
-/// Whether the session still exists (and still belongs to the user).
+/// Whether the session (or API token) still exists (and still belongs to the user).
 async fn session_alive(state: &AppState, session: &Session) -> bool {
+    if session.is_token() {
+        return super::tokens::still_valid(state, session).await;
+    }
     matches!(
         state.store.session_user(&session.token_hash).await,
         Ok(Some(id)) if id == session.user.id
@@ -228,6 +231,12 @@ async fn request(
         ClientRequest::Ping => ReplyBody::Pong {
             ts: crate::time::format_ms(crate::time::now_ms()),
         },
+        ClientRequest::Send { .. } if !session.may_send() => {
+            return errors(id, "This API token may only read.", "/message");
+        }
+        ClientRequest::Rtc(_) if session.is_token() => {
+            return errors(id, "API tokens cannot do that.", "/");
+        }
         ClientRequest::Send {
             connection_id,
             conversation_id,

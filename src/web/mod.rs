@@ -17,6 +17,7 @@ pub mod preview;
 pub mod serve;
 pub mod state;
 pub mod tls;
+pub mod tokens;
 pub mod transport;
 
 pub use error::{Error, ErrorItem};
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(api::routes())
         .merge(preview::routes())
+        .merge(tokens::routes())
         .fallback(api_not_found);
     Router::new()
         .merge(ops::routes())

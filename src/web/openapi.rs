@@ -69,6 +69,10 @@ pub const OPERATIONS: &[Operation] = &[
     op!("get" "/paste/{id}" false None, "Empty", "An uploaded plain text file (a paste) as an HTML page with line numbers, to anyone with the link; CSP sandbox without scripts"),
     op!("get" "/api/preview" true None, "LinkPreview", "What a link is (?url=): title, description, site name as plain text, and a proxied image; fetched by the server once per URL for all users, through the outbound policy; kind none when there is nothing to show"),
     op!("get" "/api/preview/image" true None, "Empty", "The image proxy: an image link signed by /api/preview (?url=&sig=), fetched by the server; PNG, JPEG, GIF or WebP by its bytes, never SVG; 403 for a bad signature"),
+    op!("get" "/api/user/tokens" true None, "ApiTokens", "The user's API tokens (browser session only; values are never shown again)"),
+    op!("post" "/api/user/tokens" true Some("ApiTokenRequest"), "ApiTokenCreated", "Create an API token {name, scope: read|send}; the answer's secret is shown once (browser session only)"),
+    op!("delete" "/api/user/token/{id}" true None, "Empty", "Revoke an API token; its event streams close (browser session only)"),
+    op!("post" "/api/connection/{cid}/conversation/{conversation}/send" true Some("SendRequest"), "Sent", "Send a message or command as typed in the input box (a session, or a send-scoped token)"),
     op!("get" "/events" true None, "Empty", "WebSocket upgrade: the event stream (?since=SEQ to resume); see the description"),
     op!("get" "/healthz" false None, "Empty", "Liveness"),
     op!("get" "/readyz" false None, "Ready", "Readiness: store writable, listeners bound, users started, not stopping (503 otherwise)"),
@@ -155,6 +159,9 @@ fn schemas() -> Value {
     if let (Some(all), Value::Object(more)) = (all.as_object_mut(), ops_schemas()) {
         all.extend(more);
     }
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), token_schemas()) {
+        all.extend(more);
+    }
     all
 }
 
@@ -164,6 +171,26 @@ fn ops_schemas() -> Value {
     let boolean = json!({"type": "boolean"});
     json!({
         "Ready": s(json!({"ok": boolean, "checks": s(json!({"store": boolean, "listeners": boolean, "users": boolean, "stopping": boolean}), &[])}), &["ok", "checks"]),
+    })
+}
+
+/// Schemas of API tokens and sending (apart: one `json!` of everything is too deep).
+fn token_schemas() -> Value {
+    let s = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
+    let string = json!({"type": "string"});
+    let int = json!({"type": "integer"});
+    let r = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    let list = |key: &str, name: &str| json!({"type": "object", "properties": {key: {"type": "array", "items": r(name)}}});
+    json!({
+        "ApiToken": s(json!({"id": int, "name": string, "scope": {"enum": ["read", "send"]}, "created": string,
+            "last_used": {"type": ["string", "null"]}}), &["id", "name", "scope", "created", "last_used"]),
+        "ApiTokens": list("tokens", "ApiToken"),
+        "ApiTokenRequest": s(json!({"name": {"type": "string", "minLength": 1, "maxLength": 64}, "scope": {"enum": ["read", "send"]}}), &["name", "scope"]),
+        "ApiTokenCreated": s(json!({"id": int, "name": string, "scope": {"enum": ["read", "send"]}, "created": string,
+            "last_used": {"type": ["string", "null"]}, "secret": {"type": "string", "description": "Send as Authorization: Bearer SECRET. Shown only in this answer."}}),
+            &["id", "name", "scope", "created", "secret"]),
+        "SendRequest": s(json!({"message": string}), &["message"]),
+        "Sent": s(json!({"connection_id": string, "conversation_id": string, "message": string}), &["connection_id", "conversation_id", "message"]),
     })
 }
 
@@ -193,7 +220,7 @@ pub fn document() -> Value {
             o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}});
         }
         if op.auth {
-            o["security"] = json!([{"session": []}]);
+            o["security"] = json!([{"session": []}, {"token": []}]);
         }
         entry[op.method] = o;
     }
@@ -208,7 +235,10 @@ pub fn document() -> Value {
         },
         "servers": [{"url": "/"}],
         "components": {
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "convos_session"}},
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "convos_session"},
+                "token": {"type": "http", "scheme": "bearer", "description": "An API token (POST /api/user/tokens): read tokens may GET and follow /events, send tokens may also send; no token manages tokens, passwords, the account or the server."},
+            },
             "schemas": schemas(),
         },
         "paths": paths,
@@ -226,6 +256,7 @@ mod tests {
             ("/api", include_str!("api.rs")),
             ("/api", include_str!("auth.rs")),
             ("/api", include_str!("admin.rs")),
+            ("/api", include_str!("tokens.rs")),
             ("", include_str!("events.rs")),
             ("", include_str!("mod.rs")),
             ("", include_str!("files.rs")),

@@ -11,10 +11,12 @@
 mod events;
 mod files;
 mod objects;
+mod tokens;
 
 pub use events::*;
 pub use files::*;
 pub use objects::*;
+pub use tokens::*;
 
 #[cfg(test)]
 mod tests;

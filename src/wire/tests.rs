@@ -62,6 +62,12 @@ fn declarations() -> Vec<String> {
         File::decl(&cfg),
         FileList::decl(&cfg),
         LinkPreview::decl(&cfg),
+        crate::model::TokenScope::decl(&cfg),
+        ApiToken::decl(&cfg),
+        ApiTokenList::decl(&cfg),
+        ApiTokenRequest::decl(&cfg),
+        ApiTokenCreated::decl(&cfg),
+        SendRequest::decl(&cfg),
     ]
 }
 

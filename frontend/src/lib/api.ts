@@ -4,6 +4,9 @@
 import type {
   AdminSettings,
   AutoAway,
+  ApiToken,
+  ApiTokenCreated,
+  TokenScope,
   ChannelPage,
   Connection,
   ConnectionRequest,
@@ -173,4 +176,10 @@ export const api = {
   deleteFile: (id: string) => request<object>('DELETE', `/api/file/${enc(id)}`),
   /** What a link is (fetched by the server; text only, images through its proxy). */
   preview: (url: string) => request<LinkPreview>('GET', '/api/preview' + query({ url })),
+  /** The user's API tokens (never their values). */
+  apiTokens: () => request<{ tokens: ApiToken[] }>('GET', '/api/user/tokens'),
+  /** A new API token; its `secret` is in this answer only. */
+  createApiToken: (name: string, scope: TokenScope) =>
+    request<ApiTokenCreated>('POST', '/api/user/tokens', { name, scope }),
+  revokeApiToken: (id: number) => request<object>('DELETE', `/api/user/token/${id}`),
 };

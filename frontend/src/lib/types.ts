@@ -5,6 +5,9 @@
 export type {
   AdminSettings,
   AutoAway,
+  ApiToken,
+  ApiTokenCreated,
+  TokenScope,
   ChannelInfo,
   ChannelPage,
   ClientRequest,

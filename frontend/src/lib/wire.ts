@@ -433,3 +433,35 @@ export type LinkPreview = { url: string,
  * (nothing to show: no metadata, not reachable, refused, previews off).
  */
 kind: string, title?: string, description?: string, site_name?: string, image_url?: string, };
+
+export type TokenScope = "read" | "send";
+
+export type ApiToken = { id: number, name: string, scope: TokenScope, 
+/**
+ * RFC 3339.
+ */
+created: string, 
+/**
+ * RFC 3339, `null` when never used (updated at most every few minutes).
+ */
+last_used: string | null, };
+
+export type ApiTokenList = { tokens: Array<ApiToken>, };
+
+export type ApiTokenRequest = { name: string, scope: TokenScope, };
+
+export type ApiTokenCreated = { 
+/**
+ * Send it as `Authorization: Bearer SECRET`.
+ */
+secret: string, id: number, name: string, scope: TokenScope, 
+/**
+ * RFC 3339.
+ */
+created: string, 
+/**
+ * RFC 3339, `null` when never used (updated at most every few minutes).
+ */
+last_used: string | null, };
+
+export type SendRequest = { message: string, };

@@ -456,15 +456,19 @@ impl Prepared {
                 shutdown.clone(),
             ))
         });
+        let state_users = state.users.len();
         let app = web::router(state);
         {
             let (ready, shutdown) = (ready.clone(), shutdown.clone());
             tokio::spawn(async move {
                 shutdown.cancelled().await;
                 ready.set_stopping();
+                crate::systemd::stopping();
             });
         }
         ready.set_listening();
+        crate::systemd::spawn_watchdog(self.store.clone(), shutdown.clone());
+        crate::systemd::ready(&format!("serving {} users", state_users));
         web::serve::run(self.bound, app, self.serve, shutdown).await;
         if let Some(m) = metrics {
             let _ = m.await;

@@ -19,6 +19,7 @@ pub mod net;
 pub mod preview;
 pub mod rtc;
 pub mod store;
+pub mod systemd;
 pub mod time;
 pub mod turn;
 pub mod user;

@@ -250,6 +250,16 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
 
+    /// Sign users in by this header, set by a reverse proxy after its own login (e.g.
+    /// X-Remote-User from Authelia or oauth2-proxy); its value is the user's e-mail.
+    /// Believed only from --trusted-proxies.
+    #[arg(long, env = "CONVOS_AUTH_HEADER")]
+    pub auth_header: Option<String>,
+
+    /// Peers allowed to set --auth-header: addresses or networks, comma separated.
+    #[arg(long, env = "CONVOS_TRUSTED_PROXIES", default_value = "127.0.0.1,::1")]
+    pub trusted_proxies: String,
+
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,

@@ -135,6 +135,13 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         request_base: opts.request_base.clone(),
         open_to_public: opts.open_to_public,
         pending_import,
+        proxy_auth: match opts.auth_header.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(h) => Some(
+                web::auth::proxy::ProxyAuth::parse(h, &opts.trusted_proxies)
+                    .map_err(config::Error::Other)?,
+            ),
+        },
         metrics_token: opts
             .metrics_token
             .clone()

@@ -12,22 +12,45 @@ struct Dist;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// `index.html`, never cached, so a new deploy is picked up on the next load.
-pub fn index() -> Response {
+/// `index.html`, never cached, so a new deploy is picked up on the next load. Under a
+/// sub-path (`base` other than `/`, already checked by
+/// [`super::auth::base_path`]) its root-relative links get the prefix and a `<base href>`
+/// tells the app where it lives.
+pub fn index(base: &str) -> Response {
     match Dist::get("index.html") {
-        Some(file) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            ],
-            file.data.into_owned(),
-        )
-            .into_response(),
+        Some(file) => {
+            let body = if base == "/" {
+                file.data.into_owned()
+            } else {
+                rebase(&String::from_utf8_lossy(&file.data), base).into_bytes()
+            };
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/html; charset=utf-8"),
+                    ),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+                ],
+                body,
+            )
+                .into_response()
+        }
         None => (StatusCode::INTERNAL_SERVER_ERROR, "frontend bundle missing").into_response(),
     }
+}
+
+/// index.html for an app served under `base` (`/chat/`): `src="/x"`/`href="/x"` become
+/// `"/chat/x"`, and `<base href="/chat/">` goes first in `<head>`.
+fn rebase(html: &str, base: &str) -> String {
+    let html = html
+        .replace("src=\"/", &format!("src=\"{base}"))
+        .replace("href=\"/", &format!("href=\"{base}"));
+    html.replacen(
+        "<head>",
+        &format!("<head>\n    <base href=\"{base}\" />"),
+        1,
+    )
 }
 
 /// A file under `/assets/` or another top-level static file (favicon); `None` when absent.
@@ -88,7 +111,21 @@ fn accepts(header_value: &str, coding: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::accepts;
+    use super::{accepts, rebase};
+
+    #[test]
+    fn index_under_a_sub_path() {
+        let html = "<html><head><link rel=\"icon\" href=\"/favicon.svg\" />\
+                    <script src=\"/assets/a.js\"></script><a href=\"https://x/\">";
+        let out = rebase(html, "/chat/");
+        assert!(
+            out.starts_with("<html><head>\n    <base href=\"/chat/\" />"),
+            "{out}"
+        );
+        assert!(out.contains("href=\"/chat/favicon.svg\""));
+        assert!(out.contains("src=\"/chat/assets/a.js\""));
+        assert!(out.contains("href=\"https://x/\""));
+    }
 
     #[test]
     fn accept_encoding() {

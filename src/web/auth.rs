@@ -7,8 +7,9 @@
 mod limit;
 mod login;
 mod origin;
+pub mod proxy;
 
-pub use origin::{base_url, client_ip, client_key, origin_allowed, origin_allowed_at};
+pub use origin::{base_path, base_url, client_ip, client_key, origin_allowed, origin_allowed_at};
 
 use std::time::Instant;
 
@@ -69,6 +70,8 @@ pub enum Via {
     Cookie,
     /// An API token (see [`super::tokens`]).
     Token { id: i64, scope: TokenScope },
+    /// A trusted reverse proxy's sign-in header (see [`proxy`]): like a cookie.
+    Proxy,
 }
 
 impl Session {
@@ -77,6 +80,7 @@ impl Session {
         matches!(
             self.via,
             Via::Cookie
+                | Via::Proxy
                 | Via::Token {
                     scope: TokenScope::Send,
                     ..
@@ -98,25 +102,35 @@ impl Session {
             // Browsers never add this header cross-site without CORS (which we do not
             // offer), so a token needs no Origin check.
             Some(token) => super::tokens::authenticate(state, token).await?,
-            None => {
+            None if state.config.proxy_auth.is_some() => {
                 check_origin(parts, state)?;
-                let token = session_token(&parts.headers).ok_or_else(need_login)?;
-                let token_hash = account::token_hash(token);
-                let user_id = state
-                    .store
-                    .session_user(&token_hash)
-                    .await?
-                    .ok_or_else(need_login)?;
-                let user = state.store.user(user_id).await?.ok_or_else(need_login)?;
-                Session {
-                    user,
-                    token_hash,
-                    via: Via::Cookie,
+                match proxy::identify(parts, state).await? {
+                    Some(s) => s,
+                    None => Self::by_cookie(parts, state).await?,
                 }
             }
+            None => Self::by_cookie(parts, state).await?,
         };
         parts.extensions.insert(session.clone());
         Ok(session)
+    }
+
+    /// The session of the cookie (after the Origin check).
+    async fn by_cookie(parts: &Parts, state: &AppState) -> Result<Session, Error> {
+        check_origin(parts, state)?;
+        let token = session_token(&parts.headers).ok_or_else(need_login)?;
+        let token_hash = account::token_hash(token);
+        let user_id = state
+            .store
+            .session_user(&token_hash)
+            .await?
+            .ok_or_else(need_login)?;
+        let user = state.store.user(user_id).await?.ok_or_else(need_login)?;
+        Ok(Session {
+            user,
+            token_hash,
+            via: Via::Cookie,
+        })
     }
 }
 

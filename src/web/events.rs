@@ -66,8 +66,12 @@ async fn upgrade(
 
 /// Whether the session (or API token) still exists (and still belongs to the user).
 async fn session_alive(state: &AppState, session: &Session) -> bool {
-    if session.is_token() {
-        return super::tokens::still_valid(state, session).await;
+    match session.via {
+        super::auth::Via::Token { .. } => return super::tokens::still_valid(state, session).await,
+        super::auth::Via::Proxy => {
+            return matches!(state.store.user(session.user.id).await, Ok(Some(_)))
+        }
+        super::auth::Via::Cookie => {}
     }
     matches!(
         state.store.session_user(&session.token_hash).await,

@@ -87,7 +87,10 @@ async fn api_not_found(OriginalUri(uri): OriginalUri) -> Error {
 }
 
 /// Static files first; any other GET is a client-side route and gets `index.html`.
-async fn static_or_index(req: Request) -> Response {
+async fn static_or_index(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
     let path = req.uri().path();
     if path.starts_with("/api/") {
         return Error::not_found(path).into_response();
@@ -98,5 +101,5 @@ async fn static_or_index(req: Request) -> Response {
     if path.starts_with("/assets/") {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
     }
-    assets::index()
+    assets::index(&auth::base_path(req.headers(), &state.config))
 }

@@ -27,6 +27,8 @@ pub struct Config {
     pub pending_import: Option<crate::wire::PendingImport>,
     /// `CONVOS_METRICS_TOKEN`: a bearer token that may read `/metrics` on the main listener.
     pub metrics_token: Option<crate::model::Secret>,
+    /// `--auth-header`: a trusted reverse proxy names the signed-in user.
+    pub proxy_auth: Option<super::auth::proxy::ProxyAuth>,
 }
 
 /// Shared state of the router.

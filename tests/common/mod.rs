@@ -6,6 +6,7 @@ pub mod engine;
 pub mod fake_irc;
 pub mod ircd;
 pub mod legacy;
+pub mod nginx;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -23,6 +23,7 @@ import type {
   SharedFileList,
   User,
 } from './types';
+import { withBase } from './base';
 
 /** An API failure: `status` 0 is a network error. `message` is fit to show to the user. */
 export class ApiError extends Error {
@@ -52,7 +53,7 @@ export function setOnUnauthorized(f: () => void): void {
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetcher(path, {
+    res = await fetcher(withBase(path), {
       method,
       credentials: 'same-origin',
       // Every POST carries JSON (the server answers 415 to other content types).

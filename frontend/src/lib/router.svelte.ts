@@ -1,6 +1,8 @@
 //! A tiny client-side router on `history.pushState`. `matchRoute` is pure; `router` holds
 //! the current route as reactive state. The server serves index.html for unknown paths.
 
+import { stripBase, withBase } from './base';
+
 export type Route =
   | { name: 'login' }
   | { name: 'register'; email: string; token: string; reset: boolean }
@@ -83,17 +85,17 @@ class Router {
   }
 
   sync(): void {
-    this.route = matchRoute(location.pathname, location.search);
+    this.route = matchRoute(stripBase(location.pathname), location.search);
   }
 
-  /** Goes to `path` (pushing history unless `replace`). */
+  /** Goes to `path`, an app path (pushing history unless `replace`). */
   go(path: string, replace = false): void {
-    if (path === location.pathname + location.search) {
+    if (path === stripBase(location.pathname) + location.search) {
       this.sync();
       return;
     }
-    if (replace) history.replaceState(null, '', path);
-    else history.pushState(null, '', path);
+    if (replace) history.replaceState(null, '', withBase(path));
+    else history.pushState(null, '', withBase(path));
     this.sync();
   }
 }

@@ -3,6 +3,7 @@
 //! seen, pairs replies with requests by `id`, and pings to notice dead links. It knows
 //! nothing about the UI: it reports events, status changes and "resync needed".
 
+import { withBase } from './base';
 import type { ApiErrorItem, ClientRequest, Reply, ServerFrame, Stamped } from './types';
 
 export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -252,5 +253,5 @@ export class EventSocket {
 /** `ws://` or `wss://` URL of `/events` on this page's origin. */
 export function eventsUrl(since: number | null, loc: Location = location): string {
   const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${proto}//${loc.host}/events${since === null ? '' : `?since=${since}`}`;
+  return `${proto}//${loc.host}${withBase('/events')}${since === null ? '' : `?since=${since}`}`;
 }

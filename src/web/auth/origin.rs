@@ -115,6 +115,44 @@ pub fn base_url(
     own_origin(headers, authority, config, &scheme)
 }
 
+/// The path the app is served under, for index.html: the path of `CONVOS_REQUEST_BASE`,
+/// else a trusted proxy's `X-Forwarded-Prefix`, else `/`. Always starts and ends with `/`
+/// and holds only `A-Z a-z 0-9 . _ ~ -` between slashes (no `..`), so it is safe in HTML.
+pub fn base_path(headers: &HeaderMap, config: &Config) -> String {
+    let raw = match &config.request_base {
+        Some(base) => Some(base.path().to_owned()),
+        None if config.reverse_proxy => headers
+            .get("x-forwarded-prefix")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        None => None,
+    };
+    raw.and_then(|p| clean_prefix(&p))
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+fn clean_prefix(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.len() > 128 || !raw.starts_with('/') {
+        return None;
+    }
+    let segments: Vec<&str> = raw.split('/').filter(|s| !s.is_empty()).collect();
+    let ok = segments.iter().all(|s| {
+        *s != "."
+            && *s != ".."
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-'))
+    });
+    if !ok {
+        return None;
+    }
+    Some(if segments.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/{}/", segments.join("/"))
+    })
+}
+
 /// The client's IP for rate limiting: the peer address, or behind a trusted proxy the
 /// last `X-Forwarded-For` entry (the one the proxy added; earlier ones are the client's
 /// word). `None` on a unix socket without a proxy header.
@@ -162,6 +200,36 @@ mod tests {
             h.append(*k, HeaderValue::from_static(v));
         }
         h
+    }
+
+    #[test]
+    fn base_paths() {
+        let proxy = Config {
+            reverse_proxy: true,
+            ..Config::default()
+        };
+        let based = Config {
+            request_base: Url::parse("https://chat.example.com/convos").ok(),
+            ..Config::default()
+        };
+        for (config, prefix, want) in [
+            (&Config::default(), "/chat", "/"),
+            (&proxy, "/chat", "/chat/"),
+            (&proxy, "/chat/", "/chat/"),
+            (&proxy, "/a/b-c_d/", "/a/b-c_d/"),
+            (&proxy, "/", "/"),
+            (&proxy, "chat", "/"),
+            (&proxy, "/../etc", "/"),
+            (&proxy, "/x\"><script>", "/"),
+            (&proxy, "//evil.example", "/evil.example/"),
+            (&based, "/ignored", "/convos/"),
+        ] {
+            let h = headers(&[(
+                "x-forwarded-prefix",
+                Box::leak(prefix.to_owned().into_boxed_str()),
+            )]);
+            assert_eq!(base_path(&h, config), want, "{prefix}");
+        }
     }
 
     #[test]

@@ -1,0 +1,229 @@
+//! Behind a real nginx (Debian's) with TLS at a sub-path, as the README recipe sets it up:
+//! the page and its assets under `/chat/`, register and log in through the API, the
+//! WebSocket over `wss://`, Secure cookies and HSTS from `X-Forwarded-Proto`; and sign-in by
+//! the proxy's header (`--auth-header`), believed only from the configured proxy address.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use common::nginx::{self, Nginx};
+use common::Daemon;
+
+const PW: &str = "correct horse battery";
+
+fn https_client(ngx: &Nginx, cookies: bool) -> reqwest::Client {
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ngx.cert_pem.as_bytes()).expect("pem"))
+        .tls_built_in_root_certs(false)
+        .cookie_store(cookies)
+        .build()
+        .expect("client")
+}
+
+/// A `wss://` WebSocket through nginx, trusting its certificate.
+async fn wss(
+    ngx: &Nginx,
+    path: &str,
+    cookie: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    use tokio_rustls::rustls;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(
+            ngx.cert_der.clone(),
+        ))
+        .expect("root");
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let mut req = format!("wss://127.0.0.1:{}{path}", ngx.port)
+        .into_client_request()
+        .expect("request");
+    req.headers_mut()
+        .insert("cookie", cookie.parse().expect("cookie"));
+    req.headers_mut().insert(
+        "origin",
+        format!("https://127.0.0.1:{}", ngx.port)
+            .parse()
+            .expect("origin"),
+    );
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", ngx.port))
+        .await
+        .expect("connect");
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .expect("tls");
+    let (ws, _) = tokio_tungstenite::client_async(req, tls)
+        .await
+        .expect("wss through nginx");
+    ws
+}
+
+#[tokio::test]
+async fn the_app_works_behind_nginx_at_a_sub_path() {
+    let Some(bin) = nginx::binary() else { return };
+    let d = Daemon::start(&[
+        "--reverse-proxy",
+        "1",
+        "--auth-header",
+        "X-Remote-User",
+        "--trusted-proxies",
+        "127.0.0.2",
+    ])
+    .await;
+    let upstream: u16 = d
+        .base
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let ngx = Nginx::start(&bin, upstream, "carol@example.com");
+    let web = https_client(&ngx, true);
+
+    // The page, from /chat (redirected) with its assets under the prefix.
+    let r = web.get(ngx.url("/chat")).send().await.expect("GET /chat");
+    assert_eq!(r.status(), 200, "{}", ngx.error_log());
+    assert_eq!(r.url().path(), "/chat/");
+    let html = r.text().await.expect("html");
+    assert!(html.contains("<base href=\"/chat/\""), "{html}");
+    let script = html
+        .split("src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("script src");
+    assert!(script.starts_with("/chat/assets/"), "{script}");
+    let r = web.get(ngx.url(script)).send().await.expect("asset");
+    assert_eq!(r.status(), 200);
+    // A client-side route gets the same page.
+    let r = web
+        .get(ngx.url("/chat/settings/account"))
+        .send()
+        .await
+        .expect("route");
+    assert!(r
+        .text()
+        .await
+        .expect("html")
+        .contains("<base href=\"/chat/\""));
+
+    // Register through the proxy: same-origin by X-Forwarded-Host/-Proto, Secure cookie, HSTS.
+    let origin = format!("https://127.0.0.1:{}", ngx.port);
+    let r = web
+        .post(ngx.url("/chat/api/user/register"))
+        .header("origin", &origin)
+        .json(&json!({"email": "alice@example.com", "password": PW}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("strict-transport-security"));
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let session = cookie.split(';').next().expect("cookie").to_owned();
+    let me: Value = web
+        .get(ngx.url("/chat/api/user"))
+        .send()
+        .await
+        .expect("user")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["email"], "alice@example.com");
+    // Logging out and in again through the proxy.
+    let r = web
+        .post(ngx.url("/chat/api/user/logout"))
+        .header("origin", &origin)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(r.status(), 200);
+    let r = web
+        .post(ngx.url("/chat/api/user/login"))
+        .header("origin", &origin)
+        .json(&json!({"email": "alice@example.com", "password": PW}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 200);
+    let session_after = r.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("cookie")
+        .to_owned();
+    assert_ne!(session, session_after);
+
+    // The event stream over wss:// through nginx.
+    let mut ws = wss(&ngx, "/chat/events", &session_after).await;
+    ws.send(Message::Text(
+        json!({"id": 7, "method": "ping"}).to_string().into(),
+    ))
+    .await
+    .expect("send");
+    let reply = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(t.as_str()).expect("json");
+                    if v["id"] == 7 {
+                        return v;
+                    }
+                }
+                Some(Ok(_)) => {}
+                other => panic!("socket ended: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("reply in time");
+    assert!(reply.get("errors").is_none(), "{reply}");
+    drop(ws);
+
+    // Sign-in by the proxy's header: nginx's /sso/ sets it, from 127.0.0.2.
+    let sso = https_client(&ngx, false);
+    let me: Value = sso
+        .get(ngx.url("/sso/api/user"))
+        .send()
+        .await
+        .expect("sso")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["email"], "carol@example.com", "{me}");
+    assert_eq!(me["roles"], json!([]), "not the first user: no admin");
+    // A client's own header is dropped by nginx on /chat/...
+    let r = sso
+        .get(ngx.url("/chat/api/user"))
+        .header("x-remote-user", "alice@example.com")
+        .send()
+        .await
+        .expect("forged via proxy");
+    assert_eq!(r.status(), 401);
+    // ...and ignored when it reaches the daemon from an address that is not the proxy's.
+    let r = reqwest::Client::new()
+        .get(d.url("/api/user"))
+        .header("x-remote-user", "alice@example.com")
+        .send()
+        .await
+        .expect("forged directly");
+    assert_eq!(r.status(), 401);
+    drop(ngx);
+    d.stop().await;
+}

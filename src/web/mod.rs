@@ -3,6 +3,7 @@
 //!
 //! It holds no state that a user actor owns; it asks for it.
 
+pub mod access;
 pub mod admin;
 pub mod api;
 pub mod assets;
@@ -58,6 +59,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             transport::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::layer,
         ))
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -260,6 +260,52 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_TRUSTED_PROXIES", default_value = "127.0.0.1,::1")]
     pub trusted_proxies: String,
 
+    /// Sign in against this LDAP server too: ldap://host[:389] or ldaps://host[:636].
+    #[arg(long, env = "CONVOS_LDAP_URL")]
+    pub ldap_url: Option<url::Url>,
+
+    /// Upgrade ldap:// connections with StartTLS.
+    #[arg(long, env = "CONVOS_LDAP_STARTTLS", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]
+    pub ldap_starttls: bool,
+
+    /// PEM file of the CA that signed the LDAP server's certificate (default: system roots).
+    #[arg(long, env = "CONVOS_LDAP_CA")]
+    pub ldap_ca: Option<PathBuf>,
+
+    /// Bind as the user: a DN template with %uid (the e-mail's local part) and %email,
+    /// e.g. uid=%uid,ou=people,dc=example,dc=com.
+    #[arg(long, env = "CONVOS_LDAP_BIND_DN")]
+    pub ldap_bind_dn: Option<String>,
+
+    /// Search-then-bind: find the user under this base with --ldap-search-filter.
+    #[arg(long, env = "CONVOS_LDAP_SEARCH_BASE")]
+    pub ldap_search_base: Option<String>,
+
+    /// The search filter, with %uid and %email.
+    #[arg(
+        long,
+        env = "CONVOS_LDAP_SEARCH_FILTER",
+        default_value = "(mail=%email)"
+    )]
+    pub ldap_search_filter: String,
+
+    /// Service account DN for the search (anonymous search without).
+    #[arg(long, env = "CONVOS_LDAP_SEARCH_DN")]
+    pub ldap_search_dn: Option<String>,
+
+    /// The service account's password.
+    #[arg(long, env = "CONVOS_LDAP_SEARCH_PASSWORD", hide_env_values = true)]
+    pub ldap_search_password: Option<String>,
+
+    /// Attribute holding the user's e-mail.
+    #[arg(long, env = "CONVOS_LDAP_EMAIL_ATTRIBUTE", default_value = "mail")]
+    pub ldap_email_attribute: String,
+
+    /// Users whose entry matches this filter are admins, e.g.
+    /// (memberOf=cn=admins,ou=groups,dc=example,dc=com).
+    #[arg(long, env = "CONVOS_LDAP_ADMIN_FILTER")]
+    pub ldap_admin_filter: Option<String>,
+
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,

@@ -135,6 +135,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         request_base: opts.request_base.clone(),
         open_to_public: opts.open_to_public,
         pending_import,
+        ldap: ldap_directory(opts)?,
         proxy_auth: match opts.auth_header.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(h) => Some(
@@ -242,6 +243,33 @@ fn previews(
         client,
         crate::preview::Options::default(),
     )))
+}
+
+/// The LDAP directory of `--ldap-url`, if any. Its server is chosen by the admin, so any
+/// address is allowed except what `CONVOS_IRC_DENY` forbids; the check itself runs for
+/// each connection, like IRC's.
+fn ldap_directory(opts: &config::Daemon) -> Result<Option<crate::ldap::Directory>, Error> {
+    let Some(url) = opts.ldap_url.clone() else {
+        return Ok(None);
+    };
+    let empty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let deny = crate::net::Rule::parse_list(&opts.irc_deny)
+        .map_err(|e| config::Error::Other(format!("CONVOS_IRC_DENY: {e}")))?;
+    let config = crate::ldap::Config {
+        url,
+        starttls: opts.ldap_starttls,
+        ca_file: opts.ldap_ca.clone(),
+        bind_dn: empty(&opts.ldap_bind_dn),
+        search_base: empty(&opts.ldap_search_base),
+        search_filter: opts.ldap_search_filter.clone(),
+        search_dn: empty(&opts.ldap_search_dn),
+        search_password: empty(&opts.ldap_search_password).map(crate::model::Secret::new),
+        email_attr: opts.ldap_email_attribute.clone(),
+        admin_filter: empty(&opts.ldap_admin_filter),
+    };
+    let dir = crate::ldap::Directory::new(config, crate::net::Policy::open().deny(deny))
+        .map_err(|e| config::Error::Other(e.to_string()))?;
+    Ok(Some(dir))
 }
 
 /// Takes an exclusive lock on `home/convos.lock` (released when the process exits, even

@@ -13,6 +13,7 @@ pub mod files;
 pub mod import;
 pub mod input;
 pub mod irc;
+pub mod ldap;
 pub mod metrics;
 pub mod model;
 pub mod net;

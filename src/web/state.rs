@@ -29,6 +29,8 @@ pub struct Config {
     pub metrics_token: Option<crate::model::Secret>,
     /// `--auth-header`: a trusted reverse proxy names the signed-in user.
     pub proxy_auth: Option<super::auth::proxy::ProxyAuth>,
+    /// `--ldap-url`: passwords are also checked against this directory.
+    pub ldap: Option<crate::ldap::Directory>,
 }
 
 /// Shared state of the router.

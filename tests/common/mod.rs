@@ -7,6 +7,7 @@ pub mod fake_irc;
 pub mod ircd;
 pub mod legacy;
 pub mod nginx;
+pub mod slapd;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -179,6 +179,20 @@ pub(super) async fn login(
         warn!(%ip, "login refused: too many failures");
         return Err(too_many());
     }
+    if let Some(dir) = &state.config.ldap {
+        match dir.authenticate(&email, req.password.expose()).await {
+            Ok(Some(found)) => {
+                let user = ldap_user(&state, found).await?;
+                limiter.clear(&account_key);
+                limiter.refund(&ip_key);
+                info!(user = %user.id, %ip, "logged in by LDAP");
+                return logged_in(&state, &user).await;
+            }
+            // Not in the directory, or a wrong password: local accounts still work.
+            Ok(None) => {}
+            Err(e) => warn!(error = %e, "LDAP sign-in failed; trying the local password"),
+        }
+    }
     let user = state.store.user_by_email(&email).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let verified = match account::verify_password(hash, req.password).await {
@@ -209,6 +223,41 @@ pub(super) async fn login(
             info!(%ip, "login failed");
             Err(invalid_login())
         }
+    }
+}
+
+/// The account of someone the directory signed in: found by e-mail, or created (with a
+/// random password nobody knows); its admin role follows the directory's admin filter.
+async fn ldap_user(state: &AppState, found: crate::ldap::Found) -> Result<User, Error> {
+    let email = account::normalize_email(&found.email).map_err(|_| invalid_login())?;
+    let user = match state.store.user_by_email(&email).await? {
+        Some(u) => u,
+        None => {
+            let first = state.store.users().await?.is_empty();
+            let admin = first || found.admin == Some(true);
+            match account::create_user(&state.store, &email, account::new_token(), admin).await {
+                Ok(u) => {
+                    info!(user = %u.id, admin = u.admin, "registered by LDAP");
+                    state.users.start(u.clone());
+                    u
+                }
+                Err(account::Error::EmailTaken) => state
+                    .store
+                    .user_by_email(&email)
+                    .await?
+                    .ok_or_else(invalid_login)?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    match found.admin {
+        Some(admin) if admin != user.admin => {
+            state.store.set_admin(user.id, admin).await?;
+            let user = User { admin, ..user };
+            super::tell_user_changed(state, &user).await;
+            Ok(user)
+        }
+        _ => Ok(user),
     }
 }
 

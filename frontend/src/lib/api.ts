@@ -93,7 +93,7 @@ export async function upload(file: Blob, name: string): Promise<SharedFile> {
   const path = '/api/files' + query({ name });
   let res: Response;
   try {
-    res = await fetcher(path, {
+    res = await fetcher(withBase(path), {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': file.type || 'application/octet-stream' },

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::engine::{add, connected, send, Env, Events};
+use common::engine::{add, online, send, Env, Events};
 use common::ircd::{self, Client, Ircd};
 use convos::{user, wire};
 
@@ -16,11 +16,7 @@ async fn away_members_and_watched_nicks() {
     let ircd = Ircd::start();
     let home = tempfile::tempdir().expect("tempdir");
     let env = Env::open(home.path());
-    let alice = env.user("alice@example.com").await;
-    let a = env.users.start(alice.clone());
-    let mut ev = Events::of(&a, "alice");
-    let cid = add(&a, &ircd.url("alice", "")).await;
-    connected(&mut ev, &cid).await;
+    let (alice, a, mut ev, cid) = online(&env, "alice", &ircd.url("alice", "")).await;
 
     // Someone already away when we join: the WHO after joining says so.
     let port = ircd.port;
@@ -139,16 +135,8 @@ async fn typing_goes_both_ways_and_is_never_stored() {
     let ircd = Ircd::start();
     let home = tempfile::tempdir().expect("tempdir");
     let env = Env::open(home.path());
-    let (ua, ub) = (
-        env.user("alice@example.com").await,
-        env.user("bob@example.com").await,
-    );
-    let (a, b) = (env.users.start(ua.clone()), env.users.start(ub.clone()));
-    let (mut ea, mut eb) = (Events::of(&a, "alice"), Events::of(&b, "bob"));
-    let ca = add(&a, &ircd.url("alice", "")).await;
-    let cb = add(&b, &ircd.url("bob", "")).await;
-    connected(&mut ea, &ca).await;
-    connected(&mut eb, &cb).await;
+    let (ua, a, mut ea, ca) = online(&env, "alice", &ircd.url("alice", "")).await;
+    let (ub, b, mut eb, cb) = online(&env, "bob", &ircd.url("bob", "")).await;
     for (h, ev, cid) in [(&a, &mut ea, &ca), (&b, &mut eb, &cb)] {
         send(h, cid, "", "/join #t").await.expect("join");
         ev.wait("joined", |v| {
@@ -213,11 +201,7 @@ async fn ignored_senders_are_dropped_before_storage() {
     let ircd = Ircd::start();
     let home = tempfile::tempdir().expect("tempdir");
     let env = Env::open(home.path());
-    let alice = env.user("alice@example.com").await;
-    let a = env.users.start(alice.clone());
-    let mut ev = Events::of(&a, "alice");
-    let cid = add(&a, &ircd.url("alice", "")).await;
-    connected(&mut ev, &cid).await;
+    let (alice, a, mut ev, cid) = online(&env, "alice", &ircd.url("alice", "")).await;
     send(&a, &cid, "", "/join #i").await.expect("join");
     ev.wait("joined", |v| {
         v["type"] == "participants" && v["conversation_id"] == "#i"

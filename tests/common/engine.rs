@@ -135,3 +135,18 @@ pub async fn connected(ev: &mut Events, cid: &str) {
     })
     .await;
 }
+
+/// A new user `name@example.com` of `env`, started and registered on the IRC server of
+/// `url`: the user, its handle, its event follower and the connection id.
+pub async fn online(
+    env: &Env,
+    name: &'static str,
+    url: &str,
+) -> (User, user::Handle, Events, String) {
+    let u = env.user(&format!("{name}@example.com")).await;
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, name);
+    let cid = add(&h, url).await;
+    connected(&mut ev, &cid).await;
+    (u, h, ev, cid)
+}

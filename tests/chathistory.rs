@@ -249,3 +249,100 @@ async fn missed_lines_come_back_once() {
     assert_eq!(texts, vec!["live now", "three", "two", "one"]);
     stop.cancel();
 }
+
+/// Scrolling past the oldest stored line asks the server (`CHATHISTORY BEFORE`); the
+/// replay is stored in its place, and once the server has nothing more it is not asked
+/// again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_history_comes_from_the_server() {
+    use common::fake_irc::Peer;
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = common::engine::Env::open(home.path());
+    let u = env.user("o@example.com").await;
+    let h = env.users.start(u.clone());
+    let mut ev = common::engine::Events::of(&h, "me");
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let at = |ago_h: i64| convos::time::format_ms(convos::time::now_ms() - ago_h * 3_600_000);
+    let (t1, t2, t3) = (at(3), at(2), at(1));
+    let t2_for_server = t2.clone();
+    let server = tokio::spawn(async move {
+        let mut p = Peer::accept(&l).await;
+        p.register("me", "draft/chathistory batch server-time message-tags")
+            .await;
+        p.expect("JOIN #old").await;
+        p.send(":me!u@h JOIN #old").await;
+        p.expect("CHATHISTORY LATEST #old").await;
+        p.send(":srv BATCH +a chathistory #old").await;
+        p.send(&format!(
+            "@batch=a;msgid=2;time={t2} :bob!b@h PRIVMSG #old :two"
+        ))
+        .await;
+        p.send(&format!(
+            "@batch=a;msgid=3;time={t3} :bob!b@h PRIVMSG #old :three"
+        ))
+        .await;
+        p.send(":srv BATCH -a").await;
+        let asked = p.expect("CHATHISTORY BEFORE").await;
+        p.send(":srv BATCH +b chathistory #old").await;
+        p.send(&format!(
+            "@batch=b;msgid=1;time={t1} :bob!b@h PRIVMSG #old :one"
+        ))
+        .await;
+        p.send(":srv BATCH -b").await;
+        p.expect("CHATHISTORY BEFORE").await;
+        p.send(":srv BATCH +c chathistory #old").await;
+        p.send(":srv BATCH -c").await;
+        // Not asked a third time: the next line is the PONG of this round trip.
+        p.send("PING :after").await;
+        let next = p.recv().await;
+        (asked, next)
+    });
+    let cid =
+        common::engine::add(&h, &format!("irc://127.0.0.1:{port}/%23old?tls=0&nick=me")).await;
+    ev.message("#old", "three").await;
+    let ask = |before: i64| {
+        let cid = cid.clone();
+        let h = h.clone();
+        async move {
+            h.ask(|reply| user::Request::FetchOlder {
+                connection_id: cid,
+                conversation_id: "#old".into(),
+                before,
+                reply,
+            })
+            .await
+            .expect("fetch older")
+        }
+    };
+    let t2_ms = convos::time::parse_rfc3339(&t2_for_server).expect("time");
+    assert!(ask(t2_ms).await, "the server had an older line");
+    let page = env
+        .store
+        .history(u.id, &cid, "#old", Page::latest())
+        .await
+        .expect("history");
+    let texts: Vec<&str> = page
+        .messages
+        .iter()
+        .filter(|m| m.from == "bob")
+        .map(|m| m.text.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        ["one", "two", "three"],
+        "placed by the time they were said"
+    );
+    assert!(!ask(t2_ms - 3_600_000).await, "nothing older");
+    assert!(!ask(t2_ms - 3_600_000).await, "not asked again");
+    let (asked, next) = tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("server done")
+        .expect("join");
+    assert!(
+        asked.starts_with("CHATHISTORY BEFORE #old timestamp="),
+        "{asked}"
+    );
+    assert!(next.starts_with("PONG"), "{next}");
+    env.stop().await;
+}

@@ -84,6 +84,13 @@ pub(super) struct Conn {
     pub monitoring: bool,
     /// An ISON of ours is out: its answer is not for the server conversation.
     pub ison_pending: bool,
+    /// Older history asked of the server for a page the user scrolled to: by casefolded
+    /// conversation, the replies waiting for its batch. At most [`MAX_OLDER`].
+    pub older: Vec<(String, super::Reply<bool>)>,
+    /// Open chathistory batches: reference → (casefolded target, lines in it so far).
+    pub batch_targets: HashMap<String, (String, u32)>,
+    /// Conversations whose older history the server said it has no more of.
+    pub history_done: std::collections::HashSet<String>,
     /// `/whois` cards being gathered, by casefolded nick (only for nicks in `asked`).
     pub whois: HashMap<String, wire::Whois>,
     /// Since when our `CHATHISTORY TARGETS` asks (unix ms), while its answer may come.
@@ -93,6 +100,9 @@ pub(super) struct Conn {
     /// When we last sent `+typing=active`, by conversation (throttle; cleared on done).
     pub typing_sent: HashMap<String, tokio::time::Instant>,
 }
+
+/// Older-history requests one connection has out at once, most.
+pub(super) const MAX_OLDER: usize = 8;
 
 /// Outstanding `/whois` requests one connection remembers.
 pub(super) const MAX_ASKED: usize = 16;
@@ -365,6 +375,9 @@ impl Actor {
             manual_away: false,
             targets_since: None,
             whois: HashMap::new(),
+            older: Vec::new(),
+            batch_targets: HashMap::new(),
+            history_done: Default::default(),
         };
         self.conns.insert(conn.model.id.clone(), conn);
         Ok(())
@@ -535,6 +548,15 @@ impl Actor {
                 reply,
             } => {
                 let _ = reply.send(self.channels(&connection_id, &query));
+            }
+            Request::FetchOlder {
+                connection_id,
+                conversation_id,
+                before,
+                reply,
+            } => {
+                self.fetch_older(&connection_id, &conversation_id, before, reply)
+                    .await
             }
             Request::ClientCertificate {
                 connection_id,

@@ -116,4 +116,73 @@ impl Actor {
             handle.request(irc::Request::Send(line)).await;
         }
     }
+
+    /// See [`super::Request::FetchOlder`]: `CHATHISTORY BEFORE`, answered at the end of
+    /// its batch (`older_answered`).
+    pub(super) async fn fetch_older(
+        &mut self,
+        cid: &str,
+        conv_id: &str,
+        before: i64,
+        reply: super::Reply<bool>,
+    ) {
+        let Some(c) = self.conns.get_mut(cid) else {
+            let _ = reply.send(Err(super::Error::NoConnection));
+            return;
+        };
+        let Some(conv) = c.convs.get(conv_id) else {
+            let _ = reply.send(Err(super::Error::NoConversation));
+            return;
+        };
+        let able = c.state == super::actor::ConnState::Connected
+            && c.caps
+                .iter()
+                .any(|cap| cap == "chathistory" || cap == "draft/chathistory");
+        if !able
+            || conv_id.is_empty()
+            || c.history_done.contains(conv_id)
+            || c.older.len() >= super::actor::MAX_OLDER
+        {
+            let _ = reply.send(Ok(false));
+            return;
+        }
+        let line = Message::new("CHATHISTORY")
+            .params(["BEFORE", conv.model.name.as_str()])
+            .param(&format!("timestamp={}", crate::time::format_ms(before)))
+            .param("50")
+            .build();
+        let Ok(line) = line else {
+            let _ = reply.send(Ok(false));
+            return;
+        };
+        c.older.push((conv_id.to_string(), reply));
+        c.handle.request(irc::Request::Send(line)).await;
+    }
+
+    /// A chathistory batch for `target` ended with `lines` lines: once they are stored,
+    /// answer whoever asked for older history there; an empty answer means the server has
+    /// no more.
+    pub(super) async fn older_answered(&mut self, cid: &str, target: &str, lines: u32) {
+        let waiting = self
+            .conns
+            .get(cid)
+            .is_some_and(|c| c.older.iter().any(|(t, _)| t == target));
+        if !waiting {
+            return;
+        }
+        self.settle().await;
+        let Some(c) = self.conns.get_mut(cid) else {
+            return;
+        };
+        if lines == 0 {
+            c.history_done.insert(target.to_string());
+        }
+        let (answer, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut c.older)
+            .into_iter()
+            .partition(|(t, _)| t == target);
+        c.older = keep;
+        for (_, reply) in answer {
+            let _ = reply.send(Ok(lines > 0));
+        }
+    }
 }

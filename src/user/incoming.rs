@@ -94,6 +94,8 @@ impl Actor {
         c.ison_pending = false;
         c.manual_away = false;
         c.targets_since = None;
+        c.older.clear();
+        c.batch_targets.clear();
         let commands: Vec<String> = c
             .model
             .on_connect_commands
@@ -148,6 +150,15 @@ impl Actor {
             || self.whois_line(cid, &msg).await
         {
             return;
+        }
+        if let Some(r) = msg.tag_value("batch") {
+            if let Some((_, lines)) = self
+                .conns
+                .get_mut(cid)
+                .and_then(|c| c.batch_targets.get_mut(r))
+            {
+                *lines += 1;
+            }
         }
         let nick = msg.source_nick().unwrap_or("").to_string();
         let cmd = msg.command().to_string();
@@ -276,7 +287,11 @@ impl Actor {
                 )
                 .await;
             }
-            "BATCH" => self.on_batch(cid, &msg),
+            "BATCH" => {
+                if let Some((target, lines)) = self.on_batch(cid, &msg) {
+                    self.older_answered(cid, &target, lines).await;
+                }
+            }
             "PING" | "PONG" | "CAP" | "AUTHENTICATE" | "AWAY" | "ACCOUNT" | "CHGHOST"
             | "SETNAME" => {}
             "INVITE" => self.on_invite(cid, &msg, &nick).await,
@@ -368,21 +383,27 @@ impl Actor {
 
     /// Tracks `chathistory` batches (<https://ircv3.net/specs/extensions/batch>): their
     /// lines are replays, stored by their time rather than after what is stored.
-    fn on_batch(&mut self, cid: &str, msg: &Message) {
+    /// `BATCH +ref chathistory target` / `BATCH -ref`. At the end of a chathistory
+    /// batch, answers its target and how many lines it had.
+    fn on_batch(&mut self, cid: &str, msg: &Message) -> Option<(String, u32)> {
         /// Open batches a server may keep at once; more are treated as live lines.
         const MAX_OPEN: usize = 64;
-        let Some(c) = self.conns.get_mut(cid) else {
-            return;
-        };
+        let c = self.conns.get_mut(cid)?;
         let reference = msg.param(0).unwrap_or("");
         if let Some(r) = reference.strip_prefix('+') {
             let kind = msg.param(1).unwrap_or("");
             let history = kind == "chathistory" || kind == "draft/chathistory";
             if history && !r.is_empty() && c.history_batches.len() < MAX_OPEN {
                 c.history_batches.insert(r.to_string());
+                let target = c.fold(msg.param(2).unwrap_or(""));
+                c.batch_targets.insert(r.to_string(), (target, 0));
             }
+            None
         } else if let Some(r) = reference.strip_prefix('-') {
             c.history_batches.remove(r);
+            c.batch_targets.remove(r)
+        } else {
+            None
         }
     }
 

@@ -73,7 +73,7 @@ pub enum Error {
     Gone,
 }
 
-type Reply<T> = oneshot::Sender<Result<T, Error>>;
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, Error>>;
 
 /// What the user actor can be asked.
 #[derive(Debug)]
@@ -124,6 +124,16 @@ pub enum Request {
         connection_id: String,
         query: ChannelQuery,
         reply: Reply<wire::ChannelPage>,
+    },
+    /// The store has nothing older than `before` (unix ms) in a conversation: ask the
+    /// server (chathistory) for what was said before it. Answers, once the replay is
+    /// stored, whether anything came; `false` at once without chathistory or when the
+    /// server had nothing the last time.
+    FetchOlder {
+        connection_id: String,
+        conversation_id: String,
+        before: i64,
+        reply: Reply<bool>,
     },
     /// Make a client certificate for SASL EXTERNAL; answers the connection with its
     /// `certificate.fingerprint`.

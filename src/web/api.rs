@@ -318,7 +318,13 @@ async fn history(
     } else {
         conversation.to_string()
     };
-    let h = state.store.history(s.user.id, cid, &conv_id, page).await?;
+    let mut h = state.store.history(s.user.id, cid, &conv_id, page).await?;
+    // Scrolled past the oldest stored line: the IRC server may have older history.
+    if let (At::Before(cursor), true, false) = (page.at, h.oldest, conv_id.is_empty()) {
+        if older_from_server(state, s, cid, &conv_id, cursor, &h).await {
+            h = state.store.history(s.user.id, cid, &conv_id, page).await?;
+        }
+    }
     let own = own_nick(state, &s.user, cid).await;
     let before = (!h.oldest)
         .then(|| h.messages.first().map(|m| m.id.0))
@@ -336,6 +342,36 @@ async fn history(
         before,
         after,
     }))
+}
+
+/// Asks the user's actor for history older than the page (chathistory), waiting at most
+/// a few seconds; `true` when something was stored.
+async fn older_from_server(
+    state: &AppState,
+    s: &Session,
+    cid: &str,
+    conv_id: &str,
+    cursor: Cursor,
+    h: &crate::store::History,
+) -> bool {
+    let before = match (h.messages.first(), cursor) {
+        (Some(m), _) => Some(m.time),
+        (None, Cursor::Time(t)) => Some(t),
+        (None, Cursor::Id(id)) => state.store.message_time(s.user.id, id).await.ok().flatten(),
+    };
+    let (Some(before), Some(handle)) = (before, state.users.get(s.user.id)) else {
+        return false;
+    };
+    let ask = handle.ask(|reply| user::Request::FetchOlder {
+        connection_id: cid.to_string(),
+        conversation_id: conv_id.to_string(),
+        before,
+        reply,
+    });
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(5), ask).await,
+        Ok(Ok(true))
+    )
 }
 
 async fn own_nick(state: &AppState, user: &crate::model::User, cid: &str) -> String {

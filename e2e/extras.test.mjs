@@ -63,6 +63,14 @@ describe('extras', { skip: skip ?? false, timeout: 120_000 }, () => {
     const me = await new ApiClient(daemon.url).login('erin@example.com');
     assert.deepEqual(me.roles, []);
     await anon.context().close();
+    // The only admin cannot be demoted or deleted: the buttons say so before a click.
+    await page.goto(`${daemon.url}/settings/admin`);
+    const demote = page.getByRole('button', { name: 'Remove admin role from admin@example.com' });
+    await demote.waitFor();
+    assert.equal(await demote.isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Delete admin@example.com' }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Delete erin@example.com' }).isDisabled(), false);
+    await page.goto(`${daemon.url}/chat`);
   });
 
   test('a private message opens a conversation with an unread badge and counts in the tab title', async () => {

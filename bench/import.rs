@@ -111,6 +111,7 @@ async fn seed_live(dir: &std::path::Path) {
             client_cert: None,
             ignore: Vec::new(),
             sts: None,
+            name: None,
             state: serde_json::json!({}),
         })
         .await

@@ -202,6 +202,7 @@ async fn setup_users(store: &Store) {
                     client_cert: None,
                     ignore: Vec::new(),
                     sts: None,
+                    name: None,
                     state: serde_json::json!({}),
                 })
                 .await

@@ -70,7 +70,9 @@ describe('extras', { skip: skip ?? false, timeout: 120_000 }, () => {
     assert.equal(await demote.isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Delete admin@example.com' }).isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Delete erin@example.com' }).isDisabled(), false);
-    await page.goto(`${daemon.url}/chat`);
+    // Back in #lobby, so that the next private message is unread.
+    await page.locator('nav.sidebar a.conv', { hasText: 'lobby' }).first().click();
+    await chatInput(page).waitFor();
   });
 
   test('a private message opens a conversation with an unread badge and counts in the tab title', async () => {
@@ -205,12 +207,15 @@ describe('extras', { skip: skip ?? false, timeout: 120_000 }, () => {
     const [conn] = (await api.get('/api/connections')).connections;
     await page.goto(`${daemon.url}/settings/connection/${encodeURIComponent(conn.connection_id)}`);
     assert.equal(await page.getByLabel('Server', { exact: true }).inputValue(), conn.server.host);
+    await page.getByLabel(/^Connection name/).fill('Work');
     await page.getByLabel(/^Nick(?! or mask)/).fill('dana_');
     await page.getByLabel(/^Channels/).fill('#lobby #edited');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     const [after] = (await api.get('/api/connections')).connections;
     assert.equal(after.server.nick, 'dana_');
+    assert.equal(after.name, 'Work');
+    await page.locator('nav.sidebar').getByText('Work', { exact: true }).waitFor();
     assert.deepEqual(after.server.channels, ['#lobby', '#edited']);
     assert.match(after.url, /nick=dana_/);
     await page.getByText('Advanced: connection URL').click();

@@ -375,6 +375,8 @@ pub struct Connection {
     pub ignore: Vec<String>,
     /// The server's STS policy, once seen over TLS: only TLS to it until it expires.
     pub sts: Option<Sts>,
+    /// The name the user gave it (else the network's `NETWORK=`, else the host).
+    pub name: Option<String>,
     /// Arbitrary state the app keeps with the connection (JSON); no secrets.
     pub state: serde_json::Value,
 }
@@ -404,6 +406,7 @@ impl fmt::Debug for Connection {
             .field("client_cert", &self.client_cert)
             .field("ignore", &self.ignore)
             .field("sts", &self.sts)
+            .field("name", &self.name)
             .field("state_keys", &state_keys)
             .finish()
     }
@@ -556,6 +559,7 @@ mod tests {
             }),
             ignore: vec![],
             sts: None,
+            name: None,
             state: serde_json::json!({"other": "x"}),
         };
         let shown = format!("{c:?}");

@@ -352,6 +352,19 @@ async fn users_never_see_each_others_data() {
     let (_, list) = a.get("/api/connections").await;
     assert_eq!(list["connections"][0]["retention_days"], 30);
 
+    // A name of the user's; "" goes back to the network's; bob cannot rename it.
+    let (st, c) = a.post(&base, json!({"name": "  Work  "})).await;
+    assert_eq!((st, &c["name"]), (200, &json!("Work")), "{c}");
+    let (st, e) = a.post(&base, json!({"name": "x".repeat(65)})).await;
+    assert_eq!(st, 400, "{e}");
+    let (st, _) = b.post(&base, json!({"name": "mine"})).await;
+    assert_eq!(st, 404);
+    let (_, list) = a.get("/api/connections").await;
+    assert_eq!(list["connections"][0]["name"], "Work");
+    let (st, c) = a.post(&base, json!({"name": ""})).await;
+    assert_eq!(st, 200);
+    assert_ne!(c["name"], "Work", "{c}");
+
     // WebSocket: bob cannot act on alice's connection, and sees none of her events
     let mut wb = b.ws(None).await;
     let r = wb.ask(json!({"method": "send", "connection_id": cid, "conversation_id": "#secret", "message": "hi"})).await;

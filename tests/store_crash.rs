@@ -146,6 +146,7 @@ fn child(dir: &std::path::Path) {
                         client_cert: None,
                         ignore: Vec::new(),
                         sts: None,
+                        name: None,
                         state: serde_json::json!({}),
                     })
                     .await

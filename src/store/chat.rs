@@ -32,6 +32,10 @@ fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         .as_object_mut()
         .and_then(|o| o.remove("sts"))
         .and_then(|v| serde_json::from_value(v).ok());
+    let name = state
+        .as_object_mut()
+        .and_then(|o| o.remove("name"))
+        .and_then(|v| v.as_str().map(str::to_string));
     Ok(Connection {
         user_id: UserId(r.get(0)?),
         id: r.get(1)?,
@@ -43,6 +47,7 @@ fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         client_cert,
         ignore,
         sts,
+        name,
         state,
     })
 }
@@ -71,7 +76,7 @@ fn take_client_cert(state: &mut serde_json::Value) -> Option<crate::model::Clien
 /// The `state` column of a connection: its state plus the client certificate and the
 /// ignore masks.
 pub(super) fn state_column(c: &Connection) -> String {
-    if c.client_cert.is_none() && c.ignore.is_empty() && c.sts.is_none() {
+    if c.client_cert.is_none() && c.ignore.is_empty() && c.sts.is_none() && c.name.is_none() {
         return c.state.to_string();
     }
     let mut state = match &c.state {
@@ -89,6 +94,9 @@ pub(super) fn state_column(c: &Connection) -> String {
     }
     if let Some(sts) = &c.sts {
         state.insert("sts".into(), serde_json::json!(sts));
+    }
+    if let Some(name) = &c.name {
+        state.insert("name".into(), serde_json::json!(name));
     }
     serde_json::Value::Object(state).to_string()
 }

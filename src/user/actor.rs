@@ -196,6 +196,18 @@ pub(super) struct Actor {
     pub away_minute: std::time::Duration,
 }
 
+/// A name the user gives a connection: trimmed, one line of at most 64 characters;
+/// empty means none.
+fn connection_name(name: &str) -> Result<Option<String>, Error> {
+    let name = name.trim();
+    if name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(Error::Invalid(
+            "A connection name is one line of at most 64 characters.".into(),
+        ));
+    }
+    Ok((!name.is_empty()).then(|| name.to_string()))
+}
+
 /// Sleeps until `at`, or forever when `None`.
 async fn sleep_until_some(at: Option<tokio::time::Instant>) {
     match at {
@@ -635,6 +647,10 @@ impl Actor {
             ignore: super::ignore::normalize_all(changes.ignore.as_deref().unwrap_or_default())
                 .map_err(Error::Invalid)?,
             sts: None,
+            name: match &changes.name {
+                Some(n) => connection_name(n)?,
+                None => None,
+            },
             state: Connection::empty_state(),
         };
         self.store
@@ -733,6 +749,9 @@ impl Actor {
         }
         if let Some(list) = &changes.ignore {
             model.ignore = super::ignore::normalize_all(list).map_err(Error::Invalid)?;
+        }
+        if let Some(name) = &changes.name {
+            model.name = connection_name(name)?;
         }
         self.store
             .save_connection(model.clone())

@@ -51,6 +51,8 @@ pub struct ConnectionChanges {
     pub retention_days: Option<u32>,
     /// The whole list of ignore masks.
     pub ignore: Option<Vec<String>>,
+    /// The name the user gives it; `""` goes back to the network's own.
+    pub name: Option<String>,
 }
 
 /// A request the user actor can refuse; the message is for the user.

@@ -16,10 +16,10 @@ pub fn connection(c: &Conn) -> wire::Connection {
         .and_then(|c| crate::irc::url::fingerprint(&c.cert));
     wire::Connection {
         connection_id: m.id.clone(),
-        name: c
-            .isupport
-            .network()
-            .map(str::to_string)
+        name: m
+            .name
+            .clone()
+            .or_else(|| c.isupport.network().map(str::to_string))
             .unwrap_or_else(|| c.config.host.clone()),
         url: crate::irc::url::redact(m.url.expose()),
         nick: c.nick.clone(),

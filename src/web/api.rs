@@ -136,6 +136,7 @@ fn changes(body: wire::ConnectionRequest) -> Result<user::ConnectionChanges, Err
         wanted_state: body.wanted_state,
         retention_days: body.retention_days,
         ignore: body.ignore,
+        name: body.name,
     })
 }
 

@@ -125,7 +125,7 @@ fn schemas() -> Value {
         "ConnectionCreate": s(json!({"url": string, "server": s(json!({"host": string, "port": int, "tls": boolean, "nick": string,
             "channels": {"type": "array", "items": string}, "account": string, "password": string}), &["host", "nick"]), "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string, "retention_days": retention,
             "ignore": {"type": "array", "items": string}}), &["url"]),
-        "ConnectionUpdate": s(json!({"url": string, "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string, "retention_days": retention,
+        "ConnectionUpdate": s(json!({"url": string, "name": string, "on_connect_commands": {"type": "array", "items": string}, "wanted_state": string, "retention_days": retention,
             "ignore": {"type": "array", "items": string}}), &[]),
         "Conversation": s(json!({"connection_id": string, "conversation_id": string, "name": string, "topic": string,
             "frozen": string, "unread": int, "notifications": int, "last_read": int, "is_private": boolean,

@@ -211,6 +211,10 @@ pub struct ConnectionRequest {
     #[serde(default)]
     #[cfg_attr(test, ts(optional))]
     pub ignore: Option<Vec<String>>,
+    /// The name shown for the connection (at most 64 characters); `""`: the network's own.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

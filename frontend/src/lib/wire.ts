@@ -379,7 +379,11 @@ retention_days?: number,
 /**
  * The whole list of ignore masks (`nick`, `nick!user@host`, globs).
  */
-ignore?: Array<string>, };
+ignore?: Array<string>, 
+/**
+ * The name shown for the connection (at most 64 characters); `""`: the network's own.
+ */
+name?: string, };
 
 export type CommandList = { commands: Array<Command>, };
 

@@ -435,6 +435,7 @@ async fn connection(
         client_cert,
         ignore: Vec::new(),
         sts: None,
+        name: None,
         state: Value::Object(Default::default()),
     })
     .await?;

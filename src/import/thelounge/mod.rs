@@ -379,6 +379,7 @@ async fn network(
         client_cert: None,
         ignore: Vec::new(),
         sts: None,
+        name: None,
         state: Value::Object(Default::default()),
     })
     .await?;

@@ -36,6 +36,7 @@ async fn add_user(store: &Store, email: &str) -> UserId {
                 client_cert: None,
                 ignore: Vec::new(),
                 sts: None,
+                name: None,
                 state: json!({}),
             })
             .await
@@ -355,6 +356,7 @@ async fn connections_and_conversations() {
             client_cert: None,
             ignore: Vec::new(),
             sts: None,
+            name: None,
             state: json!({"state": "queued"}),
             ..c.clone()
         })

@@ -206,6 +206,46 @@ describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
     await until(async () => (await page.locator('nav.sidebar a.conv .badge').count()) === 0, { what: 'no badges left' });
   });
 
+  test('display settings follow the account to another device at once', async () => {
+    const other = await newPage(browser, { storageState: await page.context().storageState() });
+    await other.goto(page.url().replace(/[^/]+$/, '%23first'));
+    await chatInput(other).waitFor();
+    await page.goto(`${daemon.url}/settings/display`);
+    await page.getByRole('radio', { name: 'Hidden' }).check();
+    await page.getByRole('radio', { name: /^12-hour/ }).check();
+    await page.getByLabel('Font size').selectOption('18');
+    await page.getByLabel('Coloured nicks').uncheck();
+    await page.getByRole('radio', { name: 'Compact' }).check();
+    await screenshot(page, 'settings-display');
+
+    // the other device changes without a reload
+    await until(async () => (await other.evaluate(() => getComputedStyle(document.documentElement).fontSize)) === '18px', {
+      what: 'the font size to reach the other device',
+    });
+    assert.equal(await other.evaluate(() => document.documentElement.classList.contains('compact')), true);
+    const hal = await IrcBot.connect(ircd.port, 'hal');
+    await hal.join('#first');
+    hal.say('#first', 'hello from hal');
+    const row = other.locator('.msg', { hasText: 'hello from hal' });
+    await row.waitFor();
+    assert.match(await row.locator('time').first().innerText(), /\d:\d\d\s?(AM|PM)/i, '12-hour time');
+    const nickColour = await row.locator('.nick').first().evaluate((e) => getComputedStyle(e).color);
+    const text = await other.evaluate(() => getComputedStyle(document.body).color);
+    assert.equal(nickColour, text, 'nicks in the text colour');
+    assert.equal(await other.locator('.system, .events', { hasText: 'hal joined' }).count(), 0, 'joins hidden');
+    hal.close();
+
+    // back to the defaults for the other tests
+    const api = await apiFor(page.context(), daemon.url);
+    const me = await api.get('/api/user');
+    await api.post('/api/user', { prefs: { ...me.prefs, membership: 'condensed', clock: 'auto', font_size: 15, nick_colors: true, density: 'comfortable' } });
+    await until(async () => (await other.evaluate(() => getComputedStyle(document.documentElement).fontSize)) === '15px', {
+      what: 'the defaults to come back',
+    });
+    await other.context().close();
+    await page.goBack();
+  });
+
   test('the sign-in page focuses the e-mail, can show the password and says how to reset it', async () => {
     const anon = await newPage(browser);
     await anon.goto(`${daemon.url}/login`);

@@ -118,8 +118,9 @@ describe('link previews', { skip: skip ?? false, timeout: 120_000 }, () => {
   });
 
   test('previews can be turned off in the settings', async () => {
-    await page.goto(`${daemon.url}/settings/account`);
+    await page.goto(`${daemon.url}/settings/display`);
     await page.getByLabel('Off', { exact: true }).check();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await page.goBack();
     const link = `http://127.0.0.1:${sitePort}/other`;
     bot.say('#links', `and ${link}`);

@@ -482,3 +482,82 @@ async fn resume_after_disconnect_loses_and_duplicates_nothing() {
     assert_eq!(ws.next().await["event"], "reload");
     d.stop().await;
 }
+
+/// Display preferences belong to the account: saved once, every open browser of the user
+/// is told, another device reads them, nobody else sees or changes them, and a refused
+/// value changes nothing.
+#[tokio::test]
+async fn preferences_follow_the_user_to_every_browser() {
+    let d = Daemon::start(&[]).await;
+    let a = User::register(&d, "alice@example.com").await;
+    a.post("/api/settings", json!({"open_to_public": true}))
+        .await;
+    let b = User::register(&d, "bob@example.com").await;
+    let (_, me) = a.get("/api/user").await;
+    assert_eq!(me["prefs"]["membership"], "condensed");
+    assert_eq!(me["prefs"]["font_size"], 15);
+
+    // a second device of alice's, listening
+    let jar = Arc::new(Jar::default());
+    let phone = User {
+        http: reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("client"),
+        jar,
+        base: d.url(""),
+    };
+    let (st, _) = phone
+        .post(
+            "/api/user/login",
+            json!({"email": "alice@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let mut ws = phone.ws(None).await;
+
+    let mut prefs = me["prefs"].clone();
+    prefs["membership"] = "hidden".into();
+    prefs["clock"] = "12h".into();
+    prefs["font_size"] = 18.into();
+    prefs["previews_hidden"] = json!(["irc-x/#a"]);
+    let (st, after) = a.post("/api/user", json!({"prefs": prefs})).await;
+    assert_eq!(st, 200, "{after}");
+    assert_eq!(after["prefs"], prefs);
+    let ev = ws
+        .wait(|v| v["event"] == "state" && v["type"] == "prefs")
+        .await;
+    assert_eq!(ev["prefs"], prefs);
+    assert_eq!(phone.get("/api/user").await.1["prefs"], prefs);
+
+    // out of range (400) or not a known value (422): nothing changed
+    for bad in [
+        json!({"font_size": 99}),
+        json!({"paste_lines": 5000}),
+        json!({"membership": "sometimes"}),
+        json!({"previews_hidden": vec!["x"; 501]}),
+    ] {
+        let mut p = prefs.clone();
+        for (k, v) in bad.as_object().expect("object") {
+            p[k] = v.clone();
+        }
+        let (st, _) = a.post("/api/user", json!({"prefs": p})).await;
+        assert!(st == 400 || st == 422, "{bad}: {st}");
+    }
+    assert_eq!(a.get("/api/user").await.1["prefs"], prefs);
+
+    // bob keeps his own; an anonymous client changes nothing
+    assert_eq!(
+        b.get("/api/user").await.1["prefs"]["membership"],
+        "condensed"
+    );
+    let anon = reqwest::Client::new()
+        .post(d.url("/api/user"))
+        .json(&json!({"prefs": {"font_size": 12}}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(anon.status().as_u16(), 401);
+    assert_eq!(a.get("/api/user").await.1["prefs"], prefs);
+    d.stop().await;
+}

@@ -1,6 +1,7 @@
-//! Browser-facing protections through the real binary: the CSP, HSTS and `Secure`
-//! cookies over https (also behind a trusted proxy), the `Host` check of a loopback-only
-//! server (DNS rebinding), and reset links that a password change invalidates.
+//! Browser-facing protections through the real binary: the CSP, no caching of API answers,
+//! HSTS and `Secure` cookies over https (also behind a trusted proxy), the `Host` check of
+//! a loopback-only server (DNS rebinding), and reset links that a password change
+//! invalidates.
 
 mod common;
 
@@ -28,6 +29,18 @@ async fn csp_and_a_loopback_server_refuses_foreign_hosts() {
     assert!(
         res.headers().get("strict-transport-security").is_none(),
         "no HSTS over http"
+    );
+    // API answers are never cached (a back button must not show stale or others' data)
+    let res = c
+        .get(d.url("/api/settings/public"))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(
+        res.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
     );
     let port = d.base.rsplit(':').next().expect("port");
     for host in [

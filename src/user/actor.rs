@@ -590,6 +590,10 @@ impl Actor {
             }
             Request::UserChanged(user) => {
                 let admin_changed = user.admin != self.user.admin;
+                let prefs = user.prefs();
+                if prefs != self.user.prefs() {
+                    self.publish(vec![Event::State(State::Prefs { prefs })]);
+                }
                 self.user = *user;
                 if admin_changed {
                     self.refresh_access().await;

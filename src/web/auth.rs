@@ -355,6 +355,7 @@ pub(super) fn user_object(
         registered: crate::time::format_ms(user.created_at),
         highlight_keywords: user.highlight_keywords.clone(),
         auto_away: user.auto_away(),
+        prefs: user.prefs(),
         unread,
         default_connection: settings.default_connection.clone(),
         forced_connection: settings.forced_connection,
@@ -415,6 +416,8 @@ struct UserUpdate {
     #[serde(default)]
     auto_away: Option<crate::model::AutoAway>,
     #[serde(default)]
+    prefs: Option<crate::model::Prefs>,
+    #[serde(default)]
     password: Option<Secret>,
     #[serde(default)]
     old_password: Option<Secret>,
@@ -453,6 +456,10 @@ async fn update_user(
         a.check()
             .map_err(|m| Error::new(StatusCode::BAD_REQUEST, m, "/auto_away"))?;
     }
+    if let Some(p) = &req.prefs {
+        p.check()
+            .map_err(|m| Error::new(StatusCode::BAD_REQUEST, m, "/prefs"))?;
+    }
     if let Some(password) = req.password {
         account::check_password(&password)?;
         let old = req.old_password.unwrap_or_default();
@@ -473,6 +480,15 @@ async fn update_user(
     }
     if let Some(a) = req.auto_away {
         let settings = user.settings_with_auto_away(&a);
+        state
+            .store
+            .set_user_settings(user.id, settings.clone())
+            .await?;
+        user.settings = settings;
+        tell_user_changed(&state, &user).await;
+    }
+    if let Some(p) = req.prefs {
+        let settings = user.settings_with_prefs(&p);
         state
             .store
             .set_user_settings(user.id, settings.clone())

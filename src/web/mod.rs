@@ -44,7 +44,13 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(preview::routes())
         .merge(tokens::routes())
-        .fallback(api_not_found);
+        .fallback(api_not_found)
+        // Answers are per user and change all the time: never kept by a browser's cache
+        // (a back button must not show another moment's data) nor by a shared one.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
         .merge(ops::routes())
         .route("/metrics", get(ops::metrics))

@@ -95,13 +95,13 @@ fn schemas() -> Value {
         "Register": s(json!({"email": string, "password": {"type": "string", "minLength": 10}, "token": string}), &["email", "password"]),
         "Login": s(json!({"email": string, "password": string}), &["email", "password"]),
         "User": s(json!({"email": string, "uid": int, "roles": {"type": "array", "items": string}, "registered": string,
-            "highlight_keywords": {"type": "array", "items": string}, "auto_away": r("AutoAway"), "unread": int, "default_connection": string,
+            "highlight_keywords": {"type": "array", "items": string}, "auto_away": r("AutoAway"), "prefs": r("Prefs"), "unread": int, "default_connection": string,
             "forced_connection": boolean, "video_service": string,
             "rtc": s(json!({"ice_servers": {"type": "array", "items": {"type": "object"}}, "ice_transport_policy": string}), &["ice_servers"]),
             "connections": {"type": "array", "items": r("Connection")}, "conversations": {"type": "array", "items": r("Conversation")}}), &["email"]),
         "Users": list("users", "User"),
         "AccountDelete": s(json!({"password": string}), &["password"]),
-        "UserUpdate": s(json!({"highlight_keywords": {"type": "array", "items": string}, "auto_away": r("AutoAway"),
+        "UserUpdate": s(json!({"highlight_keywords": {"type": "array", "items": string}, "auto_away": r("AutoAway"), "prefs": r("Prefs"),
             "password": string, "old_password": string}), &[]),
         "AutoAway": s(json!({"message": string, "minutes": int}), &["message", "minutes"]),
         "UserAdmin": s(json!({"roles": {"type": "array", "items": string}, "admin": boolean}), &[]),
@@ -159,6 +159,9 @@ fn schemas() -> Value {
     if let (Some(all), Value::Object(more)) = (all.as_object_mut(), ops_schemas()) {
         all.extend(more);
     }
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), prefs_schemas()) {
+        all.extend(more);
+    }
     if let (Some(all), Value::Object(more)) = (all.as_object_mut(), token_schemas()) {
         all.extend(more);
     }
@@ -171,6 +174,21 @@ fn ops_schemas() -> Value {
     let boolean = json!({"type": "boolean"});
     json!({
         "Ready": s(json!({"ok": boolean, "checks": s(json!({"store": boolean, "listeners": boolean, "users": boolean, "stopping": boolean}), &[])}), &["ok", "checks"]),
+    })
+}
+
+/// The user's preferences (`model::Prefs`).
+fn prefs_schemas() -> Value {
+    let boolean = json!({"type": "boolean"});
+    json!({
+        "Prefs": {"type": "object", "properties": {
+            "membership": {"enum": ["condensed", "shown", "hidden"]},
+            "clock": {"enum": ["auto", "24h", "12h"]}, "clock_seconds": boolean,
+            "nick_colors": boolean, "density": {"enum": ["comfortable", "compact"]},
+            "font_size": {"type": "integer", "minimum": 12, "maximum": 22},
+            "send_typing": boolean, "paste_lines": {"type": "integer", "minimum": 0, "maximum": 1000},
+            "previews": {"enum": ["on", "images", "off"]},
+            "previews_hidden": {"type": "array", "maxItems": 500, "items": {"type": "string"}}}},
     })
 }
 

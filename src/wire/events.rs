@@ -143,6 +143,10 @@ pub enum State {
         count: u64,
         done: bool,
     },
+    /// The user's preferences changed (in this or another browser).
+    Prefs {
+        prefs: crate::model::Prefs,
+    },
     /// Something went wrong that belongs to no conversation.
     Error {
         message: String,

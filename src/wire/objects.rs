@@ -301,6 +301,8 @@ pub struct User {
     pub highlight_keywords: Vec<String>,
     /// Away when no browser is active (empty message: off).
     pub auto_away: crate::model::AutoAway,
+    /// Display and input preferences (the same on all devices).
+    pub prefs: crate::model::Prefs,
     /// Unread notifications.
     pub unread: u64,
     pub default_connection: String,

@@ -16,6 +16,7 @@ import type {
   Message,
   MessagePage,
   Participant,
+  Prefs,
   PublicSettings,
   Server,
   Settings,
@@ -129,7 +130,7 @@ export const api = {
     request<User>('POST', '/api/user/register', { email, password, token }),
   logout: () => request<object>('POST', '/api/user/logout'),
   user: () => request<User>('GET', '/api/user?connections=true&conversations=true'),
-  updateUser: (body: { highlight_keywords?: string[]; auto_away?: AutoAway; password?: string; old_password?: string }) =>
+  updateUser: (body: { highlight_keywords?: string[]; auto_away?: AutoAway; prefs?: Prefs; password?: string; old_password?: string }) =>
     request<User>('POST', '/api/user', body),
   /** Deletes the logged-in user's account; the server asks for the current password. */
   deleteUser: (password: string) => request<object>('DELETE', '/api/user', { password }),

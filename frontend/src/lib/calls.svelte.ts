@@ -396,7 +396,7 @@ export class CallStore {
   }
 
   private onState(f: State): void {
-    if (f.type === 'error') return;
+    if (f.type === 'error' || f.type === 'prefs') return;
     const cid = f.connection_id;
     const call = this.call;
     switch (f.type) {

@@ -144,6 +144,7 @@ export class ChatStore {
   /** Takes a fresh `GET /api/user` answer as the whole truth. */
   setUser(user: User): void {
     this.user = user;
+    prefs.fromServer(user.prefs);
     this.connections = user.connections ?? [];
     this.conversations = user.conversations ?? [];
     for (const c of this.connections) this.noteRetry(c);
@@ -384,6 +385,11 @@ export class ChatStore {
 
   private onState(f: State): void {
     if (f.type === 'error') return;
+    if (f.type === 'prefs') {
+      if (this.user) this.user.prefs = f.prefs;
+      prefs.fromServer(f.prefs);
+      return;
+    }
     const cid = f.connection_id;
     const conn = this.connection(cid);
     const conversationId = 'conversation_id' in f ? f.conversation_id : undefined;
@@ -513,6 +519,7 @@ export class ChatStore {
       case 'channel_list':
         // The channel browser fetches the list itself.
         break;
+
     }
   }
 

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ChatStore } from './chat.svelte';
 import { MessageStore } from './messages.svelte';
 import { message } from './fixtures';
+import { DEFAULT_PREFS } from './prefs.svelte';
 import type { Connection, Conversation, Event, Message, User } from './types';
 
 const conn: Connection = {
@@ -38,6 +39,7 @@ const user: User = {
   registered: '',
   highlight_keywords: [],
   auto_away: { message: '', minutes: 10 },
+  prefs: DEFAULT_PREFS,
   unread: 0,
   default_connection: '',
   forced_connection: false,

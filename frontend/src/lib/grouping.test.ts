@@ -41,6 +41,18 @@ describe('buildRows', () => {
     const ev = rows[1];
     expect(ev?.kind === 'events' && ev.summary).toBe('a, b joined · c quit · d → e');
   });
+  it('shows membership lines one by one, or hides them, as the user prefers', () => {
+    const ms = [
+      msg({ type: 'join', from: 'a' }),
+      msg({ type: 'join', from: 'b' }),
+      msg({ from: 'a' }),
+      msg({ type: 'part', from: 'a', ts: '2026-01-06T10:00:00Z' }),
+    ];
+    const shown = buildRows(ms, Infinity, new Date(), 'shown');
+    expect(kinds(shown)).toEqual(['day', 'msg:a:head', 'msg:b:head', 'msg:a:head', 'day', 'msg:a:head']);
+    // hidden: no row for them, not even the day that only had one
+    expect(kinds(buildRows(ms, Infinity, new Date(), 'hidden'))).toEqual(['day', 'msg:a:head']);
+  });
   it('never groups actions or notices', () => {
     const ms = [msg({ type: 'action' }), msg({ type: 'action' }), msg({ type: 'notice' })];
     expect(kinds(buildRows(ms))).toEqual(['day', 'msg:alice:head', 'msg:alice:head', 'msg:alice:head']);

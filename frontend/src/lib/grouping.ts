@@ -2,7 +2,7 @@
 //! "new messages" marker, messages that show or hide their sender header, and runs of
 //! join/part/quit/nick lines condensed into one summary row. Pure; no DOM.
 
-import type { Message } from './types';
+import type { Membership, Message } from './types';
 
 export type Row =
   | { kind: 'day'; key: string; label: string }
@@ -75,7 +75,6 @@ function info(m: Message): { t: number; day: string } {
   return p;
 }
 
-/** Builds the rows; `lastRead` puts the marker before the first newer, non-own message. */
 /** Unread lines shown below the "New messages" divider before it is likely off screen. */
 const SCREENFUL = 30;
 
@@ -92,7 +91,15 @@ export function unreadOffscreen(messages: readonly Message[], lastRead: number, 
   return after > SCREENFUL;
 }
 
-export function buildRows(messages: Message[], lastRead = Infinity, now = new Date()): Row[] {
+/** Builds the rows; `lastRead` puts the marker before the first newer, non-own message;
+ *  `membership`: runs of join/part/quit/nick lines folded into one row, each on its own, or
+ *  left out. */
+export function buildRows(
+  messages: Message[],
+  lastRead = Infinity,
+  now = new Date(),
+  membership: Membership = 'condensed',
+): Row[] {
   const rows: Row[] = [];
   let day = '';
   let prev: Message | null = null;
@@ -108,6 +115,7 @@ export function buildRows(messages: Message[], lastRead = Infinity, now = new Da
   };
 
   for (const m of messages) {
+    if (membership === 'hidden' && MEMBERSHIP.has(m.type)) continue;
     const d = info(m).day;
     if (d !== day) {
       flush();
@@ -121,7 +129,7 @@ export function buildRows(messages: Message[], lastRead = Infinity, now = new Da
       rows.push({ kind: 'marker', key: 'marker' });
       prev = null;
     }
-    if (MEMBERSHIP.has(m.type)) {
+    if (MEMBERSHIP.has(m.type) && membership === 'condensed') {
       events.push(m);
       prev = null;
       continue;

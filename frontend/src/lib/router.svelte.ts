@@ -12,7 +12,7 @@ export type Route =
   | { name: 'notifications' }
   | { name: 'help' }
   | { name: 'channels'; cid: string }
-  | { name: 'settings'; section: 'account' | 'files' | 'connection' | 'admin'; cid: string }
+  | { name: 'settings'; section: 'account' | 'display' | 'files' | 'connection' | 'admin'; cid: string }
   | { name: 'notfound'; path: string };
 
 function decode(s: string): string {
@@ -56,6 +56,7 @@ export function matchRoute(pathname: string, search = ''): Route {
       return second ? { name: 'channels', cid: second } : { name: 'notfound', path: pathname };
     case 'settings':
       if (second === 'admin') return { name: 'settings', section: 'admin', cid: '' };
+      if (second === 'display') return { name: 'settings', section: 'display', cid: '' };
       if (second === 'files') return { name: 'settings', section: 'files', cid: '' };
       if (second === 'connection' && third) return { name: 'settings', section: 'connection', cid: third };
       if (second === undefined || second === 'account') return { name: 'settings', section: 'account', cid: '' };

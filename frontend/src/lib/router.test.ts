@@ -18,6 +18,7 @@ describe('matchRoute', () => {
     ['/channels/irc-x', '', { name: 'channels', cid: 'irc-x' }],
     ['/settings', '', { name: 'settings', section: 'account', cid: '' }],
     ['/settings/admin', '', { name: 'settings', section: 'admin', cid: '' }],
+    ['/settings/display', '', { name: 'settings', section: 'display', cid: '' }],
     ['/settings/connection/irc-x', '', { name: 'settings', section: 'connection', cid: 'irc-x' }],
     ['/nope', '', { name: 'notfound', path: '/nope' }],
   ];

@@ -5,6 +5,11 @@
 export type {
   AdminSettings,
   AutoAway,
+  Clock,
+  Density,
+  Membership,
+  Prefs,
+  PreviewMode,
   ApiToken,
   ApiTokenCreated,
   TokenScope,

@@ -31,6 +31,41 @@ export type WantedState = "connected" | "disconnected";
 
 export type AutoAway = { message: string, minutes: number, };
 
+export type Prefs = { membership: Membership, clock: Clock, 
+/**
+ * Times with seconds.
+ */
+clock_seconds: boolean, 
+/**
+ * Nicks in their own colour (else all in the text colour).
+ */
+nick_colors: boolean, density: Density, 
+/**
+ * Base font size in CSS pixels, 12 to 22.
+ */
+font_size: number, 
+/**
+ * Tell others when the user is typing.
+ */
+send_typing: boolean, 
+/**
+ * Offer "Send as a paste?" above this many lines (0: never), at most 1000.
+ */
+paste_lines: number, previews: PreviewMode, 
+/**
+ * Conversations (`connection_id/conversation_id`) whose previews are hidden whatever
+ * `previews` says; at most 500.
+ */
+previews_hidden: Array<string>, };
+
+export type Membership = "condensed" | "shown" | "hidden";
+
+export type Clock = "auto" | "24h" | "12h";
+
+export type Density = "comfortable" | "compact";
+
+export type PreviewMode = "on" | "images" | "off";
+
 export type Connection = { connection_id: string, 
 /**
  * The network's name (ISUPPORT `NETWORK`), else its host.
@@ -156,7 +191,7 @@ unread_notifications: number, } | { "type": "channel_list", connection_id: strin
 /**
  * Channels received so far.
  */
-count: number, done: boolean, } | { "type": "error", message: string, };
+count: number, done: boolean, } | { "type": "prefs", prefs: Prefs, } | { "type": "error", message: string, };
 
 export type Rtc = { connection_id: string, conversation_id: string, 
 /**
@@ -221,6 +256,10 @@ roles: Array<string>, registered: string, highlight_keywords: Array<string>,
  * Away when no browser is active (empty message: off).
  */
 auto_away: AutoAway, 
+/**
+ * Display and input preferences (the same on all devices).
+ */
+prefs: Prefs, 
 /**
  * Unread notifications.
  */

@@ -246,6 +246,29 @@ describe('first hour', { skip: skip ?? false, timeout: 120_000 }, () => {
     await page.goBack();
   });
 
+  test('Settings lists the signed-in devices; logging one out sends it to the sign-in page', async () => {
+    const other = await newPage(browser);
+    await other.goto(`${daemon.url}/login`);
+    await other.getByLabel('Email').fill('fay@example.com');
+    await other.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await chatInput(other).waitFor();
+
+    await page.goto(`${daemon.url}/settings/account`);
+    const table = page.locator('table.session-list');
+    await until(async () => (await table.locator('tbody tr').count()) >= 2, { what: 'both devices listed' });
+    await table.locator('tr', { hasText: 'This device' }).waitFor();
+    assert.match(await table.innerText(), /Chrome on Linux/);
+    assert.match(await table.innerText(), /127\.0\.0\.1/);
+    await page.getByRole('button', { name: /^Log out Chrome on Linux/ }).first().click();
+    await page.getByRole('status').filter({ hasText: 'is logged out' }).waitFor();
+    await other.waitForURL(/\/login/, { timeout: 15_000 });
+    assert.equal(await table.locator('tbody tr').count(), 1);
+    await other.context().close();
+    await page.goBack();
+  });
+
   test('the sign-in page focuses the e-mail, can show the password and says how to reset it', async () => {
     const anon = await newPage(browser);
     await anon.goto(`${daemon.url}/login`);

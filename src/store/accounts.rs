@@ -1,4 +1,5 @@
-//! Users, sessions, one-use tokens (invites, password resets) and server settings.
+//! Users, one-use tokens (invites, password resets) and server settings (sessions are in
+//! `sessions.rs`).
 //!
 //! Tokens and sessions are stored hashed: callers pass the SHA-256 hex of the token, so a
 //! leaked database does not hand out logins. Password hashes are argon2id PHC strings made
@@ -194,66 +195,6 @@ impl Store {
                 return Err(Error::NotFound("user"));
             }
             Ok(())
-        })
-        .await
-    }
-
-    /// Stores a session: `token_hash` is the SHA-256 hex of the cookie token.
-    pub async fn create_session(
-        &self,
-        token_hash: &str,
-        user_id: UserId,
-        expires_at: i64,
-    ) -> Result<()> {
-        let hash = token_hash.to_owned();
-        self.write(0, move |ctx| {
-            ctx.conn
-                .execute(
-                    "INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![hash, user_id.0, expires_at, now_ms()],
-                )
-                .map_err(|e| match e.sqlite_error_code() {
-                    Some(ErrorCode::ConstraintViolation) => Error::NotFound("user"),
-                    _ => e.into(),
-                })?;
-            Ok(())
-        })
-        .await
-    }
-
-    /// The user of an unexpired session.
-    pub async fn session_user(&self, token_hash: &str) -> Result<Option<UserId>> {
-        let hash = token_hash.to_owned();
-        self.read(move |conn| {
-            Ok(conn
-                .prepare_cached(
-                    "SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
-                )?
-                .query_row(params![hash, now_ms()], |r| Ok(UserId(r.get(0)?)))
-                .optional()?)
-        })
-        .await
-    }
-
-    /// Deletes one session (logout); `false` if there was none.
-    pub async fn delete_session(&self, token_hash: &str) -> Result<bool> {
-        let hash = token_hash.to_owned();
-        self.write(0, move |ctx| {
-            Ok(ctx
-                .conn
-                .execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?
-                > 0)
-        })
-        .await
-    }
-
-    /// Deletes every session of a user (password change, "log out everywhere").
-    pub async fn delete_sessions_of(&self, user_id: UserId) -> Result<u64> {
-        self.write(0, move |ctx| {
-            Ok(ctx
-                .conn
-                .execute("DELETE FROM sessions WHERE user_id = ?1", [user_id.0])?
-                as u64)
         })
         .await
     }

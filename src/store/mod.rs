@@ -25,6 +25,7 @@ pub mod import;
 mod messages;
 mod schema;
 mod search;
+mod sessions;
 pub mod thelounge;
 mod tokens;
 mod writer;
@@ -37,6 +38,7 @@ pub use files::{Added, StoredFile};
 pub use import::{ImportUser, Mark, Peek, ReadState};
 pub use messages::{id_time, Appended, At, Cursor, History, Page};
 pub use search::{SearchQuery, SearchResult};
+pub use sessions::{SessionDevice, SessionInfo, SESSION_ID_LEN};
 pub use tokens::{ApiToken, TokenUse, MAX_API_TOKENS};
 
 use crate::model::NewEntry;

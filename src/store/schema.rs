@@ -18,6 +18,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_imports.sql"),
     include_str!("migrations/007_files.sql"),
     include_str!("migrations/008_api_tokens.sql"),
+    include_str!("migrations/009_session_devices.sql"),
 ];
 
 /// The schema version this code writes.

@@ -26,6 +26,7 @@ use tracing::{info, warn};
 use super::{live, AppState, Error};
 use crate::account::{self, Settings};
 use crate::model::{Secret, TokenScope, User};
+use crate::store::SessionDevice;
 use crate::wire;
 
 /// The session cookie's name.
@@ -120,9 +121,7 @@ impl Session {
         check_origin(parts, state)?;
         let token = session_token(&parts.headers).ok_or_else(need_login)?;
         let token_hash = account::token_hash(token);
-        let user_id = state
-            .store
-            .session_user(&token_hash)
+        let user_id = session_used(state, &token_hash)
             .await?
             .ok_or_else(need_login)?;
         let user = state.store.user(user_id).await?.ok_or_else(need_login)?;
@@ -132,6 +131,26 @@ impl Session {
             via: Via::Cookie,
         })
     }
+}
+
+/// The user of an unexpired session, noting (at most every few minutes) that it was used.
+pub(super) async fn session_used(
+    state: &AppState,
+    token_hash: &str,
+) -> Result<Option<crate::model::UserId>, Error> {
+    const TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
+    let Some((user_id, last_seen)) = state.store.session(token_hash).await? else {
+        return Ok(None);
+    };
+    if crate::time::now_ms().saturating_sub(last_seen) >= TOUCH_EVERY_MS {
+        let (store, hash) = (state.store.clone(), token_hash.to_owned());
+        tokio::spawn(async move {
+            if let Err(e) = store.touch_session(&hash).await {
+                tracing::debug!(error = %e, "cannot note a session's use");
+            }
+        });
+    }
+    Ok(Some(user_id))
 }
 
 /// A logged-in admin; rejects others with 403 `Only admins can do that.`, and API
@@ -246,6 +265,33 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// Where a request comes from, kept with the session it opens (Settings → Sessions): the
+/// `User-Agent` (control characters dropped, at most 256 characters) and the client's
+/// address.
+pub(super) struct Device(pub SessionDevice);
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(256)
+            .collect();
+        let address = client_ip(&parts.headers, &parts.extensions, &state.config)
+            .map_or_else(String::new, |ip| ip.to_string());
+        Ok(Device(SessionDevice {
+            user_agent,
+            address,
+        }))
+    }
+}
+
 fn need_login() -> Error {
     Error::new(StatusCode::UNAUTHORIZED, "Need to log in first.", "/")
 }
@@ -279,17 +325,26 @@ fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn clear_cookie(state: &AppState) -> HeaderValue {
+pub(super) fn clear_cookie(state: &AppState) -> HeaderValue {
     cookie(state, "", 0)
 }
 
-/// Starts a session for `user` and returns its `Set-Cookie` value.
-pub(super) async fn start_session(state: &AppState, user: &User) -> Result<HeaderValue, Error> {
+/// Starts a session for `user` on `device` and returns its `Set-Cookie` value.
+pub(super) async fn start_session(
+    state: &AppState,
+    user: &User,
+    device: &SessionDevice,
+) -> Result<HeaderValue, Error> {
     let token = account::new_token();
     let expires = crate::time::now_ms() + SESSION_TTL_MS;
     state
         .store
-        .create_session(&account::token_hash(token.expose()), user.id, expires)
+        .create_session(
+            &account::token_hash(token.expose()),
+            user.id,
+            expires,
+            device,
+        )
         .await?;
     Ok(cookie(state, token.expose(), SESSION_TTL_MS / 1000))
 }

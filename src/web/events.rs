@@ -74,7 +74,7 @@ async fn session_alive(state: &AppState, session: &Session) -> bool {
         super::auth::Via::Cookie => {}
     }
     matches!(
-        state.store.session_user(&session.token_hash).await,
+        super::auth::session_used(state, &session.token_hash).await,
         Ok(Some(id)) if id == session.user.id
     )
 }

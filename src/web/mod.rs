@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod ops;
 pub mod preview;
 pub mod serve;
+pub mod sessions;
 pub mod state;
 pub mod tls;
 pub mod tokens;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(preview::routes())
         .merge(tokens::routes())
+        .merge(sessions::routes())
         .fallback(api_not_found)
         // Answers are per user and change all the time: never kept by a browser's cache
         // (a back button must not show another moment's data) nor by a shared one.

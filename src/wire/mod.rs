@@ -11,11 +11,13 @@
 mod events;
 mod files;
 mod objects;
+mod sessions;
 mod tokens;
 
 pub use events::*;
 pub use files::*;
 pub use objects::*;
+pub use sessions::*;
 pub use tokens::*;
 
 #[cfg(test)]

@@ -70,6 +70,8 @@ fn declarations() -> Vec<String> {
         crate::model::TokenScope::decl(&cfg),
         ApiToken::decl(&cfg),
         ApiTokenList::decl(&cfg),
+        SessionView::decl(&cfg),
+        SessionList::decl(&cfg),
         ApiTokenRequest::decl(&cfg),
         ApiTokenCreated::decl(&cfg),
         SendRequest::decl(&cfg),

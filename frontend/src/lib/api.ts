@@ -19,6 +19,7 @@ import type {
   Prefs,
   PublicSettings,
   Server,
+  SessionList,
   Settings,
   SharedFile,
   SharedFileList,
@@ -184,4 +185,8 @@ export const api = {
   createApiToken: (name: string, scope: TokenScope) =>
     request<ApiTokenCreated>('POST', '/api/user/tokens', { name, scope }),
   revokeApiToken: (id: number) => request<object>('DELETE', `/api/user/token/${id}`),
+  /** The user's signed-in devices, most recently used first. */
+  sessions: () => request<SessionList>('GET', '/api/user/sessions'),
+  /** Logs one device out at once. */
+  endSession: (id: string) => request<object>('DELETE', `/api/user/sessions/${enc(id)}`),
 };

@@ -180,6 +180,8 @@ export class ChatStore {
         if (s === 'open') this.activity.reconnected(Date.now(), this.pageVisible());
       },
       onResync: () => void this.resync(),
+      // A 401 here signs the page out (api's onUnauthorized).
+      onSessionEnded: () => void api.user().catch(() => {}),
     });
     this.socket.start();
   }

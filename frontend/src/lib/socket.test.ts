@@ -37,17 +37,19 @@ function setup() {
   const events: Stamped[] = [];
   const statuses: string[] = [];
   const onResync = vi.fn();
+  const onSessionEnded = vi.fn();
   const s = new EventSocket({
     url: (since) => `ws://x/events${since === null ? '' : `?since=${since}`}`,
     create: (u) => new FakeWs(u),
     onEvent: (f) => events.push(f),
     onStatus: (st) => statuses.push(st),
     onResync,
+    onSessionEnded,
     random: () => 0.5,
     requestTimeoutMs: 1000,
     pingIntervalMs: 60_000,
   });
-  return { s, events, statuses, onResync, last: () => FakeWs.all[FakeWs.all.length - 1]! };
+  return { s, events, statuses, onResync, onSessionEnded, last: () => FakeWs.all[FakeWs.all.length - 1]! };
 }
 
 beforeEach(() => {
@@ -118,6 +120,19 @@ describe('EventSocket', () => {
     // Reconnects at once, still asking for what it can get.
     expect(FakeWs.all).toHaveLength(2);
     expect(last().url).toBe('ws://x/events?since=5');
+    s.stop();
+  });
+
+  it('has the session checked when the server says it ended (4003)', () => {
+    const { s, onSessionEnded, last } = setup();
+    s.start();
+    last().open();
+    last().drop(1006);
+    expect(onSessionEnded).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1000);
+    last().open();
+    last().drop(4003);
+    expect(onSessionEnded).toHaveBeenCalledTimes(1);
     s.stop();
   });
 

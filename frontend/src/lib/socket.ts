@@ -19,6 +19,9 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
 
+/** The close code of a socket whose session ended (docs/api.md). */
+export const SESSION_ENDED = 4003;
+
 export interface SocketOptions {
   /** The URL for a connection resuming after `since` (null: live events only). */
   url: (since: number | null) => string;
@@ -27,6 +30,9 @@ export interface SocketOptions {
   onStatus?: (status: SocketStatus) => void;
   /** The server cannot replay what was missed: refetch state over HTTP. */
   onResync?: () => void;
+  /** The server closed the socket because its session ended (logged out elsewhere, password
+   *  changed): check the session over HTTP (a 401 signs the page out). */
+  onSessionEnded?: () => void;
   requestTimeoutMs?: number;
   pingIntervalMs?: number;
   random?: () => number;
@@ -77,8 +83,8 @@ export class EventSocket {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private stopped = true;
-  private readonly opts: Required<Omit<SocketOptions, 'onStatus' | 'onResync'>> &
-    Pick<SocketOptions, 'onStatus' | 'onResync'>;
+  private readonly opts: Required<Omit<SocketOptions, 'onStatus' | 'onResync' | 'onSessionEnded'>> &
+    Pick<SocketOptions, 'onStatus' | 'onResync' | 'onSessionEnded'>;
 
   constructor(opts: SocketOptions) {
     this.opts = {
@@ -173,6 +179,7 @@ export class EventSocket {
         this.open();
         return;
       }
+      if (ev.code === SESSION_ENDED) this.opts.onSessionEnded?.();
       this.scheduleReconnect();
     };
   }

@@ -33,6 +33,8 @@ export type {
   Reply,
   RtcConfig,
   Server,
+  SessionList,
+  SessionView,
   ServerFrame,
   ServerInput,
   Settings,

@@ -491,6 +491,42 @@ last_used: string | null, };
 
 export type ApiTokenList = { tokens: Array<ApiToken>, };
 
+export type SessionView = { 
+/**
+ * Names the session in `DELETE /api/user/sessions/{id}`.
+ */
+id: string, 
+/**
+ * What the device is, read from its User-Agent ("Firefox on Linux"), or `""`.
+ */
+device: string, 
+/**
+ * The User-Agent as sent (at most 256 characters).
+ */
+user_agent: string, 
+/**
+ * The address it logged in from (`""` when unknown).
+ */
+address: string, 
+/**
+ * RFC 3339.
+ */
+created: string, 
+/**
+ * RFC 3339: when it was last used (to within a few minutes).
+ */
+last_seen: string, 
+/**
+ * RFC 3339: when it ends (sooner if logged out or ended here).
+ */
+expires: string, 
+/**
+ * The session of this request.
+ */
+current: boolean, };
+
+export type SessionList = { sessions: Array<SessionView>, };
+
 export type ApiTokenRequest = { name: string, scope: TokenScope, };
 
 export type ApiTokenCreated = { 

@@ -230,7 +230,7 @@ async fn users_crud() {
     append_n(&store, user, "#convos", 5).await;
     append_n(&store, other, "#convos", 2).await;
     store
-        .create_session("h1", user, i64::MAX)
+        .create_session("h1", user, i64::MAX, &Default::default())
         .await
         .expect("session");
     assert!(store.delete_user(user).await.expect("delete"));
@@ -257,12 +257,15 @@ async fn sessions_and_tokens() {
     let (_dir, store, user) = setup().await;
     let now = now_ms();
     store
-        .create_session("live", user, now + 60_000)
+        .create_session("live", user, now + 60_000, &Default::default())
         .await
         .expect("s");
-    store.create_session("old", user, now - 1).await.expect("s");
     store
-        .create_session("other", user, now + 60_000)
+        .create_session("old", user, now - 1, &Default::default())
+        .await
+        .expect("s");
+    store
+        .create_session("other", user, now + 60_000, &Default::default())
         .await
         .expect("s");
     assert_eq!(store.session_user("live").await.expect("get"), Some(user));
@@ -271,10 +274,55 @@ async fn sessions_and_tokens() {
     assert!(store.delete_session("live").await.expect("del"));
     assert_eq!(store.session_user("live").await.expect("get"), None);
     assert!(matches!(
-        store.create_session("x", UserId(999), now + 1).await,
+        store
+            .create_session("x", UserId(999), now + 1, &Default::default())
+            .await,
         Err(Error::NotFound("user"))
     ));
     assert_eq!(store.purge_expired().await.expect("purge"), 1);
+
+    // listed with their device, named by a hash prefix, ended one by one
+    let device = crate::store::SessionDevice {
+        user_agent: "Firefox".into(),
+        address: "192.0.2.1".into(),
+    };
+    let phone = "a".repeat(64);
+    store
+        .create_session(&phone, user, now + 60_000, &device)
+        .await
+        .expect("s");
+    let list = store.sessions_of(user).await.expect("list");
+    assert_eq!(list.len(), 2);
+    let mine = list.iter().find(|s| s.token_hash == phone).expect("listed");
+    assert_eq!(mine.device, device);
+    assert!(mine.last_seen >= now);
+    assert!(store
+        .sessions_of(UserId(999))
+        .await
+        .expect("none")
+        .is_empty());
+    let id = &phone[..crate::store::SESSION_ID_LEN];
+    // not by another user, not by a malformed id, not by a short prefix
+    assert_eq!(
+        store.delete_session_of(UserId(999), id).await.expect("x"),
+        None
+    );
+    assert_eq!(
+        store.delete_session_of(user, "aaaa").await.expect("x"),
+        None
+    );
+    assert_eq!(
+        store
+            .delete_session_of(user, "%%%%%%%%%%%%%%%%")
+            .await
+            .expect("x"),
+        None
+    );
+    assert_eq!(
+        store.delete_session_of(user, id).await.expect("end"),
+        Some(phone.clone())
+    );
+    assert_eq!(store.session_user(&phone).await.expect("get"), None);
     assert_eq!(store.delete_sessions_of(user).await.expect("all"), 1);
 
     store

@@ -15,7 +15,7 @@ use tracing::{info, warn};
 
 use super::{
     body, clear_cookie, limit, live, session_token, start_session, user_view, AppState, ClientIp,
-    Error, SameOrigin,
+    Device, Error, SameOrigin,
 };
 use crate::account::{self, Settings};
 use crate::model::{Secret, User};
@@ -72,6 +72,7 @@ pub(super) async fn register(
     State(state): State<AppState>,
     _: SameOrigin,
     ClientIp(ip): ClientIp,
+    device: Device,
     req: Result<Json<Register>, JsonRejection>,
 ) -> Result<Response, Error> {
     let req = body(req)?;
@@ -93,7 +94,7 @@ pub(super) async fn register(
                 closed()
             });
         };
-        return reset(&state, &user, &email, token, req.password).await;
+        return reset(&state, &user, &email, token, req.password, &device).await;
     }
     let first = state.store.users().await?.is_empty();
     if !first && !registration_open(&state).await? {
@@ -111,7 +112,7 @@ pub(super) async fn register(
     let user = account::create_user(&state.store, &email, req.password, first).await?;
     info!(user = %user.id, admin = user.admin, "registered");
     state.users.start(user.clone());
-    logged_in(&state, &user).await
+    logged_in(&state, &user, &device).await
 }
 
 /// A password reset through a link: the token is checked (and used up) before any hashing.
@@ -121,6 +122,7 @@ async fn reset(
     email: &str,
     token: &Secret,
     password: Secret,
+    device: &Device,
 ) -> Result<Response, Error> {
     let ok = account::consume_link(
         &state.store,
@@ -135,7 +137,7 @@ async fn reset(
     account::set_password(&state.store, user, password, None).await?;
     state.live.end(user.id, live::Ended::All);
     info!(user = %user.id, "password reset");
-    logged_in(state, user).await
+    logged_in(state, user, device).await
 }
 
 async fn registration_open(state: &AppState) -> Result<bool, Error> {
@@ -145,8 +147,8 @@ async fn registration_open(state: &AppState) -> Result<bool, Error> {
 }
 
 /// A new session for `user`: the User JSON with its cookie.
-async fn logged_in(state: &AppState, user: &User) -> Result<Response, Error> {
-    let cookie = start_session(state, user).await?;
+async fn logged_in(state: &AppState, user: &User, device: &Device) -> Result<Response, Error> {
+    let cookie = start_session(state, user, &device.0).await?;
     let body = user_view(state, user, Default::default()).await;
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
@@ -165,6 +167,7 @@ pub(super) async fn login(
     State(state): State<AppState>,
     _: SameOrigin,
     ClientIp(ip): ClientIp,
+    device: Device,
     req: Result<Json<Login>, JsonRejection>,
 ) -> Result<Response, Error> {
     let req = body(req)?;
@@ -186,7 +189,7 @@ pub(super) async fn login(
                 limiter.clear(&account_key);
                 limiter.refund(&ip_key);
                 info!(user = %user.id, %ip, "logged in by LDAP");
-                return logged_in(&state, &user).await;
+                return logged_in(&state, &user, &device).await;
             }
             // Not in the directory, or a wrong password: local accounts still work.
             Ok(None) => {}
@@ -217,7 +220,7 @@ pub(super) async fn login(
                     warn!(error = %e, "cannot purge expired sessions");
                 }
             });
-            logged_in(&state, &user).await
+            logged_in(&state, &user, &device).await
         }
         _ => {
             info!(%ip, "login failed");

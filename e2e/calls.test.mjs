@@ -168,7 +168,7 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await carol.setViewportSize({ width: 1280, height: 800 });
   });
 
-  test('mute stops audio: the others receive no audio energy from a muted participant', async () => {
+  test('mute and camera off: the others hear nothing, and their tiles show muted and an avatar', async () => {
     const before = await audioEnergyFrom(bob, 'alice');
     assert.ok(before > 0, 'audio energy from alice before mute');
     await alice.locator('[data-testid=call-mute]').click();
@@ -180,8 +180,21 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
       what: `no audio energy from muted alice (last ${muted}, before ${before})`,
     });
     assert.ok((await audioEnergyFrom(carol, 'bob')) > 0, 'bob is still heard');
+    // The others' tiles say so, read from the media (no packets), not from a new message.
+    const aliceAt = (page) => panel(page).locator('.tile[data-nick=alice]');
+    await aliceAt(bob).and(bob.locator('[data-mic=off]')).waitFor({ timeout: 10_000 });
+    await aliceAt(bob).getByText('muted').waitFor();
     await alice.locator('[data-testid=call-mute]').click();
     await until(async () => (await audioEnergyFrom(bob, 'alice', 1500)) > 0, { ms: 10_000, what: 'alice heard again after unmute' });
+    await aliceAt(bob).and(bob.locator('[data-mic=on]')).waitFor({ timeout: 10_000 });
+
+    // Camera off: an avatar instead of a black picture, for everyone; on again: video.
+    assert.equal(await aliceAt(carol).getAttribute('data-cam'), 'on');
+    await alice.locator('[data-testid=call-camera]').click();
+    await aliceAt(carol).and(carol.locator('[data-cam=off]')).waitFor({ timeout: 10_000 });
+    await aliceAt(carol).locator('.avatar').waitFor();
+    await alice.locator('[data-testid=call-camera]').click();
+    await aliceAt(carol).and(carol.locator('[data-cam=on]')).waitFor({ timeout: 10_000 });
   });
 
   test('hang-up: each leaver disappears for the others; the last one is left alone', async () => {

@@ -9,6 +9,7 @@
 
 import { request } from './api';
 import { chat } from './chat.svelte';
+import { inboundPackets, MediaWatch } from './mediawatch';
 import { convKey } from './messages.svelte';
 import { foldNick, isPolite, Peer, type PcLike, type PeerState, type SignalIn, type SignalOut } from './peer';
 import type { ClientRequest, Event, Reply, RtcConfig, State, User } from './types';
@@ -27,6 +28,9 @@ export interface Tile {
   /** 0..1 audio level from the analyser. */
   level: number;
   hasVideo: boolean;
+  /** Their microphone / camera is off (no packets of it: lib/mediawatch.ts). */
+  micOff: boolean;
+  camOff: boolean;
 }
 
 export interface ActiveCall {
@@ -108,6 +112,8 @@ export class CallStore {
   private ctx: AudioContext | null = null;
   private meters = new Map<string, () => number>();
   private meterTimer: ReturnType<typeof setInterval> | null = null;
+  private watches = new Map<string, MediaWatch>();
+  private watchTimer: ReturnType<typeof setInterval> | null = null;
   private channel: BroadcastChannel | null = null;
   private rejoinTimer: ReturnType<typeof setTimeout> | null = null;
   env: CallEnv;
@@ -255,6 +261,9 @@ export class CallStore {
     call.local?.getTracks().forEach((t) => t.stop());
     if (this.meterTimer) clearInterval(this.meterTimer);
     this.meterTimer = null;
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = null;
+    this.watches.clear();
     void this.ctx?.close().catch(() => {});
     this.ctx = null;
     this.channel?.postMessage({ type: 'left', cid: call.cid, conversation: call.conversation });
@@ -277,6 +286,7 @@ export class CallStore {
     }
     c.micOn = !c.micOn;
     for (const t of audio) t.enabled = c.micOn;
+    for (const p of this.peers.values()) void p.setSending('audio', c.micOn ? (audio[0] ?? null) : null);
   }
 
   /** Camera off/on; after an audio-only or listen-only join, opens the camera and sends it. */
@@ -290,6 +300,7 @@ export class CallStore {
     }
     c.camOn = !c.camOn;
     for (const t of video) t.enabled = c.camOn;
+    for (const p of this.peers.values()) void p.setSending('video', c.camOn ? (video[0] ?? null) : null);
   }
 
   /** Opens the microphone or camera during call `c` and sends it to every peer. */
@@ -484,7 +495,9 @@ export class CallStore {
       log: (...a) => console.debug('[call]', ...a),
     });
     this.peers.set(foldNick(nick), peer);
-    call.tiles.push({ id: peer.id, nick, state: peer.state, problem: '', stream: null, level: 0, hasVideo: false });
+    call.tiles.push({ id: peer.id, nick, state: peer.state, problem: '', stream: null, level: 0, hasVideo: false, micOff: false, camOff: false });
+    this.watches.set(peer.id, new MediaWatch());
+    this.watchTimer ??= setInterval(() => void this.readMedia(), 1000);
     return peer;
   }
 
@@ -517,6 +530,7 @@ export class CallStore {
     }
     this.audios.delete(p.id);
     this.meters.delete(p.id);
+    this.watches.delete(p.id);
     if (this.call) this.call.tiles = this.call.tiles.filter((t) => t.id !== p.id);
     return true;
   }
@@ -584,6 +598,28 @@ export class CallStore {
       return;
     }
     this.meterTimer ??= setInterval(() => this.readMeters(), 150);
+  }
+
+  /** Who sends what: each connected peer's inbound packet counts, once a second. */
+  private async readMedia(): Promise<void> {
+    const c = this.call;
+    if (!c) return;
+    const now = this.env.now();
+    for (const p of this.peers.values()) {
+      const w = this.watches.get(p.id);
+      const t = c.tiles.find((x) => x.id === p.id);
+      if (!w || !t || p.state !== 'connected') continue;
+      let got: ReturnType<typeof inboundPackets>;
+      try {
+        got = inboundPackets(await p.pc.getStats());
+      } catch {
+        continue;
+      }
+      const micOff = w.sample('audio', got.audio, now);
+      const camOff = w.sample('video', got.video, now);
+      if (t.micOff !== micOff) t.micOff = micOff;
+      if (t.camOff !== camOff) t.camOff = camOff;
+    }
   }
 
   private readMeters(): void {

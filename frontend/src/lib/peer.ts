@@ -152,6 +152,25 @@ export class Peer {
     else if (caller) this.pc.addTransceiver('audio', { direction: 'recvonly' });
     if (video && s) this.pc.addTrack(video, s);
     else if (caller) this.pc.addTransceiver('video', { direction: 'recvonly' });
+    // Muted or camera off before this peer came: send nothing of it until turned on.
+    for (const t of [audio, video]) if (t && !t.enabled) void this.setSending(t.kind as 'audio' | 'video', null);
+  }
+
+  /**
+   * Stops (`null`) or resumes sending one kind, without renegotiating: the others see its
+   * packets stop, which is how they show "muted" or "camera off" (lib/mediawatch.ts).
+   */
+  async setSending(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    if (this.state === 'closed') return;
+    const t = this.pc
+      .getTransceivers()
+      .find((x) => x.receiver.track.kind === kind && (x.direction === 'sendrecv' || x.direction === 'sendonly'));
+    if (!t || t.sender.track === track) return;
+    try {
+      await t.sender.replaceTrack(track);
+    } catch {
+      // Closed meanwhile.
+    }
   }
 
   /**

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_DIR, apiFor, freePort, launchBrowser, newPage, requireTools, say, startDaemon, startIrcd, stopAll, until } from './lib/harness.mjs';
+import { REPO_DIR, apiFor, axeViolations, freePort, launchBrowser, newPage, requireTools, say, startDaemon, startIrcd, stopAll, until } from './lib/harness.mjs';
 import { assertMediaFrom, audioEnergyFrom, callStats, haveTurnserver, startTurn, stopTurns, users, waitPeers } from './lib/calls-harness.mjs';
 
 let skip = requireTools();
@@ -126,6 +126,11 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     assert.deepEqual(sb.sent, { offers: 0, answers: 1, ice: 0 });
     // Carol and dave were rung too (not in the call).
     await carol.locator('[data-testid=call-ringing]', { hasText: 'is calling' }).waitFor();
+    // Accessible in a call and while ringing (axe-core, as a11y.test.mjs does for pages).
+    for (const [page, what] of [[alice, 'in a call'], [carol, 'ringing']]) {
+      const v = await axeViolations(page);
+      assert.deepEqual(v, [], `${what}: ${v.join('\n')}`);
+    }
   });
 
   test('a third participant joins: full mesh, everyone receives everyone', async () => {

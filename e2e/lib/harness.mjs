@@ -434,6 +434,25 @@ export async function newPage(browser, options = {}) {
   return page;
 }
 
+const AXE = path.join(E2E_DIR, 'node_modules', 'axe-core', 'axe.min.js');
+
+/**
+ * Runs axe-core (WCAG 2.1 A and AA, and best practices) on the page as it is now and
+ * returns its violations as readable lines (empty: none). Excluded: nothing.
+ */
+export async function axeViolations(page) {
+  // Evaluated through the DevTools protocol: the page's CSP (no inline scripts) stays on.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(fs.readFileSync(AXE, 'utf8'));
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return found.map((v) => `${v.impact} ${v.id}: ${v.help} [${v.nodes.join(' | ')}]`);
+}
+
 export async function screenshot(page, name) {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);

@@ -25,6 +25,9 @@ fn main() {
         highlight: false,
         own: false,
         read: None,
+        // What InspIRCd and Ergo put on every message.
+        msgid: Some("835~1796436217~42".into()),
+        reply_to: None,
     });
     let alone = |e: &Event, _seq: u64| serde_json::to_string(e).unwrap_or_default();
     for (name, f) in [

@@ -128,6 +128,7 @@ async fn seed_live(dir: &std::path::Path) {
             text: "a live message".into(),
             msgid: None,
             account: None,
+            reply_to: None,
             highlight: false,
             backfill: false,
         })

@@ -153,6 +153,7 @@ impl Gen {
             text,
             msgid: None,
             account: None,
+            reply_to: None,
             backfill: false,
         }
     }

@@ -86,10 +86,13 @@ pub enum Kind {
     Topic = 9,
     Server = 10,
     Error = 11,
+    /// A reaction (`+draft/react`) to the message whose msgid is in `reply_to`; the text is
+    /// the reaction (an emoji). Not searched, not unread: shown on that message.
+    Reaction = 12,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Privmsg,
         Kind::Action,
         Kind::Notice,
@@ -102,6 +105,7 @@ impl Kind {
         Kind::Topic,
         Kind::Server,
         Kind::Error,
+        Kind::Reaction,
     ];
 
     /// The stable code stored in the database.
@@ -129,6 +133,7 @@ impl Kind {
             Kind::Topic => "topic",
             Kind::Server => "server",
             Kind::Error => "error",
+            Kind::Reaction => "reaction",
         }
     }
 
@@ -167,6 +172,9 @@ pub struct NewEntry {
     pub msgid: Option<String>,
     /// IRCv3 `account` tag.
     pub account: Option<String>,
+    /// The msgid of the message this one answers or reacts to (`+draft/reply`).
+    #[serde(default)]
+    pub reply_to: Option<String>,
     /// Whether the message mentions the user (their nick or a highlight keyword).
     pub highlight: bool,
     /// The line arrived late (a chathistory replay, an import): it takes its place among
@@ -191,6 +199,8 @@ pub struct Entry {
     pub text: String,
     pub msgid: Option<String>,
     pub account: Option<String>,
+    #[serde(default)]
+    pub reply_to: Option<String>,
     pub highlight: bool,
 }
 
@@ -209,6 +219,7 @@ impl Entry {
             text: new.text,
             msgid: new.msgid,
             account: new.account,
+            reply_to: new.reply_to,
             highlight: new.highlight,
         }
     }

@@ -184,6 +184,7 @@ async fn missed_lines_come_back_once() {
             connection_id: cid.into(),
             conversation_id: "".into(),
             message: "/reconnect".into(),
+            reply_to: None,
             reply,
         })
         .await;

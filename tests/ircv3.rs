@@ -1,6 +1,6 @@
 //! IRCv3 against a real InspIRCd: presence (away-notify, WHOX, MONITOR: who is away in a
-//! channel, whether the other side of a private conversation is online) and typing
-//! notifications between two users.
+//! channel, whether the other side of a private conversation is online), typing
+//! notifications, replies and reactions between two users.
 
 mod common;
 
@@ -345,5 +345,123 @@ async fn auto_away_follows_the_browsers() {
         lines.is_err(),
         "auto-away came back over the user's own /away"
     );
+    env.stop().await;
+}
+
+/// Replies and reactions between two of our users through InspIRCd (message-tags,
+/// ircv3_ctctags, msgid): a reply carries what it answers, a reaction is stored as a
+/// `reaction` line of its conversation (never searched), and a bad one is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_and_reactions_go_both_ways() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let (ua, a, mut ea, ca) = online(&env, "alice", &ircd.url("alice", "")).await;
+    let (ub, b, mut eb, cb) = online(&env, "bob", &ircd.url("bob", "")).await;
+    for (h, ev, cid) in [(&a, &mut ea, &ca), (&b, &mut eb, &cb)] {
+        send(h, cid, "", "/join #r").await.expect("join");
+        ev.wait("joined", |v| {
+            v["type"] == "participants" && v["conversation_id"] == "#r"
+        })
+        .await;
+    }
+    send(&b, &cb, "#r", "shall we ship it?").await.expect("say");
+    let asked = ea.message("#r", "shall we ship it?").await;
+    let msgid = asked["msgid"].as_str().expect("a msgid").to_string();
+
+    // alice reacts: bob sees a reaction to that message; alice's own comes back (echo)
+    a.ask(|reply| user::Request::React {
+        connection_id: ca.clone(),
+        conversation_id: "#r".into(),
+        msgid: msgid.clone(),
+        reaction: "👍".into(),
+        reply,
+    })
+    .await
+    .expect("react");
+    let r = eb
+        .wait("alice's reaction", |v| {
+            v["event"] == "message" && v["type"] == "reaction"
+        })
+        .await;
+    assert_eq!(
+        (
+            &r["from"],
+            &r["message"],
+            &r["reply_to"],
+            &r["conversation_id"]
+        ),
+        (
+            &"alice".into(),
+            &"👍".into(),
+            &msgid.clone().into(),
+            &"#r".into()
+        )
+    );
+    ea.wait("own reaction", |v| v["type"] == "reaction").await;
+
+    // ... and answers: bob's copy says what it answers
+    a.ask(|reply| user::Request::Send {
+        connection_id: ca.clone(),
+        conversation_id: "#r".into(),
+        message: "yes, today".into(),
+        reply_to: Some(msgid.clone()),
+        reply,
+    })
+    .await
+    .expect("reply");
+    let answer = eb.message("#r", "yes, today").await;
+    assert_eq!(answer["reply_to"], msgid.as_str());
+
+    // refused, nothing sent or stored: too long, control characters, a bad msgid
+    for (reaction, id) in [
+        ("x".repeat(65), msgid.clone()),
+        ("\u{7}".into(), msgid.clone()),
+        ("👍".into(), "has space".into()),
+        ("👍".into(), String::new()),
+    ] {
+        let res = a
+            .ask(|reply| user::Request::React {
+                connection_id: ca.clone(),
+                conversation_id: "#r".into(),
+                msgid: id,
+                reaction,
+                reply,
+            })
+            .await;
+        assert!(matches!(res, Err(user::Error::Invalid(_))), "{res:?}");
+    }
+
+    // stored: one reaction row each side, the reply's reference; search never finds it
+    for (u, cid) in [(&ua, &ca), (&ub, &cb)] {
+        let page = env
+            .store
+            .history(u.id, cid, "#r", convos::store::Page::latest())
+            .await
+            .expect("history");
+        let reactions: Vec<_> = page
+            .messages
+            .iter()
+            .filter(|m| m.kind == convos::model::Kind::Reaction)
+            .collect();
+        assert_eq!(reactions.len(), 1, "{:?}", page.messages);
+        assert_eq!(reactions[0].reply_to.as_deref(), Some(msgid.as_str()));
+        let reply = page
+            .messages
+            .iter()
+            .find(|m| m.text == "yes, today")
+            .expect("reply stored");
+        assert_eq!(reply.reply_to.as_deref(), Some(msgid.as_str()));
+        env.store.index_pending().await.expect("index");
+        let hits = env
+            .store
+            .search(u.id, convos::store::SearchQuery::parse("👍"))
+            .await
+            .expect("search");
+        assert!(hits.messages.is_empty(), "{:?}", hits.messages);
+    }
     env.stop().await;
 }

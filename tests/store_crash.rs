@@ -170,6 +170,7 @@ fn child(dir: &std::path::Path) {
                         text: format!("r{round} t{task} s{seq} k{k} crashproof text"),
                         msgid: None,
                         account: None,
+                        reply_to: None,
                         highlight: seq % 17 == 0,
                         backfill: false,
                     };

@@ -19,9 +19,12 @@ use crate::model::{Conversation, Entry, Kind, MessageId, NewEntry, Notification,
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::collections::HashMap;
 
+/// How many columns [`ENTRY_COLS`] is: a query's own columns after it start at this index.
+pub(crate) const ENTRY_LEN: usize = 11;
+
 /// Columns read by [`entry_from_row`], from `messages m`.
 pub(crate) const ENTRY_COLS: &str =
-    "m.id, m.user_id, m.time, m.kind, m.nick, m.source, m.text, m.msgid, m.account, m.highlight";
+    "m.id, m.user_id, m.time, m.kind, m.nick, m.source, m.text, m.msgid, m.account, m.highlight, m.reply_to";
 
 pub(crate) fn entry_from_row(
     r: &Row<'_>,
@@ -42,6 +45,7 @@ pub(crate) fn entry_from_row(
         msgid: r.get(7)?,
         account: r.get(8)?,
         highlight: r.get(9)?,
+        reply_to: r.get(10)?,
     })
 }
 
@@ -201,7 +205,7 @@ impl Store {
             let rows = stmt.query_map(params![user_id.0, before, limit], |r| {
                 Ok(Notification {
                     entry: joined_entry(r)?,
-                    read: r.get(12)?,
+                    read: r.get(ENTRY_LEN + 2)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -427,8 +431,8 @@ impl Store {
 }
 
 fn joined_entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
-    let conn_id: String = r.get(10)?;
-    let conv_id: String = r.get(11)?;
+    let conn_id: String = r.get(ENTRY_LEN)?;
+    let conv_id: String = r.get(ENTRY_LEN + 1)?;
     entry_from_row(r, conn_id, conv_id)
 }
 
@@ -539,8 +543,8 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
             .conn
             .prepare_cached(
                 "INSERT OR IGNORE INTO messages \
-                 (id, conv, user_id, time, kind, nick, source, text, msgid, account, highlight) \
-                 VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 (id, conv, user_id, time, kind, nick, source, text, msgid, account, highlight, reply_to) \
+                 VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12)",
             )?
             .execute(params![
                 cid,
@@ -553,7 +557,8 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
                 e.msgid,
                 e.account,
                 e.highlight,
-                id
+                id,
+                e.reply_to
             ])?;
         if inserted == 0 {
             let sql = format!("SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND msgid = ?2");
@@ -570,7 +575,7 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
             continue;
         }
         ctx.inserted(id);
-        if id <= ctx.fts_upto {
+        if id <= ctx.fts_upto && e.kind != Kind::Reaction {
             search::index_one(&ctx.conn, id, cid, e.user_id.0, &e.from, &e.text)?;
         }
         if e.highlight {

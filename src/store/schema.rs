@@ -19,6 +19,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_files.sql"),
     include_str!("migrations/008_api_tokens.sql"),
     include_str!("migrations/009_session_devices.sql"),
+    include_str!("migrations/010_replies.sql"),
 ];
 
 /// The schema version this code writes.

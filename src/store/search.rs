@@ -25,7 +25,7 @@
 //! leaves out the large `u<user>` doclist (at 10 M messages that halved `from:nick word`).
 //! The SQL still checks `user_id` on every row returned.
 
-use super::messages::{entry_from_row, ENTRY_COLS};
+use super::messages::{entry_from_row, ENTRY_COLS, ENTRY_LEN};
 use super::{Error, Result, Store};
 use crate::model::{Entry, MessageId, UserId};
 use crate::time::days_from_civil;
@@ -211,7 +211,7 @@ pub(crate) fn index_chunk(
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let result = (|| -> Result<(i64, usize)> {
         let mut select = conn.prepare_cached(
-            "SELECT id, conv, user_id, nick, text FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
+            "SELECT id, conv, user_id, nick, text, kind FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
         let mut insert = conn
             .prepare_cached("INSERT INTO messages_fts(rowid, text, scope) VALUES (?1, ?2, ?3)")?;
@@ -223,7 +223,10 @@ pub(crate) fn index_chunk(
             let user_id: i64 = row.get(2)?;
             let nick: String = row.get(3)?;
             let text: String = row.get(4)?;
-            insert.execute(params![id, fts_text(&text), scope(user_id, conv, &nick)])?;
+            // Reactions are shown on their message, never found by search.
+            if row.get::<_, i64>(5)? != crate::model::Kind::Reaction.code() {
+                insert.execute(params![id, fts_text(&text), scope(user_id, conv, &nick)])?;
+            }
             last = id;
             n += 1;
         }
@@ -373,8 +376,17 @@ impl Store {
 fn search(conn: &Connection, user_id: UserId, q: &SearchQuery) -> Result<SearchResult> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let mut terms = Vec::new();
-    if let Some(text) = text_match(&q.text)? {
-        terms.push(text);
+    match text_match(&q.text)? {
+        Some(text) => terms.push(text),
+        // Words that are all punctuation or emoji match nothing: not "no text given",
+        // which lists everything the filters allow.
+        None if !q.text.trim().is_empty() => {
+            return Ok(SearchResult {
+                messages: Vec::new(),
+                end: true,
+            })
+        }
+        None => {}
     }
     if let Some(nick) = &q.from {
         terms.push(format!("scope : \"{}\"", nick_token(user_id.0, nick)));
@@ -425,8 +437,8 @@ fn search(conn: &Connection, user_id: UserId, q: &SearchQuery) -> Result<SearchR
                 limit as i64 + 1
             ],
             |r| {
-                let conn_id: String = r.get(10)?;
-                let conv_id: String = r.get(11)?;
+                let conn_id: String = r.get(ENTRY_LEN)?;
+                let conv_id: String = r.get(ENTRY_LEN + 1)?;
                 entry_from_row(r, conn_id, conv_id)
             },
         )?

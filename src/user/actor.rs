@@ -192,6 +192,9 @@ pub(super) struct Actor {
     pub away_at: Option<tokio::time::Instant>,
     /// We marked the user away (auto-away).
     pub auto_away: bool,
+    /// While a `Send` runs: its conversation id and the msgid its messages there answer
+    /// (`+draft/reply`).
+    pub reply_to: Option<(String, String)>,
     /// How long a minute of the auto-away delay is (shorter in tests).
     pub away_minute: std::time::Duration,
 }
@@ -249,6 +252,7 @@ pub fn spawn(
         active_browsers,
         away_at: None,
         auto_away: false,
+        reply_to: None,
         away_minute,
         user,
         store,
@@ -490,9 +494,26 @@ impl Actor {
                 connection_id,
                 conversation_id,
                 message,
+                reply_to,
                 reply,
             } => {
+                self.reply_to = reply_to
+                    .filter(|id| valid_msgid(id))
+                    .map(|id| (conversation_id.clone(), id));
                 let res = self.send(&connection_id, &conversation_id, &message).await;
+                self.reply_to = None;
+                let _ = reply.send(res);
+            }
+            Request::React {
+                connection_id,
+                conversation_id,
+                msgid,
+                reaction,
+                reply,
+            } => {
+                let res = self
+                    .react(&connection_id, &conversation_id, &msgid, &reaction)
+                    .await;
                 let _ = reply.send(res);
             }
             Request::Connections { reply } => {
@@ -1013,11 +1034,20 @@ impl Actor {
             text: text.to_string(),
             msgid: msg.and_then(|m| m.tag_value("msgid")).map(str::to_string),
             account: msg.and_then(|m| m.tag_value("account")).map(str::to_string),
+            reply_to: msg
+                .and_then(|m| m.tag_value("+draft/reply"))
+                .filter(|id| valid_msgid(id))
+                .map(str::to_string),
             highlight,
             backfill,
         };
         self.append(entry).await;
     }
+}
+
+/// A msgid worth keeping as a reference: 1 to 128 printable characters without spaces.
+pub(super) fn valid_msgid(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// Conversations shown in lists: the server one, and those the user has not closed.

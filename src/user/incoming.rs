@@ -295,8 +295,12 @@ impl Actor {
             "PING" | "PONG" | "CAP" | "AUTHENTICATE" | "AWAY" | "ACCOUNT" | "CHGHOST"
             | "SETNAME" => {}
             "INVITE" => self.on_invite(cid, &msg, &nick).await,
-            // Client-only tags (+typing, +draft/react): never a line of the record.
-            "TAGMSG" => self.typing_in(cid, &msg, &nick),
+            // Client-only tags: +typing is shown and forgotten; a +draft/react is stored as a
+            // reaction on its message; anything else is dropped.
+            "TAGMSG" => {
+                self.typing_in(cid, &msg, &nick);
+                self.reaction_in(cid, &msg, &nick).await;
+            }
             "ERROR" => {
                 let text = msg.last_param().unwrap_or("").to_string();
                 self.record(cid, Line::new("", Kind::Error, &text).of(&msg))

@@ -17,6 +17,7 @@ mod listing;
 mod markers;
 mod outgoing;
 mod presence;
+mod reactions;
 mod redact;
 mod registry;
 mod sts;
@@ -85,7 +86,17 @@ pub enum Request {
         connection_id: String,
         conversation_id: String,
         message: String,
+        /// The msgid it answers (`+draft/reply`).
+        reply_to: Option<String>,
         reply: Reply<wire::Sent>,
+    },
+    /// A reaction to the message `msgid` of a conversation.
+    React {
+        connection_id: String,
+        conversation_id: String,
+        msgid: String,
+        reaction: String,
+        reply: Reply<()>,
     },
     /// The user's connections.
     Connections { reply: Reply<Vec<wire::Connection>> },

@@ -385,6 +385,33 @@ impl Actor {
         );
         let lines = irc_proto::split::split_message(command, target, &payload, source_len);
         let echo = !conn.caps.iter().any(|c| c == "echo-message");
+        // A reply (typed as one in this conversation) carries what it answers, where the
+        // server passes client tags on.
+        let reply_to = self
+            .reply_to
+            .as_ref()
+            .filter(|(conv, _)| *conv == conn.fold(target))
+            .filter(|_| {
+                conn.caps.iter().any(|c| c == "message-tags")
+                    && !super::typing::denied(&conn.isupport, "draft/reply")
+            })
+            .map(|(_, id)| id.clone());
+        let lines: Vec<String> = match &reply_to {
+            None => lines,
+            Some(id) => lines
+                .iter()
+                .filter_map(|l| {
+                    let m = Message::parse(l).ok()?;
+                    Message::new(m.command())
+                        .tag("+draft/reply", id)
+                        .param(m.param(0)?)
+                        .param(m.param(1)?)
+                        .build()
+                        .ok()
+                        .map(|m| m.to_string())
+                })
+                .collect(),
+        };
         let nick = conn.nick.clone();
         let handle = conn.handle.clone();
         for line in &lines {
@@ -414,7 +441,7 @@ impl Actor {
                 } else {
                     piece.to_string()
                 };
-                self.record(cid, Line::new(target, kind, &piece).from(&nick))
+                self.record(cid, Line::new(target, kind, &piece).from(&nick).of(&m))
                     .await;
             }
         }

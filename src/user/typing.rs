@@ -101,7 +101,7 @@ impl Actor {
 
 /// Whether ISUPPORT `CLIENTTAGDENY` forbids the client tag `name` (without `+`):
 /// `*` denies all but the `-name`d ones (<https://ircv3.net/specs/extensions/message-tags>).
-fn denied(isupport: &ISupport, name: &str) -> bool {
+pub(super) fn denied(isupport: &ISupport, name: &str) -> bool {
     let Some(Some(list)) = isupport.get("CLIENTTAGDENY") else {
         return false;
     };

@@ -245,12 +245,14 @@ async fn request(
             connection_id,
             conversation_id,
             message,
+            reply_to,
         } => {
             let sent = handle
                 .ask(|reply| user::Request::Send {
                     connection_id,
                     conversation_id: conversation_id.to_lowercase(),
                     message,
+                    reply_to,
                     reply,
                 })
                 .await;
@@ -276,6 +278,29 @@ async fn request(
         ClientRequest::Activity { active } => {
             activity.set(active);
             ReplyBody::Activity
+        }
+        ClientRequest::React { .. } if !session.may_send() => {
+            return errors(id, "This API token may only read.", "/reaction");
+        }
+        ClientRequest::React {
+            connection_id,
+            conversation_id,
+            msgid,
+            reaction,
+        } => {
+            let done = handle
+                .ask(|reply| user::Request::React {
+                    connection_id,
+                    conversation_id: conversation_id.to_lowercase(),
+                    msgid,
+                    reaction,
+                    reply,
+                })
+                .await;
+            match done {
+                Ok(()) => ReplyBody::Reacted,
+                Err(e) => return errors(id, &e.to_string(), "/reaction"),
+            }
         }
         ClientRequest::Typing {
             connection_id,

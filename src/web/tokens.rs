@@ -167,6 +167,7 @@ async fn send(
             connection_id: cid,
             conversation_id: conversation.to_lowercase(),
             message: req.message,
+            reply_to: None,
             reply,
         })
         .await?;

@@ -239,6 +239,18 @@ pub enum ClientRequest {
         #[serde(default)]
         conversation_id: String,
         message: String,
+        /// The `msgid` of the message this answers (sent as `+draft/reply`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        reply_to: Option<String>,
+    },
+    /// A reaction (an emoji) to the message `msgid` of a conversation (reply: `reacted`);
+    /// sent as `+draft/react` where the server allows client tags, else refused.
+    React {
+        connection_id: String,
+        conversation_id: String,
+        msgid: String,
+        reaction: String,
     },
     /// Call signalling (reply: `rtc`).
     Rtc(RtcRequest),
@@ -332,6 +344,7 @@ pub enum ReplyBody {
     Rtc,
     Typing,
     Activity,
+    Reacted,
 }
 
 /// What `send` did.

@@ -21,6 +21,8 @@ pub enum MessageType {
     Topic,
     Server,
     Error,
+    /// A reaction (the message is the emoji) to the message whose `msgid` is `reply_to`.
+    Reaction,
 }
 
 impl From<Kind> for MessageType {
@@ -38,6 +40,7 @@ impl From<Kind> for MessageType {
             Kind::Topic => MessageType::Topic,
             Kind::Server => MessageType::Server,
             Kind::Error => MessageType::Error,
+            Kind::Reaction => MessageType::Reaction,
         }
     }
 }
@@ -65,6 +68,15 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub read: Option<bool>,
+    /// The IRC server's id of the message (IRCv3 `msgid`), when it gave one: what replies
+    /// and reactions refer to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub msgid: Option<String>,
+    /// The `msgid` of the message this one answers (a reply) or reacts to (a reaction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub reply_to: Option<String>,
 }
 
 impl Message {
@@ -81,6 +93,8 @@ impl Message {
             highlight: e.highlight,
             own: !e.from.is_empty() && e.from.eq_ignore_ascii_case(own_nick),
             read: None,
+            msgid: e.msgid.clone(),
+            reply_to: e.reply_to.clone(),
         }
     }
 }

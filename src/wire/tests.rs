@@ -185,8 +185,12 @@ fn events_have_the_documented_shape() {
         highlight: false,
         own: true,
         read: None,
+        msgid: None,
+        reply_to: Some("m1".into()),
     };
     let v = json(&Event::Notification(msg));
+    assert!(v.get("msgid").is_none(), "absent, not null");
+    assert_eq!(v["reply_to"], "m1");
     assert_eq!(v["event"], "notification");
     assert_eq!(v["type"], "private");
     assert_eq!(v["self"], true);

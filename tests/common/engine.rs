@@ -110,6 +110,7 @@ pub async fn send(
         connection_id: cid.into(),
         conversation_id: conv.into(),
         message: text.into(),
+        reply_to: None,
         reply,
     })
     .await

@@ -1,7 +1,7 @@
 // Generated from src/wire.rs by `UPDATE_WIRE=1 cargo test --lib wire`: do not edit.
 // The JSON the server sends and accepts (docs/api.md).
 
-export type MessageType = "private" | "action" | "notice" | "join" | "part" | "quit" | "kick" | "nick" | "mode" | "topic" | "server" | "error";
+export type MessageType = "private" | "action" | "notice" | "join" | "part" | "quit" | "kick" | "nick" | "mode" | "topic" | "server" | "error" | "reaction";
 
 export type Message = { 
 /**
@@ -23,7 +23,16 @@ self: boolean,
 /**
  * Notifications only: whether it was read.
  */
-read?: boolean, };
+read?: boolean, 
+/**
+ * The IRC server's id of the message (IRCv3 `msgid`), when it gave one: what replies
+ * and reactions refer to.
+ */
+msgid?: string, 
+/**
+ * The `msgid` of the message this one answers (a reply) or reacts to (a reaction).
+ */
+reply_to?: string, };
 
 export type ConnectionState = "connecting" | "connected" | "disconnected";
 
@@ -209,17 +218,25 @@ export type ClientFrame = {
 /**
  * Repeated in the reply.
  */
-id?: number, } & ({ "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest | { "method": "activity", active: boolean, } | { "method": "typing", connection_id: string, conversation_id: string, state: Typing, });
+id?: number, } & ({ "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, 
+/**
+ * The `msgid` of the message this answers (sent as `+draft/reply`).
+ */
+reply_to?: string, } | { "method": "react", connection_id: string, conversation_id: string, msgid: string, reaction: string, } | { "method": "rtc" } & RtcRequest | { "method": "activity", active: boolean, } | { "method": "typing", connection_id: string, conversation_id: string, state: Typing, });
 
-export type ClientRequest = { "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, } | { "method": "rtc" } & RtcRequest | { "method": "activity", active: boolean, } | { "method": "typing", connection_id: string, conversation_id: string, state: Typing, };
+export type ClientRequest = { "method": "ping" } | { "method": "load" } | { "method": "send", connection_id: string, conversation_id: string, message: string, 
+/**
+ * The `msgid` of the message this answers (sent as `+draft/reply`).
+ */
+reply_to?: string, } | { "method": "react", connection_id: string, conversation_id: string, msgid: string, reaction: string, } | { "method": "rtc" } & RtcRequest | { "method": "activity", active: boolean, } | { "method": "typing", connection_id: string, conversation_id: string, state: Typing, };
 
 export type RtcRequest = { connection_id: string, conversation_id: string, } & ({ "event": "call" } | { "event": "hangup" } | { "event": "signal", target: string, } & ({ offer: string, } | { answer: string, } | { ice: string, sdpMid: string | null, sdpMLineIndex: number | null, }));
 
 export type RtcAction = { "event": "call" } | { "event": "hangup" } | { "event": "signal", target: string, } & ({ offer: string, } | { answer: string, } | { ice: string, sdpMid: string | null, sdpMLineIndex: number | null, });
 
-export type Reply = { id: number | null, } & ({ "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" } | { "event": "typing" } | { "event": "activity" });
+export type Reply = { id: number | null, } & ({ "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" } | { "event": "typing" } | { "event": "activity" } | { "event": "reacted" });
 
-export type ReplyBody = { "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" } | { "event": "typing" } | { "event": "activity" };
+export type ReplyBody = { "event": "pong", ts: string, } | { "event": "load", user: User, } | { "event": "sent" } & Sent | { "event": "rtc" } | { "event": "typing" } | { "event": "activity" } | { "event": "reacted" };
 
 export type Sent = { connection_id: string, conversation_id: string, message: string, };
 

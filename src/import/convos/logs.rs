@@ -200,6 +200,7 @@ async fn read_log(
             text: text.into_owned(),
             msgid: None,
             account: None,
+            reply_to: None,
             highlight: parsed.highlight || noted,
             backfill: true,
         };
@@ -353,6 +354,7 @@ impl Notifications {
                 text: irc_proto::decode(parsed.text).into_owned(),
                 msgid: None,
                 account: None,
+                reply_to: None,
                 highlight: true,
                 backfill: true,
             };

@@ -86,6 +86,7 @@ pub(super) async fn rows(
                 text,
                 msgid: row.msgid.filter(|m| !m.is_empty() && m.len() <= 256),
                 account: None,
+                reply_to: None,
                 highlight: m.highlight,
                 backfill: true,
             };
@@ -329,6 +330,7 @@ async fn emit(
         text: m.text,
         msgid: None,
         account: None,
+        reply_to: None,
         highlight: false,
         backfill: true,
     };

@@ -57,6 +57,7 @@ fn msg(user: UserId, conv: &str, text: &str) -> NewEntry {
         text: text.into(),
         msgid: None,
         account: None,
+        reply_to: None,
         highlight: false,
         backfill: false,
     }

@@ -135,6 +135,41 @@ describe('extras', { skip: skip ?? false, timeout: 120_000 }, () => {
     await screenshot(page, 'notifications');
   });
 
+  test('replies and reactions, both ways (+draft/reply, +draft/react)', async () => {
+    // carol has message-tags since the test before.
+    await page.locator('nav.sidebar a.conv', { hasText: 'lobby' }).first().click();
+    await page.waitForURL(/%23lobby$/);
+    bot.say('#lobby', 'shall we ship it?');
+    const asked = page.locator('.msg', { hasText: 'shall we ship it?' });
+    await asked.waitFor();
+    // We react: carol gets a +draft/react for her message; the chip is ours.
+    await asked.hover();
+    await asked.getByRole('button', { name: /^React to carol/ }).click();
+    await asked.getByRole('button', { name: 'React with 🎉' }).click();
+    const tagged = await bot.waitFor((l) => /^@\S*\+draft\/react=🎉/.test(l) && l.includes('TAGMSG'));
+    assert.match(tagged, /\+draft\/reply=[^; ]+/);
+    await asked.getByRole('button', { name: /^🎉 from dana/ }).waitFor();
+    // We reply: the line says what it answers, for us and for carol.
+    await asked.hover();
+    await asked.getByRole('button', { name: 'Reply to carol' }).click();
+    await page.getByRole('status').filter({ hasText: 'Replying to carol' }).waitFor();
+    await chatInput(page).fill('yes, today');
+    await chatInput(page).press('Enter');
+    const replyLine = await bot.waitFor((l) => l.includes('PRIVMSG #lobby :yes, today'));
+    assert.match(replyLine, /\+draft\/reply=/);
+    const reply = page.locator('.msg', { hasText: 'yes, today' });
+    await reply.locator('.quote', { hasText: 'shall we ship it?' }).waitFor();
+    // carol reacts to our reply (its msgid came with the line she received).
+    const msgid = /(?:^@|;)msgid=([^; ]+)/.exec(replyLine)?.[1];
+    assert.ok(msgid, replyLine);
+    bot.send(`@+draft/react=👍;+draft/reply=${msgid} TAGMSG #lobby`);
+    await reply.getByRole('button', { name: /^👍 from carol/ }).waitFor();
+    // Reactions are no lines of their own, and stay after a reload.
+    assert.equal(await page.locator('.msg .text', { hasText: /^👍$/ }).count(), 0);
+    await page.reload();
+    await page.locator('.msg', { hasText: 'yes, today' }).getByRole('button', { name: /^👍 from carol/ }).waitFor();
+  });
+
   test('search filters by sender and conversation', async () => {
     const searches = countRequests(page, '/api/search');
     await page.goto(`${daemon.url}/search?q=${encodeURIComponent('from:carol deploy')}`);

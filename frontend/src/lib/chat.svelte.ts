@@ -230,21 +230,23 @@ export class ChatStore {
     this.messages.reset();
   }
 
-  /** Sends each line of `text`; rejects with the first error (its message is for the user). */
   /** The input of a conversation changed: tell the server we type (when allowed). */
   typed(cid: string, conversation: string, text: string): void {
     if (conversation === '' || (!prefs.sendTyping && text !== '')) return;
     this.typingSender.text(convKey(cid, conversation), text, Date.now());
   }
 
-  async send(cid: string, conversation: string, text: string): Promise<void> {
+  /** Sends each line of `text`; rejects with the first error (its message is for the user).
+   *  `replyTo` (a msgid) makes its messages (not commands) replies to that one. */
+  async send(cid: string, conversation: string, text: string, replyTo?: string): Promise<void> {
     this.typingSender.forget(convKey(cid, conversation));
     const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
     for (const line of lines) {
       const open = /^\/(?:join|j|query|q)\s+(\S+)/i.exec(line);
       if (open?.[1]) this.pendingOpen = { cid, name: open[1].toLowerCase() };
       if (!this.socket) throw new RequestError('Not connected to the server.');
-      await this.socket.request({ method: 'send', connection_id: cid, conversation_id: conversation, message: line });
+      const reply = replyTo && !line.startsWith('/') ? { reply_to: replyTo } : {};
+      await this.socket.request({ method: 'send', connection_id: cid, conversation_id: conversation, message: line, ...reply });
       if (/^\/list(\s|$)/i.test(line)) this.onList(cid);
     }
   }

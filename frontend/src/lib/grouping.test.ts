@@ -53,6 +53,26 @@ describe('buildRows', () => {
     // hidden: no row for them, not even the day that only had one
     expect(kinds(buildRows(ms, Infinity, new Date(), 'hidden'))).toEqual(['day', 'msg:a:head']);
   });
+  it('puts reactions on the message they react to and finds what a reply answers', () => {
+    const ms = [
+      msg({ id: 1, msgid: 'a1', message: 'ship it?' }),
+      msg({ id: 2, type: 'reaction', from: 'bob', message: '👍', reply_to: 'a1' }),
+      msg({ id: 3, type: 'reaction', from: 'carol', message: '👍', reply_to: 'a1' }),
+      msg({ id: 4, type: 'reaction', from: 'bob', message: '👍', reply_to: 'a1' }),
+      msg({ id: 5, type: 'reaction', from: 'bob', message: '🎉', reply_to: 'a1' }),
+      msg({ id: 6, from: 'bob', message: 'yes', reply_to: 'a1' }),
+      msg({ id: 7, from: 'bob', message: 'and this', reply_to: 'gone' }),
+    ];
+    const rows = buildRows(ms).filter((r) => r.kind === 'msg');
+    expect(rows.map((r) => r.kind === 'msg' && r.msg.id)).toEqual([1, 6, 7]);
+    const [first, reply, orphan] = rows;
+    expect(first?.kind === 'msg' && first.reactions).toEqual([
+      { emoji: '👍', nicks: ['bob', 'carol'] },
+      { emoji: '🎉', nicks: ['bob'] },
+    ]);
+    expect(reply?.kind === 'msg' && reply.quote?.id).toBe(1);
+    expect(orphan?.kind === 'msg' && orphan.quote).toBeNull();
+  });
   it('never groups actions or notices', () => {
     const ms = [msg({ type: 'action' }), msg({ type: 'action' }), msg({ type: 'notice' })];
     expect(kinds(buildRows(ms))).toEqual(['day', 'msg:alice:head', 'msg:alice:head', 'msg:alice:head']);

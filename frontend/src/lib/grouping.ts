@@ -4,10 +4,25 @@
 
 import type { Membership, Message } from './types';
 
+/** One reaction on a message: the emoji and who reacted with it (each nick once). */
+export interface Reaction {
+  emoji: string;
+  nicks: string[];
+}
+
 export type Row =
   | { kind: 'day'; key: string; label: string }
   | { kind: 'marker'; key: string }
-  | { kind: 'msg'; key: string; msg: Message; head: boolean }
+  | {
+      kind: 'msg';
+      key: string;
+      msg: Message;
+      head: boolean;
+      /** Reactions to it (from `reaction` messages loaded with it). */
+      reactions?: Reaction[];
+      /** What it answers: the message, or `null` when that one is not loaded. */
+      quote?: Message | null;
+    }
   | { kind: 'events'; key: string; msgs: Message[]; summary: string };
 
 const MEMBERSHIP = new Set(['join', 'part', 'quit', 'nick']);
@@ -114,7 +129,24 @@ export function buildRows(
     events = [];
   };
 
+  // Replies and reactions refer to messages by msgid.
+  const byMsgid = new Map<string, Message>();
+  const reactions = new Map<string, Reaction[]>();
   for (const m of messages) {
+    if (m.type === 'reaction') {
+      if (m.reply_to) addReaction(reactions, m.reply_to, m.message, m.from);
+    } else if (m.msgid) byMsgid.set(m.msgid, m);
+  }
+  const decorate = (m: Message) => {
+    const extra: { reactions?: Reaction[]; quote?: Message | null } = {};
+    const r = m.msgid ? reactions.get(m.msgid) : undefined;
+    if (r) extra.reactions = r;
+    if (m.reply_to) extra.quote = byMsgid.get(m.reply_to) ?? null;
+    return extra;
+  };
+
+  for (const m of messages) {
+    if (m.type === 'reaction') continue;
     if (membership === 'hidden' && MEMBERSHIP.has(m.type)) continue;
     const d = info(m).day;
     if (d !== day) {
@@ -141,11 +173,20 @@ export function buildRows(
       prev.type !== m.type ||
       m.type !== 'private' ||
       info(m).t - info(prev).t > GROUP_MS;
-    rows.push({ kind: 'msg', key: `m${m.id}`, msg: m, head });
+    rows.push({ kind: 'msg', key: `m${m.id}`, msg: m, head, ...decorate(m) });
     prev = m;
   }
   flush();
   return rows;
+}
+
+/** Adds `nick`'s `emoji` to the reactions of message `msgid` (once per nick and emoji). */
+function addReaction(all: Map<string, Reaction[]>, msgid: string, emoji: string, nick: string): void {
+  let list = all.get(msgid);
+  if (!list) all.set(msgid, (list = []));
+  let r = list.find((x) => x.emoji === emoji);
+  if (!r) list.push((r = { emoji, nicks: [] }));
+  if (!r.nicks.some((n) => n.toLowerCase() === nick.toLowerCase())) r.nicks.push(nick);
 }
 
 /** Merges `incoming` into `messages` (both sorted by id), dropping duplicate ids. */

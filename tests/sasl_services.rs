@@ -1,6 +1,7 @@
-//! SASL against real services, not a scripted server: InspIRCd linked to Atheme.
-//! PLAIN with an account registered through NickServ, a wrong password, then EXTERNAL with
-//! the client certificate convos makes, added with `NickServ CERT ADD`.
+//! SASL and accounts against real services, not a scripted server: InspIRCd linked to
+//! Atheme. PLAIN with an account registered through NickServ, a wrong password, then
+//! EXTERNAL with the client certificate convos makes, added with `NickServ CERT ADD`; and
+//! other people's accounts through account-notify and extended-join.
 
 mod common;
 
@@ -124,5 +125,109 @@ async fn sasl_plain_and_external_against_atheme() {
         logged_in(v, &cid)
     })
     .await;
+    env.stop().await;
+}
+
+/// account-notify and extended-join with real services: someone who logs in to NickServ
+/// while we share a channel gets the ✓ (their account), loses it on logout, and someone
+/// joining already logged in has it from the JOIN itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_follow_services_logins() {
+    if !ircd::services_available() {
+        return;
+    }
+    let ircd = Ircd::start_with_services();
+    let port = ircd.port;
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let u = env.user("watcher@example.com").await;
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "watcher");
+    let cid = add(&h, &format!("irc://127.0.0.1:{port}?tls=0&nick=watcher")).await;
+    connected(&mut ev, &cid).await;
+    send(&h, &cid, "", "/join #acct").await.expect("join");
+    ev.wait("joined", |v| {
+        v["type"] == "participants" && v["conversation_id"] == "#acct"
+    })
+    .await;
+
+    // bob joins, then registers (NickServ logs him in): ACCOUNT bob
+    let mut bob = tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "bob");
+        c.send("JOIN #acct");
+        c.wait_for(|l| l.contains(" 366 "));
+        c.send("PRIVMSG NickServ :REGISTER hunter2hunter2 bob@example.com");
+        c.wait_for(|l| l.contains("NickServ") && l.contains("registered"));
+        c
+    })
+    .await
+    .expect("bob");
+    let p = ev
+        .wait("bob's account", |v| {
+            v["type"] == "presence"
+                && v["presence"]["nick"] == "bob"
+                && v["presence"]["account"] == "bob"
+        })
+        .await;
+    assert_eq!(p["connection_id"], cid.as_str());
+    let members = h
+        .ask(|reply| user::Request::Participants {
+            connection_id: cid.clone(),
+            conversation_id: "#acct".into(),
+            reply,
+        })
+        .await
+        .expect("participants");
+    let b = members
+        .iter()
+        .find(|m| m.nick == "bob")
+        .expect("bob listed");
+    assert_eq!(b.account.as_deref(), Some("bob"));
+
+    // logout: ACCOUNT *
+    bob.send("PRIVMSG NickServ :LOGOUT");
+    ev.wait("bob logged out", |v| {
+        v["type"] == "presence"
+            && v["presence"]["nick"] == "bob"
+            && v["presence"]["account"].is_null()
+    })
+    .await;
+
+    // carol logs in first, then joins: extended-join carries her account
+    tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "carol");
+        c.send("PRIVMSG NickServ :REGISTER hunter2hunter2 carol@example.com");
+        c.wait_for(|l| l.contains("NickServ") && l.contains("registered"));
+        c.send("JOIN #acct");
+        c.wait_for(|l| l.contains(" 366 "));
+        std::mem::forget(c); // stays in the channel until the server stops
+    })
+    .await
+    .expect("carol");
+    ev.wait("carol joined with her account", |v| {
+        (v["type"] == "presence"
+            && v["presence"]["nick"] == "carol"
+            && v["presence"]["account"] == "carol")
+            || (v["type"] == "participants"
+                && v["participants"].as_array().is_some_and(|l| {
+                    l.iter()
+                        .any(|p| p["nick"] == "carol" && p["account"] == "carol")
+                }))
+    })
+    .await;
+    let members = h
+        .ask(|reply| user::Request::Participants {
+            connection_id: cid.clone(),
+            conversation_id: "#acct".into(),
+            reply,
+        })
+        .await
+        .expect("participants");
+    let c = members
+        .iter()
+        .find(|m| m.nick == "carol")
+        .expect("carol listed");
+    assert_eq!(c.account.as_deref(), Some("carol"));
+    drop(bob);
     env.stop().await;
 }

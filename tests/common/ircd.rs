@@ -240,7 +240,8 @@ fn atheme_config(link_port: u16) -> String {
     format!(
         r##"loadmodule "modules/protocol/inspircd"; loadmodule "modules/backend/opensex"; loadmodule "modules/crypto/pbkdf2v2";
 loadmodule "modules/nickserv/main"; loadmodule "modules/nickserv/register"; loadmodule "modules/nickserv/identify";
-loadmodule "modules/nickserv/login"; loadmodule "modules/nickserv/info"; loadmodule "modules/nickserv/cert";
+loadmodule "modules/nickserv/login"; loadmodule "modules/nickserv/logout"; loadmodule "modules/nickserv/info";
+loadmodule "modules/nickserv/cert";
 loadmodule "modules/saslserv/main"; loadmodule "modules/saslserv/plain"; loadmodule "modules/saslserv/external";
 serverinfo {{ name = "services.irc.test"; desc = "Atheme"; numeric = "00A"; recontime = 1; netname = "TestNet";
   hidehostsuffix = "users.test"; adminname = "admin"; adminemail = "admin@irc.test"; registeremail = "noreply@irc.test";

@@ -1,5 +1,6 @@
-//! `/list` from a scripted server: the answer is never stored as messages, it is kept in
-//! memory for the channel browser, filtered and sorted, and a hostile list is bounded.
+//! Answers to commands from a scripted server: `/list` is never stored as messages, it is
+//! kept in memory for the channel browser, filtered and sorted, and a hostile list is
+//! bounded; a labeled `/whois` takes only its own replies.
 
 mod common;
 
@@ -85,6 +86,75 @@ async fn list_goes_to_the_browser_not_into_history() {
             .any(|m| m.text.contains("#rust") || m.text.contains("End of")),
         "{:?}",
         stored.messages.iter().map(|m| &m.text).collect::<Vec<_>>()
+    );
+    env.stop().await;
+}
+
+/// With `labeled-response`, `/whois` goes out with a label and only the replies carrying
+/// it (or in its labeled batch) make the card: an unlabeled answer about the same nick
+/// (another client's, passed on by a bouncer) stays a server line and does not mix in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labeled_whois_takes_only_its_own_replies() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let u = env.user("w@example.com").await;
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "me");
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let mut p = Peer::accept(&l).await;
+        p.register("me", "labeled-response batch message-tags")
+            .await;
+        let whois = p.expect("@label=").await;
+        let label = whois
+            .strip_prefix("@label=")
+            .and_then(|r| r.split([' ', ';']).next())
+            .expect("label")
+            .to_string();
+        assert!(whois.ends_with("WHOIS bob"), "{whois}");
+        // someone else's answer first, unlabeled
+        p.send(":srv 311 me bob imp evil.example * :Impostor").await;
+        p.send(":srv 318 me bob :End of /WHOIS list.").await;
+        // ours, in a labeled batch
+        p.send(&format!("@label={label} :srv BATCH +w1 labeled-response"))
+            .await;
+        p.send("@batch=w1 :srv 311 me bob bob example.org * :Real Bob")
+            .await;
+        p.send("@batch=w1 :srv 312 me bob irc.example :Example server")
+            .await;
+        p.send("@batch=w1 :srv 318 me bob :End of /WHOIS list.")
+            .await;
+        p.send(":srv BATCH -w1").await;
+        p.roundtrip().await;
+        p
+    });
+    let cid = add(&h, &format!("irc://127.0.0.1:{port}?tls=0&nick=me")).await;
+    connected(&mut ev, &cid).await;
+    send(&h, &cid, "", "/whois bob").await.expect("whois");
+    let card = ev.wait("WHOIS card", |v| v["type"] == "whois").await;
+    assert_eq!(card["whois"]["realname"], "Real Bob");
+    assert_eq!(card["whois"]["host"], "example.org");
+    assert_eq!(card["whois"]["server"], "irc.example");
+    let _p = tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .expect("server in time")
+        .expect("server");
+    let page = env
+        .store
+        .history(u.id, &cid, "", convos::store::Page::latest())
+        .await
+        .expect("history");
+    let texts: Vec<&str> = page.messages.iter().map(|m| m.text.as_str()).collect();
+    assert!(
+        texts.iter().any(|t| t.contains("Impostor")),
+        "the other answer stays a server line: {texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("bob is bob@example.org")),
+        "{texts:?}"
     );
     env.stop().await;
 }

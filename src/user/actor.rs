@@ -71,9 +71,13 @@ pub(super) struct Conn {
     pub last_ctcp_reply: Option<tokio::time::Instant>,
     /// Open `chathistory` batches (IRCv3 `batch`), by reference tag.
     pub history_batches: std::collections::HashSet<String>,
-    /// Recent `/whois` requests: (casefolded nick, conversation id it was typed in, when),
-    /// so the replies go where the question was asked. At most [`MAX_ASKED`].
-    pub asked: std::collections::VecDeque<(String, String, tokio::time::Instant)>,
+    /// Recent `/whois` requests, so the replies go where the question was asked. At most
+    /// [`MAX_ASKED`].
+    pub asked: std::collections::VecDeque<Asked>,
+    /// Open `labeled-response` batches: reference → the label of the command they answer.
+    pub label_batches: HashMap<String, String>,
+    /// The last label given to a command of ours (`labeled-response`).
+    pub last_label: u32,
     /// The answer to the last `/list`, while it is kept.
     pub channel_list: Option<super::listing::ChannelList>,
     /// Presence of the people we see or watch.
@@ -106,6 +110,40 @@ pub(super) const MAX_OLDER: usize = 8;
 
 /// Outstanding `/whois` requests one connection remembers.
 pub(super) const MAX_ASKED: usize = 16;
+
+/// A `/whois` the user typed.
+#[derive(Debug)]
+pub struct Asked {
+    /// Casefolded.
+    pub nick: String,
+    /// The conversation id it was typed in.
+    pub conv: String,
+    pub at: tokio::time::Instant,
+    /// Its `label` when the server has `labeled-response`: then only replies carrying the
+    /// label (or in a batch that does) belong to it, whatever else the server sends.
+    pub label: Option<String>,
+}
+
+impl Conn {
+    /// A new label for a command, when the server answers labeled commands.
+    pub(super) fn label(&mut self) -> Option<String> {
+        let caps = |name: &str| self.caps.iter().any(|c| c == name);
+        if !(caps("labeled-response") && caps("batch")) {
+            return None;
+        }
+        self.last_label = self.last_label.wrapping_add(1);
+        Some(format!("cv{}", self.last_label))
+    }
+
+    /// The label a reply carries: its own `label` tag, or its batch's.
+    pub(super) fn label_of(&self, msg: &irc_proto::Message) -> Option<String> {
+        msg.tag_value("label").map(str::to_string).or_else(|| {
+            msg.tag_value("batch")
+                .and_then(|b| self.label_batches.get(b))
+                .cloned()
+        })
+    }
+}
 
 impl Conn {
     pub(super) fn fold(&self, name: &str) -> String {
@@ -382,6 +420,8 @@ impl Actor {
             last_ctcp_reply: None,
             history_batches: Default::default(),
             asked: Default::default(),
+            label_batches: HashMap::new(),
+            last_label: 0,
             channel_list: None,
             people: Default::default(),
             who_pending: Default::default(),

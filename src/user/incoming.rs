@@ -397,6 +397,11 @@ impl Actor {
         if let Some(r) = reference.strip_prefix('+') {
             let kind = msg.param(1).unwrap_or("");
             let history = kind == "chathistory" || kind == "draft/chathistory";
+            if kind == "labeled-response" && !r.is_empty() && c.label_batches.len() < MAX_OPEN {
+                if let Some(label) = msg.tag_value("label") {
+                    c.label_batches.insert(r.to_string(), label.to_string());
+                }
+            }
             if history && !r.is_empty() && c.history_batches.len() < MAX_OPEN {
                 c.history_batches.insert(r.to_string());
                 let target = c.fold(msg.param(2).unwrap_or(""));
@@ -405,6 +410,7 @@ impl Actor {
             None
         } else if let Some(r) = reference.strip_prefix('-') {
             c.history_batches.remove(r);
+            c.label_batches.remove(r);
             c.batch_targets.remove(r)
         } else {
             None
@@ -423,9 +429,26 @@ impl Actor {
             return false;
         };
         let subject = msg.param(1).unwrap_or("");
-        let key = c.fold(subject);
-        let Some(i) = c.asked.iter().position(|(nick, _, _)| *nick == key) else {
+        // Labeled: only the replies to our own command (a bouncer may pass on others'),
+        // whatever nick they are about. Else by the nick asked about.
+        let label = c.label_of(msg);
+        let found = match &label {
+            Some(l) => c.asked.iter().position(|a| a.label.as_ref() == Some(l)),
+            None => {
+                let nick = c.fold(subject);
+                c.asked
+                    .iter()
+                    .position(|a| a.label.is_none() && a.nick == nick)
+            }
+        };
+        let Some(i) = found else {
+            // A reply to a labeled WHOIS of ours always carries its label: an unlabeled one
+            // about the same nick is someone else's, and stays a server line.
             return false;
+        };
+        let key = match &label {
+            Some(l) => format!("label {l}"),
+            None => c.fold(subject),
         };
         let card = c
             .whois
@@ -435,11 +458,7 @@ impl Actor {
         if command != numeric::RPL_ENDOFWHOIS {
             return true;
         }
-        let asked_in = c
-            .asked
-            .remove(i)
-            .map(|(_, conv, _)| conv)
-            .unwrap_or_default();
+        let asked_in = c.asked.remove(i).map(|a| a.conv).unwrap_or_default();
         let Some(card) = c.whois.remove(&key) else {
             return true;
         };
@@ -496,11 +515,14 @@ impl Actor {
         }
         let key = c.fold(subject);
         let now = tokio::time::Instant::now();
-        c.asked
-            .retain(|(_, _, at)| now.duration_since(*at) < WHOIS_TIMEOUT);
+        c.asked.retain(|a| now.duration_since(a.at) < WHOIS_TIMEOUT);
         if super::whois::is_reply(msg.command()) {
-            if let Some(i) = c.asked.iter().position(|(nick, _, _)| *nick == key) {
-                let conv = c.asked[i].1.clone();
+            if let Some(i) = c
+                .asked
+                .iter()
+                .position(|a| a.label.is_none() && a.nick == key)
+            {
+                let conv = c.asked[i].conv.clone();
                 if msg.command() == numeric::RPL_ENDOFWHOIS {
                     c.asked.remove(i);
                 }

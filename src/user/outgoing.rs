@@ -117,14 +117,23 @@ impl Actor {
                 self.raw(cid, Message::new("NAMES").param(&channel)).await
             }
             Command::Whois { nick } => {
+                let mut label = None;
                 if let Some(c) = self.conns.get_mut(cid) {
                     if c.asked.len() == super::actor::MAX_ASKED {
                         c.asked.pop_front();
                     }
-                    let (key, conv) = (c.fold(&nick), c.fold(here));
-                    c.asked.push_back((key, conv, tokio::time::Instant::now()));
+                    label = c.label();
+                    c.asked.push_back(super::actor::Asked {
+                        nick: c.fold(&nick),
+                        conv: c.fold(here),
+                        at: tokio::time::Instant::now(),
+                        label: label.clone(),
+                    });
                 }
-                self.raw(cid, Message::new("WHOIS").param(&nick)).await
+                let line = Message::new("WHOIS")
+                    .tag_opt("label", label.as_deref())
+                    .param(&nick);
+                self.raw(cid, line).await
             }
             Command::Nick { nick } => {
                 if !irc::url::valid_nick(&nick) {

@@ -465,3 +465,58 @@ async fn replies_and_reactions_go_both_ways() {
     }
     env.stop().await;
 }
+
+/// chghost and setname (real InspIRCd: an oper's SETHOST, SETNAME): someone's new host and
+/// real name reach the WHOIS card, and neither change is ever a line of the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_and_name_changes_are_never_lines() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let (ua, a, mut ea, ca) = online(&env, "alice", &ircd.url("alice", "")).await;
+    send(&a, &ca, "", "/join #h").await.expect("join");
+    ea.wait("joined", |v| {
+        v["type"] == "participants" && v["conversation_id"] == "#h"
+    })
+    .await;
+    let port = ircd.port;
+    let carol = tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "carol");
+        c.send("JOIN #h");
+        c.wait_for(|l| l.contains(" 366 "));
+        c.send("OPER oper operpass");
+        c.wait_for(|l| l.contains(" 381 "));
+        c.send("SETHOST moved.example");
+        c.send("SETNAME :Carol Newname");
+        c.send("PING :done");
+        c.wait_for(|l| l.contains("PONG") && l.contains("done"));
+        c
+    })
+    .await
+    .expect("carol");
+    send(&a, &ca, "#h", "/whois carol").await.expect("whois");
+    let card = ea.wait("card", |v| v["type"] == "whois").await;
+    assert_eq!(card["whois"]["host"], "moved.example");
+    assert_eq!(card["whois"]["realname"], "Carol Newname");
+    for conv in ["#h", ""] {
+        let page = env
+            .store
+            .history(ua.id, &ca, conv, convos::store::Page::latest())
+            .await
+            .expect("history");
+        for m in &page.messages {
+            let t = m.text.to_lowercase();
+            assert!(
+                !t.contains("chghost") && !t.contains("setname") && !t.contains("moved.example")
+                    || t.starts_with("carol is"),
+                "stored: {}",
+                m.text
+            );
+        }
+    }
+    drop(carol);
+    env.stop().await;
+}

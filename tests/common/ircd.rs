@@ -287,7 +287,8 @@ fn config(dir: &std::path::Path, port: u16, tls_port: u16) -> String {
 <sslprofile name="Clients" provider="gnutls" certfile="{d}/cert.pem" keyfile="{d}/key.pem" hash="sha512" requestclientcert="yes">
 <module name="sslinfo">
 <connect allow="*" timeout="60" pingfreq="120" threshold="1000" commandrate="1000000" recvq="65536" sendq="1048576" localmax="1000" globalmax="1000" maxchans="50" limit="5000" useident="no" usednsbl="no" resolvehostnames="no">
-<class name="Shutdown" commands="DIE RESTART REHASH LOADMODULE UNLOADMODULE RELOADMODULE">
+<class name="Shutdown" commands="DIE RESTART REHASH LOADMODULE UNLOADMODULE RELOADMODULE SETHOST">
+<module name="sethost">
 <type name="NetAdmin" classes="Shutdown">
 <oper name="oper" password="operpass" host="*@*" type="NetAdmin">
 <files motd="{d}/motd.txt">

@@ -347,3 +347,122 @@ async fn older_history_comes_from_the_server() {
     assert!(next.starts_with("PONG"), "{next}");
     env.stop().await;
 }
+
+/// The same through the HTTP API of the real binary: a `before` page past the oldest
+/// stored line comes back with what the IRC server still had; another user and an
+/// anonymous client get nothing of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_history_through_the_api() {
+    use common::fake_irc::Peer;
+    use serde_json::{json, Value};
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let at = |ago_h: i64| convos::time::format_ms(convos::time::now_ms() - ago_h * 3_600_000);
+    let (t1, t2) = (at(3), at(2));
+    let server = tokio::spawn(async move {
+        let mut p = Peer::accept(&l).await;
+        p.register("me", "draft/chathistory batch server-time message-tags")
+            .await;
+        p.expect("JOIN #old").await;
+        p.send(":me!u@h JOIN #old").await;
+        p.expect("CHATHISTORY LATEST #old").await;
+        p.send(":srv BATCH +a chathistory #old").await;
+        p.send(&format!(
+            "@batch=a;msgid=2;time={t2} :bob!b@h PRIVMSG #old :two"
+        ))
+        .await;
+        p.send(":srv BATCH -a").await;
+        p.expect("CHATHISTORY BEFORE #old").await;
+        p.send(":srv BATCH +b chathistory #old").await;
+        p.send(&format!(
+            "@batch=b;msgid=1;time={t1} :bob!b@h PRIVMSG #old :one"
+        ))
+        .await;
+        p.send(":srv BATCH -b").await;
+        p
+    });
+    let rule = format!("127.0.0.1:{port}");
+    let d = common::Daemon::start(&["--open-to-public", "1", "--irc-allow", &rule]).await;
+    let me = common::cookie_client();
+    let post = |c: &reqwest::Client, path: &str, body: Value| {
+        c.post(d.url(path))
+            .header("origin", d.url(""))
+            .json(&body)
+            .send()
+    };
+    let r = post(
+        &me,
+        "/api/user/register",
+        json!({"email": "me@example.com", "password": "correct horse battery"}),
+    )
+    .await
+    .expect("register");
+    assert_eq!(r.status(), 200);
+    let r = post(
+        &me,
+        "/api/connections",
+        json!({"url": format!("irc://127.0.0.1:{port}/%23old?tls=0&nick=me")}),
+    )
+    .await
+    .expect("add");
+    let conn: Value = r.json().await.expect("json");
+    let cid = conn["connection_id"].as_str().expect("cid").to_string();
+    let path = format!("/api/connection/{cid}/conversation/%23old/messages");
+    let get = |c: &reqwest::Client, q: String| {
+        let url = d.url(&format!("{path}{q}"));
+        let c = c.clone();
+        async move {
+            let r = c.get(url).send().await.expect("GET");
+            let st = r.status().as_u16();
+            (st, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let texts = |v: &Value| -> Vec<String> {
+        v["messages"]
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .filter(|m| m["from"] == "bob")
+                    .filter_map(|m| m["message"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // the catch-up line arrives, then a page before it asks the server
+    let mut latest = Value::Null;
+    for _ in 0..100 {
+        latest = get(&me, String::new()).await.1;
+        if texts(&latest) == ["two"] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(texts(&latest), ["two"], "{latest}");
+    let oldest = latest["messages"][0]["id"].as_i64().expect("id");
+    let (st, older) = get(&me, format!("?before={oldest}")).await;
+    assert_eq!(st, 200, "{older}");
+    assert_eq!(texts(&older), ["one"], "{older}");
+
+    // nobody else
+    let bob = common::cookie_client();
+    let r = post(
+        &bob,
+        "/api/user/register",
+        json!({"email": "bob@example.com", "password": "correct horse battery"}),
+    )
+    .await
+    .expect("register");
+    assert_eq!(r.status(), 200);
+    assert_eq!(get(&bob, format!("?before={oldest}")).await.0, 404);
+    assert_eq!(
+        get(&reqwest::Client::new(), format!("?before={oldest}"))
+            .await
+            .0,
+        401
+    );
+    let _p = tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("server in time")
+        .expect("server");
+    d.stop().await;
+}

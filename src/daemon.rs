@@ -115,6 +115,10 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
             ..store::Options::default()
         },
     )?;
+    let previews = match previews {
+        Some(p) => Some(p.with_key(kept_key(&store, "preview_signing_key").await?)),
+        None => None,
+    };
     let pending_import = crate::import::detect::pending(&store, &home).await;
     if let Some(p) = &pending_import {
         tracing::warn!(
@@ -209,6 +213,26 @@ fn irc_options(opts: &config::Daemon) -> Result<crate::irc::Options, Error> {
         },
         ..crate::irc::Options::default()
     })
+}
+
+/// A 256-bit key made once and kept in the server settings under `name` (base64url):
+/// what it signs stays valid across restarts. A missing or unreadable one is made anew.
+async fn kept_key(store: &Store, name: &str) -> Result<[u8; 32], Error> {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    let stored = store.setting(name).await.ok().flatten();
+    if let Some(key) = stored
+        .as_ref()
+        .and_then(|v| v.as_str())
+        .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+    {
+        return Ok(key);
+    }
+    let key: [u8; 32] = rand::random();
+    store
+        .set_setting(name, serde_json::Value::String(URL_SAFE_NO_PAD.encode(key)))
+        .await?;
+    Ok(key)
 }
 
 /// Link previews through the guarded HTTP client: the public internet only, adjusted by

@@ -242,7 +242,31 @@ async fn previews_are_text_and_images_come_through_the_signed_proxy() {
     assert_eq!(r.status(), 404, "an SVG is never proxied");
     let (st, _) = b.get(&preview_path("javascript:alert(1)")).await;
     assert_eq!(st, 400);
-    s.d.stop().await;
+
+    // The signing key is kept: image links the browser has still work after a restart.
+    let base = s.d.base.clone();
+    let home = s.d.stop_keep_home().await;
+    let allow = format!("127.0.0.1:{}", s.good);
+    let d = Daemon::start_in(
+        home,
+        &[
+            "--listen",
+            &base,
+            "--open-to-public",
+            "1",
+            "--fetch-allow",
+            &allow,
+        ],
+    );
+    common::wait_for_url(&reqwest::Client::new(), &format!("{base}/healthz")).await;
+    let r = b
+        .http
+        .get(format!("{base}{img}"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 200, "a signed image link after a restart");
+    d.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -101,7 +101,8 @@ const MAX_IMAGE: usize = 10 * 1024 * 1024;
 pub const MAX_URL: usize = 2048;
 
 impl Previews {
-    /// Previews fetched with `client`; the signing key is random per daemon run.
+    /// Previews fetched with `client`, with a random key for image links (see
+    /// [`Previews::with_key`]).
     pub fn new(client: Client, opts: Options) -> Previews {
         Previews {
             client,
@@ -109,6 +110,15 @@ impl Previews {
             cache: Arc::default(),
             fetches: Arc::new(Semaphore::new(opts.concurrent.max(1))),
             opts,
+        }
+    }
+
+    /// The same with `key` signing image links: a kept key keeps the links the browsers
+    /// have working across restarts.
+    pub fn with_key(self, key: [u8; 32]) -> Previews {
+        Previews {
+            key: Arc::new(key),
+            ..self
         }
     }
 

@@ -15,6 +15,7 @@ import {
   startDaemon,
   startIrcd,
   stopAll,
+  until,
 } from './lib/harness.mjs';
 
 const skip = requireTools();
@@ -88,6 +89,10 @@ describe('uploads', { skip: skip ?? false, timeout: 120_000 }, () => {
     const res = await fetch(url);
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'stack trace\n  at main\n');
+    // Not an image: no thumbnail shown, and no failed request in the console.
+    const thumb = page.locator(`a.thumb[href="${url}"]`);
+    await until(async () => (await thumb.count()) === 1 && (await thumb.evaluate((a) => a.hidden)), { what: 'the empty thumbnail hidden' });
+    assert.deepEqual(page.errors.filter((e) => /status of 404/.test(e)), []);
   });
 
   test('a long message is offered as a paste: yes sends a link, no sends the lines', async () => {

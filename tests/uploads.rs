@@ -209,6 +209,9 @@ async fn documents_are_downloaded_not_rendered() {
         let (st, f) = upload(&b, &d, name, body.as_bytes().to_vec()).await;
         assert_eq!(st, 200, "{name}: {f}");
         assert!(f.get("thumbnail_url").is_none(), "{name}");
+        let thumb = format!("{}/thumbnail", f["url"].as_str().expect("url"));
+        let r = anon.get(&thumb).send().await.expect("GET");
+        assert_eq!(r.status(), 204, "{name}: no thumbnail, no error");
         let r = anon
             .get(f["url"].as_str().expect("url"))
             .send()

@@ -169,9 +169,14 @@ async fn thumbnail(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(f) = find(&state, &id).await.filter(|f| f.thumbnail) else {
+    let Some(f) = find(&state, &id).await else {
         return not_found();
     };
+    if !f.thumbnail {
+        // A file that is not an image: nothing to show, and no error either (the chat asks
+        // for the thumbnail of every file link; a 404 would be an error in every console).
+        return StatusCode::NO_CONTENT.into_response();
+    }
     let path = state.files.thumbnail_path(&f.sha256);
     // We wrote it: PNG (transparency) or JPEG.
     let png = tokio::fs::read(&path)

@@ -65,7 +65,7 @@ pub const OPERATIONS: &[Operation] = &[
     op!("get" "/api/files" true None, "Files", "The user's uploaded files, newest first, with bytes used, quota and the largest file allowed"),
     op!("delete" "/api/file/{id}" true None, "Empty", "Delete one of the user's files (404 for anyone else's)"),
     op!("get" "/file/{id}" false None, "Empty", "An uploaded file, to anyone with the link: images, video, audio and plain text inline, anything else as an attachment; always CSP sandbox and nosniff"),
-    op!("get" "/file/{id}/thumbnail" false None, "Empty", "An uploaded image's thumbnail (at most 400×400, upright, no metadata)"),
+    op!("get" "/file/{id}/thumbnail" false None, "Empty", "An uploaded image's thumbnail (at most 400×400, upright, no metadata); 204 for a file that is not an image"),
     op!("get" "/paste/{id}" false None, "Empty", "An uploaded plain text file (a paste) as an HTML page with line numbers, to anyone with the link; CSP sandbox without scripts"),
     op!("get" "/api/preview" true None, "LinkPreview", "What a link is (?url=): title, description, site name as plain text, and a proxied image; fetched by the server once per URL for all users, through the outbound policy; kind none when there is nothing to show"),
     op!("get" "/api/preview/image" true None, "Empty", "The image proxy: an image link signed by /api/preview (?url=&sig=), fetched by the server; PNG, JPEG, GIF or WebP by its bytes, never SVG; 403 for a bad signature"),

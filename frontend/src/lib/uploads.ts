@@ -1,5 +1,6 @@
 //! Links to files uploaded to this server, found in message text: their thumbnails are
-//! shown under the message (the server answers 404 for files that are not images).
+//! shown under the message (the server answers 204, no content, for files that are not
+//! images).
 
 const FILE = /\/file\/([A-Za-z0-9_-]{22})(?=$|[\s)>\]}.,;!?'"])/g;
 

@@ -7,6 +7,7 @@
 //! Knows no HTTP server: the web layer asks [`Previews::get`] and [`Previews::image`].
 
 pub mod parse;
+pub mod providers;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -56,6 +57,8 @@ pub struct Options {
     /// Failures are remembered for less time.
     pub failure_ttl: Duration,
     pub concurrent: usize,
+    /// Providers whose oEmbed endpoint is asked directly for their links.
+    pub providers: &'static [providers::Provider],
 }
 
 impl Default for Options {
@@ -65,6 +68,7 @@ impl Default for Options {
             ttl: Duration::from_secs(3600),
             failure_ttl: Duration::from_secs(600),
             concurrent: 8,
+            providers: providers::KNOWN,
         }
     }
 }
@@ -99,6 +103,15 @@ const MAX_PAGE: usize = 2 * 1024 * 1024;
 const MAX_IMAGE: usize = 10 * 1024 * 1024;
 /// The longest URL previewed.
 pub const MAX_URL: usize = 2048;
+
+/// How an oEmbed answer is fetched: JSON, at most 256 KiB.
+fn oembed_fetch() -> Fetch {
+    Fetch {
+        max_body: 256 * 1024,
+        accept: &["application/json", "text/javascript", "text/json"],
+        ..Fetch::default()
+    }
+}
 
 impl Previews {
     /// Previews fetched with `client`, with a random key for image links (see
@@ -181,6 +194,24 @@ impl Previews {
 
     async fn fetch(&self, url: Url) -> Outcome {
         let _permit = self.fetches.acquire().await.map_err(|_| Error::Nothing)?;
+        // A well-known provider's oEmbed first; its page when that says nothing.
+        if let Some(endpoint) = providers::endpoint_for(self.opts.providers, &url) {
+            let mut meta = parse::Meta::default();
+            match self.client.get(endpoint.as_str(), &oembed_fetch()).await {
+                Ok(r) => parse::oembed(&mut meta, &r.body, &r.url),
+                Err(e) => tracing::debug!(error = %e, "preview: provider oEmbed failed"),
+            }
+            if meta.title.is_some() {
+                return Ok(Preview {
+                    url: url.to_string(),
+                    kind: "page",
+                    title: meta.title,
+                    description: meta.description,
+                    site_name: meta.site_name,
+                    image: meta.image,
+                });
+            }
+        }
         let fetch = Fetch {
             max_body: MAX_PAGE,
             accept: &["text/html", "application/xhtml+xml", "image/"],
@@ -208,12 +239,7 @@ impl Previews {
             .clone()
             .filter(|_| meta.image.is_none() || meta.title.is_none())
         {
-            let fetch = Fetch {
-                max_body: 256 * 1024,
-                accept: &["application/json", "text/javascript", "text/json"],
-                ..Fetch::default()
-            };
-            match self.client.get(oembed.as_str(), &fetch).await {
+            match self.client.get(oembed.as_str(), &oembed_fetch()).await {
                 Ok(r) => parse::oembed(&mut meta, &r.body, &r.url),
                 Err(e) => tracing::debug!(error = %e, "preview: oEmbed fetch failed"),
             }
@@ -284,5 +310,76 @@ fn short(e: &http::Error) -> String {
         http::Error::ContentType(_) => "not a page or an image".into(),
         http::Error::Redirects(_) => "too many redirects".into(),
         _ => "failed".into(),
+    }
+}
+
+#[cfg(test)]
+mod provider_tests {
+    use super::*;
+    use crate::net::{Policy, Rule};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A well-known provider's link is previewed from its oEmbed endpoint alone: the page
+    /// (here a consent wall without any metadata) is not even fetched.
+    #[tokio::test]
+    async fn a_provider_link_is_read_from_its_oembed() {
+        use axum::routing::get;
+        let page_hits = Arc::new(AtomicUsize::new(0));
+        let hits = page_hits.clone();
+        let app = axum::Router::new()
+            .route(
+                "/oembed",
+                get(|| async {
+                    axum::Json(serde_json::json!({
+                        "title": "A <b>talk</b>", "provider_name": "Tube",
+                        "author_name": "Ann", "thumbnail_url": "/thumb.jpg", "type": "video"
+                    }))
+                }),
+            )
+            .route(
+                "/watch",
+                get(move || {
+                    hits.fetch_add(1, Ordering::SeqCst);
+                    async { axum::response::Html("<p>Before you continue…</p>") }
+                }),
+            );
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        tokio::spawn(async move { axum::serve(l, app).await });
+        let rules = Rule::parse_list(&format!("127.0.0.1:{port}")).expect("rule");
+        let client = Client::new(Arc::new(Policy::public().allow(rules)));
+        let endpoint: &'static str =
+            Box::leak(format!("http://127.0.0.1:{port}/oembed").into_boxed_str());
+        let providers: &'static [providers::Provider] =
+            Box::leak(Box::new([providers::Provider {
+                hosts: &["127.0.0.1"],
+                paths: &["/watch"],
+                endpoint,
+            }]));
+        let previews = Previews::new(
+            client,
+            Options {
+                providers,
+                ..Options::default()
+            },
+        );
+        let p = previews
+            .get(&format!("http://127.0.0.1:{port}/watch?v=1"))
+            .await
+            .expect("preview");
+        assert_eq!(p.title.as_deref(), Some("A <b>talk</b>"), "as text");
+        assert_eq!(p.site_name.as_deref(), Some("Tube"));
+        assert_eq!(p.description.as_deref(), Some("by Ann"));
+        assert_eq!(
+            p.image.as_ref().map(Url::as_str),
+            Some(format!("http://127.0.0.1:{port}/thumb.jpg").as_str())
+        );
+        assert_eq!(
+            page_hits.load(Ordering::SeqCst),
+            0,
+            "the page is not fetched"
+        );
     }
 }

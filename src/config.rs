@@ -306,6 +306,22 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_LDAP_ADMIN_FILTER")]
     pub ldap_admin_filter: Option<String>,
 
+    /// OpenID Connect providers to offer ("Sign in with ..."), comma separated names; each
+    /// NAME is configured by CONVOS_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _LABEL
+    /// and _SCOPES (see README, "Sign-in").
+    #[arg(long, env = "CONVOS_OIDC_PROVIDERS", default_value = "")]
+    pub oidc_providers: String,
+
+    /// Only OpenID Connect sign-in: the password form is hidden and password logins and
+    /// registrations are refused.
+    #[arg(long, env = "CONVOS_OIDC_ONLY", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]
+    pub oidc_only: bool,
+
+    /// Addresses of OpenID providers that are not public (e.g. 127.0.0.1 for one on the
+    /// same machine), in the syntax of CONVOS_IRC_ALLOW; CONVOS_IRC_DENY still applies.
+    #[arg(long, env = "CONVOS_OIDC_ALLOW", default_value = "")]
+    pub oidc_allow: String,
+
     /// Log format on stderr.
     #[arg(long, env = "CONVOS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,

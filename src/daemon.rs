@@ -140,6 +140,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         open_to_public: opts.open_to_public,
         pending_import,
         ldap: ldap_directory(opts)?,
+        oidc: oidc(opts)?,
         proxy_auth: match opts.auth_header.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(h) => Some(
@@ -294,6 +295,39 @@ fn ldap_directory(opts: &config::Daemon) -> Result<Option<crate::ldap::Directory
     let dir = crate::ldap::Directory::new(config, crate::net::Policy::open().deny(deny))
         .map_err(|e| config::Error::Other(e.to_string()))?;
     Ok(Some(dir))
+}
+
+/// The OpenID Connect providers of `CONVOS_OIDC_PROVIDERS`, if any. Like link previews,
+/// only public addresses unless `CONVOS_OIDC_ALLOW` names others (a provider on the same
+/// machine); `CONVOS_IRC_DENY` applies too.
+fn oidc(opts: &config::Daemon) -> Result<Option<Arc<crate::oidc::Oidc>>, Error> {
+    use crate::net::{Policy, Rule};
+    let providers = crate::oidc::config::parse(&opts.oidc_providers, |k| std::env::var(k).ok())
+        .map_err(|e| config::Error::Other(e.to_string()))?;
+    if providers.is_empty() {
+        if opts.oidc_only {
+            return Err(config::Error::Other(
+                "CONVOS_OIDC_ONLY needs providers in CONVOS_OIDC_PROVIDERS".into(),
+            )
+            .into());
+        }
+        return Ok(None);
+    }
+    let rules = |name: &str, list: &str| {
+        Rule::parse_list(list).map_err(|e| config::Error::Other(format!("{name}: {e}")))
+    };
+    let policy = Policy::public()
+        .allow(rules("CONVOS_OIDC_ALLOW", &opts.oidc_allow)?)
+        .deny(rules("CONVOS_IRC_DENY", &opts.irc_deny)?);
+    let client = crate::net::http::Client::new(Arc::new(policy));
+    for p in &providers {
+        info!(provider = %p.name, issuer = %p.issuer, "OpenID Connect provider");
+    }
+    Ok(Some(Arc::new(crate::oidc::Oidc::new(
+        providers,
+        client,
+        opts.oidc_only,
+    ))))
 }
 
 /// Takes an exclusive lock on `home/convos.lock` (released when the process exits, even

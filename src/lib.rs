@@ -17,6 +17,7 @@ pub mod ldap;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod oidc;
 pub mod preview;
 pub mod rtc;
 pub mod store;

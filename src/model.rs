@@ -446,6 +446,44 @@ impl TokenScope {
     }
 }
 
+/// How a user signed in (shown to admins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum SignInMethod {
+    /// The local password.
+    Password,
+    /// An OpenID Connect provider.
+    Oidc,
+    /// The LDAP directory.
+    Ldap,
+    /// A trusted reverse proxy's header.
+    Proxy,
+}
+
+impl SignInMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInMethod::Password => "password",
+            SignInMethod::Oidc => "oidc",
+            SignInMethod::Ldap => "ldap",
+            SignInMethod::Proxy => "proxy",
+        }
+    }
+
+    /// The method stored as `s`, if any.
+    pub fn parse(s: &str) -> Option<SignInMethod> {
+        [
+            SignInMethod::Password,
+            SignInMethod::Oidc,
+            SignInMethod::Ldap,
+            SignInMethod::Proxy,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+    }
+}
+
 /// Whether the user wants a connection to be up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]

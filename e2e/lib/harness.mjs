@@ -76,7 +76,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-function track(child, name) {
+export function track(child, name) {
   const entry = { child, name };
   live.add(entry);
   child.once('exit', () => live.delete(entry));

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::header;
 use hyper_util::rt::TokioIo;
 use url::Url;
@@ -198,11 +198,62 @@ impl Client {
         }
     }
 
-    /// One request on a fresh, checked connection.
+    /// Sends one request (any method, headers and body) on a fresh, checked connection
+    /// and reads the answer whatever its status: redirects are not followed. For API
+    /// calls such as an OpenID provider's token endpoint, within `fetch`'s deadline and
+    /// body cap (its `accept` list is not applied).
+    pub async fn send(
+        &self,
+        req: hyper::Request<Vec<u8>>,
+        fetch: &Fetch,
+    ) -> Result<hyper::Response<Vec<u8>>, Error> {
+        let url = Url::parse(&req.uri().to_string()).map_err(|e| Error::Url(e.to_string()))?;
+        let (parts, body) = req.into_parts();
+        let max = fetch.max_body;
+        let call = async move {
+            let (res, _conn) = self
+                .request_with(&url, parts.method, parts.headers, Bytes::from(body))
+                .await?;
+            let announced = res
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if announced.is_some_and(|n| n > max as u64) {
+                return Err(Error::TooLarge(max));
+            }
+            let (parts, body) = res.into_parts();
+            let body = read_body(body, max).await?;
+            Ok(hyper::Response::from_parts(parts, body.to_vec()))
+        };
+        tokio::time::timeout(fetch.timeout, call)
+            .await
+            .map_err(|_| Error::Timeout(fetch.timeout))?
+    }
+
+    /// One GET on a fresh, checked connection.
     /// The connection lives as long as the returned guard (drop it after the body).
     async fn request(
         &self,
         url: &Url,
+    ) -> Result<(hyper::Response<hyper::body::Incoming>, AbortOnDrop), Error> {
+        let mut headers = hyper::HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            header::HeaderValue::from_static("text/html, image/*;q=0.9, */*;q=0.5"),
+        );
+        self.request_with(url, hyper::Method::GET, headers, Bytes::new())
+            .await
+    }
+
+    /// One request on a fresh, checked connection; `headers` are added to ours (`Host`,
+    /// `User-Agent`, identity encoding), `Host` and `Content-Length` are always ours.
+    async fn request_with(
+        &self,
+        url: &Url,
+        method: hyper::Method,
+        headers: hyper::HeaderMap,
+        body: Bytes,
     ) -> Result<(hyper::Response<hyper::body::Incoming>, AbortOnDrop), Error> {
         let tls = match url.scheme() {
             "http" => false,
@@ -239,13 +290,21 @@ impl Client {
             Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_string(),
         };
-        let req = hyper::Request::get(path)
-            .header(header::HOST, host_header)
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
             .header(header::USER_AGENT, USER_AGENT)
-            .header(header::ACCEPT, "text/html, image/*;q=0.9, */*;q=0.5")
             .header(header::ACCEPT_ENCODING, "identity")
-            .body(Empty::<Bytes>::new())
+            .body(Full::new(body))
             .map_err(|e| Error::Url(e.to_string()))?;
+        for (name, value) in &headers {
+            if name != header::HOST && name != header::CONTENT_LENGTH {
+                req.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        let host_header = header::HeaderValue::try_from(host_header)
+            .map_err(|_| Error::Url("bad host".into()))?;
+        req.headers_mut().insert(header::HOST, host_header);
         let res = sender
             .send_request(req)
             .await

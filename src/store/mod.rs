@@ -26,6 +26,7 @@ mod messages;
 mod schema;
 mod search;
 mod sessions;
+mod sign_ins;
 pub mod thelounge;
 mod tokens;
 mod writer;
@@ -39,6 +40,7 @@ pub use import::{ImportUser, Mark, Peek, ReadState};
 pub use messages::{id_time, Appended, At, Cursor, History, Page};
 pub use search::{SearchQuery, SearchResult};
 pub use sessions::{SessionDevice, SessionInfo, SESSION_ID_LEN};
+pub use sign_ins::{OidcSession, SignIn};
 pub use tokens::{ApiToken, TokenUse, MAX_API_TOKENS};
 
 use crate::model::NewEntry;

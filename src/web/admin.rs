@@ -37,9 +37,31 @@ async fn list_users(
 ) -> Result<Json<wire::UserList>, Error> {
     let settings = settings(&state).await?;
     let users = state.store.users().await?;
+    let mut sign_ins = state.store.sign_ins().await?;
+    let label = |provider: &str| {
+        state
+            .config
+            .oidc
+            .as_ref()
+            .and_then(|o| o.label(provider))
+            .map(str::to_string)
+    };
     let users = users
         .iter()
-        .map(|u| auth::user_object(&state, &settings, u, 0))
+        .map(|u| wire::AdminUser {
+            user: auth::user_object(&state, &settings, u, 0),
+            sign_ins: sign_ins
+                .remove(&u.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| wire::SignIn {
+                    method: s.method,
+                    label: label(&s.provider),
+                    provider: (!s.provider.is_empty()).then_some(s.provider),
+                    last: crate::time::format_ms(s.last_at),
+                })
+                .collect(),
+        })
         .collect();
     Ok(Json(wire::UserList { users }))
 }
@@ -228,5 +250,16 @@ async fn public_settings(
         first_user,
         default_connection: s.default_connection,
         forced_connection: s.forced_connection,
+        oidc: state
+            .config
+            .oidc
+            .iter()
+            .flat_map(|o| o.providers())
+            .map(|p| wire::OidcProvider {
+                name: p.name.clone(),
+                label: p.label.clone(),
+            })
+            .collect(),
+        password_login: !state.config.oidc.as_ref().is_some_and(|o| o.only()),
     }))
 }

@@ -6,6 +6,7 @@
 
 mod limit;
 mod login;
+mod oidc;
 mod origin;
 pub mod proxy;
 
@@ -41,6 +42,8 @@ pub fn routes() -> Router<AppState> {
         .route("/user/register", post(login::register))
         .route("/user/login", post(login::login))
         .route("/user/logout", post(login::logout).get(login::logout_get))
+        .route("/oidc/{name}/start", axum::routing::get(oidc::start))
+        .route("/oidc/{name}/callback", axum::routing::get(oidc::callback))
         .route(
             "/user",
             axum::routing::get(get_user)
@@ -335,18 +338,35 @@ pub(super) async fn start_session(
     user: &User,
     device: &SessionDevice,
 ) -> Result<HeaderValue, Error> {
+    Ok(new_session(state, user, device).await?.0)
+}
+
+/// Starts a session for `user` on `device`: its `Set-Cookie` value and the token's hash.
+async fn new_session(
+    state: &AppState,
+    user: &User,
+    device: &SessionDevice,
+) -> Result<(HeaderValue, String), Error> {
     let token = account::new_token();
+    let hash = account::token_hash(token.expose());
     let expires = crate::time::now_ms() + SESSION_TTL_MS;
     state
         .store
-        .create_session(
-            &account::token_hash(token.expose()),
-            user.id,
-            expires,
-            device,
-        )
+        .create_session(&hash, user.id, expires, device)
         .await?;
-    Ok(cookie(state, token.expose(), SESSION_TTL_MS / 1000))
+    Ok((cookie(state, token.expose(), SESSION_TTL_MS / 1000), hash))
+}
+
+/// Notes how `user` signed in, for the admin's list; a failure is only logged.
+async fn record_sign_in(
+    state: &AppState,
+    user: &User,
+    method: crate::model::SignInMethod,
+    provider: &str,
+) {
+    if let Err(e) = state.store.record_sign_in(user.id, method, provider).await {
+        warn!(error = %e, "cannot record the sign-in method");
+    }
 }
 
 /// The User object of docs/api.md without `connections`/`conversations`: email, uid,

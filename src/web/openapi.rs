@@ -32,12 +32,14 @@ macro_rules! op {
 pub const OPERATIONS: &[Operation] = &[
     op!("post" "/api/user/register" false Some("Register"), "User", "Register; the first user becomes admin, later ones need open registration or an invite token"),
     op!("post" "/api/user/login" false Some("Login"), "User", "Log in; sets the HttpOnly session cookie"),
-    op!("post" "/api/user/logout" true None, "Empty", "Log out and forget the session"),
+    op!("post" "/api/user/logout" true None, "LoggedOut", "Log out and forget the session; end_session_url: sign out at the OpenID provider too"),
+    op!("get" "/api/oidc/{name}/start" false None, "Redirect", "OpenID Connect: 303 to the provider (PKCE, state bound to a cookie); ?invite=TOKEN from an invite link"),
+    op!("get" "/api/oidc/{name}/callback" false None, "Redirect", "OpenID Connect: the provider's answer; 303 into the app signed in, or to /login?oidc_error=CODE"),
     op!("get" "/api/user/logout" false None, "Error", "Refused (405): log out with POST"),
     op!("get" "/api/user" true None, "User", "The logged-in user; ?connections=true&conversations=true adds them"),
     op!("post" "/api/user" true Some("UserUpdate"), "User", "Change highlight keywords or password (with the old one)"),
     op!("delete" "/api/user" true Some("AccountDelete"), "Empty", "Delete the account and all its data (with the current password)"),
-    op!("get" "/api/users" true None, "Users", "Admin: all users"),
+    op!("get" "/api/users" true None, "Users", "Admin: all users, with how each signs in"),
     op!("post" "/api/user/{email}" true Some("UserAdmin"), "User", "Admin: change a user's roles"),
     op!("delete" "/api/user/{email}" true None, "Empty", "Admin: delete a user"),
     op!("post" "/api/user/{email}/invite" true None, "Invite", "Admin: a one-use invite (or password reset) link valid 24 h"),
@@ -101,7 +103,7 @@ fn schemas() -> Value {
             "forced_connection": boolean, "video_service": string,
             "rtc": s(json!({"ice_servers": {"type": "array", "items": {"type": "object"}}, "ice_transport_policy": string}), &["ice_servers"]),
             "connections": {"type": "array", "items": r("Connection")}, "conversations": {"type": "array", "items": r("Conversation")}}), &["email"]),
-        "Users": list("users", "User"),
+        "Users": list("users", "AdminUser"),
         "AccountDelete": s(json!({"password": string}), &["password"]),
         "UserUpdate": s(json!({"highlight_keywords": {"type": "array", "items": string}, "auto_away": r("AutoAway"), "prefs": r("Prefs"),
             "password": string, "old_password": string}), &[]),
@@ -116,7 +118,8 @@ fn schemas() -> Value {
                 "description": "An old Convos home in CONVOS_HOME not imported yet: run `command` with the daemon stopped."}}), &["pending_import"]),
         "PendingImport": s(json!({"source": {"enum": ["convos"]}, "path": string, "users": int, "command": string}), &["source", "path", "users", "command"]),
         "PublicSettings": s(json!({"organization_name": string, "organization_url": string, "contact": string, "open_to_public": boolean,
-            "first_user": boolean, "default_connection": string, "forced_connection": boolean}), &[]),
+            "first_user": boolean, "default_connection": string, "forced_connection": boolean,
+            "oidc": {"type": "array", "items": r("OidcProvider")}, "password_login": boolean}), &[]),
         "Connection": s(json!({"connection_id": string, "name": string, "url": string, "nick": string,
             "state": {"enum": ["connected", "connecting", "disconnected"]}, "wanted_state": {"enum": ["connected", "disconnected"]},
             "message": string, "on_connect_commands": {"type": "array", "items": string}, "retention_days": retention,
@@ -168,6 +171,9 @@ fn schemas() -> Value {
     if let (Some(all), Value::Object(more)) = (all.as_object_mut(), token_schemas()) {
         all.extend(more);
     }
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), sign_in_schemas()) {
+        all.extend(more);
+    }
     all
 }
 
@@ -216,6 +222,22 @@ fn token_schemas() -> Value {
             &["id", "name", "scope", "created", "secret"]),
         "SendRequest": s(json!({"message": string}), &["message"]),
         "Sent": s(json!({"connection_id": string, "conversation_id": string, "message": string}), &["connection_id", "conversation_id", "message"]),
+    })
+}
+
+/// Schemas of sign-in (apart: one `json!` of everything is too deep).
+fn sign_in_schemas() -> Value {
+    let s = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
+    let string = json!({"type": "string"});
+    let r = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    json!({
+        "OidcProvider": s(json!({"name": string, "label": string}), &["name", "label"]),
+        "SignIn": s(json!({"method": {"enum": ["password", "oidc", "ldap", "proxy"]}, "provider": {"type": ["string", "null"]},
+            "label": {"type": ["string", "null"]}, "last": string}), &["method", "last"]),
+        "AdminUser": {"allOf": [r("User"), s(json!({"sign_ins": {"type": "array", "items": r("SignIn"),
+            "description": "How the user signs in, most recent first; empty when not recorded yet."}}), &["sign_ins"])]},
+        "LoggedOut": s(json!({"end_session_url": {"type": "string", "description": "Only for a session started by an OpenID provider that offers RP-initiated logout: send the browser there."}}), &[]),
+        "Redirect": {"type": "object", "description": "A 303 See Other redirect (a browser navigation), no JSON body."},
     })
 }
 

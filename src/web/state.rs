@@ -31,6 +31,8 @@ pub struct Config {
     pub proxy_auth: Option<super::auth::proxy::ProxyAuth>,
     /// `--ldap-url`: passwords are also checked against this directory.
     pub ldap: Option<crate::ldap::Directory>,
+    /// `CONVOS_OIDC_PROVIDERS`: "Sign in with ..." through OpenID Connect.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 /// Shared state of the router.

@@ -12,12 +12,14 @@ mod events;
 mod files;
 mod objects;
 mod sessions;
+mod sign_in;
 mod tokens;
 
 pub use events::*;
 pub use files::*;
 pub use objects::*;
 pub use sessions::*;
+pub use sign_in::*;
 pub use tokens::*;
 
 #[cfg(test)]

@@ -402,7 +402,7 @@ pub struct Empty {}
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct UserList {
-    pub users: Vec<User>,
+    pub users: Vec<super::AdminUser>,
 }
 
 /// An invitation or password-reset link (admin).
@@ -427,6 +427,10 @@ pub struct PublicSettings {
     pub first_user: bool,
     pub default_connection: String,
     pub forced_connection: bool,
+    /// OpenID Connect providers to offer as "Sign in with ..." buttons.
+    pub oidc: Vec<super::OidcProvider>,
+    /// The e-mail and password form is offered (false in "OIDC only" mode).
+    pub password_login: bool,
 }
 
 /// The server settings as the admin sees them (`GET`/`POST /api/settings`): what can be

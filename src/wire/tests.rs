@@ -75,6 +75,11 @@ fn declarations() -> Vec<String> {
         ApiTokenRequest::decl(&cfg),
         ApiTokenCreated::decl(&cfg),
         SendRequest::decl(&cfg),
+        OidcProvider::decl(&cfg),
+        crate::model::SignInMethod::decl(&cfg),
+        SignIn::decl(&cfg),
+        AdminUser::decl(&cfg),
+        LoggedOut::decl(&cfg),
     ]
 }
 

@@ -7,6 +7,7 @@ pub mod fake_irc;
 pub mod ircd;
 pub mod legacy;
 pub mod nginx;
+pub mod oidc;
 pub mod slapd;
 
 use std::path::Path;
@@ -52,9 +53,15 @@ impl Daemon {
 
     /// Starts the daemon with `home` (kept across restarts).
     pub fn start_in(home: TempDir, args: &[&str]) -> Daemon {
+        Self::start_env(home, args, &[])
+    }
+
+    /// Starts the daemon with `home`, `args` and extra environment variables.
+    pub fn start_env(home: TempDir, args: &[&str], env: &[(&str, &str)]) -> Daemon {
         let child = Command::new(env!("CARGO_BIN_EXE_convos"))
             .arg("daemon")
             .args(args)
+            .envs(env.iter().copied())
             .env("CONVOS_HOME", home.path().join("data"))
             .env("CONVOS_LOG_LEVEL", "convos=debug,info")
             .stdin(Stdio::null())

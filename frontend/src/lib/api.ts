@@ -3,6 +3,8 @@
 
 import type {
   AdminSettings,
+  AdminUser,
+  LoggedOut,
   AutoAway,
   ApiToken,
   ApiTokenCreated,
@@ -129,13 +131,13 @@ export const api = {
     request<User>('POST', '/api/user/login', { email, password }),
   register: (email: string, password: string, token?: string) =>
     request<User>('POST', '/api/user/register', { email, password, token }),
-  logout: () => request<object>('POST', '/api/user/logout'),
+  logout: () => request<LoggedOut>('POST', '/api/user/logout'),
   user: () => request<User>('GET', '/api/user?connections=true&conversations=true'),
   updateUser: (body: { highlight_keywords?: string[]; auto_away?: AutoAway; prefs?: Prefs; password?: string; old_password?: string }) =>
     request<User>('POST', '/api/user', body),
   /** Deletes the logged-in user's account; the server asks for the current password. */
   deleteUser: (password: string) => request<object>('DELETE', '/api/user', { password }),
-  users: () => request<{ users: User[] }>('GET', '/api/users'),
+  users: () => request<{ users: AdminUser[] }>('GET', '/api/users'),
   invite: (email: string) =>
     request<Invite>('POST', `/api/user/${enc(email)}/invite`),
   setAdmin: (email: string, admin: boolean) => request<User>('POST', `/api/user/${enc(email)}`, { admin }),

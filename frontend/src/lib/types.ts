@@ -4,6 +4,10 @@
 
 export type {
   AdminSettings,
+  AdminUser,
+  LoggedOut,
+  OidcProvider,
+  SignIn,
   AutoAway,
   Clock,
   Density,

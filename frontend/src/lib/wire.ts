@@ -321,7 +321,7 @@ after: number | null, };
 
 export type Empty = Record<symbol, never>;
 
-export type UserList = { users: Array<User>, };
+export type UserList = { users: Array<AdminUser>, };
 
 export type Invite = { url: string, expires: string, 
 /**
@@ -333,7 +333,15 @@ export type PublicSettings = { organization_name: string, organization_url: stri
 /**
  * Nobody has registered yet: the first user becomes admin.
  */
-first_user: boolean, default_connection: string, forced_connection: boolean, };
+first_user: boolean, default_connection: string, forced_connection: boolean, 
+/**
+ * OpenID Connect providers to offer as "Sign in with ..." buttons.
+ */
+oidc: Array<OidcProvider>, 
+/**
+ * The e-mail and password form is offered (false in "OIDC only" mode).
+ */
+password_login: boolean, };
 
 export type Settings = { organization_name: string, organization_url: string, contact: string, default_connection: string, 
 /**
@@ -561,3 +569,49 @@ created: string,
 last_used: string | null, };
 
 export type SendRequest = { message: string, };
+
+export type OidcProvider = { name: string, label: string, };
+
+export type SignInMethod = "password" | "oidc" | "ldap" | "proxy";
+
+export type SignIn = { method: SignInMethod, 
+/**
+ * The OpenID provider's name (`oidc` only).
+ */
+provider: string | null, 
+/**
+ * The provider's label, when it is still configured.
+ */
+label: string | null, 
+/**
+ * The last time, RFC 3339.
+ */
+last: string, };
+
+export type AdminUser = { sign_ins: Array<SignIn>, email: string, uid: number, 
+/**
+ * `["admin"]` or `[]`.
+ */
+roles: Array<string>, registered: string, highlight_keywords: Array<string>, 
+/**
+ * Away when no browser is active (empty message: off).
+ */
+auto_away: AutoAway, 
+/**
+ * Display and input preferences (the same on all devices).
+ */
+prefs: Prefs, 
+/**
+ * Unread notifications.
+ */
+unread: number, default_connection: string, forced_connection: boolean, video_service: string, 
+/**
+ * ICE servers for calls.
+ */
+rtc: RtcConfig, 
+/**
+ * `default_connection` as fields, when it parses (the connect form starts from it).
+ */
+default_server: Server | null, connections?: Array<Connection>, conversations?: Array<Conversation>, };
+
+export type LoggedOut = { end_session_url?: string, };

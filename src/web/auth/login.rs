@@ -10,7 +10,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
 use tracing::{info, warn};
 
 use super::{
@@ -18,8 +17,9 @@ use super::{
     Device, Error, SameOrigin,
 };
 use crate::account::{self, Settings};
-use crate::model::{Secret, User};
+use crate::model::{Secret, SignInMethod, User};
 use crate::store::TokenPurpose;
+use crate::wire;
 
 /// Failed logins (and password checks) per client address and per account.
 pub(super) fn login_limiter() -> &'static limit::Limiter {
@@ -49,6 +49,18 @@ fn closed() -> Error {
     Error::new(StatusCode::FORBIDDEN, "Registration is closed.", "/")
 }
 
+/// 403 in "OIDC only" mode, where passwords sign nobody in.
+fn passwords_off(state: &AppState) -> Result<(), Error> {
+    if state.config.oidc.as_ref().is_some_and(|o| o.only()) {
+        return Err(Error::new(
+            StatusCode::FORBIDDEN,
+            "Password sign-in is turned off: sign in with your identity provider.",
+            "/",
+        ));
+    }
+    Ok(())
+}
+
 fn bad_link() -> Error {
     Error::new(
         StatusCode::BAD_REQUEST,
@@ -66,7 +78,7 @@ pub(super) struct Register {
 }
 
 /// Serialises registrations, so that two first users cannot both become admin.
-static REGISTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(super) static REGISTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub(super) async fn register(
     State(state): State<AppState>,
@@ -75,6 +87,7 @@ pub(super) async fn register(
     device: Device,
     req: Result<Json<Register>, JsonRejection>,
 ) -> Result<Response, Error> {
+    passwords_off(&state)?;
     let req = body(req)?;
     let email = account::normalize_email(&req.email)?;
     account::check_password(&req.password)?;
@@ -112,6 +125,7 @@ pub(super) async fn register(
     let user = account::create_user(&state.store, &email, req.password, first).await?;
     info!(user = %user.id, admin = user.admin, "registered");
     state.users.start(user.clone());
+    super::record_sign_in(&state, &user, SignInMethod::Password, "").await;
     logged_in(&state, &user, &device).await
 }
 
@@ -170,6 +184,7 @@ pub(super) async fn login(
     device: Device,
     req: Result<Json<Login>, JsonRejection>,
 ) -> Result<Response, Error> {
+    passwords_off(&state)?;
     let req = body(req)?;
     // Before anything else: no work, no limiter key, for input no account can have.
     let Ok(email) = account::normalize_email(&req.email) else {
@@ -189,6 +204,7 @@ pub(super) async fn login(
                 limiter.clear(&account_key);
                 limiter.refund(&ip_key);
                 info!(user = %user.id, %ip, "logged in by LDAP");
+                super::record_sign_in(&state, &user, SignInMethod::Ldap, "").await;
                 return logged_in(&state, &user, &device).await;
             }
             // Not in the directory, or a wrong password: local accounts still work.
@@ -211,6 +227,7 @@ pub(super) async fn login(
             limiter.clear(&account_key);
             limiter.refund(&ip_key);
             info!(user = %user.id, %ip, "logged in");
+            super::record_sign_in(&state, &user, SignInMethod::Password, "").await;
             if let account::Verified::Rehash(new) = verified {
                 account::upgrade_hash(&state.store, &user, new).await;
             }
@@ -264,24 +281,39 @@ async fn ldap_user(state: &AppState, found: crate::ldap::Found) -> Result<User, 
     }
 }
 
+/// Ends the cookie's session; when an OpenID provider started it and offers
+/// RP-initiated logout, answers where to sign out there too.
 pub(super) async fn logout(
     State(state): State<AppState>,
     _: SameOrigin,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, Error> {
+    let mut out = wire::LoggedOut::default();
     if let Some(token) = session_token(&headers) {
         let hash = account::token_hash(token);
         let user = state.store.session_user(&hash).await?;
+        let oidc = match user {
+            Some(_) => state.store.oidc_session(&hash).await?,
+            None => None,
+        };
         state.store.delete_session(&hash).await?;
         if let Some(user) = user {
             state.live.end(user, live::Ended::One(&hash));
         }
+        if let (Some(o), Some(providers)) = (oidc, &state.config.oidc) {
+            state.store.delete_oidc_session(&hash).await?;
+            let after = super::base_url(&headers, uri.authority(), &state.config)
+                .and_then(|b| b.join("login").ok());
+            if let Some(after) = after {
+                out.end_session_url = providers
+                    .logout_url(&o.provider, o.id_token.as_deref(), after)
+                    .await
+                    .map(|u| u.to_string());
+            }
+        }
     }
-    Ok((
-        [(header::SET_COOKIE, clear_cookie(&state))],
-        Json(json!({})),
-    )
-        .into_response())
+    Ok(([(header::SET_COOKIE, clear_cookie(&state))], Json(out)).into_response())
 }
 
 /// A GET could be triggered by any page (an `<img>`): logging out takes a POST.

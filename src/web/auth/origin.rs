@@ -86,7 +86,8 @@ fn same_origin(a: &Url, b: &Url) -> bool {
 }
 
 /// The base URL for links sent to users: `CONVOS_REQUEST_BASE`, else the `Origin` of the
-/// request when it is allowed (what the browser sees), else the request's own origin.
+/// request when it is allowed (what the browser sees), else the request's own origin;
+/// with the [`base_path`] (a trusted proxy's `X-Forwarded-Prefix`) after the origin.
 pub fn base_url(
     headers: &HeaderMap,
     authority: Option<&Authority>,
@@ -95,6 +96,11 @@ pub fn base_url(
     if let Some(base) = &config.request_base {
         return Some(base.clone());
     }
+    let origin = base_origin(headers, authority, config)?;
+    origin.join(&base_path(headers, config)).ok()
+}
+
+fn base_origin(headers: &HeaderMap, authority: Option<&Authority>, config: &Config) -> Option<Url> {
     if let Some(origin) = headers
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok())
@@ -413,6 +419,23 @@ mod tests {
                 .map(|u| u.to_string())
                 .as_deref(),
             Some("https://localhost:8080/")
+        );
+        // Behind a proxy at a sub-path, links keep the prefix.
+        let proxied = Config {
+            reverse_proxy: true,
+            ..Config::default()
+        };
+        let h = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-host", "chat.example.com"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-prefix", "/chat"),
+        ]);
+        assert_eq!(
+            base_url(&h, None, &proxied)
+                .map(|u| u.to_string())
+                .as_deref(),
+            Some("https://chat.example.com/chat/")
         );
     }
 }

@@ -106,11 +106,27 @@ pub(super) async fn identify(parts: &Parts, state: &AppState) -> Result<Option<S
             }
         }
     };
+    if noted_once(user.id) {
+        super::record_sign_in(state, &user, crate::model::SignInMethod::Proxy, "").await;
+    }
     Ok(Some(Session {
         token_hash: format!("proxy:{}", user.id),
         user,
         via: Via::Proxy,
     }))
+}
+
+/// Whether `user`'s proxy sign-in is to be recorded: the first request of each user per
+/// run (the header comes with every request; a write for each would be waste).
+fn noted_once(user: crate::model::UserId) -> bool {
+    static SEEN: std::sync::Mutex<Option<std::collections::HashSet<i64>>> =
+        std::sync::Mutex::new(None);
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = seen.get_or_insert_with(Default::default);
+    if seen.len() >= 10_000 {
+        seen.clear();
+    }
+    seen.insert(user.0)
 }
 
 #[cfg(test)]

@@ -1,0 +1,139 @@
+//! How users sign in: a record per user, method and provider (first and last time), for
+//! the admin's user list; and the OpenID Connect sessions (provider and ID token of a
+//! browser session, for RP-initiated logout). Deleting a user deletes both.
+
+use std::collections::HashMap;
+
+use super::{now_ms, Result, Store};
+use crate::model::{SignInMethod, UserId};
+use rusqlite::{params, OptionalExtension};
+
+/// One way a user has signed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    pub method: SignInMethod,
+    /// The OpenID provider's name; empty for the other methods.
+    pub provider: String,
+    pub first_at: i64,
+    pub last_at: i64,
+}
+
+/// The provider of an OpenID Connect browser session, and its ID token if kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcSession {
+    pub provider: String,
+    pub id_token: Option<String>,
+}
+
+impl Store {
+    /// Notes that `user_id` signed in by `method` (`provider` for OpenID Connect) now.
+    pub async fn record_sign_in(
+        &self,
+        user_id: UserId,
+        method: SignInMethod,
+        provider: &str,
+    ) -> Result<()> {
+        let provider = provider.to_owned();
+        self.write(0, move |ctx| {
+            let now = now_ms();
+            ctx.conn.execute(
+                "INSERT INTO sign_ins (user_id, method, provider, first_at, last_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?4 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?1) \
+                 ON CONFLICT (user_id, method, provider) DO UPDATE SET last_at = excluded.last_at",
+                params![user_id.0, method.as_str(), provider, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every user's sign-in methods, most recent first.
+    pub async fn sign_ins(&self) -> Result<HashMap<UserId, Vec<SignIn>>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT user_id, method, provider, first_at, last_at FROM sign_ins \
+                 ORDER BY user_id, last_at DESC",
+            )?;
+            let mut out: HashMap<UserId, Vec<SignIn>> = HashMap::new();
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    UserId(r.get(0)?),
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })?;
+            for row in rows {
+                let (user, method, provider, first_at, last_at) = row?;
+                // A method this version does not know is left out, not an error.
+                if let Some(method) = SignInMethod::parse(&method) {
+                    out.entry(user).or_default().push(SignIn {
+                        method,
+                        provider,
+                        first_at,
+                        last_at,
+                    });
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Remembers that the session `token_hash` of `user_id` was started by `provider`;
+    /// sweeps the records of sessions that are gone.
+    pub async fn set_oidc_session(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        provider: &str,
+        id_token: Option<String>,
+    ) -> Result<()> {
+        let (hash, provider) = (token_hash.to_owned(), provider.to_owned());
+        self.write(0, move |ctx| {
+            ctx.conn.execute(
+                "DELETE FROM oidc_sessions WHERE token_hash NOT IN (SELECT token_hash FROM sessions)",
+                [],
+            )?;
+            ctx.conn.execute(
+                "INSERT OR REPLACE INTO oidc_sessions (token_hash, user_id, provider, id_token, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![hash, user_id.0, provider, id_token, now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The OpenID Connect record of a live session, if it was started that way.
+    pub async fn oidc_session(&self, token_hash: &str) -> Result<Option<OidcSession>> {
+        let hash = token_hash.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT o.provider, o.id_token FROM oidc_sessions o \
+                     JOIN sessions s ON s.token_hash = o.token_hash WHERE o.token_hash = ?1",
+                )?
+                .query_row([hash], |r| {
+                    Ok(OidcSession {
+                        provider: r.get(0)?,
+                        id_token: r.get(1)?,
+                    })
+                })
+                .optional()?)
+        })
+        .await
+    }
+
+    /// Forgets the OpenID Connect record of a session (at logout).
+    pub async fn delete_oidc_session(&self, token_hash: &str) -> Result<()> {
+        let hash = token_hash.to_owned();
+        self.write(0, move |ctx| {
+            ctx.conn
+                .execute("DELETE FROM oidc_sessions WHERE token_hash = ?1", [hash])?;
+            Ok(())
+        })
+        .await
+    }
+}

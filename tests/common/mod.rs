@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod caddy;
 pub mod engine;
 pub mod fake_irc;
 pub mod ircd;

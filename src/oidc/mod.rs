@@ -310,9 +310,14 @@ impl Oidc {
         let id_token = tokens
             .id_token()
             .ok_or_else(|| Error::Token("no ID token".into()))?;
-        let claims = id_token
-            .claims(&client.id_token_verifier(), &flow.nonce)
-            .map_err(|e| Error::Token(e.to_string()))?;
+        let claims = match id_token.claims(&client.id_token_verifier(), &flow.nonce) {
+            Ok(c) => c,
+            Err(e) => {
+                // Perhaps the provider rotated its keys: the next sign-in discovers anew.
+                *entry.metadata.lock().await = None;
+                return Err(Error::Token(e.to_string()));
+            }
+        };
         let subject = claims.subject().clone();
         let mut email = claims
             .email()
@@ -397,7 +402,15 @@ impl<'c> AsyncHttpClient<'c> for Http {
     type Error = crate::net::http::Error;
     type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, Self::Error>> + Send + 'c>>;
 
-    fn call(&'c self, request: HttpRequest) -> Self::Future {
+    fn call(&'c self, mut request: HttpRequest) -> Self::Future {
+        request.headers_mut().insert(
+            openidconnect::http::header::USER_AGENT,
+            openidconnect::http::HeaderValue::from_static(concat!(
+                "Convos/",
+                env!("CARGO_PKG_VERSION"),
+                " (OpenID Connect)"
+            )),
+        );
         Box::pin(self.client.send(request, &self.fetch))
     }
 }

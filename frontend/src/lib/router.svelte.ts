@@ -109,7 +109,10 @@ export function interceptLinks(ev: MouseEvent): void {
   const a = (ev.target as Element | null)?.closest?.('a');
   if (!a || a.target || a.hasAttribute('download')) return;
   const href = a.getAttribute('href');
-  if (!href || !href.startsWith('/') || href.startsWith('//') || href.startsWith('/api')) return;
+  if (!href || !href.startsWith('/') || href.startsWith('//')) return;
+  // Links carry the base path (so a new tab opens the right page); routes do not.
+  const path = stripBase(href);
+  if (path.startsWith('/api')) return;
   ev.preventDefault();
-  router.go(href);
+  router.go(path);
 }

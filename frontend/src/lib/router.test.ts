@@ -63,4 +63,29 @@ describe('router', () => {
     ext.click();
     expect(router.route.name).toBe('notifications');
   });
+  it('routes links that carry the base path (served under /chat/)', () => {
+    const base = document.createElement('base');
+    base.setAttribute('href', '/chat/');
+    document.head.append(base);
+    try {
+      const a = document.createElement('a');
+      a.setAttribute('href', '/chat/settings/account');
+      document.body.append(a);
+      a.addEventListener('click', interceptLinks);
+      const ev = new MouseEvent('click', { bubbles: true, cancelable: true, button: 0 });
+      a.dispatchEvent(ev);
+      expect(ev.defaultPrevented).toBe(true);
+      expect(router.route).toMatchObject({ name: 'settings', section: 'account' });
+      expect(location.pathname).toBe('/chat/settings/account');
+      const api = document.createElement('a');
+      api.setAttribute('href', '/chat/api/oidc/x/start');
+      document.body.append(api);
+      api.addEventListener('click', interceptLinks);
+      const ev2 = new MouseEvent('click', { bubbles: true, cancelable: true, button: 0 });
+      api.dispatchEvent(ev2);
+      expect(ev2.defaultPrevented).toBe(false);
+    } finally {
+      base.remove();
+    }
+  });
 });

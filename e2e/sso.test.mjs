@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { freePort, launchBrowser, newPage, requireTools, startDaemon, stopAll } from './lib/harness.mjs';
+import { axeViolations, freePort, launchBrowser, newPage, requireTools, startDaemon, stopAll } from './lib/harness.mjs';
 import { startOidcProvider } from './lib/oidc.mjs';
 
 const skip = requireTools({ ircd: false });
@@ -37,6 +37,12 @@ describe('sign-in with OpenID Connect', { skip: skip ?? false, timeout: 90_000 }
     await stopAll();
   });
 
+  /** Fails with every axe-core violation on the page as it is now. */
+  async function clean(page, what) {
+    const v = await axeViolations(page);
+    assert.deepEqual(v, [], `${what}: ${v.length} axe violation(s)\n${v.join('\n')}`);
+  }
+
   /** From our login page through the provider's form; resolves back on the daemon. */
   async function signIn(page, user, password) {
     await page.goto(`${daemon.url}/login`);
@@ -59,6 +65,7 @@ describe('sign-in with OpenID Connect', { skip: skip ?? false, timeout: 90_000 }
     // The admin's user list tells how each user signs in.
     await page.goto(`${daemon.url}/settings/admin`);
     await page.getByRole('cell', { name: 'OIDC (Test ID)' }).waitFor();
+    await clean(page, 'the admin page with sign-in methods');
 
     await page.getByRole('button', { name: 'Log out' }).click();
     // The provider asks to confirm, then sends the browser back to our login page.
@@ -77,5 +84,6 @@ describe('sign-in with OpenID Connect', { skip: skip ?? false, timeout: 90_000 }
     await signIn(page, 'bob', 'bobpass');
     await page.getByRole('alert').filter({ hasText: 'registration is closed' }).waitFor();
     assert.match(page.url(), /\/login\?oidc_error=closed$/);
+    await clean(page, 'the login page with a provider button and an error');
   });
 });

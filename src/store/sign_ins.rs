@@ -137,3 +137,71 @@ impl Store {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Secret;
+
+    #[tokio::test]
+    async fn sign_ins_and_oidc_sessions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), super::super::Options::default()).expect("open");
+        let user = store
+            .create_user("a@example.com", Secret::new("$argon2id$v=19$x"), false)
+            .await
+            .expect("user")
+            .id;
+        store
+            .record_sign_in(user, SignInMethod::Password, "")
+            .await
+            .expect("record");
+        store
+            .record_sign_in(user, SignInMethod::Oidc, "corp")
+            .await
+            .expect("record");
+        store
+            .record_sign_in(user, SignInMethod::Oidc, "corp")
+            .await
+            .expect("again: one row");
+        // An unknown user is not an error and leaves nothing behind.
+        store
+            .record_sign_in(UserId(999), SignInMethod::Ldap, "")
+            .await
+            .expect("unknown user");
+        let all = store.sign_ins().await.expect("list");
+        assert_eq!(all.len(), 1);
+        let mine = &all[&user];
+        assert_eq!(mine.len(), 2);
+        assert!(mine
+            .iter()
+            .any(|s| s.method == SignInMethod::Oidc && s.provider == "corp"));
+
+        // The OIDC record of a session counts only while the session lives.
+        let now = now_ms();
+        store
+            .create_session("s1", user, now + 60_000, &Default::default())
+            .await
+            .expect("session");
+        store
+            .set_oidc_session("s1", user, "corp", Some("a.b.c".into()))
+            .await
+            .expect("oidc");
+        store
+            .set_oidc_session("gone", user, "corp", None)
+            .await
+            .expect("oidc without a session");
+        let o = store.oidc_session("s1").await.expect("get").expect("found");
+        assert_eq!(
+            (o.provider.as_str(), o.id_token.as_deref()),
+            ("corp", Some("a.b.c"))
+        );
+        assert_eq!(store.oidc_session("gone").await.expect("get"), None);
+        assert!(store.delete_session("s1").await.expect("delete"));
+        assert_eq!(store.oidc_session("s1").await.expect("get"), None);
+
+        // Deleting the user deletes its records.
+        assert!(store.delete_user(user).await.expect("delete user"));
+        assert!(store.sign_ins().await.expect("list").is_empty());
+    }
+}

@@ -23,9 +23,11 @@ pub struct Frame {
 }
 
 /// Events kept for resuming browsers, at most, and their JSON bytes at most: memory per
-/// user stays small; a browser away for longer reloads instead of replaying.
+/// user stays small; a browser away for longer reloads instead of replaying. The bytes
+/// must hold more than [`LAG`] typical message frames (≈ 300 bytes with msgid), or a
+/// socket that lagged could never resume.
 const RING: usize = 2048;
-const RING_BYTES: usize = 256 * 1024;
+const RING_BYTES: usize = 512 * 1024;
 /// Events a slow socket may fall behind before it is told to resync.
 const LAG: usize = 1024;
 /// How long after the last browser left the ring keeps filling: a browser back within this

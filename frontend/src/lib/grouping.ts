@@ -129,21 +129,18 @@ export function buildRows(
     events = [];
   };
 
-  // Replies and reactions refer to messages by msgid.
-  const byMsgid = new Map<string, Message>();
+  // Replies and reactions refer to messages by msgid. Rows are rebuilt on every new
+  // message (with up to 100k loaded): only the msgids something refers to are looked up.
   const reactions = new Map<string, Reaction[]>();
+  const quoted = new Map<string, Message | null>();
   for (const m of messages) {
     if (m.type === 'reaction') {
       if (m.reply_to) addReaction(reactions, m.reply_to, m.message, m.from);
-    } else if (m.msgid) byMsgid.set(m.msgid, m);
+    } else if (m.reply_to) quoted.set(m.reply_to, null);
   }
-  const decorate = (m: Message) => {
-    const extra: { reactions?: Reaction[]; quote?: Message | null } = {};
-    const r = m.msgid ? reactions.get(m.msgid) : undefined;
-    if (r) extra.reactions = r;
-    if (m.reply_to) extra.quote = byMsgid.get(m.reply_to) ?? null;
-    return extra;
-  };
+  if (quoted.size > 0) {
+    for (const m of messages) if (m.msgid && m.type !== 'reaction' && quoted.has(m.msgid)) quoted.set(m.msgid, m);
+  }
 
   for (const m of messages) {
     if (m.type === 'reaction') continue;
@@ -173,7 +170,13 @@ export function buildRows(
       prev.type !== m.type ||
       m.type !== 'private' ||
       info(m).t - info(prev).t > GROUP_MS;
-    rows.push({ kind: 'msg', key: `m${m.id}`, msg: m, head, ...decorate(m) });
+    const row: Row & { kind: 'msg' } = { kind: 'msg', key: `m${m.id}`, msg: m, head };
+    if (m.msgid && reactions.size > 0) {
+      const r = reactions.get(m.msgid);
+      if (r) row.reactions = r;
+    }
+    if (m.reply_to) row.quote = quoted.get(m.reply_to) ?? null;
+    rows.push(row);
     prev = m;
   }
   flush();

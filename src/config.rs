@@ -168,6 +168,11 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_REQUEST_BASE")]
     pub request_base: Option<url::Url>,
 
+    /// A word mixed into the app's version: changing it makes every open browser offer
+    /// "new version, reload" (the bundle's own changes do that anyway).
+    #[arg(long, env = "CONVOS_RELOAD_TAG")]
+    pub reload_tag: Option<String>,
+
     /// fsync every commit, so stored messages also survive a power loss (slower writes).
     /// Without it they survive crashes of the process.
     #[arg(long, env = "CONVOS_FSYNC", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]

@@ -138,6 +138,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         reverse_proxy: opts.reverse_proxy,
         request_base: opts.request_base.clone(),
         open_to_public: opts.open_to_public,
+        reload_tag: opts.reload_tag.clone().filter(|t| !t.trim().is_empty()),
         pending_import,
         ldap: ldap_directory(opts)?,
         oidc: oidc(opts)?,

@@ -120,6 +120,35 @@ async fn the_app_works_behind_nginx_at_a_sub_path() {
     assert!(script.starts_with("/chat/assets/"), "{script}");
     let r = web.get(ngx.url(script)).send().await.expect("asset");
     assert_eq!(r.status(), 200);
+    assert!(
+        html.contains("href=\"/chat/manifest.webmanifest\""),
+        "{html}"
+    );
+    // The installable app lives under the prefix too: manifest, icons, service worker.
+    let m: serde_json::Value = web
+        .get(ngx.url("/chat/manifest.webmanifest"))
+        .send()
+        .await
+        .expect("manifest")
+        .json()
+        .await
+        .expect("manifest json");
+    assert_eq!(
+        (m["start_url"].as_str(), m["scope"].as_str()),
+        (Some("/chat/"), Some("/chat/"))
+    );
+    let icon = m["icons"][0]["src"].as_str().expect("icon");
+    assert!(icon.starts_with("/chat/icons/"), "{icon}");
+    let r = web.get(ngx.url(icon)).send().await.expect("icon");
+    assert_eq!(r.status(), 200);
+    let sw = web.get(ngx.url("/chat/sw.js")).send().await.expect("sw");
+    assert_eq!(sw.status(), 200);
+    let sw = sw.text().await.expect("sw text");
+    assert!(
+        sw.starts_with("self.CONVOS = {\"base\":\"/chat/\""),
+        "{}",
+        &sw[..80]
+    );
     // A client-side route gets the same page.
     let r = web
         .get(ngx.url("/chat/settings/account"))

@@ -53,10 +53,60 @@ fn rebase(html: &str, base: &str) -> String {
     )
 }
 
+/// An embedded file's bytes as built (not precompressed); `None` when absent.
+pub fn raw(path: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
+    Dist::get(path).map(|f| f.data)
+}
+
+/// The bundle's version: a digest of every embedded file's digest (so any change of the
+/// frontend changes it), plus `tag` (`CONVOS_RELOAD_TAG`) when set. Computed once.
+pub fn version(tag: Option<&str>) -> String {
+    static DIGEST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let digest = DIGEST.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let mut names: Vec<_> = Dist::iter().collect();
+        names.sort();
+        let mut h = Sha256::new();
+        for name in names {
+            if let Some(f) = Dist::get(&name) {
+                h.update(name.as_bytes());
+                h.update(f.metadata.sha256_hash());
+            }
+        }
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    });
+    match tag {
+        Some(t) if !t.is_empty() => format!("{digest}-{t}"),
+        _ => digest.clone(),
+    }
+}
+
+/// What the service worker stores for offline use, relative to the base path: `""`
+/// (index.html), the hashed assets and the icons. (Not the manifest: it carries the
+/// organisation's name, which may change without a new bundle.)
+pub fn shell() -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut files: Vec<String> = Dist::iter()
+        .map(|n| n.into_owned())
+        .filter(|n| !n.ends_with(".gz") && !n.ends_with(".br") && n != "index.html" && n != "sw.js")
+        .collect();
+    files.sort();
+    out.extend(files);
+    out
+}
+
 /// A file under `/assets/` or another top-level static file (favicon); `None` when absent.
 pub fn file(path: &str, headers: &HeaderMap) -> Option<Response> {
     let path = path.trim_start_matches('/');
-    if path.is_empty() || path.ends_with(".gz") || path.ends_with(".br") || path == "index.html" {
+    if path.is_empty()
+        || path.ends_with(".gz")
+        || path.ends_with(".br")
+        || path == "index.html"
+        || path == "sw.js"
+    {
         return None;
     }
     let file = Dist::get(path)?;

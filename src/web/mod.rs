@@ -15,6 +15,7 @@ pub mod live;
 pub mod openapi;
 pub mod ops;
 pub mod preview;
+pub mod pwa;
 pub mod serve;
 pub mod sessions;
 pub mod state;
@@ -60,6 +61,8 @@ pub fn router(state: AppState) -> Router {
         .merge(files::routes())
         .nest("/api", api)
         .route("/api", get(openapi_document))
+        .route("/manifest.webmanifest", get(pwa::manifest))
+        .route("/sw.js", get(pwa::service_worker))
         .fallback(static_or_index)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         // Uploads have their own, larger limit: merged after the 1 MiB layer.

@@ -82,6 +82,8 @@ pub const OPERATIONS: &[Operation] = &[
     op!("get" "/readyz" false None, "Ready", "Readiness: store writable, listeners bound, users started, not stopping (503 otherwise)"),
     op!("get" "/metrics" true None, "Empty", "Prometheus/OpenMetrics text (docs/metrics.md): Authorization: Bearer CONVOS_METRICS_TOKEN, or an admin's session"),
     op!("get" "/api" false None, "Empty", "This document"),
+    op!("get" "/manifest.webmanifest" false None, "Empty", "The web app manifest (application/manifest+json): the organisation's name, icons incl. maskable, standalone display, start URL and scope at the base path"),
+    op!("get" "/sw.js" false None, "Empty", "The service worker: caches the app shell for offline starts, offers a reload when the bundle changes, shows pushes"),
 ];
 
 fn schemas() -> Value {

@@ -33,6 +33,9 @@ pub struct Config {
     pub ldap: Option<crate::ldap::Directory>,
     /// `CONVOS_OIDC_PROVIDERS`: "Sign in with ..." through OpenID Connect.
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// `CONVOS_RELOAD_TAG`: mixed into the app's version, so changing it offers every
+    /// open browser a reload.
+    pub reload_tag: Option<String>,
 }
 
 /// Shared state of the router.

@@ -344,10 +344,19 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_LINK_PREVIEWS", value_parser = parse_bool, default_value = "1", action = clap::ArgAction::Set)]
     pub link_previews: bool,
 
-    /// Addresses link previews may fetch from although they are not public, in the syntax
-    /// of CONVOS_IRC_ALLOW.
+    /// Addresses link previews and Web Push may reach although they are not public, in
+    /// the syntax of CONVOS_IRC_ALLOW.
     #[arg(long, env = "CONVOS_FETCH_ALLOW", default_value = "")]
     pub fetch_allow: String,
+
+    /// The VAPID public key for Web Push (base64url); with the private key, for several
+    /// instances sharing subscriptions. Default: a key generated once into the database.
+    #[arg(long, env = "CONVOS_VAPID_PUBLIC_KEY")]
+    pub vapid_public_key: Option<String>,
+
+    /// The VAPID private key (base64url of the 32-byte P-256 scalar).
+    #[arg(long, env = "CONVOS_VAPID_PRIVATE_KEY", hide_env_values = true)]
+    pub vapid_private_key: Option<String>,
 
     /// Addresses link previews may never fetch from; beats CONVOS_FETCH_ALLOW.
     #[arg(long, env = "CONVOS_FETCH_DENY", default_value = "")]

@@ -26,6 +26,8 @@ pub enum Error {
     Store(#[from] crate::store::Error),
     #[error(transparent)]
     Turn(#[from] crate::turn::Error),
+    #[error(transparent)]
+    Vapid(#[from] crate::push::vapid::Error),
 }
 
 /// Everything checked and bound, ready to [`Prepared::run`].
@@ -51,6 +53,8 @@ pub struct Prepared {
     pub files: crate::files::Files,
     /// Link previews (`None`: off).
     pub previews: Option<crate::preview::Previews>,
+    /// Web Push: the client (the link previews' outbound rules) and the VAPID key.
+    pub push: (crate::net::http::Client, crate::push::Vapid),
     /// `CONVOS_HOME/convos.lock`, locked while this daemon runs.
     _lock: std::fs::File,
 }
@@ -79,7 +83,10 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         }
     };
     let irc = irc_options(opts)?;
-    let previews = previews(opts, &listens)?;
+    let fetch = fetch_client(opts, &listens)?;
+    let previews = opts
+        .link_previews
+        .then(|| crate::preview::Previews::new(fetch.clone(), crate::preview::Options::default()));
     let mut rtc = ice_config(opts)?;
     let users: Arc<OnceLock<crate::user::Registry>> = Arc::default();
     let turn = match opts.turn_listen.as_deref().filter(|l| !l.is_empty()) {
@@ -120,6 +127,12 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         None => None,
     };
     let pending_import = crate::import::detect::pending(&store, &home).await;
+    let vapid = crate::push::Vapid::load(
+        &store,
+        opts.vapid_public_key.as_deref(),
+        opts.vapid_private_key.as_deref(),
+    )
+    .await?;
     if let Some(p) = &pending_import {
         tracing::warn!(
             users = p.users,
@@ -194,6 +207,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         max_connections: opts.max_connections_per_user.into(),
         files,
         previews,
+        push: (fetch, vapid),
         _lock: lock,
     })
 }
@@ -237,16 +251,14 @@ async fn kept_key(store: &Store, name: &str) -> Result<[u8; 32], Error> {
     Ok(key)
 }
 
-/// Link previews through the guarded HTTP client: the public internet only, adjusted by
-/// `CONVOS_FETCH_ALLOW` / `CONVOS_FETCH_DENY`, with the listeners' own addresses denied.
-fn previews(
+/// The guarded HTTP client of link previews and Web Push (both fetch URLs that users or
+/// their browsers chose): the public internet only, adjusted by `CONVOS_FETCH_ALLOW` /
+/// `CONVOS_FETCH_DENY`, with the listeners' own addresses denied.
+fn fetch_client(
     opts: &config::Daemon,
     listens: &[Listen],
-) -> Result<Option<crate::preview::Previews>, Error> {
+) -> Result<crate::net::http::Client, Error> {
     use crate::net::{Policy, Rule};
-    if !opts.link_previews {
-        return Ok(None);
-    }
     let rules = |name: &str, list: &str| {
         Rule::parse_list(list).map_err(|e| config::Error::Other(format!("{name}: {e}")))
     };
@@ -264,11 +276,7 @@ fn previews(
         .allow(rules("CONVOS_FETCH_ALLOW", &opts.fetch_allow)?)
         .deny(rules("CONVOS_FETCH_DENY", &opts.fetch_deny)?)
         .deny(own);
-    let client = crate::net::http::Client::new(std::sync::Arc::new(policy));
-    Ok(Some(crate::preview::Previews::new(
-        client,
-        crate::preview::Options::default(),
-    )))
+    Ok(crate::net::http::Client::new(std::sync::Arc::new(policy)))
 }
 
 /// The LDAP directory of `--ldap-url`, if any. Its server is chosen by the admin, so any
@@ -515,8 +523,22 @@ impl Prepared {
     /// Serves until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         info!(home = %self.home.display(), version = env!("CARGO_PKG_VERSION"), "starting");
+        let contact = crate::account::Settings::load(&self.store, self.web.open_to_public)
+            .await
+            .map(|s| s.contact)
+            .unwrap_or_else(|_| "mailto:root@localhost".into());
+        let (push_client, vapid) = self.push;
+        let push = crate::push::spawn(
+            self.store.clone(),
+            push_client,
+            vapid,
+            contact,
+            crate::push::Options::default(),
+            shutdown.clone(),
+        );
         let users = crate::user::Registry::new(self.store.clone(), self.irc, shutdown.clone())
-            .with_max_connections(self.max_connections);
+            .with_max_connections(self.max_connections)
+            .with_push(push.clone());
         let _ = self.users.set(users.clone());
         let ready: Arc<web::ops::Ready> = Arc::default();
         match users.start_all().await {
@@ -539,6 +561,7 @@ impl Prepared {
             live: Default::default(),
             files: self.files,
             previews: self.previews,
+            push: Some(push),
             ready: ready.clone(),
         };
         let metrics = self.metrics.map(|bound| {

@@ -19,6 +19,7 @@ pub mod model;
 pub mod net;
 pub mod oidc;
 pub mod preview;
+pub mod push;
 pub mod rtc;
 pub mod store;
 pub mod systemd;

@@ -1,5 +1,6 @@
 //! The guarded outbound HTTP client: every server-side fetch made because of what a user
-//! typed (link previews, their images, oEmbed) goes through [`Client::get`].
+//! typed (link previews, their images, oEmbed) goes through [`Client::get`], and every
+//! Web Push (to an endpoint a browser named) through [`Client::post`].
 //!
 //! Hostile URLs are the normal case here, so the client:
 //! - resolves the host itself and checks **each resolved address, with its port, right
@@ -28,6 +29,16 @@ use crate::irc::tls::Stream;
 
 /// The `User-Agent` of every fetch: names the product and nothing about the user.
 pub const USER_AGENT: &str = concat!("Convos/", env!("CARGO_PKG_VERSION"), " (link preview)");
+
+/// The `User-Agent` of a push.
+pub const PUSH_AGENT: &str = concat!("Convos/", env!("CARGO_PKG_VERSION"), " (web push)");
+
+/// A POST's answer: its status, and `Retry-After` (seconds) when given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posted {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+}
 
 /// Why a fetch failed. Messages are for logs and the admin; users get a generic word.
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +240,44 @@ impl Client {
         tokio::time::timeout(fetch.timeout, call)
             .await
             .map_err(|_| Error::Timeout(fetch.timeout))?
+    }
+
+    /// POSTs `body` with `headers` to `url` (no redirects followed: a push service
+    /// answers where it was asked) within `timeout`; returns the status and the
+    /// `Retry-After` seconds if any. The answer's body is not read.
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: Vec<(header::HeaderName, header::HeaderValue)>,
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Posted, Error> {
+        let url = Url::parse(url).map_err(|e| Error::Url(e.to_string()))?;
+        let mut map = hyper::HeaderMap::new();
+        map.insert(
+            header::USER_AGENT,
+            header::HeaderValue::from_static(PUSH_AGENT),
+        );
+        for (name, value) in headers {
+            map.insert(name, value);
+        }
+        let post = async {
+            let (res, _conn) = self
+                .request_with(&url, hyper::Method::POST, map, Bytes::from(body))
+                .await?;
+            let retry_after = res
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            Ok(Posted {
+                status: res.status().as_u16(),
+                retry_after,
+            })
+        };
+        tokio::time::timeout(timeout, post)
+            .await
+            .map_err(|_| Error::Timeout(timeout))?
     }
 
     /// One GET on a fresh, checked connection.

@@ -21,6 +21,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/009_session_devices.sql"),
     include_str!("migrations/010_replies.sql"),
     include_str!("migrations/011_sign_ins.sql"),
+    include_str!("migrations/012_push.sql"),
 ];
 
 /// The schema version this code writes.

@@ -235,6 +235,8 @@ pub(super) struct Actor {
     pub reply_to: Option<(String, String)>,
     /// How long a minute of the auto-away delay is (shorter in tests).
     pub away_minute: std::time::Duration,
+    /// Where pushes go when no browser is active (see `push`).
+    pub push: Option<crate::push::Handle>,
 }
 
 /// A name the user gives a connection: trimmed, one line of at most 64 characters;
@@ -274,6 +276,7 @@ pub fn spawn(
     irc_opts: irc::Options,
     max_connections: usize,
     away_minute: std::time::Duration,
+    push: Option<crate::push::Handle>,
     shutdown: CancellationToken,
 ) -> Handle {
     let (tx, rx) = mpsc::channel(256);
@@ -292,6 +295,7 @@ pub fn spawn(
         auto_away: false,
         reply_to: None,
         away_minute,
+        push,
         user,
         store,
         hub,
@@ -510,6 +514,7 @@ impl Actor {
                         conv.model.highlights += 1;
                     }
                 }
+                self.push_message(&entry, mine);
                 let msg = wire::Message::new(&entry, &own_nick);
                 if entry.highlight {
                     self.hub.publish(&Event::Message(msg.clone()));

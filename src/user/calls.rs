@@ -205,6 +205,9 @@ impl Actor {
                 (conv, RtcKind::Signal(signal))
             }
         };
+        if matches!(kind, RtcKind::Call) {
+            self.push_call(cid, &conv, from);
+        }
         self.publish(vec![Event::Rtc(wire::Rtc {
             connection_id: cid.to_string(),
             conversation_id: conv,

@@ -17,6 +17,7 @@ mod listing;
 mod markers;
 mod outgoing;
 mod presence;
+mod push;
 mod reactions;
 mod redact;
 mod registry;

@@ -23,6 +23,8 @@ pub struct Registry {
     max_connections: usize,
     /// How long a "minute" of auto-away is (shorter in tests).
     away_minute: std::time::Duration,
+    /// Where pushes go (`None`: no Web Push).
+    push: Option<crate::push::Handle>,
     shutdown: CancellationToken,
 }
 
@@ -36,6 +38,7 @@ impl Registry {
             irc,
             max_connections: super::DEFAULT_MAX_CONNECTIONS,
             away_minute: std::time::Duration::from_secs(60),
+            push: None,
             shutdown,
         }
     }
@@ -43,6 +46,12 @@ impl Registry {
     /// Lets each user have at most `n` connections (default [`super::DEFAULT_MAX_CONNECTIONS`]).
     pub fn with_max_connections(mut self, n: usize) -> Registry {
         self.max_connections = n;
+        self
+    }
+
+    /// Sends the users' pushes to `push`.
+    pub fn with_push(mut self, push: crate::push::Handle) -> Registry {
+        self.push = Some(push);
         self
     }
 
@@ -82,6 +91,7 @@ impl Registry {
                 self.irc.clone(),
                 self.max_connections,
                 self.away_minute,
+                self.push.clone(),
                 token,
             );
         };
@@ -96,6 +106,7 @@ impl Registry {
             self.irc.clone(),
             self.max_connections,
             self.away_minute,
+            self.push.clone(),
             token.clone(),
         );
         map.insert(id, (handle.clone(), token));

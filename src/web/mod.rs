@@ -15,6 +15,7 @@ pub mod live;
 pub mod openapi;
 pub mod ops;
 pub mod preview;
+pub mod push;
 pub mod pwa;
 pub mod serve;
 pub mod sessions;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(preview::routes())
         .merge(tokens::routes())
         .merge(sessions::routes())
+        .merge(push::routes())
         .fallback(api_not_found)
         // Answers are per user and change all the time: never kept by a browser's cache
         // (a back button must not show another moment's data) nor by a shared one.

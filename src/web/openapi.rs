@@ -77,6 +77,9 @@ pub const OPERATIONS: &[Operation] = &[
     op!("get" "/api/user/sessions" true None, "Sessions", "The user's signed-in devices, most recently used first (browser session only)"),
     op!("delete" "/api/user/sessions/{id}" true None, "Empty", "End one of the user's sessions: its cookie stops working, its event streams close (browser session only)"),
     op!("post" "/api/connection/{cid}/conversation/{conversation}/send" true Some("SendRequest"), "Sent", "Send a message or command as typed in the input box (a session, or a send-scoped token)"),
+    op!("get" "/api/push" true None, "PushSettings", "Web Push: the VAPID public key to subscribe with and the user's devices (browser session only)"),
+    op!("post" "/api/push/devices" true Some("PushSubscribe"), "PushDevice", "Add this browser's push subscription (PushSubscription.toJSON() and a name); the same endpoint is renewed (browser session only)"),
+    op!("delete" "/api/push/device/{id}" true None, "Empty", "Remove a device: it gets no more pushes (browser session only)"),
     op!("get" "/events" true None, "Empty", "WebSocket upgrade: the event stream (?since=SEQ to resume); see the description"),
     op!("get" "/healthz" false None, "Empty", "Liveness"),
     op!("get" "/readyz" false None, "Ready", "Readiness: store writable, listeners bound, users started, not stopping (503 otherwise)"),
@@ -176,6 +179,9 @@ fn schemas() -> Value {
     if let (Some(all), Value::Object(more)) = (all.as_object_mut(), sign_in_schemas()) {
         all.extend(more);
     }
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), push_schemas()) {
+        all.extend(more);
+    }
     all
 }
 
@@ -243,6 +249,25 @@ fn sign_in_schemas() -> Value {
     })
 }
 
+/// Schemas of Web Push (apart: one `json!` of everything is too deep).
+fn push_schemas() -> Value {
+    let s = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
+    let string = json!({"type": "string"});
+    let r = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    json!({
+        "PushDevice": s(json!({"id": {"type": "integer"}, "name": string, "endpoint": string, "created": string,
+            "last_used": {"type": ["string", "null"]}}), &["id", "name", "endpoint", "created", "last_used"]),
+        "PushSettings": s(json!({"public_key": {"type": "string", "description": "VAPID public key, base64url"},
+            "devices": {"type": "array", "items": r("PushDevice")}}), &["public_key", "devices"]),
+        "PushSubscribe": s(json!({"endpoint": string, "keys": s(json!({"p256dh": string, "auth": string}), &["p256dh", "auth"]),
+            "name": {"type": "string", "maxLength": 64}}), &["endpoint", "keys"]),
+        "Push": s(json!({"kind": {"enum": ["highlight", "private", "call"]}, "title": string, "body": string,
+            "connection_id": string, "conversation_id": string, "message_id": {"type": "integer"}, "path": string,
+            "tag": string, "sound": {"type": "boolean"}}),
+            &["kind", "title", "body", "connection_id", "conversation_id", "message_id", "path", "tag", "sound"]),
+    })
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut paths = Map::new();
@@ -306,6 +331,7 @@ mod tests {
             ("/api", include_str!("auth.rs")),
             ("/api", include_str!("admin.rs")),
             ("/api", include_str!("tokens.rs")),
+            ("/api", include_str!("push.rs")),
             ("", include_str!("events.rs")),
             ("", include_str!("mod.rs")),
             ("", include_str!("files.rs")),

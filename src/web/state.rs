@@ -50,6 +50,8 @@ pub struct AppState {
     pub files: crate::files::Files,
     /// Link previews and the image proxy (`None`: turned off).
     pub previews: Option<crate::preview::Previews>,
+    /// The Web Push task (`None` in tests that do not start it).
+    pub push: Option<crate::push::Handle>,
     /// What `/readyz` reports.
     pub ready: Arc<super::ops::Ready>,
 }

@@ -11,6 +11,7 @@
 mod events;
 mod files;
 mod objects;
+mod push;
 mod sessions;
 mod sign_in;
 mod tokens;
@@ -18,6 +19,7 @@ mod tokens;
 pub use events::*;
 pub use files::*;
 pub use objects::*;
+pub use push::*;
 pub use sessions::*;
 pub use sign_in::*;
 pub use tokens::*;

@@ -80,6 +80,12 @@ fn declarations() -> Vec<String> {
         SignIn::decl(&cfg),
         AdminUser::decl(&cfg),
         LoggedOut::decl(&cfg),
+        PushDevice::decl(&cfg),
+        PushSettings::decl(&cfg),
+        PushKeys::decl(&cfg),
+        PushSubscribe::decl(&cfg),
+        PushKind::decl(&cfg),
+        Push::decl(&cfg),
     ]
 }
 

@@ -615,3 +615,67 @@ rtc: RtcConfig,
 default_server: Server | null, connections?: Array<Connection>, conversations?: Array<Conversation>, };
 
 export type LoggedOut = { end_session_url?: string, };
+
+export type PushDevice = { id: number, 
+/**
+ * Browser and system, e.g. "Firefox on Android".
+ */
+name: string, 
+/**
+ * The push service URL (the browser compares it with its own to say "this device").
+ */
+endpoint: string, 
+/**
+ * RFC 3339.
+ */
+created: string, 
+/**
+ * RFC 3339, `null` before the first push.
+ */
+last_used: string | null, };
+
+export type PushSettings = { 
+/**
+ * The VAPID public key, base64url (`applicationServerKey`).
+ */
+public_key: string, devices: Array<PushDevice>, };
+
+export type PushKeys = { p256dh: string, auth: string, };
+
+export type PushSubscribe = { endpoint: string, keys: PushKeys, 
+/**
+ * 1–64 characters; empty: "This device".
+ */
+name: string, 
+/**
+ * Sent by browsers, not used.
+ */
+expirationTime?: number, };
+
+export type PushKind = "highlight" | "private" | "call";
+
+export type Push = { kind: PushKind, 
+/**
+ * "alice in #rust", "alice", "alice is calling in #rust".
+ */
+title: string, 
+/**
+ * The message (shortened), empty for a call.
+ */
+body: string, connection_id: string, conversation_id: string, 
+/**
+ * The message to open at (0 for a call).
+ */
+message_id: number, 
+/**
+ * The app path to open, relative to the base path (`/chat/libera/%23rust?around=…`).
+ */
+path: string, 
+/**
+ * Notifications with the same tag replace each other (one per conversation).
+ */
+tag: string, 
+/**
+ * Whether the notification may make a sound.
+ */
+sound: boolean, };

@@ -1,10 +1,11 @@
 // The installable app: the manifest and its icons, the service worker (registers, serves
-// the shell offline), the "new version, reload" prompt after an upgrade, and (push.test)
-// what a notification click opens.
+// the shell offline), the "new version, reload" prompt after an upgrade, push devices in
+// the settings, and what a push shows and its click opens (the worker's own handlers).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  apiFor,
   launchBrowser,
   newPage,
   registerAndConnect,
@@ -96,5 +97,47 @@ describe('installable app', { skip: skip ?? false, timeout: 120_000 }, () => {
     assert.notEqual(before, after);
     assert.match(after, /"version":"[0-9a-f]{16}-two"/);
     assert.deepEqual(page.errors.filter((e) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED|WebSocket/.test(e)), []);
+  });
+
+  test('push devices are listed and removable in the settings', async () => {
+    const api = await apiFor(page.context(), daemon.url);
+    const key = 'BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4';
+    await api.post('/api/push/devices', {
+      endpoint: 'https://push.example/e2e-phone',
+      keys: { p256dh: key, auth: 'BTBZMqHH6r4Tts7J_aSIgg' },
+      name: 'Firefox on Android',
+    });
+    await page.goto(`${daemon.url}/settings/account`);
+    const section = page.locator('section', { has: page.getByRole('heading', { name: 'Push notifications' }) });
+    await section.getByRole('button', { name: 'Enable push on this device' }).waitFor();
+    await section.getByText('Firefox on Android').waitFor();
+    page.acceptDialogs = true;
+    await section.getByRole('button', { name: 'Remove Firefox on Android' }).click();
+    await until(async () => (await section.getByText('Firefox on Android').count()) === 0, { what: 'the device to go' });
+    assert.deepEqual((await api.get('/api/push')).devices, []);
+  });
+
+  test('a push is shown and its click opens the conversation at the message', async () => {
+    const context = page.context();
+    await context.grantPermissions(['notifications'], { origin: daemon.url });
+    await page.goto(`${daemon.url}/settings/account`);
+    await until(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { what: 'the page to be controlled' });
+    const worker = context.serviceWorkers().find((w) => w.url().endsWith('/sw.js'));
+    assert.ok(worker, 'the service worker is running');
+    const cid = page.url() && (await apiFor(context, daemon.url).then((a) => a.get('/api/connections'))).connections[0].connection_id;
+    const path = `/chat/${encodeURIComponent(cid)}/${encodeURIComponent('#pwa')}?around=1`;
+    const shown = await worker.evaluate(async (p) => {
+      await self.showPush({ kind: 'highlight', title: 'bot in #pwa', body: 'pia: look', connection_id: p.cid,
+        conversation_id: '#pwa', message_id: 1, path: p.path, tag: 'msg:x/#pwa', sound: true });
+      const [n] = await self.registration.getNotifications({ tag: 'msg:x/#pwa' });
+      return n ? { title: n.title, body: n.body, path: n.data.path } : null;
+    }, { cid, path });
+    assert.deepEqual(shown, { title: 'bot in #pwa', body: 'pia: look', path });
+    // The click handler: the open window is told where to go (no foreign paths).
+    const done = await worker.evaluate((p) => self.openPath(p), path);
+    assert.equal(done.path, path);
+    await page.waitForURL((u) => u.pathname.endsWith('/%23pwa') && u.search === '?around=1');
+    await page.locator('.chat h1', { hasText: '#pwa' }).waitFor();
+    assert.equal((await worker.evaluate(() => self.openPath('//evil.example/x'))).path, '/');
   });
 });

@@ -75,3 +75,55 @@ self.addEventListener('fetch', (event) => {
     })(),
   );
 });
+
+// ---------------------------------------------------------------------------------------
+// Web Push. The payload (decrypted by the browser) is `wire::Push`:
+// {kind, title, body, connection_id, conversation_id, message_id, path, tag, sound}.
+
+/** Shows a push; returns the promise the push event waits for. */
+self.showPush = (push) =>
+  self.registration.showNotification(push.title || 'Convos', {
+    body: push.body || (push.kind === 'call' ? 'Tap to answer' : ''),
+    tag: push.tag || undefined,
+    renotify: Boolean(push.tag),
+    silent: push.sound === false,
+    requireInteraction: push.kind === 'call',
+    icon: url('icons/icon-192.png'),
+    badge: url('icons/maskable-192.png'),
+    data: { path: typeof push.path === 'string' ? push.path : '/' },
+  });
+
+self.addEventListener('push', (event) => {
+  let push;
+  try {
+    push = event.data ? event.data.json() : null;
+  } catch {
+    push = null;
+  }
+  event.waitUntil(self.showPush(push || { title: 'Convos', body: 'Something new', path: '/' }));
+});
+
+/**
+ * Opens the app at `path` (an app path such as `/chat/irc-x/%23room?around=1`): an open
+ * window of the app is focused and told where to go, else a new one opens there.
+ * Returns what was done, for the tests.
+ */
+self.openPath = async (path) => {
+  const safe = typeof path === 'string' && path.startsWith('/') && !path.startsWith('//') ? path : '/';
+  const target = url(safe.slice(1));
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const app = windows.find((w) => w.url.startsWith(url('')));
+  if (app) {
+    app.postMessage({ type: 'open', path: safe });
+    if ('focus' in app) await app.focus().catch(() => {});
+    return { focused: app.url, path: safe };
+  }
+  await self.clients.openWindow(target);
+  return { opened: target, path: safe };
+};
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const data = event.notification.data || {};
+  event.waitUntil(self.openPath(data.path));
+});

@@ -20,6 +20,9 @@ import type {
   Participant,
   Prefs,
   PublicSettings,
+  PushDevice,
+  PushSettings,
+  PushSubscribe,
   Server,
   SessionList,
   Settings,
@@ -191,4 +194,8 @@ export const api = {
   sessions: () => request<SessionList>('GET', '/api/user/sessions'),
   /** Logs one device out at once. */
   endSession: (id: string) => request<object>('DELETE', `/api/user/sessions/${enc(id)}`),
+  /** The VAPID key to subscribe with and the user's push devices. */
+  push: () => request<PushSettings>('GET', '/api/push'),
+  addPushDevice: (sub: PushSubscribe) => request<PushDevice>('POST', '/api/push/devices', sub),
+  removePushDevice: (id: number) => request<object>('DELETE', `/api/push/device/${id}`),
 };

@@ -10,12 +10,19 @@ class Pwa {
   registration: ServiceWorkerRegistration | null = null;
   private reloading = false;
 
-  /** Registers the worker; harmless where service workers do not exist (http, old browsers). */
-  async start(): Promise<void> {
+  /**
+   * Registers the worker; harmless where service workers do not exist (http, old
+   * browsers). `open` gets the app paths a clicked notification asks for.
+   */
+  async start(open: (path: string) => void = () => {}): Promise<void> {
     const sw = typeof navigator === 'undefined' ? undefined : navigator.serviceWorker;
     if (!sw) return;
     sw.addEventListener('controllerchange', () => {
       if (this.reloading) location.reload();
+    });
+    sw.addEventListener('message', (e: MessageEvent) => {
+      const d = e.data as { type?: string; path?: unknown } | null;
+      if (d?.type === 'open' && typeof d.path === 'string' && d.path.startsWith('/') && !d.path.startsWith('//')) open(d.path);
     });
     try {
       const reg = await sw.register(withBase('/sw.js'), { scope: basePath() });

@@ -140,4 +140,38 @@ describe('installable app', { skip: skip ?? false, timeout: 120_000 }, () => {
     await page.locator('.chat h1', { hasText: '#pwa' }).waitFor();
     assert.equal((await worker.evaluate(() => self.openPath('//evil.example/x'))).path, '/');
   });
+
+  test('a conversation is muted from its menu, on every open device', async () => {
+    await page.goto(`${daemon.url}/chat`);
+    await page.locator('.chat h1', { hasText: '#pwa' }).waitFor();
+    const other = await page.context().newPage();
+    await other.goto(`${daemon.url}/settings/account`);
+    const link = other.locator('.sidebar a.conv', { hasText: 'pwa' });
+    await link.waitFor();
+    assert.doesNotMatch(await link.getAttribute('aria-label'), /muted/);
+    await page.getByRole('button', { name: 'Notifications for this conversation' }).click();
+    const menu = page.getByRole('dialog', { name: 'Notifications' });
+    await menu.getByRole('button', { name: 'For 1 hour' }).click();
+    await menu.getByText(/^Muted until/).waitFor();
+    // The other page follows through the conversation event.
+    await until(async () => /muted/.test(await link.getAttribute('aria-label')), { what: 'the other page to show the mute' });
+    await menu.getByRole('button', { name: 'Unmute' }).click();
+    await menu.getByLabel('Nothing').check();
+    const api = await apiFor(page.context(), daemon.url);
+    await until(async () => {
+      const { conversations } = await api.get('/api/conversations');
+      const c = conversations.find((x) => x.conversation_id === '#pwa');
+      return c?.notify.level === 'none' && c.notify.mute_until === null;
+    }, { what: 'the level to be stored' });
+    await other.close();
+    // The quiet hours form saves in the browser's time zone.
+    await page.goto(`${daemon.url}/settings/account`);
+    const quiet = page.locator('section', { has: page.getByRole('heading', { name: 'Quiet hours' }) });
+    await quiet.getByLabel('No push notifications during quiet hours').check();
+    await quiet.getByRole('button', { name: 'Save quiet hours' }).click();
+    await quiet.getByText('Saved.').waitFor();
+    const me = await api.get('/api/user');
+    assert.equal(me.quiet_hours.enabled, true);
+    assert.equal(me.quiet_hours.start, '23:00');
+  });
 });

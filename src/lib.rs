@@ -17,6 +17,7 @@ pub mod ldap;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod notify;
 pub mod oidc;
 pub mod preview;
 pub mod push;

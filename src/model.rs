@@ -248,6 +248,19 @@ impl User {
             .unwrap_or_default()
     }
 
+    /// The user's quiet hours (off when absent or unreadable).
+    pub fn quiet_hours(&self) -> crate::notify::QuietHours {
+        self.settings
+            .get("quiet_hours")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    }
+
+    /// `settings` with `quiet_hours` replaced.
+    pub fn settings_with_quiet_hours(&self, q: &crate::notify::QuietHours) -> serde_json::Value {
+        self.settings_with("quiet_hours", serde_json::to_value(q).unwrap_or_default())
+    }
+
     /// `settings` with `auto_away` replaced.
     pub fn settings_with_auto_away(&self, a: &AutoAway) -> serde_json::Value {
         self.settings_with("auto_away", serde_json::to_value(a).unwrap_or_default())
@@ -655,6 +668,8 @@ pub struct Conversation {
     pub unread: u64,
     /// Highlighted messages after `last_read`.
     pub highlights: u64,
+    /// The user's notification choices for it.
+    pub notify: crate::notify::Notify,
 }
 
 impl Conversation {
@@ -681,6 +696,7 @@ impl Conversation {
             last_read: MessageId(0),
             unread: 0,
             highlights: 0,
+            notify: crate::notify::Notify::default(),
         }
     }
 }

@@ -289,6 +289,22 @@ async fn devices_are_the_users_own() {
     assert_eq!(mine["devices"].as_array().map(Vec::len), Some(1));
     assert_eq!(alice.call("DELETE", &gone, None).await.0, 200);
     assert_eq!(alice.call("DELETE", &gone, None).await.0, 404);
+    // A conversation's notification choices: only its owner's.
+    let (st, conn) = alice
+        .call(
+            "POST",
+            "/api/connections",
+            Some(json!({"url": "irc://127.0.0.1:1/%23x?tls=0&nick=alice", "wanted_state": "disconnected"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{conn}");
+    let path = format!(
+        "/api/connection/{}/conversation/%23x/notify",
+        conn["connection_id"].as_str().expect("cid")
+    );
+    let body = json!({"level": "none", "mute_until": null, "sound": true});
+    assert_eq!(anon.call("POST", &path, Some(body.clone())).await.0, 401);
+    assert_eq!(bob.call("POST", &path, Some(body.clone())).await.0, 404);
     d.stop().await;
 }
 
@@ -438,6 +454,143 @@ async fn highlights_reach_a_sleeping_phone() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(left, 1, "the expired subscription is gone");
+
+    // Levels and mutes, set through the API and sent to every browser.
+    let send = |id: u64, message: &str| {
+        Message::Text(
+            json!({"id": id, "method": "send", "connection_id": cid, "conversation_id": "#push", "message": message})
+                .to_string()
+                .into(),
+        )
+    };
+    ws.send(send(10, "/join #lvl,#mute,#none,#q"))
+        .await
+        .expect("join");
+    for ch in ["#lvl", "#mute", "#none", "#q"] {
+        wait_ws(&mut ws, |v| {
+            v["type"] == "join" && v["nick"] == "alice" && v["conversation_id"] == ch
+        })
+        .await;
+    }
+    say("JOIN #lvl,#mute,#none,#q");
+    for ch in ["#lvl", "#mute", "#none", "#q"] {
+        wait_ws(&mut ws, |v| {
+            v["type"] == "join" && v["nick"] == "bot" && v["conversation_id"] == ch
+        })
+        .await;
+    }
+    let notify = |ch: &str| {
+        format!(
+            "/api/connection/{cid}/conversation/{}/notify",
+            ch.replace('#', "%23")
+        )
+    };
+    let forever = 253_402_300_799_000_i64;
+    for (ch, body) in [
+        (
+            "#lvl",
+            json!({"level": "all", "mute_until": null, "sound": false}),
+        ),
+        (
+            "#mute",
+            json!({"level": "mentions", "mute_until": forever, "sound": true}),
+        ),
+        (
+            "#none",
+            json!({"level": "none", "mute_until": null, "sound": true}),
+        ),
+    ] {
+        let (st, conv) = alice.call("POST", &notify(ch), Some(body.clone())).await;
+        assert_eq!(st, 200, "{conv}");
+        assert_eq!(conv["notify"], body);
+        let ev = wait_ws(&mut ws, |v| {
+            v["type"] == "conversation" && v["conversation"]["conversation_id"] == ch
+        })
+        .await;
+        assert_eq!(ev["conversation"]["notify"], body, "other browsers follow");
+    }
+    let (st, v) = alice
+        .call(
+            "POST",
+            &notify("#lvl"),
+            Some(json!({"level": "loud", "mute_until": null, "sound": true})),
+        )
+        .await;
+    assert_eq!(st, 422, "{v}");
+    let (st, v) = alice
+        .call(
+            "POST",
+            &notify("#lvl"),
+            Some(json!({"level": "all", "mute_until": -5, "sound": true})),
+        )
+        .await;
+    assert_eq!(st, 400, "{v}");
+    assert_eq!(
+        alice
+            .call(
+                "POST",
+                &notify("#nowhere"),
+                Some(json!({"level": "all", "mute_until": null, "sound": true}))
+            )
+            .await
+            .0,
+        404
+    );
+    say("PRIVMSG #mute :alice: you are muted");
+    say("PRIVMSG #none :alice: you chose none");
+    say("PRIVMSG #lvl :plain words, no mention");
+    let got = next_for(&mut pushes, "phone").await;
+    let p = phone.open(&got, port, &public_key);
+    assert_eq!(
+        (p["kind"].as_str(), p["body"].as_str(), p["sound"].as_bool()),
+        (
+            Some("message"),
+            Some("plain words, no mention"),
+            Some(false)
+        ),
+        "level all pushes every line; muted and none push nothing"
+    );
+
+    // Quiet hours around now (UTC): nothing; once over, pushes come again.
+    let hm = |ms: i64| {
+        let m = ms.rem_euclid(86_400_000) / 60_000;
+        format!("{:02}:{:02}", m / 60, m % 60)
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    let quiet = json!({"enabled": true, "start": hm(now - 3_600_000), "end": hm(now + 3_600_000),
+        "time_zone": "UTC", "calls": true});
+    let (st, v) = alice
+        .call("POST", "/api/user", Some(json!({"quiet_hours": quiet})))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["quiet_hours"], quiet);
+    let (st, v) = alice
+        .call("POST", "/api/user", Some(json!({"quiet_hours": {"enabled": true, "start": "23:00", "end": "07:00", "time_zone": "Nowhere/Land", "calls": true}})))
+        .await;
+    assert_eq!(st, 400, "{v}");
+    say("PRIVMSG #q :alice: shh, quiet hours");
+    say("PRIVMSG #q :alice: still quiet");
+    let mut loud = quiet.clone();
+    loud["enabled"] = json!(false);
+    // The quiet lines are stored (and seen by the socket) before quiet hours end.
+    wait_ws(&mut ws, |v| {
+        v["event"] == "message" && v["message"] == "alice: still quiet"
+    })
+    .await;
+    let (st, _) = alice
+        .call("POST", "/api/user", Some(json!({"quiet_hours": loud})))
+        .await;
+    assert_eq!(st, 200);
+    say("PRIVMSG #q :alice: good morning");
+    let got = next_for(&mut pushes, "phone").await;
+    let p = phone.open(&got, port, &public_key);
+    assert_eq!(
+        p["body"], "alice: good morning",
+        "nothing was pushed in quiet hours"
+    );
 
     drop(bot_tx);
     let _ = bot.await;

@@ -14,7 +14,7 @@ use rusqlite::{params, OptionalExtension, Row};
 pub(super) const CONNECTION_COLS: &str =
     "user_id, id, url, nick, on_connect_commands, wanted_state, state, retention_days";
 const CONVERSATION_COLS: &str =
-    "user_id, connection_id, id, name, kind, key, topic, wanted, frozen, last_read, unread, highlights";
+    "user_id, connection_id, id, name, kind, key, topic, wanted, frozen, last_read, unread, highlights, notify";
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
@@ -115,6 +115,8 @@ fn conversation_from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
         last_read: MessageId(r.get(9)?),
         unread: r.get::<_, i64>(10)?.max(0) as u64,
         highlights: r.get::<_, i64>(11)?.max(0) as u64,
+        // A choice that no longer reads is the default, not a lost conversation.
+        notify: serde_json::from_str(&r.get::<_, String>(12)?).unwrap_or_default(),
     })
 }
 

@@ -1,4 +1,4 @@
-//! Web Push subscriptions: one row per browser a user enabled push on (its push service
+//! Web Push subscriptions (and conversations' notification choices): one row per browser a user enabled push on (its push service
 //! endpoint and the keys of RFC 8291). The endpoint is unique: when a browser subscribes
 //! for another user, the row moves to that user. Deleting the user deletes its rows.
 
@@ -116,6 +116,27 @@ impl Store {
                 )
                 .optional()?
                 .is_some())
+        })
+        .await
+    }
+
+    /// Stores a conversation's notification choices; `false` when there is no such
+    /// conversation.
+    pub async fn set_conversation_notify(
+        &self,
+        user_id: UserId,
+        connection_id: &str,
+        id: &str,
+        notify: &crate::notify::Notify,
+    ) -> Result<bool> {
+        let value = serde_json::to_string(notify).map_err(|e| Error::Invalid(e.to_string()))?;
+        let (conn_id, id) = (connection_id.to_owned(), id.to_owned());
+        self.write(0, move |ctx| {
+            Ok(ctx.conn.execute(
+                "UPDATE conversations SET notify = ?4 \
+                 WHERE user_id = ?1 AND connection_id = ?2 AND id = ?3",
+                params![user_id.0, conn_id, id, value],
+            )? > 0)
         })
         .await
     }

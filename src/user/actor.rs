@@ -603,6 +603,17 @@ impl Actor {
                     .await;
                 let _ = reply.send(res);
             }
+            Request::SetNotify {
+                connection_id,
+                conversation_id,
+                notify,
+                reply,
+            } => {
+                let res = self
+                    .set_notify(&connection_id, &conversation_id, notify)
+                    .await;
+                let _ = reply.send(res);
+            }
             Request::Participants {
                 connection_id,
                 conversation_id,

@@ -127,6 +127,13 @@ pub enum Request {
         last_read: Option<MessageId>,
         reply: Reply<wire::Conversation>,
     },
+    /// Sets a conversation's notification choices (stored, and sent to every browser).
+    SetNotify {
+        connection_id: String,
+        conversation_id: String,
+        notify: crate::notify::Notify,
+        reply: Reply<wire::Conversation>,
+    },
     /// A channel's participants.
     Participants {
         connection_id: String,

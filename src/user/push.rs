@@ -1,13 +1,17 @@
-//! Which events become a Web Push, and its content: highlights, private messages and
-//! incoming calls, only while none of the user's browsers is active (the same count as
-//! auto-away), and never for lines replayed from history. The push task
-//! ([`crate::push`]) collapses bursts and does the sending.
+//! Which events become a Web Push, and its content: what the conversation's notification
+//! level asks for (highlights and private messages by default, every message, or nothing;
+//! nothing while muted) and incoming calls, only while none of the user's browsers is
+//! active (the same count as auto-away), outside the user's quiet hours (calls may still
+//! ring), and never for lines replayed from history. The push task ([`crate::push`])
+//! collapses bursts and does the sending. Also where those choices are set.
 
 use irc_proto::formatting::strip_formatting;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use super::actor::Actor;
+use super::{view, Error};
 use crate::model::{ConversationKind, Entry};
+use crate::notify::Notify;
 use crate::push::{Job, Urgency};
 use crate::wire::{Push, PushKind};
 
@@ -88,9 +92,13 @@ impl Actor {
             return;
         };
         let private = conv.model.kind == ConversationKind::Private;
-        if !private && !entry.highlight {
+        let now = crate::time::now_ms();
+        if !conv.model.notify.wants(entry.highlight, private, now)
+            || !self.user.quiet_hours().allows(false, now)
+        {
             return;
         }
+        let sound = conv.model.notify.sound;
         let from = if entry.from.is_empty() {
             "Server"
         } else {
@@ -98,6 +106,8 @@ impl Actor {
         };
         let (kind, title) = if private {
             (PushKind::Private, from.to_owned())
+        } else if !entry.highlight {
+            (PushKind::Message, format!("{from} in {}", conv.model.name))
         } else if conv.model.name.is_empty() {
             (PushKind::Highlight, from.to_owned())
         } else {
@@ -120,7 +130,7 @@ impl Actor {
             message_id: entry.id.0,
             path: app_path(&entry.connection_id, &entry.conversation_id, entry.id.0),
             tag: format!("msg:{}/{}", entry.connection_id, entry.conversation_id),
-            sound: true,
+            sound,
         };
         self.queue(&key, Urgency::Normal, &push);
     }
@@ -133,6 +143,10 @@ impl Actor {
         let Some(conv) = self.conns.get(cid).and_then(|c| c.convs.get(conversation)) else {
             return;
         };
+        let now = crate::time::now_ms();
+        if !conv.model.notify.wants_call(now) || !self.user.quiet_hours().allows(true, now) {
+            return;
+        }
         let title = if conv.model.kind == ConversationKind::Private {
             format!("{from} is calling")
         } else {
@@ -147,9 +161,40 @@ impl Actor {
             message_id: 0,
             path: app_path(cid, conversation, 0),
             tag: format!("call:{cid}/{conversation}"),
-            sound: true,
+            sound: conv.model.notify.sound,
         };
         self.queue(&format!("{cid}\0{conversation}"), Urgency::High, &push);
+    }
+}
+
+impl Actor {
+    /// Stores a conversation's notification choices and tells every browser.
+    pub(super) async fn set_notify(
+        &mut self,
+        cid: &str,
+        conv_id: &str,
+        notify: Notify,
+    ) -> Result<crate::wire::Conversation, Error> {
+        notify.check().map_err(|m| Error::Invalid(m.into()))?;
+        let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
+        if !conn.convs.contains_key(conv_id) {
+            return Err(Error::NoConversation);
+        }
+        let stored = self
+            .store
+            .set_conversation_notify(self.user.id, cid, conv_id, &notify)
+            .await
+            .map_err(|e| Error::Store(e.to_string()))?;
+        if !stored {
+            return Err(Error::NoConversation);
+        }
+        let conn = self.conns.get_mut(cid).ok_or(Error::NoConnection)?;
+        let conv = conn.convs.get_mut(conv_id).ok_or(Error::NoConversation)?;
+        conv.model.notify = notify;
+        let event = view::conversation_event(cid, &conn.people, &conn.isupport, conv);
+        let conversation = view::conversation(&conn.people, &conn.isupport, conv);
+        self.publish(vec![event]);
+        Ok(conversation)
     }
 }
 

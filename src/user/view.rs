@@ -56,6 +56,7 @@ pub fn conversation(people: &People, isupport: &ISupport, c: &Conv) -> wire::Con
         notifications: m.highlights,
         last_read: m.last_read.0,
         is_private: private,
+        notify: m.notify.clone(),
         presence: if private {
             people.get(isupport, &m.name)
         } else {

@@ -34,6 +34,10 @@ pub fn routes() -> Router<AppState> {
             post(mark_read),
         )
         .route(
+            "/connection/{cid}/conversation/{conversation}/notify",
+            post(set_notify),
+        )
+        .route(
             "/connection/{cid}/conversation/{conversation}/participants",
             get(participants),
         )
@@ -477,6 +481,25 @@ async fn mark_read(
     body: Option<Json<ReadBody>>,
 ) -> Result<Json<wire::Conversation>, Error> {
     read(&state, &s.user, cid, conversation.to_lowercase(), body).await
+}
+
+/// Sets a conversation's notification level, mute and sound (every browser follows).
+async fn set_notify(
+    State(state): State<AppState>,
+    s: Session,
+    Path((cid, conversation)): Path<(String, String)>,
+    req: Result<Json<crate::notify::Notify>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<wire::Conversation>, Error> {
+    let notify = super::auth::body(req)?;
+    let conversation = actor(&state, &s.user)
+        .ask(|reply| user::Request::SetNotify {
+            connection_id: cid,
+            conversation_id: conversation.to_lowercase(),
+            notify,
+            reply,
+        })
+        .await?;
+    Ok(Json(conversation))
 }
 
 async fn mark_server_read(

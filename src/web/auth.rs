@@ -431,6 +431,7 @@ pub(super) fn user_object(
         highlight_keywords: user.highlight_keywords.clone(),
         auto_away: user.auto_away(),
         prefs: user.prefs(),
+        quiet_hours: user.quiet_hours(),
         unread,
         default_connection: settings.default_connection.clone(),
         forced_connection: settings.forced_connection,
@@ -493,6 +494,8 @@ struct UserUpdate {
     #[serde(default)]
     prefs: Option<crate::model::Prefs>,
     #[serde(default)]
+    quiet_hours: Option<crate::notify::QuietHours>,
+    #[serde(default)]
     password: Option<Secret>,
     #[serde(default)]
     old_password: Option<Secret>,
@@ -535,6 +538,10 @@ async fn update_user(
         p.check()
             .map_err(|m| Error::new(StatusCode::BAD_REQUEST, m, "/prefs"))?;
     }
+    if let Some(q) = &req.quiet_hours {
+        q.check()
+            .map_err(|m| Error::new(StatusCode::BAD_REQUEST, m, "/quiet_hours"))?;
+    }
     if let Some(password) = req.password {
         account::check_password(&password)?;
         let old = req.old_password.unwrap_or_default();
@@ -555,6 +562,15 @@ async fn update_user(
     }
     if let Some(a) = req.auto_away {
         let settings = user.settings_with_auto_away(&a);
+        state
+            .store
+            .set_user_settings(user.id, settings.clone())
+            .await?;
+        user.settings = settings;
+        tell_user_changed(&state, &user).await;
+    }
+    if let Some(q) = req.quiet_hours {
+        let settings = user.settings_with_quiet_hours(&q);
         state
             .store
             .set_user_settings(user.id, settings.clone())

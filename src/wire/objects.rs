@@ -260,6 +260,8 @@ pub struct Conversation {
     pub notifications: u64,
     pub last_read: i64,
     pub is_private: bool,
+    /// The user's notification choices (level, mute, sound), the same on every device.
+    pub notify: crate::notify::Notify,
     /// A private conversation: the other side's presence, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
@@ -317,6 +319,8 @@ pub struct User {
     pub auto_away: crate::model::AutoAway,
     /// Display and input preferences (the same on all devices).
     pub prefs: crate::model::Prefs,
+    /// No pushes in these hours (calls may still ring).
+    pub quiet_hours: crate::notify::QuietHours,
     /// Unread notifications.
     pub unread: u64,
     pub default_connection: String,

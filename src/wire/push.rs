@@ -61,6 +61,8 @@ pub enum PushKind {
     Highlight,
     /// A private message.
     Private,
+    /// Another message, in a conversation whose level is "all".
+    Message,
     /// Someone is calling.
     Call,
 }

@@ -86,6 +86,9 @@ fn declarations() -> Vec<String> {
         PushSubscribe::decl(&cfg),
         PushKind::decl(&cfg),
         Push::decl(&cfg),
+        crate::notify::Level::decl(&cfg),
+        crate::notify::Notify::decl(&cfg),
+        crate::notify::QuietHours::decl(&cfg),
     ]
 }
 

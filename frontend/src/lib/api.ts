@@ -19,7 +19,9 @@ import type {
   MessagePage,
   Participant,
   Prefs,
+  Notify,
   PublicSettings,
+  QuietHours,
   PushDevice,
   PushSettings,
   PushSubscribe,
@@ -136,7 +138,14 @@ export const api = {
     request<User>('POST', '/api/user/register', { email, password, token }),
   logout: () => request<LoggedOut>('POST', '/api/user/logout'),
   user: () => request<User>('GET', '/api/user?connections=true&conversations=true'),
-  updateUser: (body: { highlight_keywords?: string[]; auto_away?: AutoAway; prefs?: Prefs; password?: string; old_password?: string }) =>
+  updateUser: (body: {
+    highlight_keywords?: string[];
+    auto_away?: AutoAway;
+    prefs?: Prefs;
+    quiet_hours?: QuietHours;
+    password?: string;
+    old_password?: string;
+  }) =>
     request<User>('POST', '/api/user', body),
   /** Deletes the logged-in user's account; the server asks for the current password. */
   deleteUser: (password: string) => request<object>('DELETE', '/api/user', { password }),
@@ -194,6 +203,9 @@ export const api = {
   sessions: () => request<SessionList>('GET', '/api/user/sessions'),
   /** Logs one device out at once. */
   endSession: (id: string) => request<object>('DELETE', `/api/user/sessions/${enc(id)}`),
+  /** A conversation's notification level, mute and sound (every device follows). */
+  setNotify: (cid: string, conversation: string, notify: Notify) =>
+    request<Conversation>('POST', `/api/connection/${enc(cid)}/conversation/${enc(conversation)}/notify`, notify),
   /** The VAPID key to subscribe with and the user's push devices. */
   push: () => request<PushSettings>('GET', '/api/push'),
   addPushDevice: (sub: PushSubscribe) => request<PushDevice>('POST', '/api/push/devices', sub),

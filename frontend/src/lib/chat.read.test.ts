@@ -18,6 +18,7 @@ const conv = (o: Partial<Conversation> = {}): Conversation => ({
   notifications: 0,
   last_read: 3,
   is_private: false,
+  notify: { level: 'mentions', mute_until: null, sound: true },
   ...o,
 });
 const msg = (id: number): Message => message({ id });

@@ -8,6 +8,7 @@ import { api } from './api';
 import { parseRetry } from './countdown';
 import type { Attention } from './attention';
 import { convKey, MessageStore } from './messages.svelte';
+import { defaultNotify, wants } from './notifylevel';
 import { prefs } from './prefs.svelte';
 import { EventSocket, RequestError, eventsUrl, type SocketStatus } from './socket';
 import { applyTyping, saidSomething, TypingSender, type Typists } from './typing';
@@ -22,7 +23,7 @@ export interface Network {
 
 export interface Notifier {
   /** Shows a desktop notification if allowed and the page is hidden. */
-  show(title: string, body: string, onClick: () => void): void;
+  show(title: string, body: string, onClick: () => void, silent?: boolean): void;
 }
 
 const byName = (a: Conversation, b: Conversation) =>
@@ -40,6 +41,7 @@ function serverConversation(c: Connection): Conversation {
     notifications: 0,
     last_read: 0,
     is_private: false,
+    notify: defaultNotify(),
   };
 }
 
@@ -365,6 +367,7 @@ export class ChatStore {
         notifications: 0,
         last_read: 0,
         is_private: !/^[#&!+]/.test(m.conversation_id),
+        notify: defaultNotify(),
       };
       this.conversations.push(c);
       c = this.conversation(m.connection_id, m.conversation_id);
@@ -381,9 +384,11 @@ export class ChatStore {
       c.unread += 1;
       if (m.highlight) c.notifications += 1;
     }
-    if (counts && (m.highlight || c.is_private) && (!this.visible || !this.isWatching(c.connection_id, c.conversation_id))) {
+    // The conversation's level and mute decide (the same choice as for pushes).
+    if (counts && wants(c.notify, m.highlight, c.is_private) && (!this.visible || !this.isWatching(c.connection_id, c.conversation_id))) {
       const where = c.is_private ? m.from : `${m.from} in ${c.name}`;
-      this.notifier?.show(where, m.message, () => this.onOpen(m.connection_id, m.conversation_id));
+      const silent = c.notify?.sound === false;
+      this.notifier?.show(where, m.message, () => this.onOpen(m.connection_id, m.conversation_id), silent);
     }
   }
 

@@ -30,6 +30,7 @@ const conv = (id: string, o: Partial<Conversation> = {}): Conversation => ({
   notifications: 0,
   last_read: 0,
   is_private: !id.startsWith('#') && id !== '',
+  notify: { level: 'mentions', mute_until: null, sound: true },
   ...o,
 });
 const user: User = {
@@ -39,6 +40,7 @@ const user: User = {
   registered: '',
   highlight_keywords: [],
   auto_away: { message: '', minutes: 10 },
+  quiet_hours: { enabled: false, start: '23:00', end: '07:00', time_zone: 'UTC', calls: true },
   prefs: DEFAULT_PREFS,
   unread: 0,
   default_connection: '',

@@ -11,9 +11,9 @@ class DesktopNotifier {
     this.permission = await Notification.requestPermission();
   }
 
-  show(title: string, body: string, onClick: () => void): void {
+  show(title: string, body: string, onClick: () => void, silent = false): void {
     if (this.permission !== 'granted' || !document.hidden) return;
-    const n = new Notification(title, { body: body.slice(0, 300), tag: title });
+    const n = new Notification(title, { body: body.slice(0, 300), tag: title, silent });
     n.onclick = () => {
       window.focus();
       onClick();

@@ -131,6 +131,10 @@ frozen: string, unread: number,
  */
 notifications: number, last_read: number, is_private: boolean, 
 /**
+ * The user's notification choices (level, mute, sound), the same on every device.
+ */
+notify: Notify, 
+/**
  * A private conversation: the other side's presence, once known.
  */
 presence?: Presence, };
@@ -277,6 +281,10 @@ auto_away: AutoAway,
  * Display and input preferences (the same on all devices).
  */
 prefs: Prefs, 
+/**
+ * No pushes in these hours (calls may still ring).
+ */
+quiet_hours: QuietHours, 
 /**
  * Unread notifications.
  */
@@ -602,6 +610,10 @@ auto_away: AutoAway,
  */
 prefs: Prefs, 
 /**
+ * No pushes in these hours (calls may still ring).
+ */
+quiet_hours: QuietHours, 
+/**
  * Unread notifications.
  */
 unread: number, default_connection: string, forced_connection: boolean, video_service: string, 
@@ -652,7 +664,7 @@ name: string,
  */
 expirationTime?: number, };
 
-export type PushKind = "highlight" | "private" | "call";
+export type PushKind = "highlight" | "private" | "message" | "call";
 
 export type Push = { kind: PushKind, 
 /**
@@ -679,3 +691,25 @@ tag: string,
  * Whether the notification may make a sound.
  */
 sound: boolean, };
+
+export type Level = "all" | "mentions" | "none";
+
+export type Notify = { level: Level, 
+/**
+ * Silent until this time (unix ms; [`FOREVER_MS`] for good), `null` when not muted.
+ */
+mute_until: number | null, 
+/**
+ * Notifications may make a sound.
+ */
+sound: boolean, };
+
+export type QuietHours = { enabled: boolean, start: string, end: string, 
+/**
+ * An IANA name such as `Europe/Oslo` (the browser's own, by default).
+ */
+time_zone: string, 
+/**
+ * Calls still ring during quiet hours.
+ */
+calls: boolean, };

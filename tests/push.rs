@@ -1,8 +1,8 @@
 //! Web Push end to end: a real InspIRCd, the daemon, and a local "push service" that checks
 //! each push's VAPID `Authorization` against the server's public key and decrypts it with
 //! the subscription's private key (RFC 8291/8292). A highlight is pushed while no browser
-//! is active and not while one is, bursts collapse, a 410 removes the device; and the
-//! device endpoints are the user's own.
+//! is active and not while one is, bursts collapse, a 410 removes the device, levels, mutes
+//! and quiet hours hold, a call rings through; and the endpoints are the user's own.
 
 mod common;
 

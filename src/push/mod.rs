@@ -2,7 +2,8 @@
 //! queue ([`Handle::notify`] never waits: a full queue drops the push), and it encrypts
 //! the payload for each of the user's browsers (RFC 8291 `aes128gcm`, web-push-native),
 //! signs a VAPID token ([`vapid`]) and POSTs through the guarded HTTP client, so every push
-//! goes through the outbound address policy.
+//! goes through the outbound address policy. A job's devices are sent to at once, jobs one
+//! after the other.
 //!
 //! One push per conversation per burst: a job for a conversation that had one less than
 //! [`Options::burst`] ago is dropped (and the push service replaces an undelivered one with
@@ -203,46 +204,71 @@ impl Task {
                 return;
             }
         };
-        for sub in subs {
-            if self
-                .backoff
-                .get(&sub.id)
-                .is_some_and(|(until, _)| *until > now)
-            {
-                debug!(subscription = sub.id, "push: backing off");
-                continue;
-            }
-            self.send(&sub, &job).await;
+        let ready: Vec<PushSubscription> = subs
+            .into_iter()
+            .filter(|sub| {
+                let waiting = self
+                    .backoff
+                    .get(&sub.id)
+                    .is_some_and(|(until, _)| *until > now);
+                if waiting {
+                    debug!(subscription = sub.id, "push: backing off");
+                }
+                !waiting
+            })
+            .collect();
+        // The user's devices at once (at most MAX_PUSH_SUBSCRIPTIONS): one slow push
+        // service costs the job one timeout, not one per device.
+        let sends = ready.iter().map(|sub| self.send(sub, &job));
+        let answers = futures_util::future::join_all(sends).await;
+        for (sub, answer) in ready.iter().zip(answers) {
+            self.answered(sub, answer).await;
         }
     }
 
-    async fn send(&mut self, sub: &PushSubscription, job: &Job) {
+    /// Encrypts and POSTs one push; `None` when the subscription's keys are unusable.
+    async fn send(
+        &self,
+        sub: &PushSubscription,
+        job: &Job,
+    ) -> Option<Result<http::Posted, http::Error>> {
         let request = match request(&self.vapid, &self.contact, sub, job, self.opts.ttl) {
             Ok(r) => r,
             Err(e) => {
-                // The browser gave unusable keys: it can never get a push.
-                warn!(subscription = sub.id, error = %e, "push: removing a broken subscription");
-                let _ = self.store.push_delivered(sub.id, false).await;
-                return;
+                warn!(subscription = sub.id, error = %e, "push: unusable subscription");
+                return None;
             }
         };
-        let answer = self
-            .client
-            .post(
-                &sub.endpoint,
-                request.headers,
-                request.body,
-                self.opts.timeout,
-            )
-            .await;
+        Some(
+            self.client
+                .post(
+                    &sub.endpoint,
+                    request.headers,
+                    request.body,
+                    self.opts.timeout,
+                )
+                .await,
+        )
+    }
+
+    /// What a push service's answer means for the subscription.
+    async fn answered(
+        &mut self,
+        sub: &PushSubscription,
+        answer: Option<Result<http::Posted, http::Error>>,
+    ) {
         match answer {
-            Ok(p) if (200..300).contains(&p.status) => {
+            // The browser gave unusable keys: it can never get a push.
+            None => {
+                let _ = self.store.push_delivered(sub.id, false).await;
+            }
+            Some(Ok(p)) if (200..300).contains(&p.status) => {
                 self.backoff.remove(&sub.id);
                 if let Err(e) = self.store.push_delivered(sub.id, true).await {
                     debug!(error = %e, "push: cannot note the delivery");
                 }
             }
-            Ok(p) if p.status == 404 || p.status == 410 => {
+            Some(Ok(p)) if p.status == 404 || p.status == 410 => {
                 info!(
                     subscription = sub.id,
                     status = p.status,
@@ -251,11 +277,11 @@ impl Task {
                 self.backoff.remove(&sub.id);
                 let _ = self.store.push_delivered(sub.id, false).await;
             }
-            Ok(p) => {
+            Some(Ok(p)) => {
                 warn!(subscription = sub.id, status = p.status, "push refused");
                 self.back_off(sub.id, p.retry_after);
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 warn!(subscription = sub.id, error = %e, "push failed");
                 self.back_off(sub.id, None);
             }

@@ -126,7 +126,7 @@ describe('uploads', { skip: skip ?? false, timeout: 120_000 }, () => {
     const link = await page.locator('table.files a', { hasText: 'trace.txt' }).getAttribute('href');
     await page.getByRole('button', { name: 'Delete trace.txt' }).click();
     await page.getByText('Deleted trace.txt.').waitFor();
-    assert.equal(await rows.count(), 2);
+    await until(async () => (await rows.count()) === 2, { what: 'the list without it' });
     assert.equal((await fetch(link)).status, 404);
   });
 });

@@ -123,7 +123,17 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         },
     )?;
     let previews = match previews {
-        Some(p) => Some(p.with_key(kept_key(&store, "preview_signing_key").await?)),
+        Some(p) => {
+            let p = p.with_key(kept_key(&store, "preview_signing_key").await?);
+            let dir = home.join("previews");
+            Some(match p.clone().with_disk(&dir) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, dir = %dir.display(), "link previews are kept in memory only");
+                    p
+                }
+            })
+        }
         None => None,
     };
     let pending_import = crate::import::detect::pending(&store, &home).await;

@@ -243,7 +243,11 @@ async fn previews_are_text_and_images_come_through_the_signed_proxy() {
     let (st, _) = b.get(&preview_path("javascript:alert(1)")).await;
     assert_eq!(st, 400);
 
-    // The signing key is kept: image links the browser has still work after a restart.
+    // The signing key is kept: image links the browser has still work after a restart;
+    // and previews are kept on disk: one fetched before is not fetched again.
+    let counted = preview_path(&format!("http://127.0.0.1:{}/counted", s.good));
+    assert_eq!(b.get(&counted).await.0, 200);
+    assert_eq!(s.counted.get(), 1);
     let base = s.d.base.clone();
     let home = s.d.stop_keep_home().await;
     let allow = format!("127.0.0.1:{}", s.good);
@@ -266,6 +270,16 @@ async fn previews_are_text_and_images_come_through_the_signed_proxy() {
         .await
         .expect("GET");
     assert_eq!(r.status(), 200, "a signed image link after a restart");
+    let r = b
+        .http
+        .get(format!("{base}{counted}"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 200);
+    let p: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(p["title"], "Counted");
+    assert_eq!(s.counted.get(), 1, "from the disk, not fetched again");
     d.stop().await;
 }
 

@@ -6,6 +6,7 @@
 //!
 //! Knows no HTTP server: the web layer asks [`Previews::get`] and [`Previews::image`].
 
+mod disk;
 pub mod parse;
 pub mod providers;
 
@@ -87,6 +88,8 @@ pub struct Previews {
     opts: Options,
     key: Arc<[u8; 32]>,
     cache: Arc<Mutex<HashMap<String, Entry>>>,
+    /// Where previews outlive a restart (`None`: memory only).
+    disk: Option<Arc<disk::Disk>>,
     fetches: Arc<Semaphore>,
 }
 
@@ -121,6 +124,7 @@ impl Previews {
             client,
             key: Arc::new(rand::random()),
             cache: Arc::default(),
+            disk: None,
             fetches: Arc::new(Semaphore::new(opts.concurrent.max(1))),
             opts,
         }
@@ -133,6 +137,15 @@ impl Previews {
             key: Arc::new(key),
             ..self
         }
+    }
+
+    /// The same keeping previews in `dir` too (see `disk.rs`), for as long as in memory.
+    pub fn with_disk(self, dir: &std::path::Path) -> std::io::Result<Previews> {
+        let disk = disk::Disk::open(dir, self.opts.ttl)?;
+        Ok(Previews {
+            disk: Some(Arc::new(disk)),
+            ..self
+        })
     }
 
     /// The preview of `url`: from the cache, from a fetch already running for another
@@ -150,7 +163,22 @@ impl Previews {
         parsed.set_fragment(None);
         let key = parsed.to_string();
         let cell = self.cell(&key);
-        cell.get_or_init(|| self.fetch(parsed)).await.clone()
+        cell.get_or_init(|| self.load(&key, parsed)).await.clone()
+    }
+
+    /// From the disk when it has it, else fetched (and then kept there).
+    async fn load(&self, key: &str, url: Url) -> Outcome {
+        let Some(disk) = &self.disk else {
+            return self.fetch(url).await;
+        };
+        if let Some(p) = disk.get(key).await {
+            return Ok(p);
+        }
+        let fetched = self.fetch(url).await;
+        if let Ok(p) = &fetched {
+            disk.put(key, p).await;
+        }
+        fetched
     }
 
     /// The cache cell of `key`: an existing fresh one, or a new one (evicting expired and,

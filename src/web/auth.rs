@@ -552,39 +552,34 @@ async fn update_user(
         state.live.end(user.id, live::Ended::AllBut(&token_hash));
         info!(user = %user.id, "password changed");
     }
+    let mut changed = false;
     if let Some(k) = keywords {
         state
             .store
             .set_highlight_keywords(user.id, k.clone())
             .await?;
         user.highlight_keywords = k;
-        tell_user_changed(&state, &user).await;
+        changed = true;
     }
+    // Auto-away, quiet hours and preferences live in the one settings object: one write.
+    let before = user.settings.clone();
     if let Some(a) = req.auto_away {
-        let settings = user.settings_with_auto_away(&a);
-        state
-            .store
-            .set_user_settings(user.id, settings.clone())
-            .await?;
-        user.settings = settings;
-        tell_user_changed(&state, &user).await;
+        user.settings = user.settings_with_auto_away(&a);
     }
     if let Some(q) = req.quiet_hours {
-        let settings = user.settings_with_quiet_hours(&q);
-        state
-            .store
-            .set_user_settings(user.id, settings.clone())
-            .await?;
-        user.settings = settings;
-        tell_user_changed(&state, &user).await;
+        user.settings = user.settings_with_quiet_hours(&q);
     }
     if let Some(p) = req.prefs {
-        let settings = user.settings_with_prefs(&p);
+        user.settings = user.settings_with_prefs(&p);
+    }
+    if user.settings != before {
         state
             .store
-            .set_user_settings(user.id, settings.clone())
+            .set_user_settings(user.id, user.settings.clone())
             .await?;
-        user.settings = settings;
+        changed = true;
+    }
+    if changed {
         tell_user_changed(&state, &user).await;
     }
     Ok(Json(user_view(&state, &user, Include::default()).await).into_response())

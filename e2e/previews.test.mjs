@@ -1,7 +1,7 @@
 // Link previews in the browser: a link posted on IRC gets a card with the page's title and
 // description as text (markup in them stays characters) and its image through the
-// daemon's proxy; the site never sees the browser. They can be hidden in one conversation
-// or turned off in the settings.
+// daemon's proxy; the site never sees the browser. A video link plays inline, through the
+// daemon too. They can be hidden in one conversation or turned off in the settings.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -50,13 +50,46 @@ function png() {
   ]);
 }
 
+/** A short WebM recorded by Chromium itself (a canvas through MediaRecorder). */
+async function recordClip(page) {
+  const b64 = await page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 48;
+    const ctx = canvas.getContext('2d');
+    const stream = canvas.captureStream(30);
+    const rec = new MediaRecorder(stream, { mimeType: 'video/webm' });
+    const parts = [];
+    rec.ondataavailable = (e) => parts.push(e.data);
+    const done = new Promise((r) => (rec.onstop = r));
+    rec.start();
+    for (let i = 0; i < 30; i++) {
+      ctx.fillStyle = `hsl(${i * 12}, 80%, 50%)`;
+      ctx.fillRect(0, 0, 64, 48);
+      await new Promise((r) => setTimeout(r, 33));
+    }
+    rec.stop();
+    await done;
+    const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+    let s = '';
+    for (const b of bytes) s += String.fromCharCode(b);
+    return btoa(s);
+  });
+  return Buffer.from(b64, 'base64');
+}
+
 describe('link previews', { skip: skip ?? false, timeout: 120_000 }, () => {
-  let ircd, daemon, browser, page, bot, site, sitePort;
+  let ircd, daemon, browser, page, bot, site, sitePort, clip;
   const agents = [];
 
   before(async () => {
     site = http.createServer((req, res) => {
       agents.push(req.headers['user-agent'] ?? '');
+      if (req.url === '/clip.webm') {
+        res.writeHead(200, { 'content-type': 'video/webm', 'content-length': clip.length });
+        res.end(clip);
+        return;
+      }
       if (req.url === '/red.png') {
         res.writeHead(200, { 'content-type': 'image/png' });
         res.end(png());
@@ -73,6 +106,7 @@ describe('link previews', { skip: skip ?? false, timeout: 120_000 }, () => {
     [ircd, browser] = await Promise.all([startIrcd(), launchBrowser()]);
     daemon = await startDaemon({ env: { CONVOS_FETCH_ALLOW: `127.0.0.1:${sitePort}` } });
     page = await newPage(browser);
+    clip = await recordClip(page);
     await registerAndConnect(page, { url: daemon.url, email: 'admin@example.com', nick: 'wes', channel: '#links', ircPort: ircd.port });
     bot = await IrcBot.connect(ircd.port, 'xan');
     await bot.join('#links');
@@ -108,13 +142,30 @@ describe('link previews', { skip: skip ?? false, timeout: 120_000 }, () => {
     assert.equal(await card.evaluate((d) => d.open), false);
   });
 
+  test('a video link plays inline, streamed by the daemon', async () => {
+    const link = `http://127.0.0.1:${sitePort}/clip.webm`;
+    const before = agents.length;
+    bot.say('#links', `clip ${link}`);
+    await messageRow(page, link).waitFor();
+    const video = page.locator('details.preview video');
+    await video.waitFor();
+    assert.match(await video.getAttribute('src'), /^\/api\/preview\/video\?url=/);
+    assert.equal(await video.getAttribute('preload'), 'none', 'nothing loads before play');
+    await video.evaluate((v) => {
+      v.muted = true;
+      return v.play();
+    });
+    await until(() => video.evaluate((v) => v.videoWidth > 0 && v.currentTime > 0), { what: 'the video to play' });
+    assert.ok(agents.slice(before).every((a) => a.startsWith('Convos/')), `${agents}`);
+  });
+
   test('previews can be hidden in one conversation', async () => {
     const toggle = page.getByRole('button', { name: 'Hide link previews here' });
     await toggle.click();
     await until(async () => (await page.locator('details.preview').count()) === 0, { what: 'the card to go' });
     assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
     await toggle.click();
-    await page.locator('details.preview').waitFor();
+    await page.locator('details.preview').first().waitFor();
   });
 
   test('previews can be turned off in the settings', async () => {

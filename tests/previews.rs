@@ -26,6 +26,36 @@ impl Hits {
     }
 }
 
+/// The bytes of the test "video" (only its type and ranges matter here).
+fn clip() -> Vec<u8> {
+    (0..100_000u32).map(|i| (i % 251) as u8).collect()
+}
+
+/// A media server's answer: the whole clip, or the `bytes=N-` range asked for.
+fn ranged(ctype: &'static str, headers: &axum::http::HeaderMap) -> Response {
+    let all = clip();
+    let start = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("bytes="))
+        .and_then(|v| v.strip_suffix('-'))
+        .and_then(|v| v.parse::<usize>().ok());
+    let b = Response::builder()
+        .header(header::CONTENT_TYPE, ctype)
+        .header(header::ACCEPT_RANGES, "bytes");
+    match start {
+        Some(n) if n < all.len() => b
+            .status(206)
+            .header(
+                header::CONTENT_RANGE,
+                format!("bytes {n}-{}/{}", all.len() - 1, all.len()),
+            )
+            .body(Body::from(all[n..].to_vec())),
+        _ => b.body(Body::from(all)),
+    }
+    .expect("response")
+}
+
 /// A tiny red PNG.
 fn png() -> Vec<u8> {
     let img = image::RgbImage::from_pixel(4, 4, image::Rgb([200, 0, 0]));
@@ -102,6 +132,14 @@ async fn setup() -> Setup {
             .route(
                 "/red.png",
                 get(|| async { ([(header::CONTENT_TYPE, "image/png")], png()) }),
+            )
+            .route(
+                "/clip.webm",
+                get(|h: axum::http::HeaderMap| async move { ranged("video/webm", &h) }),
+            )
+            .route(
+                "/clip.mkv",
+                get(|h: axum::http::HeaderMap| async move { ranged("video/x-matroska", &h) }),
             )
             .route(
                 "/svg",
@@ -281,6 +319,84 @@ async fn previews_are_text_and_images_come_through_the_signed_proxy() {
     assert_eq!(p["title"], "Counted");
     assert_eq!(s.counted.get(), 1, "from the disk, not fetched again");
     d.stop().await;
+}
+
+/// A direct video link plays inline through the daemon: signed, streamed, ranges passed
+/// on, only formats browsers play.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn video_links_play_through_the_signed_proxy_with_ranges() {
+    let s = setup().await;
+    let b = Browser::register(&s.d, "v@example.com").await;
+    let (st, p) = b
+        .get(&preview_path(&format!(
+            "http://127.0.0.1:{}/clip.webm",
+            s.good
+        )))
+        .await;
+    assert_eq!((st, p["kind"].as_str()), (200, Some("video")), "{p}");
+    assert!(p.get("image_url").is_none(), "{p}");
+    let video = p["video_url"].as_str().expect("proxied").to_string();
+    assert!(video.starts_with("/api/preview/video?url="), "{video}");
+
+    let r = b.http.get(s.d.url(&video)).send().await.expect("GET");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "video/webm");
+    assert_eq!(r.headers()["accept-ranges"], "bytes");
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("sandbox"));
+    assert_eq!(r.bytes().await.expect("body"), clip());
+
+    // A browser seeking asks for a range: it is passed on, and so is the answer's.
+    let r = b
+        .http
+        .get(s.d.url(&video))
+        .header("range", "bytes=99000-")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.headers()["content-range"], "bytes 99000-99999/100000");
+    assert_eq!(r.bytes().await.expect("body"), clip()[99_000..]);
+    // A range that is not a plain one is not passed on: the whole clip.
+    let r = b
+        .http
+        .get(s.d.url(&video))
+        .header("range", "bytes=0-1,5-6")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 200);
+
+    // Not signed by us, another URL under this signature, no session: refused.
+    let r = b
+        .http
+        .get(s.d.url(&video.replace("sig=", "sig=x")))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 403);
+    let other = video.replace("clip%2Ewebm", "clip%2Emkv");
+    assert_ne!(other, video);
+    let r = b.http.get(s.d.url(&other)).send().await.expect("GET");
+    assert_eq!(r.status(), 403);
+    let r = reqwest::Client::new()
+        .get(s.d.url(&video))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 401);
+
+    // A format browsers do not play is not shown.
+    let (st, p) = b
+        .get(&preview_path(&format!(
+            "http://127.0.0.1:{}/clip.mkv",
+            s.good
+        )))
+        .await;
+    assert_eq!((st, p["kind"].as_str()), (200, Some("none")), "{p}");
+    s.d.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
 //! The guarded outbound HTTP client: every server-side fetch made because of what a user
-//! typed (link previews, their images, oEmbed) goes through [`Client::get`], and every
+//! typed (link previews, their images, oEmbed) goes through [`Client::get`] (or
+//! [`Client::stream`] for a video played through the daemon), and every
 //! Web Push (to an endpoint a browser named) through [`Client::post`].
 //!
 //! Hostile URLs are the normal case here, so the client:
@@ -105,6 +106,8 @@ pub struct Response {
     pub status: u16,
     /// The `Content-Type` header, lower-cased, without parameters.
     pub content_type: String,
+    /// The `Content-Length` announced (also when the body was skipped).
+    pub length: Option<u64>,
     pub body: Bytes,
 }
 
@@ -147,10 +150,49 @@ impl Client {
             .map_err(|_| Error::Timeout(fetch.timeout))?
     }
 
-    async fn follow(&self, mut url: Url, fetch: &Fetch) -> Result<Response, Error> {
+    async fn follow(&self, url: Url, fetch: &Fetch) -> Result<Response, Error> {
+        let opened = self.open(url, fetch, None).await?;
+        let Opened {
+            url,
+            res,
+            content_type,
+            ..
+        } = opened;
+        let status = res.status().as_u16();
+        let length = announced(&res);
+        if fetch.skip_body.iter().any(|a| content_type.starts_with(a)) {
+            return Ok(Response {
+                url,
+                status,
+                content_type,
+                length,
+                body: Bytes::new(),
+            });
+        }
+        if length.is_some_and(|n| n > fetch.max_body as u64) {
+            return Err(Error::TooLarge(fetch.max_body));
+        }
+        let body = read_body(res.into_body(), fetch.max_body).await?;
+        Ok(Response {
+            url,
+            status,
+            content_type,
+            length,
+            body,
+        })
+    }
+
+    /// Follows redirects from `url` to a successful answer whose content type `fetch`
+    /// accepts; its body is not read yet. `range` is sent as the `Range` header.
+    async fn open(
+        &self,
+        mut url: Url,
+        fetch: &Fetch,
+        range: Option<&header::HeaderValue>,
+    ) -> Result<Opened, Error> {
         let mut hops = 0u8;
         loop {
-            let (res, _conn) = self.request(&url).await?;
+            let (res, conn) = self.request(&url, range).await?;
             let status = res.status();
             if status.is_redirection() && status != hyper::StatusCode::NOT_MODIFIED {
                 let next = res
@@ -183,30 +225,75 @@ impl Client {
             {
                 return Err(Error::ContentType(content_type));
             }
-            if fetch.skip_body.iter().any(|a| content_type.starts_with(a)) {
-                return Ok(Response {
-                    url,
-                    status: status.as_u16(),
-                    content_type,
-                    body: Bytes::new(),
-                });
-            }
-            let announced = res
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if announced.is_some_and(|n| n > fetch.max_body as u64) {
-                return Err(Error::TooLarge(fetch.max_body));
-            }
-            let body = read_body(res.into_body(), fetch.max_body).await?;
-            return Ok(Response {
+            return Ok(Opened {
                 url,
-                status: status.as_u16(),
+                res,
+                conn,
                 content_type,
-                body,
             });
         }
+    }
+
+    /// GETs `url` like [`Client::get`] (redirects, the policy, `fetch.accept`, the
+    /// deadline up to the answer's head), passing `range` on, and hands the body over as
+    /// a stream: at most `fetch.max_body` bytes (the stream fails past them), each chunk
+    /// within `fetch.timeout` of the one before. For media played through the daemon.
+    pub async fn stream(
+        &self,
+        url: &str,
+        fetch: &Fetch,
+        range: Option<&header::HeaderValue>,
+    ) -> Result<Streamed, Error> {
+        let url = Url::parse(url).map_err(|e| Error::Url(e.to_string()))?;
+        let opened = tokio::time::timeout(fetch.timeout, self.open(url, fetch, range))
+            .await
+            .map_err(|_| Error::Timeout(fetch.timeout))??;
+        let Opened {
+            res,
+            conn,
+            content_type,
+            ..
+        } = opened;
+        let length = announced(&res);
+        if length.is_some_and(|n| n > fetch.max_body as u64) {
+            return Err(Error::TooLarge(fetch.max_body));
+        }
+        let header = |name| res.headers().get(name).cloned();
+        let content_range = header(header::CONTENT_RANGE);
+        let status = res.status().as_u16();
+        let state = StreamState {
+            body: res.into_body(),
+            _conn: conn,
+            left: fetch.max_body,
+            idle: fetch.timeout,
+        };
+        let body = futures_util::stream::unfold(Some(state), |state| async move {
+            let mut st = state?;
+            loop {
+                let frame = match tokio::time::timeout(st.idle, st.body.frame()).await {
+                    Err(_) => return Some((Err(Error::Timeout(st.idle)), None)),
+                    Ok(None) => return None,
+                    Ok(Some(Err(e))) => return Some((Err(Error::Http(e.to_string())), None)),
+                    Ok(Some(Ok(frame))) => frame,
+                };
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
+                if data.len() > st.left {
+                    let max = st.left;
+                    return Some((Err(Error::TooLarge(max)), None));
+                }
+                st.left -= data.len();
+                return Some((Ok(data), Some(st)));
+            }
+        });
+        Ok(Streamed {
+            status,
+            content_type,
+            length,
+            content_range,
+            body: Box::pin(body),
+        })
     }
 
     /// Sends one request (any method, headers and body) on a fresh, checked connection
@@ -225,12 +312,7 @@ impl Client {
             let (res, _conn) = self
                 .request_with(&url, parts.method, parts.headers, Bytes::from(body))
                 .await?;
-            let announced = res
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if announced.is_some_and(|n| n > max as u64) {
+            if announced(&res).is_some_and(|n| n > max as u64) {
                 return Err(Error::TooLarge(max));
             }
             let (parts, body) = res.into_parts();
@@ -285,12 +367,16 @@ impl Client {
     async fn request(
         &self,
         url: &Url,
+        range: Option<&header::HeaderValue>,
     ) -> Result<(hyper::Response<hyper::body::Incoming>, AbortOnDrop), Error> {
         let mut headers = hyper::HeaderMap::new();
         headers.insert(
             header::ACCEPT,
             header::HeaderValue::from_static("text/html, image/*;q=0.9, */*;q=0.5"),
         );
+        if let Some(range) = range {
+            headers.insert(header::RANGE, range.clone());
+        }
         self.request_with(url, hyper::Method::GET, headers, Bytes::new())
             .await
     }
@@ -396,6 +482,53 @@ impl Client {
             .await
             .map_err(|e| Error::Tls(host.to_string(), e.to_string()))?;
         Ok(Stream::Tls(Box::new(tls)))
+    }
+}
+
+/// The `Content-Length` an answer announces.
+fn announced<B>(res: &hyper::Response<B>) -> Option<u64> {
+    res.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// An answer whose head is read, with its connection.
+struct Opened {
+    url: Url,
+    res: hyper::Response<hyper::body::Incoming>,
+    conn: AbortOnDrop,
+    content_type: String,
+}
+
+/// What [`Client::stream`]'s body stream carries along: the connection lives with it.
+struct StreamState {
+    body: hyper::body::Incoming,
+    _conn: AbortOnDrop,
+    left: usize,
+    idle: Duration,
+}
+
+/// A successful answer whose body comes as it is read.
+pub struct Streamed {
+    /// 200, or 206 for a range.
+    pub status: u16,
+    /// The `Content-Type` header, lower-cased, without parameters.
+    pub content_type: String,
+    /// The `Content-Length` announced.
+    pub length: Option<u64>,
+    /// The `Content-Range` of a 206.
+    pub content_range: Option<header::HeaderValue>,
+    pub body: std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, Error>> + Send>>,
+}
+
+impl std::fmt::Debug for Streamed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streamed")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("length", &self.length)
+            .finish_non_exhaustive()
     }
 }
 

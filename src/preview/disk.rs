@@ -37,6 +37,8 @@ struct Stored {
     description: Option<String>,
     site_name: Option<String>,
     image: Option<String>,
+    #[serde(default)]
+    video: Option<String>,
 }
 
 impl Disk {
@@ -78,12 +80,14 @@ impl Disk {
             url: s.url,
             kind: match s.kind.as_str() {
                 "image" => "image",
+                "video" => "video",
                 _ => "page",
             },
             title: s.title,
             description: s.description,
             site_name: s.site_name,
             image: s.image.and_then(|u| Url::parse(&u).ok()),
+            video: s.video.and_then(|u| Url::parse(&u).ok()),
         })
     }
 
@@ -96,6 +100,7 @@ impl Disk {
             description: p.description.clone(),
             site_name: p.site_name.clone(),
             image: p.image.as_ref().map(Url::to_string),
+            video: p.video.as_ref().map(Url::to_string),
         };
         let Ok(json) = serde_json::to_vec(&stored) else {
             return;
@@ -159,6 +164,7 @@ mod tests {
             description: None,
             site_name: Some("Site".into()),
             image: Url::parse("https://example.org/i.png").ok(),
+            video: None,
         }
     }
 
@@ -183,6 +189,7 @@ mod tests {
             description: None,
             site_name: None,
             image: None,
+            video: None,
         })
         .expect("json");
         std::fs::write(disk.file(url), other).expect("write");

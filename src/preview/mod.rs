@@ -26,13 +26,15 @@ use crate::net::http::{self, Client, Fetch};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview {
     pub url: String,
-    /// `"page"` or `"image"`.
+    /// `"page"`, `"image"` or `"video"`.
     pub kind: &'static str,
     pub title: Option<String>,
     pub description: Option<String>,
     pub site_name: Option<String>,
     /// The remote image (unsigned); the web layer turns it into a proxy link.
     pub image: Option<Url>,
+    /// The remote video of a `"video"` link (unsigned, proxied like the image).
+    pub video: Option<Url>,
 }
 
 /// Why there is no preview.
@@ -48,6 +50,8 @@ pub enum Error {
     Signature,
     #[error("not an image we show")]
     NotImage,
+    #[error("too many videos playing")]
+    Busy,
 }
 
 /// How many URLs are remembered, how long, and how many fetches run at once.
@@ -91,6 +95,8 @@ pub struct Previews {
     /// Where previews outlive a restart (`None`: memory only).
     disk: Option<Arc<disk::Disk>>,
     fetches: Arc<Semaphore>,
+    /// Videos streaming through the daemon at once.
+    videos: Arc<Semaphore>,
 }
 
 impl std::fmt::Debug for Previews {
@@ -104,6 +110,12 @@ impl std::fmt::Debug for Previews {
 /// The most bytes of a page read for its metadata, and of an image proxied.
 const MAX_PAGE: usize = 2 * 1024 * 1024;
 const MAX_IMAGE: usize = 10 * 1024 * 1024;
+/// The most bytes of a video played through the daemon (per request: a browser asks for
+/// ranges), and how many play at once.
+pub const MAX_VIDEO: usize = 64 * 1024 * 1024;
+const VIDEOS: usize = 16;
+/// Video formats every browser plays (the answer must say one of them).
+const VIDEO_TYPES: &[&str] = &["video/mp4", "video/webm", "video/ogg"];
 /// The longest URL previewed.
 pub const MAX_URL: usize = 2048;
 
@@ -126,6 +138,7 @@ impl Previews {
             cache: Arc::default(),
             disk: None,
             fetches: Arc::new(Semaphore::new(opts.concurrent.max(1))),
+            videos: Arc::new(Semaphore::new(VIDEOS)),
             opts,
         }
     }
@@ -237,13 +250,14 @@ impl Previews {
                     description: meta.description,
                     site_name: meta.site_name,
                     image: meta.image,
+                    video: None,
                 });
             }
         }
         let fetch = Fetch {
             max_body: MAX_PAGE,
-            accept: &["text/html", "application/xhtml+xml", "image/"],
-            skip_body: &["image/"],
+            accept: &["text/html", "application/xhtml+xml", "image/", "video/"],
+            skip_body: &["image/", "video/"],
             ..Fetch::default()
         };
         let res = self.client.get(url.as_str(), &fetch).await.map_err(|e| {
@@ -258,6 +272,24 @@ impl Previews {
                 description: None,
                 site_name: None,
                 image: Some(res.url),
+                video: None,
+            });
+        }
+        if res.content_type.starts_with("video/") {
+            // Shown inline only when a browser plays it and it fits.
+            if !VIDEO_TYPES.contains(&res.content_type.as_str())
+                || res.length.is_some_and(|n| n > MAX_VIDEO as u64)
+            {
+                return Err(Error::Nothing);
+            }
+            return Ok(Preview {
+                url: url.to_string(),
+                kind: "video",
+                title: None,
+                description: None,
+                site_name: None,
+                image: None,
+                video: Some(res.url),
             });
         }
         let html = String::from_utf8_lossy(&res.body);
@@ -282,6 +314,7 @@ impl Previews {
             description: meta.description,
             site_name: meta.site_name,
             image: meta.image,
+            video: None,
         })
     }
 
@@ -294,8 +327,8 @@ impl Previews {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
-    /// The image at `url` when `sig` is ours: its content type (from its bytes) and bytes.
-    pub async fn image(&self, url: &str, sig: &str) -> Result<(&'static str, Bytes), Error> {
+    /// Whether `sig` is our signature of `url`.
+    fn verify(&self, url: &str, sig: &str) -> Result<(), Error> {
         use base64::Engine as _;
         let given = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(sig)
@@ -303,7 +336,50 @@ impl Previews {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key[..])
             .expect("HMAC takes keys of any length");
         mac.update(url.as_bytes());
-        mac.verify_slice(&given).map_err(|_| Error::Signature)?;
+        mac.verify_slice(&given).map_err(|_| Error::Signature)
+    }
+
+    /// The video at `url` when `sig` is ours, streamed (with `range` passed on): only the
+    /// formats of [`VIDEO_TYPES`], at most [`MAX_VIDEO`] bytes per request, at most
+    /// [`VIDEOS`] at once ([`Error::Busy`] beyond).
+    pub async fn video(
+        &self,
+        url: &str,
+        sig: &str,
+        range: Option<&axum::http::HeaderValue>,
+    ) -> Result<http::Streamed, Error> {
+        use futures_util::StreamExt as _;
+        self.verify(url, sig)?;
+        let permit = self
+            .videos
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Error::Busy)?;
+        let fetch = Fetch {
+            timeout: Duration::from_secs(15),
+            max_body: MAX_VIDEO,
+            accept: VIDEO_TYPES,
+            ..Fetch::default()
+        };
+        let mut res = self
+            .client
+            .stream(url, &fetch, range)
+            .await
+            .map_err(|e| Error::Fetch(short(&e)))?;
+        if !VIDEO_TYPES.contains(&res.content_type.as_str()) {
+            return Err(Error::Fetch("not a video browsers play".into()));
+        }
+        // The slot is free again when the body is done or dropped.
+        res.body = Box::pin(res.body.map(move |chunk| {
+            let _ = &permit;
+            chunk
+        }));
+        Ok(res)
+    }
+
+    /// The image at `url` when `sig` is ours: its content type (from its bytes) and bytes.
+    pub async fn image(&self, url: &str, sig: &str) -> Result<(&'static str, Bytes), Error> {
+        self.verify(url, sig)?;
         let _permit = self.fetches.acquire().await.map_err(|_| Error::Nothing)?;
         let fetch = Fetch {
             max_body: MAX_IMAGE,
@@ -335,7 +411,7 @@ fn short(e: &http::Error) -> String {
         http::Error::Timeout(_) => "timed out".into(),
         http::Error::TooLarge(_) => "too large".into(),
         http::Error::Status(s) => format!("status {s}"),
-        http::Error::ContentType(_) => "not a page or an image".into(),
+        http::Error::ContentType(_) => "not a page, an image or a video".into(),
         http::Error::Redirects(_) => "too many redirects".into(),
         _ => "failed".into(),
     }

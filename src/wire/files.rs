@@ -41,13 +41,15 @@ pub struct FileList {
 }
 
 /// `GET /api/preview?url=`: what a link in a message is. All text is plain text (shown as
-/// such); `image_url` points at the daemon's image proxy, never at the remote server.
+/// such); `image_url` and `video_url` point at the daemon's proxy, never at the remote
+/// server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct LinkPreview {
     pub url: String,
-    /// `"page"` (title, description, image), `"image"` (the link is an image) or `"none"`
-    /// (nothing to show: no metadata, not reachable, refused, previews off).
+    /// `"page"` (title, description, image), `"image"` (the link is an image), `"video"`
+    /// (the link is a video browsers play, at most 64 MiB) or `"none"` (nothing to show:
+    /// no metadata, not reachable, refused, previews off).
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
@@ -61,4 +63,7 @@ pub struct LinkPreview {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub image_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub video_url: Option<String>,
 }

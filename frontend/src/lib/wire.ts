@@ -505,10 +505,11 @@ max_file_size: number, };
 
 export type LinkPreview = { url: string, 
 /**
- * `"page"` (title, description, image), `"image"` (the link is an image) or `"none"`
- * (nothing to show: no metadata, not reachable, refused, previews off).
+ * `"page"` (title, description, image), `"image"` (the link is an image), `"video"`
+ * (the link is a video browsers play, at most 64 MiB) or `"none"` (nothing to show:
+ * no metadata, not reachable, refused, previews off).
  */
-kind: string, title?: string, description?: string, site_name?: string, image_url?: string, };
+kind: string, title?: string, description?: string, site_name?: string, image_url?: string, video_url?: string, };
 
 export type TokenScope = "read" | "send";
 

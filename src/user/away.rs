@@ -6,7 +6,7 @@
 use irc_proto::Message;
 use tokio::time::Instant;
 
-use super::actor::{Actor, ConnState};
+use super::state::{Actor, ConnState};
 use crate::irc;
 
 impl Actor {

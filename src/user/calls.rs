@@ -11,31 +11,11 @@ use std::time::Instant;
 use irc_proto::Message;
 use tracing::debug;
 
-use super::actor::{Actor, ConnState};
+use super::state::{Actor, ConnState};
 use super::Error;
 use crate::irc;
 use crate::rtc::{self, Body, Broadcast, Candidate, Key, Signal};
 use crate::wire::{self, Event, RtcAction, RtcKind};
-
-/// Call state the actor keeps: only partial incoming messages.
-pub(super) struct Calls {
-    reassembler: rtc::Reassembler,
-}
-
-impl Default for Calls {
-    fn default() -> Self {
-        Calls {
-            reassembler: rtc::Reassembler::new(rtc::Limits::default()),
-        }
-    }
-}
-
-impl Calls {
-    /// Forgets partial messages of a connection that went away.
-    pub(super) fn forget(&mut self, cid: &str) {
-        self.reassembler.remove_connection(cid);
-    }
-}
 
 /// A required text field of a browser's signal.
 fn required<'a>(value: &'a str, name: &str) -> Result<&'a str, Error> {
@@ -79,7 +59,7 @@ impl Actor {
                 let target = required(&target, "target")?;
                 let is_channel = conn.is_channel(&name);
                 let known = if is_channel {
-                    conv.participants.contains_key(conn.fold(target).as_str())
+                    conv.participants.contains(&conn.fold(target))
                 } else {
                     conn.isupport.eq(target, &name)
                 };
@@ -155,7 +135,7 @@ impl Actor {
                 let key = conn.fold(name);
                 conn.convs
                     .get(&key)
-                    .filter(|c| c.joined && c.participants.contains_key(sender.as_str()))
+                    .filter(|c| c.joined && c.participants.contains(&sender))
                     .map(|_| key)
             } else {
                 None

@@ -4,7 +4,7 @@
 //! One check serves adding and editing a connection, and it reads the settings from the
 //! one place the admin saves them ([`Settings`]). It does not touch connections itself.
 
-use super::actor::Actor;
+use super::state::Actor;
 use super::Error;
 use crate::account::settings::Settings;
 use crate::irc;

@@ -5,8 +5,8 @@
 
 use irc_proto::Message;
 
-use super::actor::Actor;
 use super::incoming::is_service;
+use super::state::Actor;
 use crate::irc;
 
 /// Private conversations with news asked for at most, after one reconnect.
@@ -134,14 +134,14 @@ impl Actor {
             let _ = reply.send(Err(super::Error::NoConversation));
             return;
         };
-        let able = c.state == super::actor::ConnState::Connected
+        let able = c.state == super::state::ConnState::Connected
             && c.caps
                 .iter()
                 .any(|cap| cap == "chathistory" || cap == "draft/chathistory");
         if !able
             || conv_id.is_empty()
             || c.history_done.contains(conv_id)
-            || c.older.len() >= super::actor::MAX_OLDER
+            || c.older.len() >= super::state::MAX_OLDER
         {
             let _ = reply.send(Ok(false));
             return;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use irc_proto::{numeric, Message};
 use tokio::time::Instant;
 
-use super::actor::Actor;
+use super::state::{Actor, ChannelList};
 use super::Error;
 use crate::wire::{ChannelInfo, ChannelPage, Event, State};
 
@@ -21,27 +21,6 @@ const MAX_TOPIC: usize = 400;
 const KEEP: Duration = Duration::from_secs(15 * 60);
 /// Channels one page shows, most.
 pub const MAX_PAGE: usize = 500;
-
-/// One connection's channel list.
-#[derive(Debug)]
-pub(super) struct ChannelList {
-    entries: Vec<ChannelInfo>,
-    /// Bytes of names and topics in `entries`.
-    bytes: usize,
-    done: bool,
-    asked: Instant,
-}
-
-impl ChannelList {
-    fn new(now: Instant) -> Self {
-        ChannelList {
-            entries: Vec::new(),
-            bytes: 0,
-            done: false,
-            asked: now,
-        }
-    }
-}
 
 /// The order of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

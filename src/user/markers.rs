@@ -6,7 +6,7 @@
 
 use irc_proto::Message;
 
-use super::actor::Actor;
+use super::state::Actor;
 use crate::irc;
 use crate::model::MessageId;
 
@@ -64,7 +64,7 @@ impl Actor {
         };
         if key.is_empty()
             || last.0 <= 0
-            || c.state != super::actor::ConnState::Connected
+            || c.state != super::state::ConnState::Connected
             || !c.caps.iter().any(|cap| cap == CAP)
         {
             return;

@@ -2,8 +2,8 @@
 //! Every message the user sends appears once: the server's echo with `echo-message`,
 //! otherwise an echo made here.
 
-use super::actor::{Actor, Line};
 use super::incoming::is_service;
+use super::state::{Actor, Line};
 use super::{view, Error};
 use crate::input::{self, Command};
 use crate::irc;
@@ -119,11 +119,11 @@ impl Actor {
             Command::Whois { nick } => {
                 let mut label = None;
                 if let Some(c) = self.conns.get_mut(cid) {
-                    if c.asked.len() == super::actor::MAX_ASKED {
+                    if c.asked.len() == super::state::MAX_ASKED {
                         c.asked.pop_front();
                     }
                     label = c.label();
-                    c.asked.push_back(super::actor::Asked {
+                    c.asked.push_back(super::state::Asked {
                         nick: c.fold(&nick),
                         conv: c.fold(here),
                         at: tokio::time::Instant::now(),
@@ -356,7 +356,7 @@ impl Actor {
     /// Queues a line, if connected.
     async fn send_line(&mut self, cid: &str, line: Message) -> Result<(), Error> {
         let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
-        if conn.state != super::actor::ConnState::Connected {
+        if conn.state != super::state::ConnState::Connected {
             return Err(Error::NotConnected);
         }
         conn.handle.request(irc::Request::Send(line)).await;
@@ -379,7 +379,7 @@ impl Actor {
             ));
         }
         let conn = self.conns.get(cid).ok_or(Error::NoConnection)?;
-        if conn.state != super::actor::ConnState::Connected {
+        if conn.state != super::state::ConnState::Connected {
             return Err(Error::NotConnected);
         }
         let payload = if action {

@@ -8,7 +8,7 @@
 use irc_proto::formatting::strip_formatting;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::actor::Actor;
+use super::state::Actor;
 use super::{view, Error};
 use crate::model::{ConversationKind, Entry};
 use crate::notify::Notify;

@@ -7,7 +7,7 @@
 
 use irc_proto::Message;
 
-use super::actor::{valid_msgid, Actor, ConnState, Line};
+use super::state::{valid_msgid, Actor, ConnState, Line};
 use super::typing::denied;
 use super::Error;
 use crate::irc;

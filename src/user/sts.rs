@@ -5,7 +5,7 @@
 
 use tracing::{info, warn};
 
-use super::actor::{Actor, Line};
+use super::state::{Actor, Line};
 use crate::model::{Kind, Sts};
 
 /// Longest policy kept (a year), whatever the server says.

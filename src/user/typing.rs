@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use irc_proto::{ISupport, Message};
 
-use super::actor::{Actor, ConnState};
+use super::state::{Actor, ConnState};
 use crate::irc;
 use crate::wire::{Event, State, Typing};
 

@@ -2,8 +2,8 @@
 
 use irc_proto::ISupport;
 
-use super::actor::{Conn, Conv};
 use super::presence::People;
+use super::state::{Conn, Conv};
 use crate::model::ConversationKind;
 use crate::wire;
 
@@ -68,7 +68,7 @@ pub fn conversation(people: &People, isupport: &ISupport, c: &Conv) -> wire::Con
 /// A channel's members, with what is known of their presence.
 pub fn participants(people: &People, isupport: &ISupport, conv: &Conv) -> Vec<wire::Participant> {
     conv.participants
-        .values()
+        .iter()
         .map(|p| {
             let (away, account) = people.of(isupport, &p.nick);
             wire::Participant {

@@ -5,8 +5,8 @@
 use irc_proto::{numeric, Message};
 use tracing::warn;
 
-use super::actor::Actor;
 use super::presence::{WHOX_TOKEN, WHO_MAX_MEMBERS};
+use super::state::Actor;
 use crate::irc;
 use crate::model::ConversationKind;
 use crate::wire::{Event, State};
@@ -150,7 +150,7 @@ impl Actor {
         let cids: Vec<String> = self
             .conns
             .iter()
-            .filter(|(_, c)| c.state == super::actor::ConnState::Connected && !c.monitoring)
+            .filter(|(_, c)| c.state == super::state::ConnState::Connected && !c.monitoring)
             .map(|(id, _)| id.clone())
             .collect();
         for cid in cids {
@@ -162,7 +162,7 @@ impl Actor {
         let Some(c) = self.conns.get_mut(cid) else {
             return;
         };
-        if c.state != super::actor::ConnState::Connected || c.ison_pending {
+        if c.state != super::state::ConnState::Connected || c.ison_pending {
             return;
         }
         let mut nicks = c.people.watched();

@@ -88,3 +88,53 @@ async fn read_markers_go_both_ways() {
     assert!(page.messages.iter().all(|m| !m.text.contains("MARKREAD")));
     env.stop().await;
 }
+
+/// ISUPPORT is applied by the connection's session alone; the user's state takes the
+/// result: `NETWORK=` renames the connection in every browser, and a `NICKLEN` shorter
+/// than the wanted nick is explained once, whichever 005 line carries it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn isupport_names_the_network_and_explains_a_short_nicklen() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::open(home.path());
+    let u = env.user("i@example.com").await;
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "me");
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let mut p = Peer::accept(&l).await;
+        p.register("longnick", "").await;
+        p.send(":srv 005 longnick CHANTYPES=# NETWORK=Fakenet :are supported")
+            .await;
+        p.send(":srv 005 longnick NICKLEN=4 CASEMAPPING=ascii :are supported")
+            .await;
+        p.send(":srv 005 longnick NICKLEN=4 :are supported").await;
+        p.roundtrip().await;
+        p
+    });
+    let cid = add(&h, &format!("irc://127.0.0.1:{port}?tls=0&nick=longnick")).await;
+    let update = ev
+        .wait("the network's name", |v| v["type"] == "connection_update")
+        .await;
+    assert_eq!(update["connection"]["name"], "Fakenet", "{update}");
+    let _p = server.await.expect("server");
+    ev.wait("the nick length explained", |v| {
+        v["event"] == "message"
+            && v["message"]
+                .as_str()
+                .is_some_and(|t| t.contains("at most 4 characters"))
+    })
+    .await;
+    let page = env
+        .store
+        .history(u.id, &cid, "", convos::store::Page::latest())
+        .await
+        .expect("history");
+    let explained = page
+        .messages
+        .iter()
+        .filter(|m| m.text.contains("at most 4 characters"))
+        .count();
+    assert_eq!(explained, 1, "once");
+    env.stop().await;
+}

@@ -47,6 +47,9 @@ pub enum Action {
     Forward,
     /// Our nick changed after registration.
     NickChanged { old: String, new: String },
+    /// An `RPL_ISUPPORT` line changed what the server supports: forward the line with
+    /// the whole new set (this session is the one place ISUPPORT is applied).
+    ISupport,
     /// A permanent failure: do not reconnect until the user changes something.
     Fatal(String),
     /// After registration, the enabled capabilities changed (`cap-notify`: `CAP NEW` then
@@ -187,7 +190,7 @@ impl Session {
             }
             numeric::RPL_ISUPPORT => {
                 self.isupport.apply(msg);
-                vec![Action::Forward]
+                vec![Action::ISupport]
             }
             numeric::RPL_SASLSUCCESS | numeric::ERR_SASLALREADY => self.cap_end(),
             numeric::ERR_SASLFAIL | numeric::ERR_SASLTOOLONG | numeric::ERR_SASLABORTED => {

@@ -44,12 +44,18 @@ pub enum Event {
     /// Trying to connect.
     Connecting,
     /// Registered (001) as `nick`, with these capabilities. ISUPPORT (005) follows as
-    /// ordinary messages.
+    /// [`Event::ISupport`].
     Registered { nick: String, caps: Vec<String> },
     /// A line for the user.
     Message(Arc<Message>),
     /// Our nick changed.
     NickChanged { old: String, new: String },
+    /// An `RPL_ISUPPORT` line (`msg`) and what the server supports with it (the session
+    /// applies ISUPPORT; the user's state takes the result).
+    ISupport {
+        isupport: Box<irc_proto::ISupport>,
+        msg: Arc<Message>,
+    },
     /// The connection is gone; `retry_in` says when we try again (`None`: we wait to be told).
     Disconnected {
         reason: String,
@@ -357,6 +363,10 @@ impl Task {
                                 self.emit(Event::Registered { nick, caps }).await;
                             }
                             Action::NickChanged { old, new } => { self.emit(Event::NickChanged { old, new }).await; }
+                            Action::ISupport => {
+                                let isupport = Box::new(session.isupport().clone());
+                                if !self.emit(Event::ISupport { isupport, msg: msg.clone() }).await { return End::Stop; }
+                            }
                             Action::CapsChanged(caps) => { self.emit(Event::Caps(caps)).await; }
                             Action::Upgrade { port } => {
                                 info!(port, "upgrading to TLS (STS)");

@@ -44,6 +44,7 @@ impl Actor {
                 })]);
             }
             irc::Event::Message(msg) => self.irc_message(&cid, msg).await,
+            irc::Event::ISupport { isupport, msg } => self.isupport(&cid, *isupport, &msg).await,
             irc::Event::Caps(caps) => {
                 if let Some(c) = self.conns.get_mut(&cid) {
                     c.caps = caps;
@@ -51,6 +52,42 @@ impl Actor {
             }
             irc::Event::Sts { port, duration } => self.sts(&cid, port, duration).await,
         }
+    }
+
+    /// What the server supports changed (an `RPL_ISUPPORT` line, `msg`): `NETWORK=` names
+    /// the connection, and a `NICKLEN` shorter than the wanted nick is explained once.
+    async fn isupport(&mut self, cid: &str, isupport: irc_proto::ISupport, msg: &Message) {
+        let mut renamed = None;
+        let mut too_long = None;
+        if let Some(c) = self.conns.get_mut(cid) {
+            let before = std::mem::replace(&mut c.isupport, isupport);
+            if c.isupport.network() != before.network() {
+                renamed = Some(view::connection(c));
+            }
+            let wanted = c.config.nick.chars().count();
+            too_long = c
+                .isupport
+                .nicklen()
+                .filter(|n| before.nicklen() != Some(*n) && wanted > *n)
+                .map(|n| {
+                    format!(
+                        "This network allows nicks of at most {n} characters: \
+                         \"{}\" is too long, so you are {}. Choose a shorter nick \
+                         in the connection settings.",
+                        c.config.nick, c.nick
+                    )
+                });
+        }
+        if let Some(text) = too_long {
+            self.record(cid, Line::new("", Kind::Error, &text)).await;
+        }
+        if let Some(conn) = renamed {
+            self.publish(vec![Event::State(State::ConnectionUpdate {
+                connection_id: cid.to_string(),
+                connection: Box::new(conn),
+            })]);
+        }
+        self.server_line(cid, msg).await;
     }
 
     fn set_state(&mut self, cid: &str, state: ConnState, message: &str) {
@@ -208,43 +245,6 @@ impl Actor {
                 .await;
             }
             "MODE" => self.on_mode(cid, &msg, &nick).await,
-            numeric::RPL_ISUPPORT => {
-                let mut renamed = None;
-                let mut too_long = None;
-                if let Some(c) = self.conns.get_mut(cid) {
-                    let before = c.isupport.network().map(str::to_string);
-                    let nicklen_before = c.isupport.nicklen();
-                    c.isupport.apply(&msg);
-                    // NETWORK= names the connection: tell the browsers.
-                    if c.isupport.network() != before.as_deref() {
-                        renamed = Some(view::connection(c));
-                    }
-                    // The wanted nick does not fit: the server cut it. Say so once.
-                    let wanted = c.config.nick.chars().count();
-                    too_long = c
-                        .isupport
-                        .nicklen()
-                        .filter(|n| nicklen_before != Some(*n) && wanted > *n)
-                        .map(|n| {
-                            format!(
-                                "This network allows nicks of at most {n} characters: \
-                                 \"{}\" is too long, so you are {}. Choose a shorter nick \
-                                 in the connection settings.",
-                                c.config.nick, c.nick
-                            )
-                        });
-                }
-                if let Some(text) = too_long {
-                    self.record(cid, Line::new("", Kind::Error, &text)).await;
-                }
-                if let Some(conn) = renamed {
-                    self.publish(vec![Event::State(State::ConnectionUpdate {
-                        connection_id: cid.to_string(),
-                        connection: Box::new(conn),
-                    })]);
-                }
-                self.server_line(cid, &msg).await;
-            }
             numeric::RPL_TOPIC => {
                 let chan = msg.param(1).unwrap_or("").to_string();
                 let topic = msg.param(2).unwrap_or("").to_string();

@@ -301,7 +301,15 @@ impl Actor {
         }
     }
 
-    async fn request(&mut self, r: Request) {
+    async fn request(&mut self, mut r: Request) {
+        // Ids are folded with the network's case mapping, whatever case a browser sent.
+        if let Some((cid, conv)) = r.conversation_mut() {
+            if let Some(c) = self.conns.get(cid) {
+                if let std::borrow::Cow::Owned(folded) = c.isupport.fold(conv) {
+                    *conv = folded;
+                }
+            }
+        }
         match r {
             Request::Send {
                 connection_id,

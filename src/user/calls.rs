@@ -29,7 +29,7 @@ impl Actor {
     /// A browser's `rtc` request: `call`, `hangup` or `signal` (to one `target`).
     pub(super) async fn rtc_request(&mut self, req: wire::RtcRequest) -> Result<(), Error> {
         let cid = req.connection_id;
-        let conv_id = req.conversation_id.to_lowercase();
+        let conv_id = req.conversation_id;
         let conn = self.conns.get(&cid).ok_or(Error::NoConnection)?;
         let conv = conn
             .convs

@@ -55,13 +55,15 @@ impl Actor {
     }
 
     /// What the server supports changed (an `RPL_ISUPPORT` line, `msg`): `NETWORK=` names
-    /// the connection, and a `NICKLEN` shorter than the wanted nick is explained once.
+    /// the connection and `CASEMAPPING=` says how browsers compare names, and a `NICKLEN` shorter than the wanted nick is explained once.
     async fn isupport(&mut self, cid: &str, isupport: irc_proto::ISupport, msg: &Message) {
         let mut renamed = None;
         let mut too_long = None;
         if let Some(c) = self.conns.get_mut(cid) {
             let before = std::mem::replace(&mut c.isupport, isupport);
-            if c.isupport.network() != before.network() {
+            if c.isupport.network() != before.network()
+                || c.isupport.casemapping() != before.casemapping()
+            {
                 renamed = Some(view::connection(c));
             }
             let wanted = c.config.nick.chars().count();

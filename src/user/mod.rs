@@ -191,6 +191,59 @@ pub enum Request {
     },
 }
 
+impl Request {
+    /// The connection and conversation a request names, for the actor to fold the id
+    /// with that network's case mapping (a browser may send any case).
+    fn conversation_mut(&mut self) -> Option<(&str, &mut String)> {
+        match self {
+            Request::Send {
+                connection_id,
+                conversation_id,
+                ..
+            }
+            | Request::React {
+                connection_id,
+                conversation_id,
+                ..
+            }
+            | Request::MarkRead {
+                connection_id,
+                conversation_id,
+                ..
+            }
+            | Request::SetNotify {
+                connection_id,
+                conversation_id,
+                ..
+            }
+            | Request::Participants {
+                connection_id,
+                conversation_id,
+                ..
+            }
+            | Request::FetchOlder {
+                connection_id,
+                conversation_id,
+                ..
+            }
+            | Request::HasConversation {
+                connection_id,
+                conversation_id,
+                ..
+            }
+            | Request::Typing {
+                connection_id,
+                conversation_id,
+                ..
+            } => Some((connection_id.as_str(), conversation_id)),
+            Request::Rtc { request, .. } => {
+                Some((request.connection_id.as_str(), &mut request.conversation_id))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Talks to one user's actor; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Handle {

@@ -38,6 +38,7 @@ pub fn connection(c: &Conn) -> wire::Connection {
         certificate: wire::Certificate { fingerprint },
         server: wire::Server::from(&c.config),
         ignore: m.ignore.clone(),
+        casemapping: c.isupport.casemapping().name().to_string(),
     }
 }
 

@@ -131,6 +131,7 @@ fn schemas() -> Value {
             "state": {"enum": ["connected", "connecting", "disconnected"]}, "wanted_state": {"enum": ["connected", "disconnected"]},
             "message": string, "on_connect_commands": {"type": "array", "items": string}, "retention_days": retention,
             "ignore": {"type": "array", "items": string},
+            "casemapping": {"enum": ["ascii", "rfc1459", "rfc1459-strict", "rfc8265"], "description": "How the network compares names; conversation ids are folded with it."},
             "me": s(json!({"nick": string}), &["nick"]), "certificate": s(json!({"fingerprint": string}), &[]),
             "server": r("Server")}), &["connection_id", "url", "state"]),
         "Connections": list("connections", "Connection"),

@@ -134,6 +134,11 @@ pub struct Connection {
     pub server: Server,
     /// Ignored senders (`nick!user@host` globs): nothing from them is stored or shown.
     pub ignore: Vec<String>,
+    /// How the network compares nicks and channel names (ISUPPORT `CASEMAPPING`):
+    /// `ascii`, `rfc1459`, `rfc1459-strict` or `rfc8265`. Conversation ids are already
+    /// folded with it; a browser folds names it compares the same way
+    /// (`proto/tests/data/casemapping.json` is the table both sides test against).
+    pub casemapping: String,
 }
 
 /// A connection's server and identity as the server reads its URL; no passwords.

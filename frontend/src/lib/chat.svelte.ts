@@ -3,6 +3,7 @@
 //! and call its actions. Message history lives in `MessageStore`.
 
 import { Activity } from './activity';
+import { same } from './casemap';
 import { announcement } from './announce';
 import { api } from './api';
 import { parseRetry } from './countdown';
@@ -134,6 +135,11 @@ export class ChatStore {
     return this.connections.find((c) => c.connection_id === cid);
   }
 
+  /** Whether `a` and `b` are the same nick or channel on connection `cid`. */
+  sameName(cid: string, a: string, b: string): boolean {
+    return same(this.connection(cid)?.casemapping, a, b);
+  }
+
   conversation(cid: string, id: string): Conversation | undefined {
     const key = convKey(cid, id);
     return this.conversations.find((c) => convKey(c.connection_id, c.conversation_id) === key);
@@ -245,7 +251,7 @@ export class ChatStore {
     const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
     for (const line of lines) {
       const open = /^\/(?:join|j|query|q)\s+(\S+)/i.exec(line);
-      if (open?.[1]) this.pendingOpen = { cid, name: open[1].toLowerCase() };
+      if (open?.[1]) this.pendingOpen = { cid, name: open[1] };
       if (!this.socket) throw new RequestError('Not connected to the server.');
       const reply = replyTo && !line.startsWith('/') ? { reply_to: replyTo } : {};
       await this.socket.request({ method: 'send', connection_id: cid, conversation_id: conversation, message: line, ...reply });
@@ -421,31 +427,31 @@ export class ChatStore {
       case 'join': {
         const list = this.participants[key];
         const nick = f.nick;
-        if (list && !list.some((p) => p.nick.toLowerCase() === nick.toLowerCase())) list.push({ nick, mode: '' });
+        if (list && !list.some((p) => this.sameName(cid, p.nick, nick))) list.push({ nick, mode: '' });
         break;
       }
       case 'part':
       case 'kick': {
-        const nick = f.nick.toLowerCase();
-        if (this.participants[key]) this.participants[key] = this.participants[key].filter((p) => p.nick.toLowerCase() !== nick);
+        const nick = f.nick;
+        if (this.participants[key]) this.participants[key] = this.participants[key].filter((p) => !this.sameName(cid, p.nick, nick));
         break;
       }
       case 'quit': {
-        const nick = f.nick.toLowerCase();
+        const nick = f.nick;
         for (const k of Object.keys(this.participants)) {
           if (!k.startsWith(cid + '\n')) continue;
           const list = this.participants[k] ?? [];
-          if (list.some((p) => p.nick.toLowerCase() === nick)) {
-            this.participants[k] = list.filter((p) => p.nick.toLowerCase() !== nick);
+          if (list.some((p) => this.sameName(cid, p.nick, nick))) {
+            this.participants[k] = list.filter((p) => !this.sameName(cid, p.nick, nick));
           }
         }
         break;
       }
       case 'nick_change': {
-        const old = f.old_nick.toLowerCase();
+        const old = f.old_nick;
         for (const k of Object.keys(this.participants)) {
           if (!k.startsWith(cid + '\n')) continue;
-          for (const p of this.participants[k] ?? []) if (p.nick.toLowerCase() === old) p.nick = f.new_nick;
+          for (const p of this.participants[k] ?? []) if (this.sameName(cid, p.nick, old)) p.nick = f.new_nick;
         }
         break;
       }
@@ -465,18 +471,18 @@ export class ChatStore {
         // Away, account and online: on every member list of the connection and on the
         // private conversation with that nick.
         const p = f.presence;
-        const nick = p.nick.toLowerCase();
+        const nick = p.nick;
         for (const k of Object.keys(this.participants)) {
           if (!k.startsWith(cid + '\n')) continue;
           for (const m of this.participants[k] ?? []) {
-            if (m.nick.toLowerCase() === nick) {
+            if (this.sameName(cid, m.nick, nick)) {
               m.away = p.away;
               m.account = p.account;
             }
           }
         }
         for (const c of this.conversations) {
-          if (c.connection_id === cid && c.is_private && c.name.toLowerCase() === nick) c.presence = p;
+          if (c.connection_id === cid && c.is_private && this.sameName(cid, c.name, nick)) c.presence = p;
         }
         break;
       }
@@ -489,7 +495,7 @@ export class ChatStore {
         if (existing) Object.assign(existing, c);
         else this.conversations.push(c);
         const p = this.pendingOpen;
-        if (p && p.cid === c.connection_id && (p.name === c.conversation_id.toLowerCase() || p.name === c.name.toLowerCase())) {
+        if (p && p.cid === c.connection_id && (this.sameName(p.cid, p.name, c.conversation_id) || this.sameName(p.cid, p.name, c.name))) {
           this.pendingOpen = null;
           this.onOpen(c.connection_id, c.conversation_id);
         }

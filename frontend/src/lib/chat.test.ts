@@ -16,6 +16,7 @@ const conn: Connection = {
   on_connect_commands: [],
   retention_days: 0,
   ignore: [],
+  casemapping: 'rfc1459',
   me: { nick: 'me' },
   certificate: { fingerprint: null },
   server: { host: 'x', port: 6697, tls: true, nick: 'me', channels: [], account: '', sasl: null },
@@ -138,6 +139,22 @@ describe('ChatStore', () => {
     s.conversation('irc-x', '#b')!.unread = 5;
     st({ type: 'read', conversation_id: '#b', last_read: 42, unread: 0, notifications: 0, unread_notifications: 0 });
     expect(s.conversation('irc-x', '#b')).toMatchObject({ unread: 0, last_read: 42 });
+  });
+
+  it('compares nicks the way the network does (CASEMAPPING)', () => {
+    const { s } = store();
+    const st = (o: object) => s.apply({ event: 'state', connection_id: 'irc-x', ...o } as Event);
+    st({ type: 'participants', conversation_id: '#a', participants: [{ nick: 'Bob[away]', mode: '' }, { nick: 'x~', mode: '' }] });
+    st({ type: 'join', conversation_id: '#a', nick: 'bob{AWAY}' });
+    expect(s.participantsOf('irc-x', '#a')).toHaveLength(2);
+    st({ type: 'part', conversation_id: '#a', nick: 'BOB{away}', message: '' });
+    st({ type: 'quit', nick: 'X^', message: '' });
+    expect(s.participantsOf('irc-x', '#a')).toEqual([]);
+    // Under ascii, [ and { differ.
+    s.connection('irc-x')!.casemapping = 'ascii';
+    st({ type: 'participants', conversation_id: '#a', participants: [{ nick: 'Bob[away]', mode: '' }] });
+    st({ type: 'part', conversation_id: '#a', nick: 'bob{away}', message: '' });
+    expect(s.participantsOf('irc-x', '#a')).toHaveLength(1);
   });
 
   it('empties the open view on cleared and drops kicked members', async () => {

@@ -107,7 +107,14 @@ server: Server,
 /**
  * Ignored senders (`nick!user@host` globs): nothing from them is stored or shown.
  */
-ignore: Array<string>, };
+ignore: Array<string>, 
+/**
+ * How the network compares nicks and channel names (ISUPPORT `CASEMAPPING`):
+ * `ascii`, `rfc1459`, `rfc1459-strict` or `rfc8265`. Conversation ids are already
+ * folded with it; a browser folds names it compares the same way
+ * (`proto/tests/data/casemapping.json` is the table both sides test against).
+ */
+casemapping: string, };
 
 export type Me = { nick: string, };
 

@@ -575,13 +575,12 @@ impl Prepared {
             ready: ready.clone(),
         };
         let metrics = self.metrics.map(|bound| {
+            use tracing::Instrument as _;
             let app = web::ops::metrics_app(state.clone());
-            tokio::spawn(web::serve::run(
-                vec![bound],
-                app,
-                self.serve.clone(),
-                shutdown.clone(),
-            ))
+            tokio::spawn(
+                web::serve::run(vec![bound], app, self.serve.clone(), shutdown.clone())
+                    .instrument(tracing::info_span!("metrics")),
+            )
         });
         let state_users = state.users.len();
         let app = web::router(state);

@@ -365,6 +365,7 @@ async fn files_are_private_in_a_shared_home_under_umask_022() {
         child,
         home,
         base: listen,
+        metrics: Default::default(),
     };
     let c = common::cookie_client();
     common::wait_for_url(&c, &d.url("/healthz")).await;

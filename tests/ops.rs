@@ -8,7 +8,7 @@ use std::sync::Arc;
 use reqwest::cookie::Jar;
 use serde_json::{json, Value};
 
-use common::{free_port, Daemon};
+use common::Daemon;
 
 const PW: &str = "correct horse battery";
 const TOKEN: &str = "metrics-token-for-tests";
@@ -44,17 +44,16 @@ fn sample(text: &str, name: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn readyz_and_metrics() {
-    let mport = free_port();
-    let mlisten = format!("http://127.0.0.1:{mport}");
     let d = Daemon::start(&[
         "--metrics-listen",
-        &mlisten,
+        "http://127.0.0.1:0",
         "--metrics-token",
         TOKEN,
         "--open-to-public",
         "1",
     ])
     .await;
+    let mlisten = d.metrics_url().await;
     let anon = reqwest::Client::new();
 
     let (st, body) = status_of(anon.get(d.url("/readyz"))).await;

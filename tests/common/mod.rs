@@ -13,6 +13,7 @@ pub mod slapd;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
@@ -22,6 +23,8 @@ pub struct Daemon {
     pub child: Child,
     pub home: TempDir,
     pub base: String,
+    /// The address the metrics listener printed (`--metrics-listen …:0`).
+    pub metrics: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// A port that was free a moment ago.
@@ -33,14 +36,26 @@ pub fn free_port() -> u16 {
 }
 
 impl Daemon {
-    /// Starts the daemon on `http://127.0.0.1:PORT` plus `extra` args and waits for `/healthz`.
+    /// Starts the daemon on a port it picks itself (`--listen http://127.0.0.1:0`) plus
+    /// `extra` args, reads the address it printed, and waits for `/healthz`. (No port is
+    /// taken and let go first, so no other test can take it in between.)
     pub async fn start(extra: &[&str]) -> Daemon {
-        let port = free_port();
-        let listen = format!("http://127.0.0.1:{port}");
-        let mut args = vec!["--listen", listen.as_str()];
+        let mut args = vec!["--listen", "http://127.0.0.1:0"];
         args.extend_from_slice(extra);
-        let mut d = Self::start_only(&args).await;
-        d.base = listen;
+        Self::start_listening(tempfile::tempdir().expect("tempdir"), &args).await
+    }
+
+    /// Starts the daemon with `args` (which listen on port 0), reads the address it
+    /// printed, and waits for `/healthz`.
+    async fn start_listening(home: TempDir, args: &[&str]) -> Daemon {
+        let (mut d, listening) = Self::spawn(home, args, &[], true);
+        let listening = listening.expect("piped");
+        d.base = tokio::task::spawn_blocking(move || {
+            listening.recv_timeout(std::time::Duration::from_secs(30))
+        })
+        .await
+        .expect("join")
+        .expect("the daemon printed the address it listens on");
         let url = d.url("/healthz");
         wait_for_url(&reqwest::Client::new(), &url).await;
         d
@@ -59,20 +74,91 @@ impl Daemon {
 
     /// Starts the daemon with `home`, `args` and extra environment variables.
     pub fn start_env(home: TempDir, args: &[&str], env: &[(&str, &str)]) -> Daemon {
-        let child = Command::new(env!("CARGO_BIN_EXE_convos"))
+        Self::spawn(home, args, env, false).0
+    }
+
+    /// Spawns the daemon; with `report`, its log is passed through and the first
+    /// address it says it listens on comes out of the returned channel.
+    fn spawn(
+        home: TempDir,
+        args: &[&str],
+        env: &[(&str, &str)],
+        report: bool,
+    ) -> (Daemon, Option<std::sync::mpsc::Receiver<String>>) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_convos"))
             .arg("daemon")
             .args(args)
             .envs(env.iter().copied())
             .env("CONVOS_HOME", home.path().join("data"))
             .env("CONVOS_LOG_LEVEL", "convos=debug,info")
             .stdin(Stdio::null())
+            .stderr(if report {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("spawn convos");
-        Daemon {
+        // Other listeners the arguments name (a second address) print their addresses
+        // too: the one wanted is the one picked for port 0. The metrics listener's line
+        // is in its `metrics` span.
+        let named: Vec<String> = args
+            .iter()
+            .filter(|a| a.starts_with("http://") && !a.ends_with(":0"))
+            .map(|a| a.trim_end_matches('/').to_string())
+            .collect();
+        let metrics = Arc::new(std::sync::Mutex::new(None));
+        let metrics_seen = metrics.clone();
+        let listening = child.stderr.take().map(|stderr| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                use std::io::BufRead as _;
+                let mut tx = Some(tx);
+                for line in std::io::BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    eprintln!("{line}");
+                    if line.contains("listening") {
+                        let is_metrics = line.contains("metrics");
+                        let url = line
+                            .split_whitespace()
+                            .find_map(|w| w.strip_prefix("url="))
+                            .filter(|u| u.starts_with("http://") && !named.iter().any(|n| n == u));
+                        if let (Some(url), true) = (url, is_metrics) {
+                            *metrics_seen.lock().unwrap_or_else(|e| e.into_inner()) =
+                                Some(url.to_string());
+                        } else if let Some(url) = url {
+                            if let Some(tx) = tx.take() {
+                                let _ = tx.send(url.to_string());
+                            }
+                        }
+                    }
+                }
+            });
+            rx
+        });
+        let d = Daemon {
             child,
             home,
             base: String::new(),
+            metrics,
+        };
+        (d, listening)
+    }
+
+    /// The metrics listener's address, once it said it listens (≤ 10 s).
+    pub async fn metrics_url(&self) -> String {
+        for _ in 0..200 {
+            if let Some(u) = self
+                .metrics
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+            {
+                return u;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        panic!("the metrics listener did not say where it listens");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -152,17 +238,12 @@ pub async fn unix_get(sock: &Path, path: &str) -> String {
 }
 
 impl Daemon {
-    /// Starts the daemon on `http://127.0.0.1:PORT` with `home` as its `CONVOS_HOME` parent
-    /// (data in `home/data`) plus `extra` args, and waits for `/healthz`.
+    /// Starts the daemon on a port it picks with `home` as its `CONVOS_HOME` parent (data
+    /// in `home/data`) plus `extra` args, and waits for `/healthz`.
     pub async fn start_home(home: TempDir, extra: &[&str]) -> Daemon {
-        let port = free_port();
-        let listen = format!("http://127.0.0.1:{port}");
-        let mut args = vec!["--listen", listen.as_str()];
+        let mut args = vec!["--listen", "http://127.0.0.1:0"];
         args.extend_from_slice(extra);
-        let mut d = Self::start_in(home, &args);
-        d.base = listen;
-        wait_for_url(&reqwest::Client::new(), &d.url("/healthz")).await;
-        d
+        Self::start_listening(home, &args).await
     }
 }
 

@@ -168,7 +168,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         proxy_auth: match opts.auth_header.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(h) => Some(
-                web::auth::proxy::ProxyAuth::parse(h, &opts.trusted_proxies)
+                web::session::proxy::ProxyAuth::parse(h, &opts.trusted_proxies)
                     .map_err(config::Error::Other)?,
             ),
         },

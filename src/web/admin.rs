@@ -11,7 +11,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tracing::info;
 
-use super::auth::{self, body, Admin};
+use super::auth;
+use super::error::body;
+use super::session::Admin;
 use super::{AppState, Error};
 use crate::account::{self, settings, Settings};
 use crate::model::User;
@@ -165,7 +167,7 @@ impl FromRequestParts<AppState> for LinkBase {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        Ok(LinkBase(auth::base_url(
+        Ok(LinkBase(super::origin::base_url(
             &parts.headers,
             parts.uri.authority(),
             &state.config,

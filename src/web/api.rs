@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::auth::Session;
+use super::session::Session;
 use super::{AppState, Error};
 use crate::model::{MessageId, UserId};
 use crate::store::{At, Cursor, Page, SearchQuery};
@@ -186,7 +186,7 @@ async fn add_connection(
     s: Session,
     req: Result<Json<wire::ConnectionRequest>, JsonRejection>,
 ) -> Result<Json<wire::Connection>, Error> {
-    let changes = changes(super::auth::body(req)?)?;
+    let changes = changes(super::error::body(req)?)?;
     if changes.server.is_none() && changes.url.as_ref().is_none_or(|u| u.trim().is_empty()) {
         return Err(Error::new(
             StatusCode::BAD_REQUEST,
@@ -207,7 +207,7 @@ async fn update_connection(
     Path(cid): Path<String>,
     req: Result<Json<wire::ConnectionRequest>, JsonRejection>,
 ) -> Result<Json<wire::Connection>, Error> {
-    let changes = changes(super::auth::body(req)?)?;
+    let changes = changes(super::error::body(req)?)?;
     let res = actor(&state, &s.user)
         .ask(|reply| user::Request::UpdateConnection {
             connection_id: cid,
@@ -490,7 +490,7 @@ async fn set_notify(
     Path((cid, conversation)): Path<(String, String)>,
     req: Result<Json<crate::notify::Notify>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<wire::Conversation>, Error> {
-    let notify = super::auth::body(req)?;
+    let notify = super::error::body(req)?;
     let conversation = actor(&state, &s.user)
         .ask(|reply| user::Request::SetNotify {
             connection_id: cid,

@@ -14,7 +14,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// `index.html`, never cached, so a new deploy is picked up on the next load. Under a
 /// sub-path (`base` other than `/`, already checked by
-/// [`super::auth::base_path`]) its root-relative links get the prefix and a `<base href>`
+/// `web::origin::base_path`) its root-relative links get the prefix and a `<base href>`
 /// tells the app where it lives.
 pub fn index(base: &str) -> Response {
     match Dist::get("index.html") {

@@ -2,6 +2,7 @@
 //! `{"errors":[{"message":..,"path":..}]}`. Errors of the modules below convert with `?`;
 //! internal causes are logged once here and answered with a plain 500, never sent.
 
+use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -55,6 +56,19 @@ impl IntoResponse for Error {
             }),
         )
             .into_response()
+    }
+}
+
+/// A JSON body, or a 400/415 in our error shape.
+pub(super) fn body<T>(r: Result<Json<T>, JsonRejection>) -> Result<T, Error> {
+    r.map(|Json(v)| v).map_err(Error::from)
+}
+
+/// A body that is not the JSON asked for: 400 (bad JSON), 415 (not JSON), 422 (wrong
+/// fields), with serde's message.
+impl From<JsonRejection> for Error {
+    fn from(e: JsonRejection) -> Self {
+        Error::new(e.status(), e.body_text(), "/")
     }
 }
 

@@ -18,7 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use tracing::debug;
 
-use super::auth::Session;
+use super::session::Session;
 use super::{AppState, Error};
 use crate::user;
 use crate::wire::{
@@ -49,34 +49,19 @@ async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     // Browsers always send Origin on a WebSocket; a foreign one is cross-site hijacking.
-    if !super::auth::origin_allowed_at(&headers, uri.authority(), &state.config) {
+    if !super::origin::origin_allowed_at(&headers, uri.authority(), &state.config) {
         return Error::new(StatusCode::FORBIDDEN, "Invalid origin.", "/events").into_response();
     }
     // Registered before the session is checked again, so that a logout racing this
     // upgrade either finds the registration or has already deleted the session.
     let live = state.live.register(session.user.id, &session.token_hash);
-    if !session_alive(&state, &session).await {
+    if !session.alive(&state).await {
         return Error::new(StatusCode::UNAUTHORIZED, "Need to log in first.", "/").into_response();
     }
     let handle = super::api::actor(&state, &session.user);
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         .on_upgrade(move |socket| run(socket, state, session, live, handle, q.since))
-}
-
-/// Whether the session (or API token) still exists (and still belongs to the user).
-async fn session_alive(state: &AppState, session: &Session) -> bool {
-    match session.via {
-        super::auth::Via::Token { .. } => return super::tokens::still_valid(state, session).await,
-        super::auth::Via::Proxy => {
-            return matches!(state.store.user(session.user.id).await, Ok(Some(_)))
-        }
-        super::auth::Via::Cookie => {}
-    }
-    matches!(
-        super::auth::session_used(state, &session.token_hash).await,
-        Ok(Some(id)) if id == session.user.id
-    )
 }
 
 fn close(code: u16, reason: &'static str) -> Message {
@@ -157,7 +142,7 @@ async fn run(
                     let _ = socket.send(close(4001, "idle")).await;
                     return;
                 }
-                if !session_alive(&state, &session).await {
+                if !session.alive(&state).await {
                     let _ = socket.send(close(4003, "session ended")).await;
                     return;
                 }

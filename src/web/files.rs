@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tower::ServiceExt as _;
 
-use super::auth::Session;
+use super::session::Session;
 use super::{AppState, Error};
 use crate::files::{self, kind};
 use crate::store::StoredFile;
@@ -49,7 +49,7 @@ struct UploadQuery {
 
 /// The file's API object; links start at the base URL browsers and IRC users use.
 fn view(f: &StoredFile, headers: &HeaderMap, state: &AppState) -> wire::File {
-    let base = super::auth::base_url(headers, None, &state.config)
+    let base = super::origin::base_url(headers, None, &state.config)
         .map(|u| u.to_string())
         .unwrap_or_else(|| "/".into());
     let base = base.trim_end_matches('/');

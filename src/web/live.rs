@@ -2,7 +2,7 @@
 //! password change or reset, account deletion) closes its sockets at once instead of
 //! leaving them streaming a user's messages until they reconnect.
 //!
-//! Owns only cancellation tokens; the sockets themselves belong to [`super::events`].
+//! Owns only cancellation tokens; the sockets themselves belong to `web::events`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

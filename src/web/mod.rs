@@ -14,10 +14,12 @@ pub mod files;
 pub mod live;
 pub mod openapi;
 pub mod ops;
+pub mod origin;
 pub mod preview;
 pub mod push;
 pub mod pwa;
 pub mod serve;
+pub mod session;
 pub mod sessions;
 pub mod state;
 pub mod tls;
@@ -119,5 +121,5 @@ async fn static_or_index(
     if path.starts_with("/assets/") {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
     }
-    assets::index(&auth::base_path(req.headers(), &state.config))
+    assets::index(&origin::base_path(req.headers(), &state.config))
 }

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use super::auth::Admin;
+use super::session::{bearer, Admin};
 use super::AppState;
 
 /// What `/readyz` reports besides the store; set by [`crate::daemon`].
@@ -129,14 +129,6 @@ fn token_matches(headers: &HeaderMap, token: Option<&crate::model::Secret>) -> b
         return false;
     };
     crate::account::token_hash(given) == crate::account::token_hash(token.expose())
-}
-
-/// The token of an `Authorization: Bearer TOKEN` header.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = v.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 #[cfg(test)]

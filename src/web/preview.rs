@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::auth::Session;
+use super::session::Session;
 use super::{AppState, Error};
 use crate::preview;
 use crate::wire;

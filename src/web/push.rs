@@ -15,7 +15,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use tracing::info;
 
-use super::auth::{body, Interactive};
+use super::error::body;
+use super::session::Interactive;
 use super::{AppState, Error};
 use crate::{store, wire};
 

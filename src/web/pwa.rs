@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{assets, auth, AppState, Error};
+use super::{assets, origin, AppState, Error};
 use crate::account::Settings;
 
 /// Theme colours of the light and dark themes (`--bg` in `frontend/src/app.css`); the
@@ -24,7 +24,7 @@ pub async fn manifest(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let settings = Settings::load(&state.store, state.config.open_to_public).await?;
-    let base = auth::base_path(&headers, &state.config);
+    let base = origin::base_path(&headers, &state.config);
     let body = document(&settings.organization_name, &base);
     Ok((
         [
@@ -75,7 +75,7 @@ fn document(name: &str, base: &str) -> serde_json::Value {
 /// `GET /sw.js`: never cached by HTTP, so the browser sees a new bundle on its next
 /// update check and the page offers a reload.
 pub async fn service_worker(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let base = auth::base_path(&headers, &state.config);
+    let base = origin::base_path(&headers, &state.config);
     let Some(code) = assets::raw("sw.js") else {
         return Error::not_found("/sw.js").into_response();
     };

@@ -228,7 +228,7 @@ async fn accept_loop(
                     Err(e) => { accept_error(e).await; continue; }
                 },
             };
-            let client = per_client.then(|| super::auth::client_key(peer.ip()));
+            let client = per_client.then(|| super::origin::client_key(peer.ip()));
             let Some(permit) = conns.acquire(client) else {
                 // Dropping the stream closes it at once.
                 debug!(%peer, "too many connections: closed");

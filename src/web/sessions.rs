@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 
-use super::auth::{Interactive, Via};
+use super::session::{Interactive, Via};
 use super::{live, AppState, Error};
 use crate::store::{SessionInfo, SESSION_ID_LEN};
 use crate::wire;
@@ -79,7 +79,7 @@ async fn end(
     let body = Json(serde_json::json!({}));
     if s.via == Via::Cookie && hash == s.token_hash {
         Ok((
-            [(header::SET_COOKIE, super::auth::clear_cookie(&state))],
+            [(header::SET_COOKIE, super::session::clear_cookie(&state))],
             body,
         )
             .into_response())

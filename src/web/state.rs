@@ -28,7 +28,7 @@ pub struct Config {
     /// `CONVOS_METRICS_TOKEN`: a bearer token that may read `/metrics` on the main listener.
     pub metrics_token: Option<crate::model::Secret>,
     /// `--auth-header`: a trusted reverse proxy names the signed-in user.
-    pub proxy_auth: Option<super::auth::proxy::ProxyAuth>,
+    pub proxy_auth: Option<super::session::proxy::ProxyAuth>,
     /// `--ldap-url`: passwords are also checked against this directory.
     pub ldap: Option<crate::ldap::Directory>,
     /// `CONVOS_OIDC_PROVIDERS`: "Sign in with ..." through OpenID Connect.

@@ -3,7 +3,7 @@
 //! and `POST .../send`, the HTTP way to send a message that a `send` token may use.
 //!
 //! A token is 32 random bytes (base64url), stored as its SHA-256 like session tokens. What
-//! a token may do is decided by the extractors in [`super::auth`]: a `read` token only
+//! a token may do is decided by the extractors of `web::session`: a `read` token only
 //! GETs (and follows `/events`), a `send` token may also send; no token manages tokens,
 //! passwords, the account or the server. Must not: log token values.
 
@@ -14,16 +14,13 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use tracing::info;
 
-use super::auth::{body, Interactive, Sender, Session, Via};
+use super::error::body;
+use super::session::{Interactive, Sender};
 use super::{live, AppState, Error};
 use crate::{account, store, user, wire};
 
 /// Longest token name, in characters.
 const MAX_NAME: usize = 64;
-
-/// A token's `last_used` is written at most this often (a busy bot would otherwise write
-/// on every request).
-const TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
 
 /// Routes under `/api`.
 pub fn routes() -> Router<AppState> {
@@ -34,47 +31,6 @@ pub fn routes() -> Router<AppState> {
             "/connection/{cid}/conversation/{conversation}/send",
             post(send),
         )
-}
-
-/// The session of a request carrying the API token `token`; 401 `Invalid API token.`
-/// for an unknown or revoked one.
-pub(super) async fn authenticate(state: &AppState, token: &str) -> Result<Session, Error> {
-    let invalid = || Error::new(StatusCode::UNAUTHORIZED, "Invalid API token.", "/");
-    let token_hash = account::token_hash(token);
-    let found = state
-        .store
-        .api_token_use(&token_hash)
-        .await?
-        .ok_or_else(invalid)?;
-    let user = state.store.user(found.user_id).await?.ok_or_else(invalid)?;
-    let now = crate::time::now_ms();
-    if found
-        .last_used_at
-        .is_none_or(|t| now.saturating_sub(t) >= TOUCH_EVERY_MS)
-    {
-        let (store, id) = (state.store.clone(), found.id);
-        tokio::spawn(async move {
-            if let Err(e) = store.touch_api_token(id).await {
-                tracing::debug!(error = %e, "cannot note an API token's use");
-            }
-        });
-    }
-    Ok(Session {
-        user,
-        token_hash,
-        via: Via::Token {
-            id: found.id,
-            scope: found.scope,
-        },
-    })
-}
-
-/// Whether a token still exists for `session` (checked by open WebSockets).
-pub(super) async fn still_valid(state: &AppState, session: &Session) -> bool {
-    matches!(
-        state.store.api_token_use(&session.token_hash).await,
-        Ok(Some(t)) if t.user_id == session.user.id
-    )
 }
 
 fn view(t: store::ApiToken) -> wire::ApiToken {

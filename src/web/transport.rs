@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{AppState, Config, Error};
 
-/// Marks a request that came in on a TLS listener (set by [`super::serve`]).
+/// Marks a request that came in on a TLS listener (set by `web::serve`).
 #[derive(Debug, Clone, Copy)]
 pub struct Tls;
 

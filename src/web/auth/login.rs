@@ -12,13 +12,15 @@ use axum::Json;
 use serde::Deserialize;
 use tracing::{info, warn};
 
-use super::{
-    body, clear_cookie, limit, live, session_token, start_session, user_view, AppState, ClientIp,
-    Device, Error, SameOrigin,
-};
+use super::{limit, user_view};
 use crate::account::{self, Settings};
 use crate::model::{Secret, SignInMethod, User};
 use crate::store::TokenPurpose;
+use crate::web::error::body;
+use crate::web::session::{
+    clear_cookie, record_sign_in, session_token, start_session, ClientIp, Device, SameOrigin,
+};
+use crate::web::{live, AppState, Error};
 use crate::wire;
 
 /// Failed logins (and password checks) per client address and per account.
@@ -125,7 +127,7 @@ pub(super) async fn register(
     let user = account::create_user(&state.store, &email, req.password, first).await?;
     info!(user = %user.id, admin = user.admin, "registered");
     state.users.start(user.clone());
-    super::record_sign_in(&state, &user, SignInMethod::Password, "").await;
+    record_sign_in(&state, &user, SignInMethod::Password, "").await;
     logged_in(&state, &user, &device).await
 }
 
@@ -204,7 +206,7 @@ pub(super) async fn login(
                 limiter.clear(&account_key);
                 limiter.refund(&ip_key);
                 info!(user = %user.id, %ip, "logged in by LDAP");
-                super::record_sign_in(&state, &user, SignInMethod::Ldap, "").await;
+                record_sign_in(&state, &user, SignInMethod::Ldap, "").await;
                 return logged_in(&state, &user, &device).await;
             }
             // Not in the directory, or a wrong password: local accounts still work.
@@ -227,7 +229,7 @@ pub(super) async fn login(
             limiter.clear(&account_key);
             limiter.refund(&ip_key);
             info!(user = %user.id, %ip, "logged in");
-            super::record_sign_in(&state, &user, SignInMethod::Password, "").await;
+            record_sign_in(&state, &user, SignInMethod::Password, "").await;
             if let account::Verified::Rehash(new) = verified {
                 account::upgrade_hash(&state.store, &user, new).await;
             }
@@ -303,7 +305,7 @@ pub(super) async fn logout(
         }
         if let (Some(o), Some(providers)) = (oidc, &state.config.oidc) {
             state.store.delete_oidc_session(&hash).await?;
-            let after = super::base_url(&headers, uri.authority(), &state.config)
+            let after = crate::web::origin::base_url(&headers, uri.authority(), &state.config)
                 .and_then(|b| b.join("login").ok());
             if let Some(after) = after {
                 out.end_session_url = providers

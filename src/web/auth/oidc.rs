@@ -17,10 +17,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tracing::{info, warn};
 
-use super::{base_path, base_url, limit, AppState, ClientIp};
+use super::limit;
 use crate::account::{self, Settings};
 use crate::model::{Secret, SignInMethod, User};
 use crate::store::TokenPurpose;
+use crate::web::origin::{base_path, base_url};
+use crate::web::session::{new_session, record_sign_in, ClientIp, Device};
+use crate::web::AppState;
 
 /// The cookie that binds a sign-in in progress to the browser that started it.
 const BINDING: &str = "convos_oidc";
@@ -176,7 +179,7 @@ pub(super) async fn callback(
     ClientIp(ip): ClientIp,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    device: super::Device,
+    device: Device,
 ) -> Response {
     let Some(oidc) = state.config.oidc.clone() else {
         return fail(&state, &headers, "provider");
@@ -217,7 +220,7 @@ pub(super) async fn callback(
         Err(code) => return fail(&state, &headers, code),
     };
     limiter.refund(&ip_key);
-    let (cookie, hash) = match super::new_session(&state, &user, &device.0).await {
+    let (cookie, hash) = match new_session(&state, &user, &device.0).await {
         Ok(s) => s,
         Err(e) => {
             warn!(error = ?e, "oidc: cannot start a session");
@@ -232,7 +235,7 @@ pub(super) async fn callback(
     {
         warn!(error = %e, "oidc: cannot remember the session's provider");
     }
-    super::record_sign_in(&state, &user, SignInMethod::Oidc, &identity.provider).await;
+    record_sign_in(&state, &user, SignInMethod::Oidc, &identity.provider).await;
     info!(user = %user.id, provider = %identity.provider, %ip, "logged in by OpenID Connect");
     let mut res = redirect(&base_path(&headers, &state.config), cookie);
     res.headers_mut()

@@ -41,7 +41,7 @@ impl Conns {
     }
 
     /// A slot for a connection from `client` (already reduced with
-    /// [`crate::web::auth::client_key`]; `None`: counted in the total only), or `None`
+    /// [`crate::web::origin::client_key`]; `None`: counted in the total only), or `None`
     /// when a cap is reached.
     pub fn acquire(self: &Arc<Self>, client: Option<IpAddr>) -> Option<Permit> {
         let mut c = self.inner.lock().unwrap_or_else(|e| e.into_inner());

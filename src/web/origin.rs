@@ -10,7 +10,7 @@ use axum::http::uri::Authority;
 use axum::http::{header, Extensions, HeaderMap};
 use url::Url;
 
-use crate::web::Config;
+use super::Config;
 
 /// Whether a request may act on a cookie session: `true` without an `Origin` header
 /// (not a browser, or a same-origin GET), else only when `Origin` is the server's own

@@ -5,7 +5,7 @@
 //! leaked database does not hand out logins. Password hashes are argon2id PHC strings made
 //! by the web layer; the store only keeps them.
 
-use super::{now_ms, search, Error, Result, Store};
+use super::{index, now_ms, Error, Result, Store};
 use crate::model::{Secret, User, UserId};
 use rusqlite::{params, ErrorCode, OptionalExtension, Row};
 
@@ -124,7 +124,7 @@ impl Store {
         self.write(0, move |ctx| {
             // By conversation, not user_id: messages have no user_id index.
             let mine = "conv IN (SELECT cid FROM conversations WHERE user_id = ?1)";
-            search::unindex_where(&ctx.conn, ctx.fts_upto, mine, &[&id.0])?;
+            index::unindex_where(&ctx.conn, ctx.fts_upto, mine, &[&id.0])?;
             ctx.cids.clear();
             ctx.conn
                 .execute("DELETE FROM notifications WHERE user_id = ?1", [id.0])?;

@@ -4,8 +4,8 @@
 //! too. Secrets (URLs, on-connect commands, channel keys) are stored as given: the database
 //! file is the user's data and must be protected as a whole (file mode, backups).
 
-use super::messages::cid;
-use super::{search, Error, Result, Store};
+use super::rows::cid;
+use super::{index, Error, Result, Store};
 use crate::model::{
     Connection, Conversation, ConversationKind, MessageId, Secret, UserId, WantedState,
 };
@@ -222,7 +222,7 @@ impl Store {
     pub async fn delete_connection(&self, user_id: UserId, id: &str) -> Result<bool> {
         let id = id.to_owned();
         self.write(0, move |ctx| {
-            search::unindex_where(
+            index::unindex_where(
                 &ctx.conn,
                 ctx.fts_upto,
                 "conv IN (SELECT cid FROM conversations WHERE user_id = ?1 AND connection_id = ?2)",
@@ -308,7 +308,7 @@ impl Store {
             let Some(cid) = cid(&ctx.conn, user_id, &conn_id, &id)? else {
                 return Ok(false);
             };
-            search::unindex_where(&ctx.conn, ctx.fts_upto, "conv = ?1", &[&cid])?;
+            index::unindex_where(&ctx.conn, ctx.fts_upto, "conv = ?1", &[&cid])?;
             ctx.cids.clear();
             ctx.conn
                 .execute("DELETE FROM conversations WHERE cid = ?1", [cid])?;

@@ -6,8 +6,9 @@
 //! Must not: parse the old servers' files (that is `crate::import`), or overwrite what a
 //! user already has: an import only adds.
 
+use super::append::append_rows;
 use super::chat::{conversation_by_cid, insert_conversation, state_column, CONNECTION_COLS};
-use super::messages::{append_rows, cid, recount};
+use super::rows::{cid, recount};
 use super::{schema, Error, Reserved, Result, Store};
 use crate::model::{Connection, Conversation, NewEntry, Secret, User, UserId};
 use rusqlite::{params, OpenFlags, OptionalExtension};

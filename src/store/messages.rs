@@ -6,57 +6,17 @@
 //! keep the order they were queued in — per connection, the order the server sent them;
 //! the writer runs jobs in queue order, see [`super::Reserved`]. A line that arrives late
 //! (`NewEntry::backfill`: a chathistory replay, an import) gets the next free id of the
-//! millisecond it was said ([`place`]), so it sorts among the stored lines by its time,
+//! millisecond it was said (`append::place`), so it sorts among the stored lines by its time,
 //! arrival order breaking ties. Paging, search (the FTS rowid is the id), notifications and
 //! unread counts all order by id: one total order without ties, exact keyset pages
 //! (`id < x` / `id > x`) that neither skip nor repeat, and no second sort key to index.
 //! A time cursor is first resolved to the first message at or after that time (index
 //! `(conv, time)`), then paging continues by id.
 
-use super::writer::Ctx;
-use super::{search, Error, Result, Store};
-use crate::model::{Conversation, Entry, Kind, MessageId, NewEntry, Notification, UserId};
-use rusqlite::{params, Connection, OptionalExtension, Row};
-use std::collections::HashMap;
-
-/// How many columns [`ENTRY_COLS`] is: a query's own columns after it start at this index.
-pub(crate) const ENTRY_LEN: usize = 11;
-
-/// Columns read by [`entry_from_row`], from `messages m`.
-pub(crate) const ENTRY_COLS: &str =
-    "m.id, m.user_id, m.time, m.kind, m.nick, m.source, m.text, m.msgid, m.account, m.highlight, m.reply_to";
-
-pub(crate) fn entry_from_row(
-    r: &Row<'_>,
-    connection_id: String,
-    conversation_id: String,
-) -> rusqlite::Result<Entry> {
-    Ok(Entry {
-        id: MessageId(r.get(0)?),
-        user_id: UserId(r.get(1)?),
-        connection_id,
-        conversation_id,
-        time: r.get(2)?,
-        // A kind from a newer version reads as a server message rather than failing.
-        kind: Kind::from_code(r.get(3)?).unwrap_or(Kind::Server),
-        from: r.get(4)?,
-        source: r.get(5)?,
-        text: r.get(6)?,
-        msgid: r.get(7)?,
-        account: r.get(8)?,
-        highlight: r.get(9)?,
-        reply_to: r.get(10)?,
-    })
-}
-
-/// The result of an append.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Appended {
-    /// The stored message: the new one, or for a duplicate the one stored before.
-    pub entry: Entry,
-    /// The conversation already had a message with this msgid; nothing was stored.
-    pub duplicate: bool,
-}
+use super::rows::{cid, entry_from_row, joined_entry, recount, ENTRY_COLS, ENTRY_LEN};
+use super::{index, Error, Result, Store};
+use crate::model::{Conversation, Entry, MessageId, Notification, UserId};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// Where a history page starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,24 +88,6 @@ pub struct History {
 }
 
 impl Store {
-    /// Stores one message; answers once it is committed. A message whose msgid the
-    /// conversation already has is not stored again: `duplicate` is set and the stored one
-    /// returned. The conversation is created (with defaults) if missing; the connection must
-    /// exist ([`Error::NotFound`]). Fails with [`Error::Full`] on a full disk.
-    pub async fn append(&self, entry: NewEntry) -> Result<Appended> {
-        let mut out = self.append_many(vec![entry]).await?;
-        out.pop()
-            .ok_or(Error::Write("append returned nothing".into()))
-    }
-
-    /// Stores messages in order, all or none (one savepoint).
-    pub async fn append_many(&self, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
-        if entries.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.reserve().await?.append(entries).await
-    }
-
     /// A page of one conversation's history. [`Error::NotFound`] if the user has no such
     /// conversation.
     pub async fn history(
@@ -410,7 +352,7 @@ impl Store {
                         return Ok((0, false));
                     };
                     let chunk = format!("conv = ?1 AND {cond} AND id <= {upto}");
-                    search::unindex_where(&ctx.conn, ctx.fts_upto, &chunk, &[&cid, &arg])?;
+                    index::unindex_where(&ctx.conn, ctx.fts_upto, &chunk, &[&cid, &arg])?;
                     let n = ctx.conn.execute(
                         &format!("DELETE FROM messages WHERE {chunk}"),
                         params![cid, arg],
@@ -428,180 +370,6 @@ impl Store {
             }
         }
     }
-}
-
-fn joined_entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
-    let conn_id: String = r.get(ENTRY_LEN)?;
-    let conv_id: String = r.get(ENTRY_LEN + 1)?;
-    entry_from_row(r, conn_id, conv_id)
-}
-
-/// The conversation key, if the user has that conversation.
-pub(crate) fn cid(
-    conn: &Connection,
-    user_id: UserId,
-    connection_id: &str,
-    conversation_id: &str,
-) -> Result<Option<i64>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT cid FROM conversations WHERE user_id = ?1 AND connection_id = ?2 AND id = ?3",
-    )?;
-    Ok(stmt
-        .query_row(params![user_id.0, connection_id, conversation_id], |r| {
-            r.get(0)
-        })
-        .optional()?)
-}
-
-/// Recomputes unread and highlight counts after `last_read` (kind codes 0..=2 are the
-/// kinds that count as unread: privmsg, action, notice).
-pub(crate) fn recount(conn: &Connection, cid: i64) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE conversations SET \
-         unread = (SELECT count(*) FROM messages m WHERE m.conv = ?1 \
-                   AND m.id > conversations.last_read AND m.kind <= 2), \
-         highlights = (SELECT count(*) FROM messages m WHERE m.conv = ?1 \
-                   AND m.id > conversations.last_read AND m.highlight = 1) \
-         WHERE cid = ?1",
-    )?
-    .execute([cid])?;
-    Ok(())
-}
-
-/// The conversation key for an append, creating the conversation if needed.
-fn resolve_cid(ctx: &mut Ctx, e: &NewEntry) -> Result<i64> {
-    let key = (
-        e.user_id.0,
-        e.connection_id.clone(),
-        e.conversation_id.clone(),
-    );
-    if let Some(cid) = ctx.cids.get(&key) {
-        return Ok(*cid);
-    }
-    let cid = match cid(&ctx.conn, e.user_id, &e.connection_id, &e.conversation_id)? {
-        Some(cid) => cid,
-        None => {
-            let conv = Conversation::new(
-                e.user_id,
-                &e.connection_id,
-                &e.conversation_id,
-                &e.conversation_id,
-            );
-            super::chat::insert_conversation(&ctx.conn, &conv)?
-        }
-    };
-    ctx.cids.insert(key, cid);
-    Ok(cid)
-}
-
-/// Bits of a message id below its millisecond: ids are `(unix ms << ID_SHIFT) + n`, so
-/// 1024 ids per millisecond before live ids run ahead of the clock, and ids stay below
-/// 2^53 (exact in JavaScript) until the year 2248.
-const ID_SHIFT: u32 = 10;
-
-/// The unix time (ms) a message id was given at.
-pub fn id_time(id: MessageId) -> i64 {
-    id.0 >> ID_SHIFT
-}
-
-/// The first message id of unix time `ms` (clamped to 0..=now).
-pub(crate) fn first_id_at(ms: i64) -> i64 {
-    ms.clamp(0, super::now_ms()) << ID_SHIFT
-}
-
-/// The id of a replayed line (`backfill`) stored at `time`: after every id already given
-/// in that millisecond (arrival order breaks ties), so it sorts among the stored lines by
-/// time. A line from the future is placed at the present. `None` when the millisecond and
-/// the next 63 are full (then the line is placed like a live one).
-fn place(conn: &Connection, time: i64) -> Result<Option<i64>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT max(id) FROM messages WHERE id >= ?1 AND id < ?2")?;
-    let slot = 1i64 << ID_SHIFT;
-    let mut lo = first_id_at(time);
-    for _ in 0..64 {
-        let max: Option<i64> = stmt.query_row(params![lo, lo + slot], |r| r.get(0))?;
-        match max {
-            None => return Ok(Some(lo)),
-            Some(m) if m + 1 < lo + slot => return Ok(Some(m + 1)),
-            Some(_) => lo += slot,
-        }
-    }
-    Ok(None)
-}
-
-pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
-    // unread and highlight increments per conversation, applied once per job
-    let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
-    let mut out = Vec::with_capacity(entries.len());
-    for e in entries {
-        let cid = resolve_cid(ctx, &e)?;
-        let id = match e.backfill {
-            true => place(&ctx.conn, e.time)?.unwrap_or_else(|| ctx.next_live_id()),
-            false => ctx.next_live_id(),
-        };
-        let inserted = ctx
-            .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO messages \
-                 (id, conv, user_id, time, kind, nick, source, text, msgid, account, highlight, reply_to) \
-                 VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12)",
-            )?
-            .execute(params![
-                cid,
-                e.user_id.0,
-                e.time,
-                e.kind.code(),
-                e.from,
-                e.source,
-                e.text,
-                e.msgid,
-                e.account,
-                e.highlight,
-                id,
-                e.reply_to
-            ])?;
-        if inserted == 0 {
-            let sql = format!("SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND msgid = ?2");
-            let entry = ctx
-                .conn
-                .prepare_cached(&sql)?
-                .query_row(params![cid, e.msgid], |r| {
-                    entry_from_row(r, e.connection_id.clone(), e.conversation_id.clone())
-                })?;
-            out.push(Appended {
-                entry,
-                duplicate: true,
-            });
-            continue;
-        }
-        ctx.inserted(id);
-        if id <= ctx.fts_upto && e.kind != Kind::Reaction {
-            search::index_one(&ctx.conn, id, cid, e.user_id.0, &e.from, &e.text)?;
-        }
-        if e.highlight {
-            ctx.conn
-                .prepare_cached("INSERT INTO notifications (message_id, user_id) VALUES (?1, ?2)")?
-                .execute(params![id, e.user_id.0])?;
-        }
-        let c = counts.entry(cid).or_default();
-        c.0 += i64::from(e.kind.counts_as_unread());
-        c.1 += i64::from(e.highlight);
-        out.push(Appended {
-            entry: Entry::from_new(MessageId(id), e),
-            duplicate: false,
-        });
-    }
-    for (cid, (unread, highlights)) in counts {
-        if unread > 0 || highlights > 0 {
-            ctx.conn
-                .prepare_cached(
-                    "UPDATE conversations SET unread = unread + ?2, highlights = highlights + ?3 \
-                     WHERE cid = ?1",
-                )?
-                .execute(params![cid, unread, highlights])?;
-        }
-    }
-    Ok(out)
 }
 
 /// Up to `n` messages with id < `below`, oldest first, and whether older ones exist.

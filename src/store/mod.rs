@@ -9,7 +9,7 @@
 //!   after `COMMIT` returned, so an acknowledged message is durable (WAL with
 //!   `synchronous=NORMAL`: survives a process crash; with [`Options::synchronous_full`] also
 //!   power loss). Each job runs in its own savepoint, so one bad job fails alone. The same
-//!   thread keeps the search index in deferred batches (see `search.rs`).
+//!   thread keeps the search index in deferred batches (see `index.rs`).
 //! - a small pool of **read-only connections** used through `spawn_blocking`; WAL lets them
 //!   read while the writer writes.
 //!
@@ -19,11 +19,14 @@
 //! Must not: know IRC (casefolding is the caller's job) or HTTP; log secrets or message text.
 
 mod accounts;
+mod append;
 mod chat;
 mod files;
 pub mod import;
+mod index;
 mod messages;
 mod push;
+mod rows;
 mod schema;
 mod search;
 mod sessions;
@@ -36,10 +39,12 @@ mod writer;
 mod tests;
 
 pub use accounts::TokenPurpose;
+pub use append::Appended;
 pub use files::{Added, StoredFile};
 pub use import::{ImportUser, Mark, Peek, ReadState};
-pub use messages::{id_time, Appended, At, Cursor, History, Page};
+pub use messages::{At, Cursor, History, Page};
 pub use push::{PushSubscription, MAX_PUSH_SUBSCRIPTIONS};
+pub use rows::id_time;
 pub use search::{SearchQuery, SearchResult};
 pub use sessions::{SessionDevice, SessionInfo, SESSION_ID_LEN};
 pub use sign_ins::{OidcSession, SignIn};
@@ -382,9 +387,7 @@ impl Reserved {
         self,
         entries: Vec<NewEntry>,
     ) -> impl std::future::Future<Output = Result<Vec<Appended>>> + Send + 'static {
-        self.write(entries.len(), move |ctx| {
-            messages::append_rows(ctx, entries)
-        })
+        self.write(entries.len(), move |ctx| append::append_rows(ctx, entries))
     }
 
     fn write<T, F>(

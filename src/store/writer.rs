@@ -8,9 +8,10 @@
 //! the next batch tries again.
 //!
 //! Between batches the thread indexes stored messages into the search index (see
-//! `search.rs`): when `index_batch` rows wait or the oldest waited `index_delay`.
+//! `index.rs`): when `index_batch` rows wait or the oldest waited `index_delay`.
 
-use super::{search, Error, Options, Result};
+use super::rows::first_id_at;
+use super::{index, Error, Options, Result, Store};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -90,7 +91,7 @@ impl Ctx {
             [],
             |r| r.get(0),
         )?;
-        let fts_upto = search::indexed_upto(&conn)?;
+        let fts_upto = index::indexed_upto(&conn)?;
         let unindexed: i64 = conn.query_row(
             "SELECT count(*) FROM messages WHERE id > ?1",
             [fts_upto],
@@ -118,7 +119,7 @@ impl Ctx {
     /// order they were queued in, and at least the first id of the current millisecond,
     /// so lines replayed later fall between them by time (see `messages::place`).
     pub(crate) fn next_live_id(&self) -> i64 {
-        super::messages::first_id_at(super::now_ms()).max(self.batch_max_id + 1)
+        first_id_at(super::now_ms()).max(self.batch_max_id + 1)
     }
 
     /// Records a message row inserted by the current job.
@@ -144,7 +145,7 @@ impl Ctx {
     }
 
     fn index_chunk(&mut self, limit: usize) -> Result<()> {
-        match search::index_chunk(&self.conn, self.fts_upto, self.max_id, limit) {
+        match index::index_chunk(&self.conn, self.fts_upto, self.max_id, limit) {
             Ok((upto, n)) => {
                 self.fts_upto = upto;
                 self.unindexed = self.unindexed.saturating_sub(n);
@@ -296,5 +297,17 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
                 done(Err(e.for_batch()));
             }
         }
+    }
+}
+
+impl Store {
+    /// Makes every stored message searchable now (tests, after an import).
+    pub async fn index_pending(&self) -> Result<()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.inner
+            .jobs
+            .send(Job::IndexAll(tx))
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
     }
 }

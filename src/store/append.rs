@@ -1,0 +1,161 @@
+//! Appending messages: the conversation key of each line (created when missing), its id
+//! (next live id, or placed by its time for a replayed line, see [`place`]), msgid dedupe,
+//! the search index for lines below the indexer's mark, notifications and unread counts,
+//! all inside the writer's transaction.
+
+use super::rows::{cid, entry_from_row, first_id_at, ENTRY_COLS, ID_SHIFT};
+use super::writer::Ctx;
+use super::{index, Error, Result, Store};
+use crate::model::{Conversation, Entry, Kind, MessageId, NewEntry};
+use rusqlite::{params, Connection};
+use std::collections::HashMap;
+
+/// The result of an append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// The stored message: the new one, or for a duplicate the one stored before.
+    pub entry: Entry,
+    /// The conversation already had a message with this msgid; nothing was stored.
+    pub duplicate: bool,
+}
+
+impl Store {
+    /// Stores one message; answers once it is committed. A message whose msgid the
+    /// conversation already has is not stored again: `duplicate` is set and the stored one
+    /// returned. The conversation is created (with defaults) if missing; the connection must
+    /// exist ([`Error::NotFound`]). Fails with [`Error::Full`] on a full disk.
+    pub async fn append(&self, entry: NewEntry) -> Result<Appended> {
+        let mut out = self.append_many(vec![entry]).await?;
+        out.pop()
+            .ok_or(Error::Write("append returned nothing".into()))
+    }
+
+    /// Stores messages in order, all or none (one savepoint).
+    pub async fn append_many(&self, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.reserve().await?.append(entries).await
+    }
+}
+
+/// The conversation key for an append, creating the conversation if needed.
+fn resolve_cid(ctx: &mut Ctx, e: &NewEntry) -> Result<i64> {
+    let key = (
+        e.user_id.0,
+        e.connection_id.clone(),
+        e.conversation_id.clone(),
+    );
+    if let Some(cid) = ctx.cids.get(&key) {
+        return Ok(*cid);
+    }
+    let cid = match cid(&ctx.conn, e.user_id, &e.connection_id, &e.conversation_id)? {
+        Some(cid) => cid,
+        None => {
+            let conv = Conversation::new(
+                e.user_id,
+                &e.connection_id,
+                &e.conversation_id,
+                &e.conversation_id,
+            );
+            super::chat::insert_conversation(&ctx.conn, &conv)?
+        }
+    };
+    ctx.cids.insert(key, cid);
+    Ok(cid)
+}
+
+/// The id of a replayed line (`backfill`) stored at `time`: after every id already given
+/// in that millisecond (arrival order breaks ties), so it sorts among the stored lines by
+/// time. A line from the future is placed at the present. `None` when the millisecond and
+/// the next 63 are full (then the line is placed like a live one).
+fn place(conn: &Connection, time: i64) -> Result<Option<i64>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT max(id) FROM messages WHERE id >= ?1 AND id < ?2")?;
+    let slot = 1i64 << ID_SHIFT;
+    let mut lo = first_id_at(time);
+    for _ in 0..64 {
+        let max: Option<i64> = stmt.query_row(params![lo, lo + slot], |r| r.get(0))?;
+        match max {
+            None => return Ok(Some(lo)),
+            Some(m) if m + 1 < lo + slot => return Ok(Some(m + 1)),
+            Some(_) => lo += slot,
+        }
+    }
+    Ok(None)
+}
+
+pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
+    // unread and highlight increments per conversation, applied once per job
+    let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let cid = resolve_cid(ctx, &e)?;
+        let id = match e.backfill {
+            true => place(&ctx.conn, e.time)?.unwrap_or_else(|| ctx.next_live_id()),
+            false => ctx.next_live_id(),
+        };
+        let inserted = ctx
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO messages \
+                 (id, conv, user_id, time, kind, nick, source, text, msgid, account, highlight, reply_to) \
+                 VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12)",
+            )?
+            .execute(params![
+                cid,
+                e.user_id.0,
+                e.time,
+                e.kind.code(),
+                e.from,
+                e.source,
+                e.text,
+                e.msgid,
+                e.account,
+                e.highlight,
+                id,
+                e.reply_to
+            ])?;
+        if inserted == 0 {
+            let sql = format!("SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND msgid = ?2");
+            let entry = ctx
+                .conn
+                .prepare_cached(&sql)?
+                .query_row(params![cid, e.msgid], |r| {
+                    entry_from_row(r, e.connection_id.clone(), e.conversation_id.clone())
+                })?;
+            out.push(Appended {
+                entry,
+                duplicate: true,
+            });
+            continue;
+        }
+        ctx.inserted(id);
+        if id <= ctx.fts_upto && e.kind != Kind::Reaction {
+            index::index_one(&ctx.conn, id, cid, e.user_id.0, &e.from, &e.text)?;
+        }
+        if e.highlight {
+            ctx.conn
+                .prepare_cached("INSERT INTO notifications (message_id, user_id) VALUES (?1, ?2)")?
+                .execute(params![id, e.user_id.0])?;
+        }
+        let c = counts.entry(cid).or_default();
+        c.0 += i64::from(e.kind.counts_as_unread());
+        c.1 += i64::from(e.highlight);
+        out.push(Appended {
+            entry: Entry::from_new(MessageId(id), e),
+            duplicate: false,
+        });
+    }
+    for (cid, (unread, highlights)) in counts {
+        if unread > 0 || highlights > 0 {
+            ctx.conn
+                .prepare_cached(
+                    "UPDATE conversations SET unread = unread + ?2, highlights = highlights + ?3 \
+                     WHERE cid = ?1",
+                )?
+                .execute(params![cid, unread, highlights])?;
+        }
+    }
+    Ok(out)
+}

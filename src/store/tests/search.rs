@@ -1,0 +1,171 @@
+//! Full-text search: filters, scripts without spaces, syntax that must stay plain text, and the bounds on a search.
+
+use super::*;
+
+#[tokio::test]
+async fn search_filters_unicode_and_syntax() {
+    let (_dir, store, user) = setup().await;
+    let day = 86_400_000;
+    let lines: [(&str, &str, &str, &str, i64); 9] = [
+        (
+            "irc-libera",
+            "#convos",
+            "batman",
+            "the video call works now",
+            10,
+        ),
+        ("irc-libera", "#convos", "Robin", "video of the call", 11),
+        (
+            "irc-libera",
+            "#rust",
+            "ferris",
+            "see https://github.com/convos-chat/convos/pull/42",
+            12,
+        ),
+        ("irc-oftc", "#convos", "batman", "oftc video here", 13),
+        ("irc-libera", "#convos", "joker", "Café crème brûlée", 14),
+        ("irc-libera", "#日本", "taro", "東京都に住んでいます", 15),
+        (
+            "irc-libera",
+            "#convos",
+            "mallory",
+            "NEAR(\"a\" OR b*) AND -x :) \"",
+            16,
+        ),
+        ("irc-libera", "#convos", "batman", "videogames are fun", 17),
+        ("irc-libera", "superman", "lois", "private video talk", 18),
+    ];
+    for (conn, conv, nick, text, d) in lines {
+        store
+            .append(NewEntry {
+                connection_id: conn.into(),
+                from: nick.into(),
+                time: d * day,
+                ..msg(user, conv, text)
+            })
+            .await
+            .expect("append");
+    }
+    store.index_pending().await.expect("index");
+    let texts = |q: &str| {
+        let store = store.clone();
+        let q = SearchQuery::parse(q);
+        async move {
+            store
+                .search(user, q)
+                .await
+                .expect("search")
+                .messages
+                .into_iter()
+                .map(|e| e.text)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        texts("video").await,
+        [
+            "private video talk",
+            "oftc video here",
+            "video of the call",
+            "the video call works now"
+        ]
+    );
+    assert_eq!(texts("\"video call\"").await, ["the video call works now"]);
+    assert_eq!(texts("video call").await.len(), 2);
+    assert_eq!(texts("video*").await.len(), 5);
+    assert_eq!(
+        texts("from:BATMAN video").await,
+        ["oftc video here", "the video call works now"]
+    );
+    assert_eq!(texts("from:robin").await, ["video of the call"]);
+    assert_eq!(
+        texts("in:#convos conn:irc-oftc video").await,
+        ["oftc video here"]
+    );
+    assert_eq!(texts("in:#CONVOS video").await.len(), 3);
+    assert_eq!(texts("in:superman").await, ["private video talk"]);
+    assert!(texts("in:#nowhere video").await.is_empty());
+    assert_eq!(
+        texts(&format!("video after:1970-01-12 before:{}", 14 * day)).await,
+        ["oftc video here", "video of the call"]
+    );
+    assert_eq!(texts("github.com/convos-chat").await.len(), 1);
+    assert_eq!(texts("pull/42").await.len(), 1);
+    assert_eq!(texts("cafe").await, ["Café crème brûlée"]);
+    assert_eq!(texts("BRÛLÉE").await.len(), 1);
+    assert_eq!(texts("東京").await, ["東京都に住んでいます"]);
+    assert_eq!(texts("住んで").await.len(), 1);
+    assert_eq!(texts("京東").await.len(), 0);
+    // FTS syntax is plain text: no errors, and it matches literally.
+    assert_eq!(texts("NEAR(\"a\" OR b*)").await.len(), 1);
+    for q in [
+        "\"",
+        "*",
+        "AND",
+        "-",
+        ":)",
+        "^x",
+        "a:b:c",
+        "\"unterminated",
+        "NOT",
+    ] {
+        let _ = texts(q).await;
+    }
+    // Paging through results.
+    let mut q = SearchQuery::parse("video");
+    q.limit = Some(3);
+    let first = store.search(user, q.clone()).await.expect("page 1");
+    assert_eq!(first.messages.len(), 3);
+    assert!(!first.end);
+    q.before_id = first.messages.last().map(|e| e.id);
+    let second = store.search(user, q).await.expect("page 2");
+    assert_eq!(second.messages.len(), 1);
+    assert!(second.end);
+}
+
+#[tokio::test]
+async fn searches_are_bounded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(
+        dir.path(),
+        Options {
+            search_budget: Duration::from_millis(1),
+            ..opts()
+        },
+    )
+    .expect("open");
+    let user = add_user(&store, "superman@example.com").await;
+    for prefix in ["a*", "é*", "x* hello"] {
+        let err = store
+            .search(user, SearchQuery::parse(prefix))
+            .await
+            .expect_err("one-letter prefix");
+        assert!(matches!(err, Error::Invalid(_)), "{prefix}: {err:?}");
+    }
+    let many: Vec<String> = (0..17).map(|i| format!("w{i}")).collect();
+    let err = store
+        .search(user, SearchQuery::parse(&many.join(" ")))
+        .await
+        .expect_err("17 words");
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    store
+        .search(user, SearchQuery::parse(&many[..16].join(" ")))
+        .await
+        .expect("16 words are fine");
+    // A search that walks many rows (every "the", none before 1971) runs out of its
+    // (1 ms) budget and is stopped.
+    let entries: Vec<NewEntry> = (0..20_000)
+        .map(|i| msg(user, "#big", &format!("the common word {i}")))
+        .collect();
+    store.append_many(entries).await.expect("append");
+    store.index_pending().await.expect("index");
+    let err = store
+        .search(user, SearchQuery::parse("the before:1971-01-01"))
+        .await;
+    assert!(matches!(err, Err(Error::Timeout)), "{err:?}");
+    // The read connection it used is fine afterwards.
+    store
+        .history(user, "irc-libera", "#big", Page::latest())
+        .await
+        .expect("history after a stopped search");
+}

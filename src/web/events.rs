@@ -58,7 +58,7 @@ async fn upgrade(
     if !session.alive(&state).await {
         return Error::new(StatusCode::UNAUTHORIZED, "Need to log in first.", "/").into_response();
     }
-    let handle = super::api::actor(&state, &session.user);
+    let handle = state.actor(&session.user);
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         .on_upgrade(move |socket| run(socket, state, session, live, handle, q.since))

@@ -11,6 +11,7 @@ pub mod auth;
 mod error;
 pub mod events;
 pub mod files;
+pub mod history;
 pub mod live;
 pub mod openapi;
 pub mod ops;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(admin::routes())
         .merge(api::routes())
+        .merge(history::routes())
         .merge(preview::routes())
         .merge(tokens::routes())
         .merge(sessions::routes())

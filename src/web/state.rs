@@ -55,3 +55,12 @@ pub struct AppState {
     /// What `/readyz` reports.
     pub ready: Arc<super::ops::Ready>,
 }
+
+impl AppState {
+    /// The user's actor (started on demand: it may have been stopped by an admin edit).
+    pub fn actor(&self, user: &crate::model::User) -> user::Handle {
+        self.users
+            .get(user.id)
+            .unwrap_or_else(|| self.users.start(user.clone()))
+    }
+}

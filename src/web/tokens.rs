@@ -117,7 +117,7 @@ async fn send(
     req: Result<Json<wire::SendRequest>, JsonRejection>,
 ) -> Result<Json<wire::Sent>, Error> {
     let req = body(req)?;
-    let handle = super::api::actor(&state, &s.user);
+    let handle = state.actor(&s.user);
     let sent = handle
         .ask(|reply| user::Request::Send {
             connection_id: cid,

@@ -226,14 +226,7 @@ async fn update_settings(
     req: Result<Json<settings::Update>, JsonRejection>,
 ) -> Result<Json<wire::AdminSettings>, Error> {
     let req = body(req)?;
-    Settings::update(&state.store, req)
-        .await
-        .map_err(|e| match e {
-            settings::UpdateError::Invalid(i) => {
-                Error::new(StatusCode::BAD_REQUEST, i.message, format!("/{}", i.field))
-            }
-            settings::UpdateError::Store(e) => Error::from(e),
-        })?;
+    Settings::update(&state.store, req).await?;
     info!("settings changed");
     admin_settings(&state).await
 }

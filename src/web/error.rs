@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
-use crate::{account, store, user};
+use crate::{account, files, store, user};
 
 /// One error of an API response, as in Convos: `{"errors":[{"message":..,"path":..}]}`.
 #[derive(Debug, Serialize, Clone)]
@@ -135,6 +135,40 @@ impl From<account::Error> for Error {
     }
 }
 
+/// Upload limits are the user's to fix; a full disk is 507 as in the store.
+impl From<files::Error> for Error {
+    fn from(e: files::Error) -> Self {
+        use files::Error as E;
+        match e {
+            E::TooLarge(_) | E::Quota { .. } | E::Count(_) => {
+                Error::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string(), "/")
+            }
+            E::Empty | E::Body(_) | E::Stalled => {
+                Error::new(StatusCode::BAD_REQUEST, e.to_string(), "/")
+            }
+            E::Io { ref source, .. } if source.raw_os_error() == Some(28) => Error::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "The server's disk is full: nothing was saved.",
+                "/",
+            ),
+            E::Io { .. } => internal(e),
+            E::Store(s) => s.into(),
+        }
+    }
+}
+
+/// An admin's settings change: what is invalid names its field.
+impl From<account::settings::UpdateError> for Error {
+    fn from(e: account::settings::UpdateError) -> Self {
+        match e {
+            account::settings::UpdateError::Invalid(i) => {
+                Error::new(StatusCode::BAD_REQUEST, i.message, format!("/{}", i.field))
+            }
+            account::settings::UpdateError::Store(e) => Error::from(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +198,7 @@ mod tests {
             (user::Error::Gone.into(), StatusCode::INTERNAL_SERVER_ERROR),
             (account::Error::EmailTaken.into(), StatusCode::CONFLICT),
             (account::Error::Busy.into(), StatusCode::SERVICE_UNAVAILABLE),
+            (files::Error::Empty.into(), StatusCode::BAD_REQUEST),
         ];
         for (err, status) in cases {
             assert_eq!(err.status, status, "{err:?}");

@@ -334,24 +334,3 @@ async fn send(
     );
     res
 }
-
-impl From<files::Error> for Error {
-    fn from(e: files::Error) -> Self {
-        use files::Error as E;
-        match e {
-            E::TooLarge(_) | E::Quota { .. } | E::Count(_) => {
-                Error::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string(), "/")
-            }
-            E::Empty | E::Body(_) | E::Stalled => {
-                Error::new(StatusCode::BAD_REQUEST, e.to_string(), "/")
-            }
-            E::Io { ref source, .. } if source.raw_os_error() == Some(28) => Error::new(
-                StatusCode::INSUFFICIENT_STORAGE,
-                "The server's disk is full: nothing was saved.",
-                "/",
-            ),
-            E::Io { .. } => super::error::internal(e),
-            E::Store(s) => s.into(),
-        }
-    }
-}

@@ -27,6 +27,9 @@ pub mod tls;
 pub mod tokens;
 pub mod transport;
 
+#[cfg(test)]
+mod tests;
+
 pub use error::{Error, ErrorItem};
 pub use state::{AppState, Config};
 

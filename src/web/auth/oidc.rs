@@ -249,7 +249,7 @@ async fn account_for(
     state: &AppState,
     identity: &crate::oidc::Identity,
 ) -> Result<User, &'static str> {
-    let internal = |e: &dyn std::fmt::Display| {
+    let unavailable = |e: &dyn std::fmt::Display| {
         warn!(error = %e, "oidc: account lookup failed");
         "unavailable"
     };
@@ -259,7 +259,7 @@ async fn account_for(
         .store
         .user_by_email(&email)
         .await
-        .map_err(|e| internal(&e))?
+        .map_err(|e| unavailable(&e))?
     {
         return Ok(u);
     }
@@ -267,11 +267,11 @@ async fn account_for(
         .store
         .users()
         .await
-        .map_err(|e| internal(&e))?
+        .map_err(|e| unavailable(&e))?
         .is_empty();
     let open = Settings::load(&state.store, state.config.open_to_public)
         .await
-        .map_err(|e| internal(&e))?
+        .map_err(|e| unavailable(&e))?
         .open_to_public;
     if !first && !open {
         let Some(token) = &identity.invite else {
@@ -280,14 +280,14 @@ async fn account_for(
         let invited =
             account::consume_link(&state.store, TokenPurpose::Invite, &email, token.expose())
                 .await
-                .map_err(|e| internal(&e))?;
+                .map_err(|e| unavailable(&e))?;
         if !invited {
             return Err("invite");
         }
     }
     let user = account::create_user(&state.store, &email, account::new_token(), first)
         .await
-        .map_err(|e| internal(&e))?;
+        .map_err(|e| unavailable(&e))?;
     info!(user = %user.id, admin = user.admin, "registered by OpenID Connect");
     state.users.start(user.clone());
     Ok(user)

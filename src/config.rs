@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::model::Secret;
+
 /// `convos`: the command line.
 #[derive(Debug, Parser)]
 #[command(
@@ -193,7 +195,7 @@ pub struct Daemon {
     /// Shared secret of a TURN server using the REST API scheme (coturn use-auth-secret):
     /// each user gets short-lived credentials instead of a static password.
     #[arg(long, env = "CONVOS_TURN_SECRET", hide_env_values = true)]
-    pub turn_secret: Option<String>,
+    pub turn_secret: Option<Secret>,
 
     /// Relay all call media through TURN, so participants never learn each other's IP.
     #[arg(long, env = "CONVOS_RTC_RELAY_ONLY", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]
@@ -253,7 +255,7 @@ pub struct Daemon {
     /// A bearer token that may read /metrics on the main listener
     /// (`Authorization: Bearer TOKEN`); admins' sessions may read it too.
     #[arg(long, env = "CONVOS_METRICS_TOKEN", hide_env_values = true)]
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Secret>,
 
     /// Sign users in by this header, set by a reverse proxy after its own login (e.g.
     /// X-Remote-User from Authelia or oauth2-proxy); its value is the user's e-mail.
@@ -300,7 +302,7 @@ pub struct Daemon {
 
     /// The service account's password.
     #[arg(long, env = "CONVOS_LDAP_SEARCH_PASSWORD", hide_env_values = true)]
-    pub ldap_search_password: Option<String>,
+    pub ldap_search_password: Option<Secret>,
 
     /// Attribute holding the user's e-mail.
     #[arg(long, env = "CONVOS_LDAP_EMAIL_ATTRIBUTE", default_value = "mail")]
@@ -383,13 +385,13 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("size out of range: {s:?}"))
 }
 
-/// `1/0`, `true/false`, `yes/no`, `on/off`.
+/// A switch from the command line or environment: [`crate::flag::parse`]'s words, and
+/// an empty value is off.
 pub fn parse_bool(s: &str) -> Result<bool, String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "" | "0" | "false" | "no" | "off" => Ok(false),
-        other => Err(format!("expected 1 or 0, got {other:?}")),
+    if s.trim().is_empty() {
+        return Ok(false);
     }
+    crate::flag::parse(s).ok_or_else(|| format!("expected 1 or 0, got {:?}", s.trim()))
 }
 
 /// How log lines are written.

@@ -181,8 +181,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         metrics_token: opts
             .metrics_token
             .clone()
-            .filter(|t| !t.is_empty())
-            .map(crate::model::Secret::new),
+            .filter(|t| !t.expose().is_empty()),
         rtc,
         secure_cookies: listens
             .iter()
@@ -313,7 +312,10 @@ fn ldap_directory(opts: &config::Daemon) -> Result<Option<crate::ldap::Directory
         search_base: empty(&opts.ldap_search_base),
         search_filter: opts.ldap_search_filter.clone(),
         search_dn: empty(&opts.ldap_search_dn),
-        search_password: empty(&opts.ldap_search_password).map(crate::model::Secret::new),
+        search_password: opts
+            .ldap_search_password
+            .clone()
+            .filter(|s| !s.expose().trim().is_empty()),
         email_attr: opts.ldap_email_attribute.clone(),
         admin_filter: empty(&opts.ldap_admin_filter),
     };
@@ -367,9 +369,9 @@ fn roster(users: Arc<OnceLock<crate::user::Registry>>) -> crate::turn::relay::Ro
 }
 
 /// A fresh shared secret for the built-in TURN server.
-fn random_secret() -> String {
+fn random_secret() -> crate::model::Secret {
     let bytes: [u8; 24] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::model::Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 /// ICE servers from `--stun`/`--turn` (and their environment variables).
@@ -388,7 +390,7 @@ fn ice_config(opts: &config::Daemon) -> Result<crate::rtc::servers::IceConfig, E
     }
     Ok(IceConfig {
         servers,
-        secret: opts.turn_secret.clone().filter(|s| !s.is_empty()),
+        secret: opts.turn_secret.clone().filter(|s| !s.expose().is_empty()),
         relay_only: opts.rtc_relay_only,
         // Short-lived: a leaked credential soon stops giving relays. The browser fetches
         // fresh ones when a call starts; an allocation it holds may refresh a while longer.

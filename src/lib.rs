@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod files;
+pub mod flag;
 pub mod import;
 pub mod input;
 pub mod irc;

@@ -1,4 +1,4 @@
-//! Tests of the command line: sizes, listen URLs and bad ones.
+//! Tests of the command line: sizes, listen URLs, switches, secrets kept out of `Debug`.
 
 use super::*;
 
@@ -69,4 +69,36 @@ fn bad_listen_urls() {
         let e = Listen::parse(url).expect_err(url).to_string();
         assert!(e.contains(want), "{url}: {e}");
     }
+}
+
+#[test]
+fn secrets_never_show_in_debug() {
+    let cli = Cli::try_parse_from([
+        "convos",
+        "daemon",
+        "--metrics-token",
+        "tok-s3cret",
+        "--turn-secret",
+        "turn-s3cret",
+        "--ldap-search-password",
+        "ldap-s3cret",
+    ])
+    .expect("valid");
+    let shown = format!("{cli:?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+    let Command::Daemon(d) = cli.command else {
+        panic!("not the daemon");
+    };
+    assert_eq!(
+        d.metrics_token.as_ref().map(Secret::expose),
+        Some("tok-s3cret")
+    );
+}
+
+#[test]
+fn switches() {
+    for (s, want) in [("", Ok(false)), ("YES", Ok(true)), (" off", Ok(false))] {
+        assert_eq!(parse_bool(s), want, "{s:?}");
+    }
+    assert!(parse_bool("maybe").is_err());
 }

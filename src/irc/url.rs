@@ -80,10 +80,11 @@ impl Config {
                 "realname" => c.realname = v.to_string(),
                 "tls" => {
                     tls_given = true;
-                    c.tls = flag(&v).ok_or_else(|| bad("tls must be 0 or 1"))?;
+                    c.tls = crate::flag::parse(&v).ok_or_else(|| bad("tls must be 0 or 1"))?;
                 }
                 "tls_verify" => {
-                    c.tls_verify = flag(&v).ok_or_else(|| bad("tls_verify must be 0 or 1"))?
+                    c.tls_verify =
+                        crate::flag::parse(&v).ok_or_else(|| bad("tls_verify must be 0 or 1"))?
                 }
                 "sasl" => {
                     c.sasl = match v.to_ascii_lowercase().as_str() {
@@ -272,14 +273,6 @@ impl Config {
     pub fn same_server(&self, other: &Config) -> bool {
         let host = |h: &str| h.trim_end_matches('.').to_ascii_lowercase();
         host(&self.host) == host(&other.host) && self.port == other.port && self.tls == other.tls
-    }
-}
-
-fn flag(v: &str) -> Option<bool> {
-    match v {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
     }
 }
 

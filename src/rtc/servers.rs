@@ -7,6 +7,7 @@
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 
+use crate::model::Secret;
 use crate::wire::{self, RtcConfig};
 
 /// One configured STUN or TURN server.
@@ -28,25 +29,15 @@ impl std::fmt::Debug for IceServer {
 }
 
 /// Everything the server hands browsers for calls.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct IceConfig {
     pub servers: Vec<IceServer>,
     /// Shared secret for ephemeral TURN credentials.
-    pub secret: Option<String>,
+    pub secret: Option<Secret>,
     /// `iceTransportPolicy: "relay"`: peers never learn each other's addresses.
     pub relay_only: bool,
     /// Lifetime of ephemeral credentials, seconds.
     pub ttl_secs: i64,
-}
-
-impl std::fmt::Debug for IceConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IceConfig")
-            .field("servers", &self.servers)
-            .field("secret", &self.secret.as_ref().map(|_| "********"))
-            .field("relay_only", &self.relay_only)
-            .finish()
-    }
 }
 
 /// Parses comma-separated ICE URLs; a clear message for a bad one.
@@ -110,7 +101,8 @@ impl IceConfig {
                 let (username, credential) = match (&s.username, &s.credential, &self.secret) {
                     (Some(u), Some(c), _) => (Some(u.clone()), Some(c.clone())),
                     (_, _, Some(secret)) if is_turn => {
-                        let (u, c) = ephemeral(secret, user, now_secs + self.ttl_secs.max(60));
+                        let (u, c) =
+                            ephemeral(secret.expose(), user, now_secs + self.ttl_secs.max(60));
                         (Some(u), Some(c))
                     }
                     (u, _, _) => (u.clone(), None),

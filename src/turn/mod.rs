@@ -10,9 +10,11 @@ pub mod relay;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tracing::{info, warn};
+
+use crate::model::Secret;
 use turn::auth::{generate_auth_key, AuthHandler};
 use turn::relay::relay_range::RelayAddressGeneratorRanges;
 use turn::server::config::{ConnConfig, ServerConfig};
@@ -117,7 +119,7 @@ const GRACE_SECS: u64 = 12 * 3600;
 /// Checks TURN REST usernames (`<expiry>:<user>`) against the shared secret and the users
 /// that exist.
 struct RestAuth {
-    secret: String,
+    secret: Secret,
     guard: Arc<relay::Guard>,
 }
 
@@ -132,10 +134,7 @@ impl AuthHandler for RestAuth {
             .split(':')
             .next()
             .and_then(|t| t.parse::<u64>().ok());
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = u64::try_from(crate::time::now_ms() / 1000).unwrap_or(0);
         let fresh = match expiry {
             Some(t) if t >= now => true,
             Some(t) if t.saturating_add(GRACE_SECS) >= now && self.guard.holds(username, src) => {
@@ -151,14 +150,14 @@ impl AuthHandler for RestAuth {
             return Err(turn::Error::Other("unknown user".into()));
         }
         self.guard.authenticated(username, src, fresh);
-        let (_, password) = crate::rtc::servers::ephemeral_password(&self.secret, username);
+        let (_, password) = crate::rtc::servers::ephemeral_password(self.secret.expose(), username);
         Ok(generate_auth_key(username, realm, &password))
     }
 }
 
 /// Starts the server; it runs until [`Server::close`] or the process ends. `roster` says
 /// whether a user (the part of a username after `:`) exists.
-pub async fn start(opts: &Options, secret: String, roster: relay::Roster) -> Result<Server, Error> {
+pub async fn start(opts: &Options, secret: Secret, roster: relay::Roster) -> Result<Server, Error> {
     let socket = tokio::net::UdpSocket::bind(opts.listen)
         .await
         .map_err(|source| Error::Bind {
@@ -228,11 +227,7 @@ mod tests {
             ),
         };
         let src: SocketAddr = "127.0.0.1:1".parse().expect("addr");
-        let later = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("now")
-            .as_secs()
-            + 600;
+        let later = crate::time::now_ms() / 1000 + 600;
         let user = format!("{later}:alice");
         let key = auth.auth_handle(&user, "convos", src).expect("fresh");
         let (_, pw) = crate::rtc::servers::ephemeral_password("s3cret", &user);

@@ -143,7 +143,7 @@ struct UserQuery {
 }
 
 fn flag(v: &Option<String>) -> bool {
-    matches!(v.as_deref(), Some("true" | "1" | "yes"))
+    v.as_deref().and_then(crate::flag::parse).unwrap_or(false)
 }
 
 async fn get_user(

@@ -1,6 +1,7 @@
 //! Tests of the command line: sizes, listen URLs, switches, secrets kept out of `Debug`.
 
 use super::*;
+use std::net::SocketAddr;
 
 #[test]
 fn sizes() {

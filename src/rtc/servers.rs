@@ -11,21 +11,12 @@ use crate::model::Secret;
 use crate::wire::{self, RtcConfig};
 
 /// One configured STUN or TURN server.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IceServer {
     /// `stun:host:port`, `turn:host:port?transport=tcp`, ...
     pub urls: String,
     pub username: Option<String>,
-    pub credential: Option<String>,
-}
-
-impl std::fmt::Debug for IceServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IceServer")
-            .field("urls", &self.urls)
-            .field("username", &self.username)
-            .finish_non_exhaustive()
-    }
+    pub credential: Option<Secret>,
 }
 
 /// Everything the server hands browsers for calls.
@@ -73,7 +64,11 @@ pub fn parse_urls(list: &str) -> Result<Vec<IceServer>, String> {
                 .into_owned()
         };
         let username = Some(dec(url.username())).filter(|u| !u.is_empty());
-        let credential = url.password().map(dec).filter(|p| !p.is_empty());
+        let credential = url
+            .password()
+            .map(dec)
+            .filter(|p| !p.is_empty())
+            .map(Secret::new);
         out.push(IceServer {
             urls,
             username,
@@ -99,7 +94,7 @@ impl IceConfig {
             .map(|s| {
                 let is_turn = s.urls.starts_with("turn");
                 let (username, credential) = match (&s.username, &s.credential, &self.secret) {
-                    (Some(u), Some(c), _) => (Some(u.clone()), Some(c.clone())),
+                    (Some(u), Some(c), _) => (Some(u.clone()), Some(c.expose().to_owned())),
                     (_, _, Some(secret)) if is_turn => {
                         let (u, c) =
                             ephemeral(secret.expose(), user, now_secs + self.ttl_secs.max(60));
@@ -153,7 +148,10 @@ mod tests {
         );
         assert_eq!(s[1].urls, "turn:turn.example.com:3478?transport=tcp");
         assert_eq!(
-            (s[1].username.as_deref(), s[1].credential.as_deref()),
+            (
+                s[1].username.as_deref(),
+                s[1].credential.as_ref().map(Secret::expose)
+            ),
             (Some("u"), Some("p@ss"))
         );
         assert_eq!(s[2].urls, "turns:t.example");

@@ -110,6 +110,7 @@ async fn isupport_names_the_network_and_explains_a_short_nicklen() {
         p.send(":srv 005 longnick NICKLEN=4 CASEMAPPING=ascii :are supported")
             .await;
         p.send(":srv 005 longnick NICKLEN=4 :are supported").await;
+        p.send(":longnick!u@h JOIN #Ärger").await;
         p.roundtrip().await;
         p
     });
@@ -137,5 +138,26 @@ async fn isupport_names_the_network_and_explains_a_short_nicklen() {
         .filter(|m| m.text.contains("at most 4 characters"))
         .count();
     assert_eq!(explained, 1, "once");
+    // CASEMAPPING=ascii folds A-Z only: the id keeps its Ä, and requests naming the
+    // conversation in another case are folded the network's way, not Unicode's.
+    ev.wait("the channel", |v| {
+        v["type"] == "conversation" && v["conversation"]["conversation_id"] == "#Ärger"
+    })
+    .await;
+    let has = |name: &'static str| {
+        let cid = cid.clone();
+        let h = h.clone();
+        async move {
+            h.ask(|reply| user::Request::HasConversation {
+                connection_id: cid,
+                conversation_id: name.into(),
+                reply,
+            })
+            .await
+            .expect("ask")
+        }
+    };
+    assert!(has("#ÄRGER").await);
+    assert!(!has("#ärger").await, "ascii does not fold Ä");
     env.stop().await;
 }

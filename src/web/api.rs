@@ -314,7 +314,7 @@ async fn mark_read(
     Path((cid, conversation)): Path<(String, String)>,
     body: Option<Json<ReadBody>>,
 ) -> Result<Json<wire::Conversation>, Error> {
-    read(&state, &s.user, cid, conversation.to_lowercase(), body).await
+    read(&state, &s.user, cid, conversation, body).await
 }
 
 /// Sets a conversation's notification level, mute and sound (every browser follows).
@@ -329,7 +329,7 @@ async fn set_notify(
         .actor(&s.user)
         .ask(|reply| user::Request::SetNotify {
             connection_id: cid,
-            conversation_id: conversation.to_lowercase(),
+            conversation_id: conversation,
             notify,
             reply,
         })

@@ -235,7 +235,7 @@ async fn request(
             let sent = handle
                 .ask(|reply| user::Request::Send {
                     connection_id,
-                    conversation_id: conversation_id.to_lowercase(),
+                    conversation_id,
                     message,
                     reply_to,
                     reply,
@@ -276,7 +276,7 @@ async fn request(
             let done = handle
                 .ask(|reply| user::Request::React {
                     connection_id,
-                    conversation_id: conversation_id.to_lowercase(),
+                    conversation_id,
                     msgid,
                     reaction,
                     reply,
@@ -295,7 +295,7 @@ async fn request(
             handle
                 .tell(user::Request::Typing {
                     connection_id,
-                    conversation_id: conversation_id.to_lowercase(),
+                    conversation_id,
                     state,
                 })
                 .await;

@@ -95,30 +95,28 @@ async fn history(
     q: &PageQuery,
 ) -> Result<Json<MessagePage>, Error> {
     let page = q.page()?;
-    let conv = conversation.to_lowercase();
-    let exists = state.store.conversation(s.user.id, cid, &conv).await?;
-    let exists = match exists {
-        Some(_) => true,
-        None => state
-            .store
-            .conversation(s.user.id, cid, conversation)
-            .await?
-            .is_some(),
-    };
-    if !exists {
-        return Err(Error::not_found(format!(
-            "/connection/{cid}/conversation/{conversation}"
-        )));
-    }
+    // Ids the server sent are folded by the network's case mapping and match as they
+    // are; a typed URL in another case is tried in lower case.
     let conv_id = if state
         .store
-        .conversation(s.user.id, cid, &conv)
+        .conversation(s.user.id, cid, conversation)
         .await?
         .is_some()
     {
-        conv
-    } else {
         conversation.to_string()
+    } else {
+        let lower = conversation.to_lowercase();
+        if state
+            .store
+            .conversation(s.user.id, cid, &lower)
+            .await?
+            .is_none()
+        {
+            return Err(Error::not_found(format!(
+                "/connection/{cid}/conversation/{conversation}"
+            )));
+        }
+        lower
     };
     let mut h = state.store.history(s.user.id, cid, &conv_id, page).await?;
     // Scrolled past the oldest stored line: the IRC server may have older history.
@@ -230,7 +228,8 @@ async fn search(
         q.connection_id = Some(c);
     }
     if let Some(c) = p.conversation_id.filter(|c| !c.is_empty()) {
-        q.conversation_id = Some(c.to_lowercase());
+        // As the server sent it: ids are folded by the network's case mapping.
+        q.conversation_id = Some(c);
     }
     if let Some(a) = time_param(&p.after, "/after")? {
         q.after = Some(a);

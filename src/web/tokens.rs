@@ -121,7 +121,7 @@ async fn send(
     let sent = handle
         .ask(|reply| user::Request::Send {
             connection_id: cid,
-            conversation_id: conversation.to_lowercase(),
+            conversation_id: conversation,
             message: req.message,
             reply_to: None,
             reply,

@@ -22,10 +22,18 @@ const CHANNEL = '#call';
 const callButton = (page) => page.locator('[data-testid=call-button]');
 const panel = (page) => page.locator('[data-testid=call-panel]');
 
+/** In the pre-join preview (camera and microphone open, nothing sent): presses Join now and
+ *  waits until the call is active. */
+async function joinFromPreview(page) {
+  await page.locator('[data-testid=call-preview]').waitFor({ timeout: 15_000 });
+  await page.locator('[data-testid=call-join-now]').click();
+  await panel(page).and(page.locator('[data-phase=active]')).waitFor({ timeout: 15_000 });
+}
+
 /** Presses the camera button and waits until the call is active (media open, `call` sent). */
 async function startCall(page) {
   await callButton(page).click();
-  await panel(page).and(page.locator('[data-phase=active]')).waitFor({ timeout: 15_000 });
+  await joinFromPreview(page);
 }
 
 /** `a` calls, `b` joins; both receive each other's media through a relay candidate; then
@@ -56,7 +64,7 @@ async function joinRinging(page, caller) {
     throw new Error(`${page.nick}: no "${caller} is calling" (rooms ${rooms}; page: ${text.slice(0, 300)})`, { cause: e });
   }
   await ring.getByRole('button', { name: 'Join', exact: true }).click();
-  await panel(page).and(page.locator('[data-phase=active]')).waitFor({ timeout: 15_000 });
+  await joinFromPreview(page);
 }
 
 async function hangup(page) {
@@ -110,7 +118,19 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
 
   test('two users on one daemon call each other in a channel', async () => {
     const t0 = Date.now();
-    await startCall(alice);
+    // The pre-join preview: own picture, a moving microphone level, the device pickers.
+    await callButton(alice).click();
+    await alice.locator('[data-testid=call-preview]').waitFor({ timeout: 15_000 });
+    await until(async () => Number(await alice.locator('[data-testid=mic-level]').getAttribute('value')) > 0, {
+      ms: 10_000,
+      what: 'microphone level moving in the preview',
+    });
+    const mics = await alice.locator('[data-testid=device-audioinput] option').allInnerTexts();
+    assert.ok(mics.includes('Fake Audio Input 1'), `microphones listed: ${mics}`);
+    const outs = await alice.locator('[data-testid=device-audiooutput] option').allInnerTexts();
+    assert.ok(outs.includes('Fake Audio Output 1'), `speakers listed: ${outs}`);
+    await alice.screenshot({ path: path.join(REPO_DIR, 'docs', 'screenshot-call-devices.png') });
+    await joinFromPreview(alice);
     // Bob: a line in the conversation and a ringing indicator in the sidebar.
     await bob.locator('[data-testid=call-ringing-indicator]').waitFor({ timeout: 20_000 });
     await joinRinging(bob, 'alice');
@@ -202,6 +222,39 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await aliceAt(carol).and(carol.locator('[data-cam=on]')).waitFor({ timeout: 10_000 });
   });
 
+  test('devices: switching microphone and speaker mid-call keeps audio flowing, with no new offer/answer', async () => {
+    const sent = async () => JSON.stringify((await callStats(alice)).map((s) => s.sent)) + JSON.stringify((await callStats(bob)).map((s) => s.sent));
+    const before = await sent();
+    await alice.locator('[data-testid=call-devices-toggle]').click();
+    await alice.locator('[data-testid=device-audioinput]').selectOption({ label: 'Fake Audio Input 1' });
+    const micLabel = () => alice.evaluate(() => window.__convosCalls.call.local.getAudioTracks()[0].label);
+    await until(async () => (await micLabel()) === 'Fake Audio Input 1', { ms: 10_000, what: 'alice on Fake Audio Input 1' });
+    // Every peer connection now sends the new track (replaceTrack), and it was the old one that stopped.
+    const sending = await alice.evaluate(() => {
+      const t = window.__convosCalls.call.local.getAudioTracks()[0];
+      return window.__convosCalls.peerList().map((p) => p.pc.getSenders().some((s) => s.track === t));
+    });
+    assert.deepEqual(sending, [true, true, true]);
+    // Bob keeps receiving alice's audio: bytes and energy rise after the switch.
+    const bytes = async () => (await callStats(bob)).find((e) => e.nick === 'alice').audio.bytes;
+    const b0 = await bytes();
+    assert.ok((await audioEnergyFrom(bob, 'alice', 2000)) > 0, 'alice heard after the switch');
+    assert.ok((await bytes()) > b0, 'audio bytes from alice rising after the switch');
+    // The speaker: every participant plays through the chosen output.
+    await alice.locator('[data-testid=device-audiooutput]').selectOption({ label: 'Fake Audio Output 1' });
+    const want = await alice.locator('[data-testid=device-audiooutput]').inputValue();
+    await until(
+      async () => (await alice.evaluate(() => [...window.__convosCalls.audios.values()].map((a) => a.sinkId))).every((id) => id === want),
+      { ms: 5_000, what: 'sinkId on every participant' },
+    );
+    // Remembered in this browser; nothing new went over IRC.
+    const saved = JSON.parse(await alice.evaluate(() => localStorage.getItem('convos.call.devices')));
+    assert.equal(saved.audiooutput, want);
+    assert.ok(saved.audioinput, 'microphone remembered');
+    assert.equal(await sent(), before, 'no new offer or answer');
+    await alice.locator('[data-testid=call-devices-toggle]').click();
+  });
+
   test('hang-up: each leaver disappears for the others; the last one is left alone', async () => {
     await hangup(alice);
     await Promise.all([waitPeers(bob, ['carol', 'dave'], 20_000), waitPeers(carol, ['bob', 'dave'], 20_000), waitPeers(dave, ['bob', 'carol'], 20_000)]);
@@ -252,7 +305,7 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     const ring = bob.locator('[data-testid=call-ringing]');
     await ring.filter({ hasText: 'alice' }).waitFor({ timeout: 20_000 });
     await ring.getByRole('button', { name: 'Audio only', exact: true }).click();
-    await panel(bob).and(bob.locator('[data-phase=active]')).waitFor({ timeout: 15_000 });
+    await joinFromPreview(bob);
     await Promise.all([waitPeers(alice, ['bob']), waitPeers(bob, ['alice'])]);
     await assertMediaFrom(bob, ['alice'], assert);
     const fromBob = async () => (await callStats(alice)).find((e) => e.nick === 'bob')?.video?.frames ?? 0;

@@ -85,10 +85,13 @@ describe('behind nginx with TLS at /chat/', { skip: skip ?? false, timeout: 180_
     await registerAndConnect(bob, { url: ngx.url, inviteUrl: invite.url, email: 'bob@example.com', nick: 'bob', channel: CHANNEL, ircPort: ircd.port });
 
     await alice.locator('[data-testid=call-button]').click();
+    // The pre-join preview, then the call.
+    await alice.locator('[data-testid=call-join-now]').click({ timeout: 15_000 });
     await alice.locator('[data-testid=call-panel][data-phase=active]').waitFor({ timeout: 15_000 });
     const ring = bob.locator('[data-testid=call-ringing]');
     await ring.filter({ hasText: 'alice' }).waitFor({ timeout: 20_000 });
     await ring.getByRole('button', { name: 'Join', exact: true }).click();
+    await bob.locator('[data-testid=call-join-now]').click({ timeout: 15_000 });
     await Promise.all([waitPeers(alice, ['bob']), waitPeers(bob, ['alice'])]);
     await assertMediaFrom(alice, ['bob'], assert);
     await assertMediaFrom(bob, ['alice'], assert);

@@ -10,6 +10,7 @@
 import { request } from './api';
 import { chat } from './chat.svelte';
 import { inboundPackets, MediaWatch } from './mediawatch';
+import { constraintFor, deviceLabel, type DeviceChoice, type DeviceInfo, type DeviceKind, type KeyValue, loadChoice, normalize, present, saveChoice } from './devices';
 import { convKey } from './messages.svelte';
 import { foldNick, isPolite, Peer, type PcLike, type PeerState, type SignalIn, type SignalOut } from './peer';
 import type { ClientRequest, Event, Reply, RtcConfig, State, User } from './types';
@@ -37,7 +38,8 @@ export interface ActiveCall {
   cid: string;
   conversation: string;
   name: string;
-  phase: 'media' | 'media-error' | 'joining' | 'active' | 'paused' | 'error';
+  /** `preview`: media open, devices can be chosen, nothing sent yet. */
+  phase: 'media' | 'media-error' | 'preview' | 'joining' | 'active' | 'paused' | 'error';
   mode: MediaMode;
   error: string;
   local: MediaStream | null;
@@ -78,6 +80,14 @@ export interface CallEnv {
   gatherMs?: number;
   connectMs?: number;
   rejoinDelayMs?: number;
+  /** `navigator.mediaDevices.enumerateDevices` (absent: no device choice). */
+  enumerateDevices?: () => Promise<{ deviceId: string; kind: string; label: string }[]>;
+  /** Subscribes to `devicechange` (hot-plug). */
+  onDeviceChange?: (fn: () => void) => void;
+  /** Where the device choice is remembered (localStorage). */
+  storage?: KeyValue | null;
+  /** `HTMLMediaElement.setSinkId`, where the browser has it. */
+  setSinkId?: (el: HTMLAudioElement, id: string) => Promise<void>;
 }
 
 const RING_MS = 60_000;
@@ -106,6 +116,11 @@ export class CallStore {
     return this.env.rtc();
   }
   secure = typeof window !== 'undefined' ? window.isSecureContext : true;
+  /** Microphones, cameras and speakers the browser offers (labels once media is allowed). */
+  devices = $state<DeviceInfo[]>([]);
+  /** The chosen devices, remembered per browser. */
+  choice = $state<DeviceChoice>({});
+  private startPreview = false;
 
   private peers = new Map<string, Peer>();
   private audios = new Map<string, HTMLAudioElement>();
@@ -120,6 +135,8 @@ export class CallStore {
 
   constructor(env: CallEnv) {
     this.env = env;
+    this.choice = loadChoice(env.storage);
+    env.onDeviceChange?.(() => void this.refreshDevices());
     if (typeof BroadcastChannel !== 'undefined') {
       try {
         this.channel = new BroadcastChannel('convos-calls');
@@ -173,10 +190,20 @@ export class CallStore {
 
   // ---- actions ----------------------------------------------------------------------
 
-  /** Starts or joins the call in a conversation: opens media, then sends `call`. */
-  async start(cid: string, conversation: string, mode: MediaMode = 'av'): Promise<void> {
+  /** Whether the speaker can be chosen (`setSinkId`). */
+  get canPickSpeaker(): boolean {
+    return !!this.env.setSinkId;
+  }
+
+  /**
+   * Starts or joins the call in a conversation: opens media, then sends `call`. With
+   * `preview`, stops before sending: the user checks the picture and the microphone level,
+   * picks devices, then `joinNow()`.
+   */
+  async start(cid: string, conversation: string, mode: MediaMode = 'av', opts: { preview?: boolean } = {}): Promise<void> {
     if (this.call && !this.isIn(cid, conversation)) await this.hangup();
     if (this.call && this.call.phase !== 'media-error' && this.call.phase !== 'error') return;
+    this.startPreview = !!opts.preview && mode !== 'listen';
     const name = this.env.conversationName(cid, conversation);
     this.call = {
       cid,
@@ -198,7 +225,8 @@ export class CallStore {
     let local: MediaStream | null = null;
     if (mode !== 'listen') {
       try {
-        local = await this.env.getUserMedia(mode === 'av' ? { audio: true, video: true } : { audio: true, video: false });
+        const audio = constraintFor(this.choice.audioinput);
+        local = await this.env.getUserMedia({ audio, video: mode === 'av' ? constraintFor(this.choice.videoinput) : false });
       } catch (e) {
         if (this.call !== call) return;
         call.phase = 'media-error';
@@ -211,8 +239,22 @@ export class CallStore {
       return;
     }
     call.local = local;
-    if (local) this.meter('local', local);
+    if (local) {
+      this.meter('local', local);
+      for (const t of local.getTracks()) this.watchEnded(t);
+      await this.refreshDevices();
+      if (this.call !== call) return;
+    }
+    if (this.startPreview) {
+      call.phase = 'preview';
+      return;
+    }
     await this.join();
+  }
+
+  /** Leaves the preview: sends `call`. */
+  async joinNow(): Promise<void> {
+    if (this.call?.phase === 'preview') await this.join();
   }
 
   /** Sends `call` for the current call (also after the IRC connection came back). */
@@ -239,7 +281,7 @@ export class CallStore {
   retry(): void {
     const c = this.call;
     if (!c) return;
-    if (c.phase === 'media-error') void this.start(c.cid, c.conversation, c.mode);
+    if (c.phase === 'media-error') void this.start(c.cid, c.conversation, c.mode, { preview: this.startPreview });
     else void this.join();
   }
 
@@ -267,7 +309,7 @@ export class CallStore {
     void this.ctx?.close().catch(() => {});
     this.ctx = null;
     this.channel?.postMessage({ type: 'left', cid: call.cid, conversation: call.conversation });
-    if (call.phase === 'media' || call.phase === 'media-error') return;
+    if (call.phase === 'media' || call.phase === 'media-error' || call.phase === 'preview') return;
     try {
       await this.env.request({ method: 'rtc', event: 'hangup', connection_id: call.cid, conversation_id: call.conversation });
     } catch {
@@ -334,6 +376,114 @@ export class CallStore {
     if (r) r.ringingUntil = 0;
   }
 
+  // ---- devices (issue 25) -----------------------------------------------------------
+
+  /** Reads the device list again (after media was allowed, on hot-plug) and falls back
+   *  from devices that went away. */
+  async refreshDevices(): Promise<void> {
+    if (!this.env.enumerateDevices) return;
+    let list: DeviceInfo[];
+    try {
+      list = normalize(await this.env.enumerateDevices());
+    } catch {
+      return;
+    }
+    this.devices = list;
+    const c = this.call;
+    for (const kind of ['audioinput', 'videoinput'] as const) {
+      const track = this.localTrack(kind);
+      const id = track?.getSettings?.().deviceId;
+      if (c && track && id && track.readyState !== 'ended' && !present(list, kind, id)) {
+        void this.switchInput(kind, '', `${track.label ? `“${track.label}”` : `The ${kind === 'audioinput' ? 'microphone' : 'camera'}`} was disconnected: using ${deviceLabel(list, kind, '')}.`);
+      }
+    }
+    const out = this.choice.audiooutput;
+    if (out && !present(list, 'audiooutput', out)) {
+      this.choice = { ...this.choice, audiooutput: '' };
+      this.applySink();
+      this.log('The chosen speaker was disconnected: playing through the default speaker.');
+    }
+  }
+
+  private localTrack(kind: 'audioinput' | 'videoinput'): MediaStreamTrack | undefined {
+    const l = this.call?.local;
+    return kind === 'audioinput' ? l?.getAudioTracks()[0] : l?.getVideoTracks()[0];
+  }
+
+  /** A device unplugged while in use ends its track: fall back to the default one. */
+  private watchEnded(t: MediaStreamTrack): void {
+    const kind = t.kind === 'audio' ? 'audioinput' : 'videoinput';
+    t.onended = () => {
+      if (this.localTrack(kind) !== t) return;
+      const what = kind === 'audioinput' ? 'microphone' : 'camera';
+      void this.switchInput(kind, '', `${t.label ? `“${t.label}”` : `The ${what}`} stopped: using the default ${what}.`);
+    };
+  }
+
+  /** Picks a device (remembered in this browser); during a preview or a call, switches to
+   *  it at once, without renegotiating (`replaceTrack`). */
+  async setDevice(kind: DeviceKind, id: string): Promise<boolean> {
+    const prev = this.choice;
+    this.choice = { ...this.choice, [kind]: id };
+    saveChoice(this.env.storage, this.choice);
+    if (kind === 'audiooutput') return this.applySink();
+    if (!this.localTrack(kind)) return true;
+    const ok = await this.switchInput(kind, id);
+    if (!ok) {
+      this.choice = prev;
+      saveChoice(this.env.storage, prev);
+    }
+    return ok;
+  }
+
+  /** Plays every participant through the chosen speaker. */
+  private applySink(): boolean {
+    const set = this.env.setSinkId;
+    if (!set) return false;
+    const id = this.choice.audiooutput || '';
+    for (const a of this.audios.values()) {
+      void set(a, id).catch((e) => {
+        const c = this.call;
+        if (c) c.error = `Could not play through ${deviceLabel(this.devices, 'audiooutput', id)}: ${(e as Error)?.message ?? e}`;
+      });
+    }
+    return true;
+  }
+
+  /** Replaces the local microphone or camera track by one from device `id` ('' = the
+   *  default) in every peer connection, keeping mute/camera-off as they were. */
+  private async switchInput(kind: 'audioinput' | 'videoinput', id: string, note = ''): Promise<boolean> {
+    const c = this.call;
+    const old = this.localTrack(kind);
+    if (!c || !c.local || !old) return false;
+    const audio = kind === 'audioinput';
+    let track: MediaStreamTrack | undefined;
+    try {
+      const s = await this.env.getUserMedia(audio ? { audio: constraintFor(id, !!id), video: false } : { audio: false, video: constraintFor(id, !!id) });
+      track = audio ? s.getAudioTracks()[0] : s.getVideoTracks()[0];
+    } catch (e) {
+      if (this.call === c) c.error = mediaErrorMessage(e, audio ? 'mic' : 'video');
+      return false;
+    }
+    if (!track) return false;
+    if (this.call !== c || this.localTrack(kind) !== old) {
+      track.stop();
+      return false;
+    }
+    track.enabled = old.enabled;
+    const tracks = (c.local?.getTracks() ?? []).map((t) => (t === old ? track : t));
+    const local = this.env.makeStream ? this.env.makeStream(tracks) : new MediaStream(tracks);
+    c.local = local;
+    c.error = '';
+    this.watchEnded(track);
+    await Promise.all([...this.peers.values()].map((p) => p.replaceLocal(old, track, local)));
+    old.onended = null;
+    old.stop();
+    if (audio) this.meter('local', local);
+    if (note) this.log(note);
+    return true;
+  }
+
   // ---- events -----------------------------------------------------------------------
 
   /** Every WebSocket event (ChatStore listener). */
@@ -348,7 +498,8 @@ export class CallStore {
     const from = f.from;
     if (!cid || !conversation || !from) return;
     if (foldNick(from) === foldNick(this.env.myNick(cid))) return; // our own echo
-    const inCall = this.isIn(cid, conversation) && this.call?.phase !== 'media' && this.call?.phase !== 'media-error';
+    const phase = this.call?.phase;
+    const inCall = this.isIn(cid, conversation) && phase !== 'media' && phase !== 'media-error' && phase !== 'preview';
     const ts = Date.parse(f.ts);
     const stale = !Number.isNaN(ts) && this.env.now() - ts > 120_000;
     switch (f.type) {
@@ -561,6 +712,7 @@ export class CallStore {
       this.audios.set(p.id, a);
     }
     if (a.srcObject !== stream) {
+      if (this.choice.audiooutput) void this.env.setSinkId?.(a, this.choice.audiooutput).catch(() => {});
       a.srcObject = stream;
       void a.play().catch(() => {});
     }
@@ -640,7 +792,7 @@ export class CallStore {
   // ---- other tabs (D9) --------------------------------------------------------------
 
   private fromOtherTab(m: { type?: string; cid?: string; conversation?: string }): void {
-    if (m.type === 'who' && this.call && this.call.phase !== 'media-error') {
+    if (m.type === 'who' && this.call && !['media', 'media-error', 'preview'].includes(this.call.phase)) {
       this.channel?.postMessage({ type: 'in-call', cid: this.call.cid, conversation: this.call.conversation });
     } else if (m.type === 'in-call' && m.cid && m.conversation) {
       this.elsewhere = { cid: m.cid, conversation: m.conversation };
@@ -670,6 +822,15 @@ function browserEnv(): CallEnv {
     open: (cid, conv) => chat.onOpen(cid, conv),
     now: () => Date.now(),
     rtc: () => chat.user?.rtc ?? null,
+    enumerateDevices: () => navigator.mediaDevices.enumerateDevices(),
+    onDeviceChange: (fn) => {
+      if (typeof navigator !== 'undefined') navigator.mediaDevices?.addEventListener?.('devicechange', fn);
+    },
+    storage: typeof localStorage !== 'undefined' ? localStorage : null,
+    setSinkId:
+      typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype
+        ? (el, id) => (el as HTMLAudioElement & { setSinkId(id: string): Promise<void> }).setSinkId(id)
+        : undefined,
     refreshRtc: async () => {
       const u = await request<User>('GET', '/api/user');
       if (chat.user && u.rtc) chat.user.rtc = u.rtc;

@@ -84,10 +84,23 @@ export class FakePc implements PcLike {
     this.added.push(c);
   }
 
-  addTrack(): unknown {
+  /** Transceivers made by addTrack (sending), with a sender whose replaceTrack is recorded. */
+  senders: TransceiverLike[] = [];
+  replaced: (MediaStreamTrack | null)[] = [];
+
+  addTrack(track?: MediaStreamTrack): unknown {
     this.tracks++;
+    const sender = {
+      track: track ?? null,
+      replaceTrack: async (t: MediaStreamTrack | null) => {
+        sender.track = t;
+        this.replaced.push(t);
+      },
+    };
+    const x: TransceiverLike = { direction: 'sendrecv', receiver: { track: { kind: track?.kind ?? 'audio' } }, sender };
+    this.senders.push(x);
     this.needed();
-    return {};
+    return sender;
   }
 
   addTransceiver(kind: string): unknown {
@@ -97,7 +110,7 @@ export class FakePc implements PcLike {
   }
 
   getTransceivers(): TransceiverLike[] {
-    return [];
+    return this.senders;
   }
 
   restartIce(): void {
@@ -121,11 +134,27 @@ export class FakePc implements PcLike {
   }
 }
 
+/** A track stand-in: kind, enabled, the device it came from, `stop()` recorded. */
+export function fakeTrack(kind: 'audio' | 'video', deviceId = 'default', label = ''): MediaStreamTrack {
+  const t = {
+    kind,
+    label,
+    enabled: true,
+    readyState: 'live',
+    onended: null as (() => void) | null,
+    getSettings: () => ({ deviceId }),
+    stop() {
+      t.readyState = 'ended';
+    },
+  };
+  return t as unknown as MediaStreamTrack;
+}
+
 /** A stream stand-in with one audio and one video track. */
-export function fakeStream(c: { audio?: boolean; video?: boolean } = {}): MediaStream {
+export function fakeStream(c: { audio?: boolean; video?: boolean; audioId?: string; videoId?: string } = {}): MediaStream {
   const tracks: MediaStreamTrack[] = [];
-  if (c.audio !== false) tracks.push({ kind: 'audio', enabled: true, stop() {} } as unknown as MediaStreamTrack);
-  if (c.video !== false) tracks.push({ kind: 'video', enabled: true, stop() {} } as unknown as MediaStreamTrack);
+  if (c.audio !== false) tracks.push(fakeTrack('audio', c.audioId));
+  if (c.video !== false) tracks.push(fakeTrack('video', c.videoId));
   return streamOf(tracks);
 }
 

@@ -174,6 +174,23 @@ export class Peer {
   }
 
   /**
+   * A device switch (issue 25): sends `next` instead of `old` wherever `old` was being
+   * sent, with no renegotiation. A muted kind sends nothing now and `next` on unmute.
+   */
+  async replaceLocal(old: MediaStreamTrack, next: MediaStreamTrack, stream: MediaStream): Promise<void> {
+    this.opts.stream = stream;
+    if (this.state === 'closed') return;
+    for (const t of this.pc.getTransceivers()) {
+      if (t.sender.track !== old) continue;
+      try {
+        await t.sender.replaceTrack(next);
+      } catch (e) {
+        this.log('replaceTrack failed', e);
+      }
+    }
+  }
+
+  /**
    * Starts sending a camera or microphone opened after joining (audio-only or listen-only
    * at first): the transceiver of that kind negotiated receive-only turns send-receive,
    * which asks for one more offer/answer exchange (perfect negotiation handles a collision

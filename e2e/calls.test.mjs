@@ -173,6 +173,9 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
 
   test('a fourth participant from another daemon joins: 4-way mesh', async () => {
     const t0 = Date.now();
+    // Dave's browser sends plain SDPs, as a Convos 4.08 browser does (lib/share.ts): the
+    // screen-sharing test below checks he keeps getting the camera and nothing else.
+    await dave.evaluate(() => (window.__convosCalls.legacySdp = true));
     await joinRinging(dave, 'alice');
     const all = { alice, bob, carol, dave };
     await Promise.all(Object.entries(all).map(([n, p]) => waitPeers(p, Object.keys(all).filter((x) => x !== n), 90_000)));
@@ -220,6 +223,65 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await aliceAt(carol).locator('.avatar').waitFor();
     await alice.locator('[data-testid=call-camera]').click();
     await aliceAt(carol).and(carol.locator('[data-cam=on]')).waitFor({ timeout: 10_000 });
+  });
+
+  test('screen sharing: the others decode a second video track and see it large; a 4.08-style peer keeps the camera', async () => {
+    const videoFrom = (page, nick) =>
+      page.evaluate(async (nick) => {
+        const p = window.__convosCalls.peerList().find((x) => x.nick === nick);
+        const out = [];
+        (await p.pc.getStats()).forEach((s) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video') out.push({ track: s.trackIdentifier, frames: s.framesDecoded ?? 0, width: s.frameWidth ?? 0 });
+        });
+        const screen = p.screen?.getVideoTracks()[0]?.id ?? null;
+        return { screen, camera: p.pc.getReceivers().filter((r) => r.track.kind === 'video' && r.track.id !== screen).length, video: out };
+      }, nick);
+    const sentBefore = (await callStats(alice)).map((s) => s.sent.offers);
+    await alice.locator('[data-testid=call-share]').click();
+    await alice.locator('[data-testid=call-share][aria-pressed=true]').waitFor();
+    // Bob and carol: a second video track from alice (the screen), frames rising, shown large.
+    for (const page of [bob, carol]) {
+      await page.locator('[data-testid=call-screen][data-nick=alice]').waitFor({ timeout: 30_000 });
+      const a = await videoFrom(page, 'alice');
+      await sleep(1500);
+      const b = await videoFrom(page, 'alice');
+      const scr0 = a.video.find((v) => v.track === a.screen);
+      const scr1 = b.video.find((v) => v.track === b.screen);
+      assert.ok(scr1 && scr1.frames > (scr0?.frames ?? 0), `${page.nick} decodes alice's screen: ${JSON.stringify(b)}`);
+      assert.ok(scr1.width >= 640, `${page.nick}: a screen-sized picture (${scr1.width})`);
+      const cam0 = a.video.find((v) => v.track !== a.screen);
+      const cam1 = b.video.find((v) => v.track !== b.screen);
+      assert.ok(cam1 && cam1.frames > (cam0?.frames ?? 0), `${page.nick} still decodes alice's camera`);
+    }
+    // Each modern peer cost one more offer over IRC, dave none: he never gets the screen.
+    assert.deepEqual((await callStats(alice)).map((s) => s.sent.offers), sentBefore.map((n, i) => n + ((i < 2) ? 1 : 0)));
+    const d = await videoFrom(dave, 'alice');
+    assert.equal(d.screen, null);
+    assert.equal(d.video.length, 1, `dave receives one video track from alice: ${JSON.stringify(d)}`);
+    await assertMediaFrom(dave, ['alice'], assert);
+    assert.equal(await dave.locator('[data-testid=call-screen]').count(), 0);
+    await bob.screenshot({ path: path.join(REPO_DIR, 'docs', 'screenshot-call-share.png') });
+    // Stop with the keyboard (s, focus in the call panel): the track goes, the call goes on.
+    await alice.locator('[data-testid=call-share]').focus();
+    await alice.keyboard.press('s');
+    await alice.locator('[data-testid=call-share][aria-pressed=false]').waitFor();
+    for (const page of [bob, carol]) {
+      await page.locator('[data-testid=call-screen]').waitFor({ state: 'detached', timeout: 30_000 });
+      assert.equal((await videoFrom(page, 'alice')).screen, null);
+    }
+    await assertMediaFrom(bob, ['alice', 'carol', 'dave'], assert);
+  });
+
+  test('speaker layout: the active speaker large, the others in a strip', async () => {
+    await carol.locator('[data-testid=call-layout]').click();
+    await carol.locator('[data-testid=call-stage][data-layout=speaker]').waitFor();
+    assert.equal(await carol.locator('[data-testid=call-stage] .main [data-peer-id]').count(), 1);
+    assert.equal(await carol.locator('[data-testid=call-stage] .strip [data-peer-id]').count(), 3);
+    // Someone is heard: a tile is marked as the active speaker.
+    await carol.locator('[data-testid=call-panel] [data-active=true]').first().waitFor({ timeout: 15_000 });
+    await carol.screenshot({ path: path.join(REPO_DIR, 'docs', 'screenshot-call-speaker.png') });
+    await carol.locator('[data-testid=call-layout]').click();
+    await carol.locator('[data-testid=call-stage]').waitFor({ state: 'detached' });
   });
 
   test('devices: switching microphone and speaker mid-call keeps audio flowing, with no new offer/answer', async () => {

@@ -110,7 +110,17 @@ export function callStats(page) {
       const stats = await p.pc.getStats();
       const e = { nick: p.nick, state: p.state, ice: p.pc.iceConnectionState, sent: p.sent, video: null, audio: null, outAudio: null, local: null, remote: null };
       let pairId = null;
+      // The camera and microphone: tracks still received, not a shared screen (whose
+      // stats stay in the report after it stopped).
+      const screen = new Set(p.screen?.getTracks().map((t) => t.id) ?? []);
+      const live = new Set(
+        p.pc
+          .getTransceivers()
+          .filter((t) => /sendrecv|recvonly/.test(t.currentDirection ?? '') && !screen.has(t.receiver.track.id))
+          .map((t) => t.receiver.track.id),
+      );
       stats.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.trackIdentifier && !live.has(s.trackIdentifier)) return;
         if (s.type === 'inbound-rtp' && s.kind === 'video') e.video = { frames: s.framesDecoded ?? 0, bytes: s.bytesReceived ?? 0, width: s.frameWidth ?? 0 };
         if (s.type === 'inbound-rtp' && s.kind === 'audio')
           e.audio = { bytes: s.bytesReceived ?? 0, packets: s.packetsReceived ?? 0, energy: s.totalAudioEnergy ?? 0, level: s.audioLevel ?? 0 };

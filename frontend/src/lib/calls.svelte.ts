@@ -13,6 +13,7 @@ import { inboundPackets, MediaWatch } from './mediawatch';
 import { constraintFor, deviceLabel, type DeviceChoice, type DeviceInfo, type DeviceKind, type KeyValue, loadChoice, normalize, present, saveChoice } from './devices';
 import { convKey } from './messages.svelte';
 import { foldNick, isPolite, Peer, type PcLike, type PeerState, type SignalIn, type SignalOut } from './peer';
+import { SpeakerPicker } from './speaker';
 import type { ClientRequest, Event, Reply, RtcConfig, State, User } from './types';
 
 export type MediaMode = 'av' | 'audio' | 'listen';
@@ -32,6 +33,8 @@ export interface Tile {
   /** Their microphone / camera is off (no packets of it: lib/mediawatch.ts). */
   micOff: boolean;
   camOff: boolean;
+  /** Their shared screen (lib/share.ts), shown large. */
+  screen: MediaStream | null;
 }
 
 export interface ActiveCall {
@@ -46,6 +49,10 @@ export interface ActiveCall {
   micOn: boolean;
   camOn: boolean;
   localLevel: number;
+  /** The active speaker's tile id ('' before anyone spoke: lib/speaker.ts). */
+  speaker: string;
+  /** Our shared screen, sent to every peer that understands it (lib/share.ts). */
+  screen: MediaStream | null;
   tiles: Tile[];
   /** What happened, newest last ("bob left the call."). */
   log: string[];
@@ -88,6 +95,8 @@ export interface CallEnv {
   storage?: KeyValue | null;
   /** `HTMLMediaElement.setSinkId`, where the browser has it. */
   setSinkId?: (el: HTMLAudioElement, id: string) => Promise<void>;
+  /** `navigator.mediaDevices.getDisplayMedia` (absent: no screen sharing). */
+  getDisplayMedia?: (c: DisplayMediaStreamOptions) => Promise<MediaStream>;
 }
 
 const RING_MS = 60_000;
@@ -121,6 +130,8 @@ export class CallStore {
   /** The chosen devices, remembered per browser. */
   choice = $state<DeviceChoice>({});
   private startPreview = false;
+  /** Send SDPs without our mark, as a Convos 4.08 browser does (tests, diagnostics). */
+  legacySdp = false;
 
   private peers = new Map<string, Peer>();
   private audios = new Map<string, HTMLAudioElement>();
@@ -128,6 +139,7 @@ export class CallStore {
   private meters = new Map<string, () => number>();
   private meterTimer: ReturnType<typeof setInterval> | null = null;
   private watches = new Map<string, MediaWatch>();
+  private speakers = new SpeakerPicker();
   private watchTimer: ReturnType<typeof setInterval> | null = null;
   private channel: BroadcastChannel | null = null;
   private rejoinTimer: ReturnType<typeof setTimeout> | null = null;
@@ -216,6 +228,8 @@ export class CallStore {
       micOn: mode !== 'listen',
       camOn: mode === 'av',
       localLevel: 0,
+      speaker: '',
+      screen: null,
       tiles: [],
       log: [],
     };
@@ -301,6 +315,7 @@ export class CallStore {
     this.audios.clear();
     this.meters.clear();
     call.local?.getTracks().forEach((t) => t.stop());
+    call.screen?.getTracks().forEach((t) => t.stop());
     if (this.meterTimer) clearInterval(this.meterTimer);
     this.meterTimer = null;
     if (this.watchTimer) clearInterval(this.watchTimer);
@@ -374,6 +389,63 @@ export class CallStore {
   ignore(cid: string, conversation: string): void {
     const r = this.room(cid, conversation);
     if (r) r.ringingUntil = 0;
+  }
+
+  // ---- screen sharing (issue 25, lib/share.ts) --------------------------------------
+
+  get canShare(): boolean {
+    return !!this.env.getDisplayMedia;
+  }
+
+  /** Starts or stops sharing the screen (an extra video track: the camera stays). */
+  async toggleShare(): Promise<void> {
+    const c = this.call;
+    const get = this.env.getDisplayMedia;
+    if (!c || !get || c.phase === 'media' || c.phase === 'media-error' || c.phase === 'preview') return;
+    if (c.screen) return this.stopShare();
+    let s: MediaStream;
+    try {
+      // Tab audio where the browser offers it; some refuse `audio` outright.
+      s = await get({ video: true, audio: true }).catch((e) => {
+        if ((e as { name?: string })?.name === 'NotAllowedError') throw e;
+        return get({ video: true });
+      });
+    } catch (e) {
+      // NotAllowedError: the user closed the picker, nothing to say.
+      if (this.call === c && (e as { name?: string })?.name !== 'NotAllowedError')
+        c.error = `Could not share the screen: ${(e as Error)?.message ?? e}`;
+      return;
+    }
+    if (this.call !== c || c.screen) {
+      s.getTracks().forEach((t) => t.stop());
+      return;
+    }
+    const v = s.getVideoTracks()[0];
+    if (v) {
+      if ('contentHint' in v) v.contentHint = 'detail';
+      // "Stop sharing" in the browser's own bar ends the track.
+      v.onended = () => {
+        if (this.call?.screen?.id === s.id) this.stopShare();
+      };
+    }
+    c.screen = s;
+    c.error = '';
+    for (const p of this.peers.values()) p.addShare(s);
+    const legacy = [...this.peers.values()].filter((p) => !p.modern && p.state !== 'closed').map((p) => p.nick);
+    this.log(`You are sharing your screen.${legacy.length ? ` ${legacy.join(', ')} cannot see it (older Convos).` : ''}`);
+  }
+
+  stopShare(): void {
+    const c = this.call;
+    const s = c?.screen;
+    if (!c || !s) return;
+    c.screen = null;
+    for (const p of this.peers.values()) p.removeShare();
+    for (const t of s.getTracks()) {
+      t.onended = null;
+      t.stop();
+    }
+    this.log('You stopped sharing your screen.');
   }
 
   // ---- devices (issue 25) -----------------------------------------------------------
@@ -641,12 +713,27 @@ export class CallStore {
       onChange: (p) => this.sync(p),
       onTrack: (p, stream) => this.playRemote(p, stream),
       onProblem: (p, msg) => this.log(msg),
+      mark: () => (this.legacySdp ? null : { screen: this.call?.screen?.id ?? null }),
+      onModern: (p) => {
+        if (this.call === call && call.screen) p.addShare(call.screen);
+      },
       gatherMs: this.env.gatherMs,
       connectMs: this.env.connectMs,
       log: (...a) => console.debug('[call]', ...a),
     });
     this.peers.set(foldNick(nick), peer);
-    call.tiles.push({ id: peer.id, nick, state: peer.state, problem: '', stream: null, level: 0, hasVideo: false, micOff: false, camOff: false });
+    call.tiles.push({
+      id: peer.id,
+      nick,
+      state: peer.state,
+      problem: '',
+      stream: null,
+      level: 0,
+      hasVideo: false,
+      micOff: false,
+      camOff: false,
+      screen: null,
+    });
     this.watches.set(peer.id, new MediaWatch());
     this.watchTimer ??= setInterval(() => void this.readMedia(), 1000);
     return peer;
@@ -674,12 +761,14 @@ export class CallStore {
     if (!p) return false;
     this.peers.delete(foldNick(nick));
     p.close();
-    const a = this.audios.get(p.id);
-    if (a) {
-      a.pause();
-      a.srcObject = null;
+    for (const key of [p.id, `${p.id}:screen`]) {
+      const a = this.audios.get(key);
+      if (a) {
+        a.pause();
+        a.srcObject = null;
+      }
+      this.audios.delete(key);
     }
-    this.audios.delete(p.id);
     this.meters.delete(p.id);
     this.watches.delete(p.id);
     if (this.call) this.call.tiles = this.call.tiles.filter((t) => t.id !== p.id);
@@ -694,6 +783,7 @@ export class CallStore {
     t.problem = p.problem;
     t.stream = p.remoteStream;
     t.hasVideo = !!p.remoteStream?.getVideoTracks().length;
+    if (t.screen !== p.screenStream) t.screen = p.screenStream;
   }
 
   private log(line: string): void {
@@ -705,18 +795,20 @@ export class CallStore {
   private playRemote(p: Peer, stream: MediaStream): void {
     this.sync(p);
     if (!stream.getAudioTracks().length || typeof Audio === 'undefined') return;
-    let a = this.audios.get(p.id);
+    // A shared tab's sound plays beside their voice.
+    const key = stream === p.screenStream ? `${p.id}:screen` : p.id;
+    let a = this.audios.get(key);
     if (!a) {
       a = new Audio();
       a.autoplay = true;
-      this.audios.set(p.id, a);
+      this.audios.set(key, a);
     }
     if (a.srcObject !== stream) {
       if (this.choice.audiooutput) void this.env.setSinkId?.(a, this.choice.audiooutput).catch(() => {});
       a.srcObject = stream;
-      void a.play().catch(() => {});
+      void a.play()?.catch(() => {});
     }
-    this.meter(p.id, stream);
+    if (key === p.id) this.meter(p.id, stream);
   }
 
   // ---- speaking indicator -----------------------------------------------------------
@@ -763,7 +855,7 @@ export class CallStore {
       if (!w || !t || p.state !== 'connected') continue;
       let got: ReturnType<typeof inboundPackets>;
       try {
-        got = inboundPackets(await p.pc.getStats());
+        got = inboundPackets(await p.pc.getStats(), p.screenStream?.getTracks().map((x) => x.id) ?? []);
       } catch {
         continue;
       }
@@ -777,6 +869,7 @@ export class CallStore {
   private readMeters(): void {
     const c = this.call;
     if (!c) return;
+    const levels = new Map<string, number>();
     for (const [id, read] of this.meters) {
       const v = Math.round(read() * 100) / 100;
       if (id === 'local') {
@@ -785,8 +878,11 @@ export class CallStore {
       } else {
         const t = c.tiles.find((x) => x.id === id);
         if (t && t.level !== v) t.level = v;
+        if (t) levels.set(id, t.micOff ? 0 : v);
       }
     }
+    const speaker = this.speakers.sample(levels);
+    if (speaker !== c.speaker) c.speaker = speaker;
   }
 
   // ---- other tabs (D9) --------------------------------------------------------------
@@ -804,8 +900,28 @@ export class CallStore {
   }
 
   /** For tests and diagnostics: the live peer connections. */
-  peerList(): { nick: string; id: string; state: PeerState; pc: PcLike; polite: boolean; sent: Peer['sent'] }[] {
-    return [...this.peers.values()].map((p) => ({ nick: p.nick, id: p.id, state: p.state, pc: p.pc, polite: p.polite, sent: p.sent }));
+  peerList(): {
+    nick: string;
+    id: string;
+    state: PeerState;
+    pc: PcLike;
+    polite: boolean;
+    sent: Peer['sent'];
+    modern: boolean;
+    sharing: boolean;
+    screen: MediaStream | null;
+  }[] {
+    return [...this.peers.values()].map((p) => ({
+      nick: p.nick,
+      id: p.id,
+      state: p.state,
+      pc: p.pc,
+      polite: p.polite,
+      sent: p.sent,
+      modern: p.modern,
+      sharing: p.sharing,
+      screen: p.screenStream,
+    }));
   }
 }
 
@@ -830,6 +946,10 @@ function browserEnv(): CallEnv {
     setSinkId:
       typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype
         ? (el, id) => (el as HTMLAudioElement & { setSinkId(id: string): Promise<void> }).setSinkId(id)
+        : undefined,
+    getDisplayMedia:
+      typeof navigator !== 'undefined' && navigator.mediaDevices && 'getDisplayMedia' in navigator.mediaDevices
+        ? (c) => navigator.mediaDevices.getDisplayMedia(c)
         : undefined,
     refreshRtc: async () => {
       const u = await request<User>('GET', '/api/user');

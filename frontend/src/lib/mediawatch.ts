@@ -26,11 +26,13 @@ export class MediaWatch {
   }
 }
 
-/** Packets received per kind from a stats report (summed over its inbound RTP streams). */
-export function inboundPackets(report: RTCStatsReport): Record<Kind, number | null> {
+/** Packets received per kind from a stats report (summed over its inbound RTP streams),
+ *  leaving out the tracks in `skip` (a shared screen is not the camera). */
+export function inboundPackets(report: RTCStatsReport, skip: readonly string[] = []): Record<Kind, number | null> {
   const out: Record<Kind, number | null> = { audio: null, video: null };
-  report.forEach((s: { type?: string; kind?: string; packetsReceived?: number }) => {
+  report.forEach((s: { type?: string; kind?: string; packetsReceived?: number; trackIdentifier?: string }) => {
     if (s.type !== 'inbound-rtp' || (s.kind !== 'audio' && s.kind !== 'video')) return;
+    if (s.trackIdentifier && skip.includes(s.trackIdentifier)) return;
     out[s.kind] = (out[s.kind] ?? 0) + (s.packetsReceived ?? 0);
   });
   return out;

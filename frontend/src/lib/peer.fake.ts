@@ -109,6 +109,14 @@ export class FakePc implements PcLike {
     return {};
   }
 
+  removeTrack(sender: unknown): void {
+    const i = this.senders.findIndex((x) => x.sender === sender);
+    if (i >= 0) this.senders.splice(i, 1);
+    this.removed++;
+    this.needed();
+  }
+  removed = 0;
+
   getTransceivers(): TransceiverLike[] {
     return this.senders;
   }

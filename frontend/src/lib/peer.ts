@@ -10,6 +10,7 @@
 //!   reports the peer unreachable.
 //! Nothing here touches the DOM or the socket: the caller injects `createPc` and `send`.
 
+import { markSdp, readMark } from './share';
 import type { Signal } from './types';
 
 /** What this side sends: the server's `Signal` type. */
@@ -45,6 +46,7 @@ export interface PcLike {
   addIceCandidate(c: RTCIceCandidateInit): Promise<void>;
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): unknown;
   addTransceiver(kind: string, init?: RTCRtpTransceiverInit): unknown;
+  removeTrack(sender: never): void;
   getTransceivers(): TransceiverLike[];
   restartIce(): void;
   close(): void;
@@ -79,6 +81,11 @@ export interface PeerOptions {
   gatherMs?: number;
   connectMs?: number;
   log?: (...a: unknown[]) => void;
+  /** What our SDPs say about us (lib/share.ts): the id of the screen stream we share, or
+   *  `null` to send plain SDPs as a Convos 4.08 browser does. */
+  mark?: () => { screen: string | null } | null;
+  /** The peer's SDP carries our mark: it understands a shared screen. */
+  onModern?: (p: Peer) => void;
 }
 
 let nextId = 1;
@@ -91,6 +98,14 @@ export class Peer {
   readonly pc: PcLike;
   state: PeerState = 'connecting';
   remoteStream: MediaStream | null = null;
+  /** Their shared screen (a second video track in its own stream), if any. */
+  screenStream: MediaStream | null = null;
+  /** Their SDP carries our mark, so they tell their screen from their camera (a Convos
+   *  4.08 peer does not: it never gets our screen, docs/calls.md). */
+  modern = false;
+  /** The stream id their last SDP named as their screen. */
+  private remoteScreenId: string | null = null;
+  private shareSenders: unknown[] = [];
   problem = '';
   /** ICE restarts tried since the last time the peer was connected. */
   restarts = 0;
@@ -119,6 +134,13 @@ export class Peer {
     pc.oniceconnectionstatechange = () => this.iceStateChanged();
     pc.onconnectionstatechange = () => this.iceStateChanged();
     pc.ontrack = (ev) => {
+      const first = ev.streams[0];
+      if (first && this.remoteScreenId && first.id === this.remoteScreenId) {
+        this.screenStream = first;
+        opts.onTrack?.(this, first);
+        this.changed();
+        return;
+      }
       const stream = ev.streams[0] ?? this.remoteStream ?? new MediaStream([ev.track]);
       if (!ev.streams[0] && !stream.getTracks().includes(ev.track)) stream.addTrack(ev.track);
       this.remoteStream = stream;
@@ -209,6 +231,32 @@ export class Peer {
     else if (t.direction === 'inactive') t.direction = 'sendonly';
   }
 
+  /** Sends our shared screen as extra tracks in its own stream (the camera stays); the
+   *  browser asks for an offer, which goes over IRC like any renegotiation. */
+  addShare(stream: MediaStream): void {
+    if (this.state === 'closed' || !this.modern || this.shareSenders.length) return;
+    for (const t of stream.getTracks()) this.shareSenders.push(this.pc.addTrack(t, stream));
+  }
+
+  /** Stops sending the screen (one more offer/answer). */
+  removeShare(): void {
+    const senders = this.shareSenders;
+    this.shareSenders = [];
+    if (this.state === 'closed') return;
+    for (const s of senders) {
+      try {
+        this.pc.removeTrack(s as never);
+      } catch (e) {
+        this.log('removeTrack failed', e);
+      }
+    }
+  }
+
+  /** Whether we send our screen to this peer now. */
+  get sharing(): boolean {
+    return this.shareSenders.length > 0;
+  }
+
   /** Perfect negotiation: make and send an offer when the browser asks for one. */
   private async negotiate(): Promise<void> {
     if (this.state === 'closed' || this.makingOffer) return;
@@ -233,12 +281,13 @@ export class Peer {
     if (!now || now.type !== desc.type || this.state === 'closed') return;
     if (now.type === 'offer' && this.pc.signalingState !== 'have-local-offer') return;
     this.sentSdp = true;
+    const sdp = markSdp(now.sdp, this.opts.mark?.() ?? null);
     if (now.type === 'offer') {
       this.sent.offers++;
-      await this.opts.send({ offer: now.sdp });
+      await this.opts.send({ offer: sdp });
     } else if (now.type === 'answer') {
       this.sent.answers++;
-      await this.opts.send({ answer: now.sdp });
+      await this.opts.send({ answer: sdp });
     }
   }
 
@@ -295,8 +344,18 @@ export class Peer {
         this.log('ignoring answer in state', pc.signalingState);
         return;
       }
+      // Before setRemoteDescription: its `track` events must know which stream is the screen.
+      const mark = readMark(description.sdp ?? '');
+      const becameModern = !!mark && !this.modern;
+      this.modern ||= !!mark;
+      this.remoteScreenId = mark?.screen ?? null;
       // Polite and colliding: setRemoteDescription rolls our offer back implicitly.
       await pc.setRemoteDescription(description);
+      if (this.screenStream && this.screenStream.id !== this.remoteScreenId) {
+        this.screenStream = null;
+        this.changed();
+      }
+      if (becameModern) this.opts.onModern?.(this);
       await this.flushIce();
       if (description.type === 'offer') {
         this.addLocalMedia();

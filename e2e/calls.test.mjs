@@ -136,6 +136,8 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await joinRinging(bob, 'alice');
     await Promise.all([waitPeers(alice, ['bob']), waitPeers(bob, ['alice'])]);
     console.log(`# 2-party call connected in ${Date.now() - t0} ms`);
+    // The call log in the conversation, stored like other state lines.
+    for (const p of [alice, bob]) await p.locator('.system.call', { hasText: 'alice started a call.' }).waitFor({ timeout: 10_000 });
     await assertMediaFrom(alice, ['bob'], assert);
     await assertMediaFrom(bob, ['alice'], assert);
     // Few IRC lines: one offer and one answer per pair, no trickled ICE.
@@ -334,6 +336,17 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
   });
 
   test('two daemons sharing one IRC server', async () => {
+    // The 4-party call that just ended is in the log, and can be searched for.
+    await bob.locator('.system.call', { hasText: /Call ended — .*, 4 participants\./ }).waitFor({ timeout: 10_000 });
+    const api = await apiFor(bob.context(), daemon.url);
+    let found;
+    await until(
+      async () => {
+        found = await api.get('/api/search?match=' + encodeURIComponent('"call ended"'));
+        return found.messages.some((m) => m.type === 'call' && /4 participants/.test(m.message));
+      },
+      { ms: 10_000, what: 'the call log found by search' },
+    );
     await startCall(dave);
     await joinRinging(alice, 'dave');
     await Promise.all([waitPeers(alice, ['dave']), waitPeers(dave, ['alice'])]);
@@ -342,6 +355,11 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await hangup(dave);
     await until(async () => (await callStats(alice)).length === 0, { ms: 20_000, what: 'alice: dave gone' });
     await hangup(alice);
+    // Bob was rung and never joined: a missed call, highlighted and in his notifications.
+    await bob.locator('.system.call.highlight', { hasText: 'Missed call from dave' }).waitFor({ timeout: 10_000 });
+    const notes = await api.get('/api/notifications');
+    assert.ok(notes.messages.some((m) => /Missed call from dave/.test(m.message)), 'missed call notification');
+    await alice.locator('.system.call', { hasText: /Call ended — .*, 2 participants\./ }).waitFor({ timeout: 10_000 });
   });
 
   test('a private conversation call', async () => {

@@ -95,10 +95,12 @@ pub enum Kind {
     /// A reaction (`+draft/react`) to the message whose msgid is in `reply_to`; the text is
     /// the reaction (an emoji). Not searched, not unread: shown on that message.
     Reaction = 12,
+    /// A call's log line (issue 25): started, ended, missed (`src/user/calllog.rs`).
+    Call = 13,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Privmsg,
         Kind::Action,
         Kind::Notice,
@@ -112,6 +114,7 @@ impl Kind {
         Kind::Server,
         Kind::Error,
         Kind::Reaction,
+        Kind::Call,
     ];
 
     /// The stable code stored in the database.
@@ -140,6 +143,7 @@ impl Kind {
             Kind::Server => "server",
             Kind::Error => "error",
             Kind::Reaction => "reaction",
+            Kind::Call => "call",
         }
     }
 

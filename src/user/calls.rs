@@ -4,16 +4,19 @@
 //! Accepted from IRC (docs/rtcz.md §2.5, D3, D6): CALL/HANGUP only in a NOTICE to a channel we
 //! are in (from a member) or to our own nick (from someone we already have a private
 //! conversation with); OFR/ANS/ICE only to our own nick. RTCZ never creates a
-//! conversation and is never stored as chat history.
+//! conversation and is never stored as chat history; who joins and leaves feeds the
+//! conversation's call log (`super::calllog`: started, ended, missed).
 
 use std::time::Instant;
 
 use irc_proto::Message;
 use tracing::debug;
 
-use super::state::{Actor, ConnState};
+use super::calllog::Note;
+use super::state::{Actor, ConnState, Line};
 use super::Error;
 use crate::irc;
+use crate::model::Kind;
 use crate::rtc::{self, Body, Broadcast, Candidate, Key, Signal};
 use crate::wire::{self, Event, RtcAction, RtcKind};
 
@@ -43,6 +46,12 @@ impl Actor {
         }
         crate::metrics::get().rtc_signals.inc();
         let name = conv.model.name.clone();
+        // For the call log: joined (`Some(true)`) or left (`Some(false)`).
+        let joined = match req.action {
+            RtcAction::Call => Some(true),
+            RtcAction::Hangup => Some(false),
+            RtcAction::Signal { .. } => None,
+        };
         let prefix_len = rtc::fallback_prefix_len(&conn.nick);
         let lines: Vec<irc_proto::Builder> = match req.action {
             RtcAction::Call | RtcAction::Hangup => {
@@ -93,11 +102,69 @@ impl Actor {
             }
         };
         let handle = conn.handle.clone();
+        let (nick, me, key) = (
+            conn.nick.clone(),
+            conn.fold(&conn.nick),
+            conn.fold(&conv_id),
+        );
         for line in lines {
             let line = line.build().map_err(|e| Error::Invalid(e.to_string()))?;
             handle.request(irc::Request::Send(line)).await;
         }
+        match joined {
+            Some(true) => self.call_joined(&cid, &key, &nick, &me, true).await,
+            Some(false) => self.call_left(&cid, Some(&key), &me).await,
+            None => {}
+        }
         Ok(())
+    }
+
+    /// Someone joined a call (their CALL, or our own): the first one starts it in the log.
+    async fn call_joined(&mut self, cid: &str, conv: &str, nick: &str, key: &str, me: bool) {
+        let now = crate::time::now_ms();
+        for note in self.calls.log.call(cid, conv, nick, key, me, now) {
+            let text = note.text();
+            self.record(cid, Line::new(conv, Kind::Call, &text).from(nick))
+                .await;
+        }
+    }
+
+    /// `key` (a folded nick) left the call in `conv`, or all calls of the connection
+    /// (`None`: QUIT). The last one out ends the call in the log; a call the user never
+    /// joined is logged as missed, as a highlight (a notification, and a push where on).
+    pub(super) async fn call_left(&mut self, cid: &str, conv: Option<&str>, key: &str) {
+        let now = crate::time::now_ms();
+        let me = self.conns.get(cid).is_some_and(|c| c.is_me(key));
+        if me && conv.is_none() {
+            return;
+        }
+        for (conv, note) in self.calls.log.left(cid, conv, key, now) {
+            let missed = matches!(
+                note,
+                Note::Ended {
+                    missed_from: Some(_),
+                    ..
+                }
+            );
+            let text = note.text();
+            self.record(cid, Line::new(&conv, Kind::Call, &text).highlight(missed))
+                .await;
+        }
+    }
+
+    /// A PART or KICK: out of that conversation's call. When it is the user, whatever
+    /// happens in the call from now is unseen: it is forgotten, not logged as ended.
+    pub(super) async fn call_gone(&mut self, cid: &str, conv: &str, key: &str, me: bool) {
+        if me {
+            self.calls.log.forget_conv(cid, conv);
+        } else {
+            self.call_left(cid, Some(conv), key).await;
+        }
+    }
+
+    /// A nick change: the same person stays in their calls.
+    pub(super) fn call_renamed(&mut self, cid: &str, old: &str, new: &str) {
+        self.calls.log.renamed(cid, old, new);
     }
 
     /// An RTCZ NOTICE from IRC: checked, reassembled, and pushed to the browsers.
@@ -187,6 +254,9 @@ impl Actor {
         };
         if matches!(kind, RtcKind::Call) {
             self.push_call(cid, &conv, from);
+            self.call_joined(cid, &conv, from, &sender, false).await;
+        } else if matches!(kind, RtcKind::Hangup) {
+            self.call_left(cid, Some(&conv), &sender).await;
         }
         self.publish(vec![Event::Rtc(wire::Rtc {
             connection_id: cid.to_string(),

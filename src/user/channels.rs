@@ -103,6 +103,10 @@ impl Actor {
         })]);
         self.record_if_exists(cid, chan, kind, nick, &text, msg)
             .await;
+        let folded = self.conns.get(cid).map(|c| c.fold(nick));
+        if let Some(folded) = folded {
+            self.call_gone(cid, &key, &folded, me).await;
+        }
         if me && kind == Kind::Kick {
             self.freeze(cid, chan, &text).await;
         } else if me {
@@ -136,11 +140,17 @@ impl Actor {
             self.record(cid, Line::new(&chan, Kind::Quit, &text).from(nick).of(msg))
                 .await;
         }
+        if let Some(folded) = self.conns.get(cid).map(|c| c.fold(nick)) {
+            self.call_left(cid, None, &folded).await;
+        }
     }
 
     pub(super) async fn on_nick(&mut self, cid: &str, old: &str, new: &str, msg: &Message) {
         if new.is_empty() {
             return;
+        }
+        if let Some((o, n)) = self.conns.get(cid).map(|c| (c.fold(old), c.fold(new))) {
+            self.call_renamed(cid, &o, &n);
         }
         let Some(conn) = self.conns.get_mut(cid) else {
             return;

@@ -7,6 +7,7 @@
 
 mod actor;
 mod away;
+mod calllog;
 mod calls;
 mod channels;
 mod connections;

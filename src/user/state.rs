@@ -227,20 +227,24 @@ pub(super) struct Actor {
 /// Call state the actor keeps: only partial incoming messages.
 pub(super) struct Calls {
     pub reassembler: rtc::Reassembler,
+    /// Who is in which call, for the call log (`super::calllog`).
+    pub log: super::calllog::CallLog,
 }
 
 impl Default for Calls {
     fn default() -> Self {
         Calls {
             reassembler: rtc::Reassembler::new(rtc::Limits::default()),
+            log: Default::default(),
         }
     }
 }
 
 impl Calls {
-    /// Forgets partial messages of a connection that went away.
+    /// Forgets partial messages and calls of a connection that went away.
     pub(super) fn forget(&mut self, cid: &str) {
         self.reassembler.remove_connection(cid);
+        self.log.forget(cid);
     }
 }
 

@@ -146,7 +146,7 @@ fn schemas() -> Value {
         "Presence": s(json!({"nick": string, "away": string, "account": string, "online": boolean}), &["nick"]),
         "Conversations": list("conversations", "Conversation"),
         "Message": s(json!({"id": int, "connection_id": string, "conversation_id": string, "ts": string,
-            "type": {"enum": ["private", "action", "notice", "join", "part", "quit", "kick", "nick", "mode", "topic", "server", "error", "reaction"]},
+            "type": {"enum": ["private", "action", "notice", "join", "part", "quit", "kick", "nick", "mode", "topic", "server", "error", "reaction", "call"]},
             "from": string, "message": string, "highlight": boolean, "self": boolean,
             "msgid": string, "reply_to": string}), &["id", "ts", "type", "message"]),
         "Messages": s(json!({"messages": {"type": "array", "items": r("Message")}, "end": boolean, "before": int, "after": int}), &["messages", "end"]),

@@ -23,6 +23,9 @@ pub enum MessageType {
     Error,
     /// A reaction (the message is the emoji) to the message whose `msgid` is `reply_to`.
     Reaction,
+    /// A call's log line: "alice started a call.", "Call ended — 12 min, 3 participants.",
+    /// "Missed call from alice — …" (a highlight).
+    Call,
 }
 
 impl From<Kind> for MessageType {
@@ -41,6 +44,7 @@ impl From<Kind> for MessageType {
             Kind::Server => MessageType::Server,
             Kind::Error => MessageType::Error,
             Kind::Reaction => MessageType::Reaction,
+            Kind::Call => MessageType::Call,
         }
     }
 }

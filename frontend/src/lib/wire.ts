@@ -1,7 +1,7 @@
 // Generated from src/wire.rs by `UPDATE_WIRE=1 cargo test --lib wire`: do not edit.
 // The JSON the server sends and accepts (docs/api.md).
 
-export type MessageType = "private" | "action" | "notice" | "join" | "part" | "quit" | "kick" | "nick" | "mode" | "topic" | "server" | "error" | "reaction";
+export type MessageType = "private" | "action" | "notice" | "join" | "part" | "quit" | "kick" | "nick" | "mode" | "topic" | "server" | "error" | "reaction" | "call";
 
 export type Message = { 
 /**

@@ -183,6 +183,24 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await Promise.all(Object.entries(all).map(([n, p]) => waitPeers(p, Object.keys(all).filter((x) => x !== n), 90_000)));
     console.log(`# 4th participant connected in ${Date.now() - t0} ms`);
     for (const [n, p] of Object.entries(all)) await assertMediaFrom(p, Object.keys(all).filter((x) => x !== n), assert);
+    // Sender adaptation: three copies of the camera fit a 2 Mbit/s uplink (500 kbit/s each),
+    // audio first; and a connection indicator on every tile, from getStats.
+    await until(
+      async () =>
+        (
+          await alice.evaluate(() =>
+            window.__convosCalls.peerList().map((p) =>
+              p.pc.getSenders().map((s) => `${s.track?.kind}:${s.getParameters().encodings[0]?.maxBitrate ?? '-'}:${s.getParameters().encodings[0]?.priority}`),
+            ),
+          )
+        ).every((l) => l.includes('video:500000:low') && l.includes('audio:-:high')),
+      { ms: 10_000, what: "alice's camera limited to 500 kbit/s per copy, audio at high priority" },
+    );
+    await until(async () => (await alice.locator('.tile [data-quality=good], .tile [data-quality=fair]').count()) === 3, {
+      ms: 10_000,
+      what: 'a connection indicator on every remote tile',
+    });
+    assert.match(await alice.locator('.tile [data-quality]').first().getAttribute('title'), /connection: .*ms round trip/);
   });
 
   test('on a phone the call fills the screen, with the chat one tap away', async () => {
@@ -284,6 +302,18 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     await carol.screenshot({ path: path.join(REPO_DIR, 'docs', 'screenshot-call-speaker.png') });
     await carol.locator('[data-testid=call-layout]').click();
     await carol.locator('[data-testid=call-stage]').waitFor({ state: 'detached' });
+    // On another page the call floats small, playing; the sidebar's mark leads back.
+    await carol.locator('.sidebar a.nav', { hasText: 'Settings' }).click();
+    const mini = carol.locator('[data-testid=call-mini]');
+    await mini.waitFor();
+    await until(async () => (await mini.locator('video').evaluate((v) => v.videoWidth).catch(() => 0)) > 0, { ms: 10_000, what: 'video in the mini view' });
+    assert.equal(await panel(carol).count(), 0);
+    await carol.locator('.sidebar a.conv', { has: carol.locator('[data-testid=call-here-indicator]') }).click();
+    await panel(carol).waitFor();
+    assert.equal(await mini.count(), 0);
+    await carol.locator('.sidebar a.nav', { hasText: 'Settings' }).click();
+    await mini.getByRole('button', { name: 'Return to call' }).click();
+    await panel(carol).waitFor();
   });
 
   test('devices: switching microphone and speaker mid-call keeps audio flowing, with no new offer/answer', async () => {

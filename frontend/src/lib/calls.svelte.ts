@@ -13,6 +13,7 @@ import { inboundPackets, MediaWatch } from './mediawatch';
 import { constraintFor, deviceLabel, type DeviceChoice, type DeviceInfo, type DeviceKind, type KeyValue, loadChoice, normalize, present, saveChoice } from './devices';
 import { convKey } from './messages.svelte';
 import { foldNick, isPolite, Peer, type PcLike, type PeerState, type SignalIn, type SignalOut } from './peer';
+import { adapt, describe as describeQuality, type Level, QualityWatch } from './quality';
 import { SpeakerPicker } from './speaker';
 import type { ClientRequest, Event, Reply, RtcConfig, State, User } from './types';
 
@@ -35,6 +36,9 @@ export interface Tile {
   camOff: boolean;
   /** Their shared screen (lib/share.ts), shown large. */
   screen: MediaStream | null;
+  /** The connection to them (lib/quality.ts), and its details for a tooltip. */
+  quality: Level;
+  qualityText: string;
 }
 
 export interface ActiveCall {
@@ -140,6 +144,7 @@ export class CallStore {
   private meterTimer: ReturnType<typeof setInterval> | null = null;
   private watches = new Map<string, MediaWatch>();
   private speakers = new SpeakerPicker();
+  private qualities = new Map<string, QualityWatch>();
   private watchTimer: ReturnType<typeof setInterval> | null = null;
   private channel: BroadcastChannel | null = null;
   private rejoinTimer: ReturnType<typeof setTimeout> | null = null;
@@ -321,6 +326,7 @@ export class CallStore {
     if (this.watchTimer) clearInterval(this.watchTimer);
     this.watchTimer = null;
     this.watches.clear();
+    this.qualities.clear();
     void this.ctx?.close().catch(() => {});
     this.ctx = null;
     this.channel?.postMessage({ type: 'left', cid: call.cid, conversation: call.conversation });
@@ -733,6 +739,8 @@ export class CallStore {
       micOff: false,
       camOff: false,
       screen: null,
+      quality: 'unknown',
+      qualityText: 'Measuring the connection',
     });
     this.watches.set(peer.id, new MediaWatch());
     this.watchTimer ??= setInterval(() => void this.readMedia(), 1000);
@@ -771,6 +779,7 @@ export class CallStore {
     }
     this.meters.delete(p.id);
     this.watches.delete(p.id);
+    this.qualities.delete(p.id);
     if (this.call) this.call.tiles = this.call.tiles.filter((t) => t.id !== p.id);
     return true;
   }
@@ -854,11 +863,21 @@ export class CallStore {
       const t = c.tiles.find((x) => x.id === p.id);
       if (!w || !t || p.state !== 'connected') continue;
       let got: ReturnType<typeof inboundPackets>;
+      let report: RTCStatsReport;
       try {
-        got = inboundPackets(await p.pc.getStats(), p.screenStream?.getTracks().map((x) => x.id) ?? []);
+        report = await p.pc.getStats();
+        got = inboundPackets(report, p.screenStream?.getTracks().map((x) => x.id) ?? []);
       } catch {
         continue;
       }
+      // Quality for the tile, and the camera limit for this peer (lib/quality.ts).
+      let qw = this.qualities.get(p.id);
+      if (!qw) this.qualities.set(p.id, (qw = new QualityWatch()));
+      const q = qw.sample(report, now);
+      const text = describeQuality(q);
+      if (t.quality !== q.level) t.quality = q.level;
+      if (t.qualityText !== text) t.qualityText = text;
+      void p.limitVideo(adapt(p.videoLimit, this.peers.size, q.loss));
       const micOff = w.sample('audio', got.audio, now);
       const camOff = w.sample('video', got.video, now);
       if (t.micOff !== micOff) t.micOff = micOff;

@@ -87,14 +87,22 @@ export class FakePc implements PcLike {
   /** Transceivers made by addTrack (sending), with a sender whose replaceTrack is recorded. */
   senders: TransceiverLike[] = [];
   replaced: (MediaStreamTrack | null)[] = [];
+  /** Every setParameters call: the track's kind and the first encoding. */
+  params: Record<string, unknown>[] = [];
 
   addTrack(track?: MediaStreamTrack): unknown {
     this.tracks++;
+    let params = { encodings: [{}] } as unknown as RTCRtpSendParameters;
     const sender = {
       track: track ?? null,
       replaceTrack: async (t: MediaStreamTrack | null) => {
         sender.track = t;
         this.replaced.push(t);
+      },
+      getParameters: () => structuredClone(params),
+      setParameters: async (p: RTCRtpSendParameters) => {
+        params = p;
+        this.params.push({ kind: sender.track?.kind ?? '', ...(p.encodings[0] as object) });
       },
     };
     const x: TransceiverLike = { direction: 'sendrecv', receiver: { track: { kind: track?.kind ?? 'audio' } }, sender };

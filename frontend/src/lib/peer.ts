@@ -10,6 +10,7 @@
 //!   reports the peer unreachable.
 //! Nothing here touches the DOM or the socket: the caller injects `createPc` and `send`.
 
+import { changed, type VideoLimit } from './quality';
 import { markSdp, readMark } from './share';
 import type { Signal } from './types';
 
@@ -61,6 +62,8 @@ export interface TransceiverLike {
     readonly track: MediaStreamTrack | null;
     replaceTrack(track: MediaStreamTrack | null): Promise<void>;
     setStreams?(...streams: MediaStream[]): void;
+    getParameters?(): RTCRtpSendParameters;
+    setParameters?(p: RTCRtpSendParameters): Promise<void>;
   };
 }
 
@@ -248,6 +251,43 @@ export class Peer {
         this.pc.removeTrack(s as never);
       } catch (e) {
         this.log('removeTrack failed', e);
+      }
+    }
+  }
+
+  /** The camera limit last applied (lib/quality.ts). */
+  videoLimit: VideoLimit | null = null;
+
+  /**
+   * Limits what the camera sends to this peer (`setParameters`: no renegotiation), and
+   * gives audio the high priority and the camera the low one, so that on a congested link
+   * the voice gets through first.
+   */
+  async limitVideo(limit: VideoLimit): Promise<void> {
+    if (this.state !== 'connected') return;
+    const apply = changed(this.videoLimit, limit);
+    for (const t of this.pc.getTransceivers()) {
+      const s = t.sender;
+      if (!s.track || !s.getParameters || !s.setParameters || this.shareSenders.includes(s)) continue;
+      const audio = s.track.kind === 'audio';
+      if (!audio && !apply) continue;
+      const p = s.getParameters();
+      const e = p.encodings?.[0];
+      if (!e) continue;
+      const want = audio ? 'high' : 'low';
+      if (audio && e.priority === want) continue;
+      e.priority = want;
+      e.networkPriority = want;
+      if (!audio) {
+        e.maxBitrate = limit.maxBitrate;
+        e.scaleResolutionDownBy = limit.scaleResolutionDownBy;
+        e.maxFramerate = limit.maxFramerate;
+      }
+      try {
+        await s.setParameters(p);
+        if (!audio) this.videoLimit = limit;
+      } catch (err) {
+        this.log('setParameters failed', err);
       }
     }
   }

@@ -17,4 +17,15 @@ describe('MessageRow', () => {
       unmount();
     }
   });
+
+  it('shows call log lines as state lines; a missed call stands out', () => {
+    const started = render(MessageRow, { row: row(msg({ type: 'call', message: 'alice started a call.' })) });
+    expect(started.container.querySelector('.system.call .sys-text')?.textContent?.replace(/\s+/g, ' ').trim()).toBe('alice started a call.');
+    started.unmount();
+    const missed = render(MessageRow, {
+      row: row(msg({ type: 'call', from: '', highlight: true, message: 'Missed call from alice — 2 min, 2 participants.' })),
+    });
+    expect(missed.container.querySelector('.system.call.highlight')?.textContent).toContain('Missed call from alice');
+    missed.unmount();
+  });
 });

@@ -6,116 +6,22 @@
 //! someone while we are in the call makes us offer to them. `hangup` from someone closes
 //! only our connection to them. Signals are handled only by the tab that is in the call
 //! (D9); other tabs of the same browser learn about it over a BroadcastChannel.
+//! Types and the browser environment: callenv.ts; screen sharing and devices: callmedia.ts.
 
-import { request } from './api';
+import { type ActiveCall, browserEnv, type CallEnv, type MediaMode, mediaErrorMessage, type Room, type RtcConfig } from './callenv';
+import * as media from './callmedia';
 import { chat } from './chat.svelte';
 import { inboundPackets, MediaWatch } from './mediawatch';
-import { constraintFor, deviceLabel, type DeviceChoice, type DeviceInfo, type DeviceKind, type KeyValue, loadChoice, normalize, present, saveChoice } from './devices';
+import { constraintFor, type DeviceChoice, type DeviceInfo, type DeviceKind, loadChoice } from './devices';
 import { convKey } from './messages.svelte';
 import { foldNick, isPolite, Peer, type PcLike, type PeerState, type SignalIn, type SignalOut } from './peer';
-import { adapt, describe as describeQuality, type Level, QualityWatch } from './quality';
+import { adapt, describe as describeQuality, QualityWatch } from './quality';
 import { SpeakerPicker } from './speaker';
-import type { ClientRequest, Event, Reply, RtcConfig, State, User } from './types';
+import type { Event, State } from './types';
 
-export type MediaMode = 'av' | 'audio' | 'listen';
-
-export type { RtcConfig };
-
-export interface Tile {
-  /** The peer connection's id (D10: never the nick). */
-  id: string;
-  nick: string;
-  state: PeerState;
-  problem: string;
-  stream: MediaStream | null;
-  /** 0..1 audio level from the analyser. */
-  level: number;
-  hasVideo: boolean;
-  /** Their microphone / camera is off (no packets of it: lib/mediawatch.ts). */
-  micOff: boolean;
-  camOff: boolean;
-  /** Their shared screen (lib/share.ts), shown large. */
-  screen: MediaStream | null;
-  /** The connection to them (lib/quality.ts), and its details for a tooltip. */
-  quality: Level;
-  qualityText: string;
-}
-
-export interface ActiveCall {
-  cid: string;
-  conversation: string;
-  name: string;
-  /** `preview`: media open, devices can be chosen, nothing sent yet. */
-  phase: 'media' | 'media-error' | 'preview' | 'joining' | 'active' | 'paused' | 'error';
-  mode: MediaMode;
-  error: string;
-  local: MediaStream | null;
-  micOn: boolean;
-  camOn: boolean;
-  localLevel: number;
-  /** The active speaker's tile id ('' before anyone spoke: lib/speaker.ts). */
-  speaker: string;
-  /** Our shared screen, sent to every peer that understands it (lib/share.ts). */
-  screen: MediaStream | null;
-  tiles: Tile[];
-  /** What happened, newest last ("bob left the call."). */
-  log: string[];
-}
-
-export interface Room {
-  /** Nicks we saw calling and not hanging up. */
-  nicks: string[];
-  /** Ringing until this time (ms). */
-  ringingUntil: number;
-  /** The last thing that happened, shown as a line in the conversation. */
-  note: string;
-}
-
-/** What the store needs from the world (fakes in tests). */
-export interface CallEnv {
-  request: (req: ClientRequest) => Promise<Reply>;
-  getUserMedia: (c: MediaStreamConstraints) => Promise<MediaStream>;
-  /** `new MediaStream(tracks)` (a fake in tests). */
-  makeStream?: (tracks: MediaStreamTrack[]) => MediaStream;
-  createPc: (config: RTCConfiguration) => PcLike;
-  myNick: (cid: string) => string;
-  connectionState: (cid: string) => string;
-  conversationName: (cid: string, conversation: string) => string;
-  isPrivate: (cid: string, conversation: string) => boolean;
-  notify: (title: string, body: string, onClick: () => void) => void;
-  open: (cid: string, conversation: string) => void;
-  now: () => number;
-  rtc: () => RtcConfig | null;
-  /** Fetches fresh ICE credentials (TURN REST credentials expire). */
-  refreshRtc?: () => Promise<void>;
-  gatherMs?: number;
-  connectMs?: number;
-  rejoinDelayMs?: number;
-  /** `navigator.mediaDevices.enumerateDevices` (absent: no device choice). */
-  enumerateDevices?: () => Promise<{ deviceId: string; kind: string; label: string }[]>;
-  /** Subscribes to `devicechange` (hot-plug). */
-  onDeviceChange?: (fn: () => void) => void;
-  /** Where the device choice is remembered (localStorage). */
-  storage?: KeyValue | null;
-  /** `HTMLMediaElement.setSinkId`, where the browser has it. */
-  setSinkId?: (el: HTMLAudioElement, id: string) => Promise<void>;
-  /** `navigator.mediaDevices.getDisplayMedia` (absent: no screen sharing). */
-  getDisplayMedia?: (c: DisplayMediaStreamOptions) => Promise<MediaStream>;
-}
+export type { ActiveCall, CallEnv, MediaMode, Room, RtcConfig, Tile } from './callenv';
 
 const RING_MS = 60_000;
-
-/** Why the camera/microphone did not open; `video`/`mic`: one of them, opened during a call. */
-function mediaErrorMessage(e: unknown, mode: MediaMode | 'video' | 'mic'): string {
-  const name = (e as { name?: string })?.name ?? '';
-  const what = mode === 'audio' || mode === 'mic' ? 'microphone' : mode === 'video' ? 'camera' : 'camera and microphone';
-  const during = mode === 'video' || mode === 'mic';
-  if (name === 'NotAllowedError' || name === 'SecurityError')
-    return `Access to the ${what} was denied. Allow it in the browser's site settings${during ? '' : ', or join without it'}.`;
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') return `No ${what} was found.`;
-  if (name === 'NotReadableError' || name === 'AbortError') return `The ${what} could not be started: another program may be using it.`;
-  return `Could not open the ${what}: ${(e as Error)?.message ?? String(e)}`;
-}
 
 export class CallStore {
   call = $state<ActiveCall | null>(null);
@@ -137,8 +43,9 @@ export class CallStore {
   /** Send SDPs without our mark, as a Convos 4.08 browser does (tests, diagnostics). */
   legacySdp = false;
 
-  private peers = new Map<string, Peer>();
-  private audios = new Map<string, HTMLAudioElement>();
+  /** By folded nick (lib/callmedia.ts uses these too). */
+  readonly peers = new Map<string, Peer>();
+  readonly audios = new Map<string, HTMLAudioElement>();
   private ctx: AudioContext | null = null;
   private meters = new Map<string, () => number>();
   private meterTimer: ReturnType<typeof setInterval> | null = null;
@@ -260,7 +167,7 @@ export class CallStore {
     call.local = local;
     if (local) {
       this.meter('local', local);
-      for (const t of local.getTracks()) this.watchEnded(t);
+      for (const t of local.getTracks()) media.watchEnded(this, t);
       await this.refreshDevices();
       if (this.call !== call) return;
     }
@@ -397,169 +304,29 @@ export class CallStore {
     if (r) r.ringingUntil = 0;
   }
 
-  // ---- screen sharing (issue 25, lib/share.ts) --------------------------------------
+  // ---- screen sharing and devices (lib/callmedia.ts) --------------------------------
 
   get canShare(): boolean {
     return !!this.env.getDisplayMedia;
   }
 
   /** Starts or stops sharing the screen (an extra video track: the camera stays). */
-  async toggleShare(): Promise<void> {
-    const c = this.call;
-    const get = this.env.getDisplayMedia;
-    if (!c || !get || c.phase === 'media' || c.phase === 'media-error' || c.phase === 'preview') return;
-    if (c.screen) return this.stopShare();
-    let s: MediaStream;
-    try {
-      // Tab audio where the browser offers it; some refuse `audio` outright.
-      s = await get({ video: true, audio: true }).catch((e) => {
-        if ((e as { name?: string })?.name === 'NotAllowedError') throw e;
-        return get({ video: true });
-      });
-    } catch (e) {
-      // NotAllowedError: the user closed the picker, nothing to say.
-      if (this.call === c && (e as { name?: string })?.name !== 'NotAllowedError')
-        c.error = `Could not share the screen: ${(e as Error)?.message ?? e}`;
-      return;
-    }
-    if (this.call !== c || c.screen) {
-      s.getTracks().forEach((t) => t.stop());
-      return;
-    }
-    const v = s.getVideoTracks()[0];
-    if (v) {
-      if ('contentHint' in v) v.contentHint = 'detail';
-      // "Stop sharing" in the browser's own bar ends the track.
-      v.onended = () => {
-        if (this.call?.screen?.id === s.id) this.stopShare();
-      };
-    }
-    c.screen = s;
-    c.error = '';
-    for (const p of this.peers.values()) p.addShare(s);
-    const legacy = [...this.peers.values()].filter((p) => !p.modern && p.state !== 'closed').map((p) => p.nick);
-    this.log(`You are sharing your screen.${legacy.length ? ` ${legacy.join(', ')} cannot see it (older Convos).` : ''}`);
+  toggleShare(): Promise<void> {
+    return media.toggleShare(this);
   }
 
   stopShare(): void {
-    const c = this.call;
-    const s = c?.screen;
-    if (!c || !s) return;
-    c.screen = null;
-    for (const p of this.peers.values()) p.removeShare();
-    for (const t of s.getTracks()) {
-      t.onended = null;
-      t.stop();
-    }
-    this.log('You stopped sharing your screen.');
+    media.stopShare(this);
   }
 
-  // ---- devices (issue 25) -----------------------------------------------------------
-
-  /** Reads the device list again (after media was allowed, on hot-plug) and falls back
-   *  from devices that went away. */
-  async refreshDevices(): Promise<void> {
-    if (!this.env.enumerateDevices) return;
-    let list: DeviceInfo[];
-    try {
-      list = normalize(await this.env.enumerateDevices());
-    } catch {
-      return;
-    }
-    this.devices = list;
-    const c = this.call;
-    for (const kind of ['audioinput', 'videoinput'] as const) {
-      const track = this.localTrack(kind);
-      const id = track?.getSettings?.().deviceId;
-      if (c && track && id && track.readyState !== 'ended' && !present(list, kind, id)) {
-        void this.switchInput(kind, '', `${track.label ? `“${track.label}”` : `The ${kind === 'audioinput' ? 'microphone' : 'camera'}`} was disconnected: using ${deviceLabel(list, kind, '')}.`);
-      }
-    }
-    const out = this.choice.audiooutput;
-    if (out && !present(list, 'audiooutput', out)) {
-      this.choice = { ...this.choice, audiooutput: '' };
-      this.applySink();
-      this.log('The chosen speaker was disconnected: playing through the default speaker.');
-    }
+  /** Reads the device list again and falls back from devices that went away. */
+  refreshDevices(): Promise<void> {
+    return media.refreshDevices(this);
   }
 
-  private localTrack(kind: 'audioinput' | 'videoinput'): MediaStreamTrack | undefined {
-    const l = this.call?.local;
-    return kind === 'audioinput' ? l?.getAudioTracks()[0] : l?.getVideoTracks()[0];
-  }
-
-  /** A device unplugged while in use ends its track: fall back to the default one. */
-  private watchEnded(t: MediaStreamTrack): void {
-    const kind = t.kind === 'audio' ? 'audioinput' : 'videoinput';
-    t.onended = () => {
-      if (this.localTrack(kind) !== t) return;
-      const what = kind === 'audioinput' ? 'microphone' : 'camera';
-      void this.switchInput(kind, '', `${t.label ? `“${t.label}”` : `The ${what}`} stopped: using the default ${what}.`);
-    };
-  }
-
-  /** Picks a device (remembered in this browser); during a preview or a call, switches to
-   *  it at once, without renegotiating (`replaceTrack`). */
-  async setDevice(kind: DeviceKind, id: string): Promise<boolean> {
-    const prev = this.choice;
-    this.choice = { ...this.choice, [kind]: id };
-    saveChoice(this.env.storage, this.choice);
-    if (kind === 'audiooutput') return this.applySink();
-    if (!this.localTrack(kind)) return true;
-    const ok = await this.switchInput(kind, id);
-    if (!ok) {
-      this.choice = prev;
-      saveChoice(this.env.storage, prev);
-    }
-    return ok;
-  }
-
-  /** Plays every participant through the chosen speaker. */
-  private applySink(): boolean {
-    const set = this.env.setSinkId;
-    if (!set) return false;
-    const id = this.choice.audiooutput || '';
-    for (const a of this.audios.values()) {
-      void set(a, id).catch((e) => {
-        const c = this.call;
-        if (c) c.error = `Could not play through ${deviceLabel(this.devices, 'audiooutput', id)}: ${(e as Error)?.message ?? e}`;
-      });
-    }
-    return true;
-  }
-
-  /** Replaces the local microphone or camera track by one from device `id` ('' = the
-   *  default) in every peer connection, keeping mute/camera-off as they were. */
-  private async switchInput(kind: 'audioinput' | 'videoinput', id: string, note = ''): Promise<boolean> {
-    const c = this.call;
-    const old = this.localTrack(kind);
-    if (!c || !c.local || !old) return false;
-    const audio = kind === 'audioinput';
-    let track: MediaStreamTrack | undefined;
-    try {
-      const s = await this.env.getUserMedia(audio ? { audio: constraintFor(id, !!id), video: false } : { audio: false, video: constraintFor(id, !!id) });
-      track = audio ? s.getAudioTracks()[0] : s.getVideoTracks()[0];
-    } catch (e) {
-      if (this.call === c) c.error = mediaErrorMessage(e, audio ? 'mic' : 'video');
-      return false;
-    }
-    if (!track) return false;
-    if (this.call !== c || this.localTrack(kind) !== old) {
-      track.stop();
-      return false;
-    }
-    track.enabled = old.enabled;
-    const tracks = (c.local?.getTracks() ?? []).map((t) => (t === old ? track : t));
-    const local = this.env.makeStream ? this.env.makeStream(tracks) : new MediaStream(tracks);
-    c.local = local;
-    c.error = '';
-    this.watchEnded(track);
-    await Promise.all([...this.peers.values()].map((p) => p.replaceLocal(old, track, local)));
-    old.onended = null;
-    old.stop();
-    if (audio) this.meter('local', local);
-    if (note) this.log(note);
-    return true;
+  /** Picks a device (remembered); in a preview or a call, switches to it at once. */
+  setDevice(kind: DeviceKind, id: string): Promise<boolean> {
+    return media.setDevice(this, kind, id);
   }
 
   // ---- events -----------------------------------------------------------------------
@@ -795,7 +562,7 @@ export class CallStore {
     if (t.screen !== p.screenStream) t.screen = p.screenStream;
   }
 
-  private log(line: string): void {
+  log(line: string): void {
     const c = this.call;
     if (!c) return;
     c.log = [...c.log.slice(-19), line];
@@ -832,7 +599,7 @@ export class CallStore {
     }
   }
 
-  private meter(id: string, stream: MediaStream): void {
+  meter(id: string, stream: MediaStream): void {
     const ctx = this.ctx;
     if (!ctx || !stream.getAudioTracks().length) return;
     try {
@@ -942,39 +709,6 @@ export class CallStore {
       screen: p.screenStream,
     }));
   }
-}
-
-function browserEnv(): CallEnv {
-  return {
-    request: (req) => chat.request(req),
-    getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
-    createPc: (config) => new RTCPeerConnection(config) as unknown as PcLike,
-    myNick: (cid) => chat.connection(cid)?.nick ?? '',
-    connectionState: (cid) => chat.connection(cid)?.state ?? 'disconnected',
-    conversationName: (cid, conv) => chat.conversation(cid, conv)?.name ?? conv,
-    isPrivate: (cid, conv) => chat.conversation(cid, conv)?.is_private ?? !/^[#&!+]/.test(conv),
-    notify: (title, body, onClick) => chat.notifier?.show(title, body, onClick),
-    open: (cid, conv) => chat.onOpen(cid, conv),
-    now: () => Date.now(),
-    rtc: () => chat.user?.rtc ?? null,
-    enumerateDevices: () => navigator.mediaDevices.enumerateDevices(),
-    onDeviceChange: (fn) => {
-      if (typeof navigator !== 'undefined') navigator.mediaDevices?.addEventListener?.('devicechange', fn);
-    },
-    storage: typeof localStorage !== 'undefined' ? localStorage : null,
-    setSinkId:
-      typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype
-        ? (el, id) => (el as HTMLAudioElement & { setSinkId(id: string): Promise<void> }).setSinkId(id)
-        : undefined,
-    getDisplayMedia:
-      typeof navigator !== 'undefined' && navigator.mediaDevices && 'getDisplayMedia' in navigator.mediaDevices
-        ? (c) => navigator.mediaDevices.getDisplayMedia(c)
-        : undefined,
-    refreshRtc: async () => {
-      const u = await request<User>('GET', '/api/user');
-      if (chat.user && u.rtc) chat.user.rtc = u.rtc;
-    },
-  };
 }
 
 export const calls = new CallStore(browserEnv());

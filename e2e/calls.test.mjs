@@ -262,16 +262,22 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     // Bob and carol: a second video track from alice (the screen), frames rising, shown large.
     for (const page of [bob, carol]) {
       await page.locator('[data-testid=call-screen][data-nick=alice]').waitFor({ timeout: 30_000 });
-      const a = await videoFrom(page, 'alice');
-      await sleep(1500);
-      const b = await videoFrom(page, 'alice');
-      const scr0 = a.video.find((v) => v.track === a.screen);
-      const scr1 = b.video.find((v) => v.track === b.screen);
-      assert.ok(scr1 && scr1.frames > (scr0?.frames ?? 0), `${page.nick} decodes alice's screen: ${JSON.stringify(b)}`);
-      assert.ok(scr1.width >= 640, `${page.nick}: a screen-sized picture (${scr1.width})`);
-      const cam0 = a.video.find((v) => v.track !== a.screen);
-      const cam1 = b.video.find((v) => v.track !== b.screen);
-      assert.ok(cam1 && cam1.frames > (cam0?.frames ?? 0), `${page.nick} still decodes alice's camera`);
+      // Frames of both tracks rising (the screen's stats appear once its first frames are in).
+      let a = await videoFrom(page, 'alice');
+      let b = a;
+      await until(
+        async () => {
+          await sleep(1000);
+          b = await videoFrom(page, 'alice');
+          const rising = (pick) => (pick(b)?.frames ?? 0) > (pick(a)?.frames ?? 0);
+          const screen = (x) => x.video.find((v) => v.track === x.screen);
+          const camera = (x) => x.video.find((v) => v.track !== x.screen);
+          const ok = rising(screen) && rising(camera) && screen(b).width >= 640;
+          a = b;
+          return ok;
+        },
+        { ms: 30_000, what: `${page.nick} decodes alice's screen (screen-sized) and camera: ${JSON.stringify(b)}` },
+      );
     }
     // Each modern peer cost one more offer over IRC, dave none: he never gets the screen.
     assert.deepEqual((await callStats(alice)).map((s) => s.sent.offers), sentBefore.map((n, i) => n + ((i < 2) ? 1 : 0)));
@@ -298,7 +304,7 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     assert.equal(await carol.locator('[data-testid=call-stage] .main [data-peer-id]').count(), 1);
     assert.equal(await carol.locator('[data-testid=call-stage] .strip [data-peer-id]').count(), 3);
     // Someone is heard: a tile is marked as the active speaker.
-    await carol.locator('[data-testid=call-panel] [data-active=true]').first().waitFor({ timeout: 15_000 });
+    await carol.locator('[data-testid=call-panel] [data-active=true]').first().waitFor({ timeout: 30_000 });
     await carol.screenshot({ path: path.join(REPO_DIR, 'docs', 'screenshot-call-speaker.png') });
     await carol.locator('[data-testid=call-layout]').click();
     await carol.locator('[data-testid=call-stage]').waitFor({ state: 'detached' });

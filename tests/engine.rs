@@ -282,6 +282,24 @@ async fn rtcz_interop_with_a_convos_peer() {
         (call["conversation_id"].as_str(), call["from"].as_str()),
         (Some("#convos"), Some("superwoman"))
     );
+    // The call log, stored like other state lines (src/user/calllog.rs); superman never
+    // joined, so the end is a missed call, as a highlight.
+    let started = ev.message("#convos", "superwoman started a call.").await;
+    assert_eq!(
+        (&started["type"], &started["highlight"]),
+        (&"call".into(), &false.into())
+    );
+    peer.send("NOTICE #convos :\u{1}RTCZ HANGUP\u{1}");
+    let missed = ev
+        .message(
+            "#convos",
+            "Missed call from superwoman — less than a minute, 1 participant.",
+        )
+        .await;
+    assert_eq!(
+        (&missed["type"], &missed["highlight"]),
+        (&"call".into(), &true.into())
+    );
 
     // private signals need a private conversation first
     peer.send("PRIVMSG superman :hi, calling you");

@@ -252,18 +252,26 @@ impl Actor {
                 (conv, RtcKind::Signal(signal))
             }
         };
-        if matches!(kind, RtcKind::Call) {
+        // For the call log, once the browsers have the event.
+        let joined = match kind {
+            RtcKind::Call => Some(true),
+            RtcKind::Hangup => Some(false),
+            RtcKind::Signal(_) => None,
+        };
+        if joined == Some(true) {
             self.push_call(cid, &conv, from);
-            self.call_joined(cid, &conv, from, &sender, false).await;
-        } else if matches!(kind, RtcKind::Hangup) {
-            self.call_left(cid, Some(&conv), &sender).await;
         }
         self.publish(vec![Event::Rtc(wire::Rtc {
             connection_id: cid.to_string(),
-            conversation_id: conv,
+            conversation_id: conv.clone(),
             from: from.to_string(),
             ts: crate::time::format_ms(crate::time::now_ms()),
             kind,
         })]);
+        match joined {
+            Some(true) => self.call_joined(cid, &conv, from, &sender, false).await,
+            Some(false) => self.call_left(cid, Some(&conv), &sender).await,
+            None => {}
+        }
     }
 }

@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::engine::{add, connected, send, Env, Events};
+use common::engine::{add, connected, send, Scripted};
 use common::fake_irc::Peer;
 use convos::user::{self, ChannelQuery, ChannelSort};
-use tokio::net::TcpListener;
 
 async fn page(h: &user::Handle, q: &str, sort: ChannelSort) -> convos::wire::ChannelPage {
     h.ask(|reply| user::Request::Channels {
@@ -25,13 +24,15 @@ async fn page(h: &user::Handle, q: &str, sort: ChannelSort) -> convos::wire::Cha
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_goes_to_the_browser_not_into_history() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let env = Env::open(home.path());
-    let u = env.user("l@example.com").await;
-    let h = env.users.start(u.clone());
-    let mut ev = Events::of(&h, "me");
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = l.local_addr().expect("addr").port();
+    let Scripted {
+        env,
+        user: u,
+        h,
+        mut ev,
+        listener: l,
+        port,
+        home: _home,
+    } = Scripted::start("l@example.com").await;
     let server = tokio::spawn(async move {
         let mut p = Peer::accept(&l).await;
         p.register("me", "").await;
@@ -95,13 +96,15 @@ async fn list_goes_to_the_browser_not_into_history() {
 /// (another client's, passed on by a bouncer) stays a server line and does not mix in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn labeled_whois_takes_only_its_own_replies() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let env = Env::open(home.path());
-    let u = env.user("w@example.com").await;
-    let h = env.users.start(u.clone());
-    let mut ev = Events::of(&h, "me");
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = l.local_addr().expect("addr").port();
+    let Scripted {
+        env,
+        user: u,
+        h,
+        mut ev,
+        listener: l,
+        port,
+        home: _home,
+    } = Scripted::start("w@example.com").await;
     let server = tokio::spawn(async move {
         let mut p = Peer::accept(&l).await;
         p.register("me", "labeled-response batch message-tags")

@@ -4,20 +4,21 @@
 
 mod common;
 
-use common::engine::{add, Env, Events};
+use common::engine::{add, Scripted};
 use common::fake_irc::Peer;
 use convos::user;
-use tokio::net::TcpListener;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_markers_go_both_ways() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let env = Env::open(home.path());
-    let u = env.user("r@example.com").await;
-    let h = env.users.start(u.clone());
-    let mut ev = Events::of(&h, "me");
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = l.local_addr().expect("addr").port();
+    let Scripted {
+        env,
+        user: u,
+        h,
+        mut ev,
+        listener: l,
+        port,
+        home: _home,
+    } = Scripted::start("r@example.com").await;
     let (to_server, mut from_test) = tokio::sync::mpsc::channel::<()>(1);
     let server = tokio::spawn(async move {
         let mut p = Peer::accept(&l).await;
@@ -95,13 +96,15 @@ async fn read_markers_go_both_ways() {
 /// than the wanted nick is explained once, whichever 005 line carries it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn isupport_names_the_network_and_explains_a_short_nicklen() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let env = Env::open(home.path());
-    let u = env.user("i@example.com").await;
-    let h = env.users.start(u.clone());
-    let mut ev = Events::of(&h, "me");
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = l.local_addr().expect("addr").port();
+    let Scripted {
+        env,
+        user: u,
+        h,
+        mut ev,
+        listener: l,
+        port,
+        home: _home,
+    } = Scripted::start("i@example.com").await;
     let server = tokio::spawn(async move {
         let mut p = Peer::accept(&l).await;
         p.register("longnick", "").await;

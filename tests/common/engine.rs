@@ -61,6 +61,42 @@ impl Env {
     }
 }
 
+/// A user of a fresh [`Env`], started and followed, and a listener for the scripted IRC
+/// server it will connect to (`irc://127.0.0.1:{port}`).
+pub struct Scripted {
+    pub env: Env,
+    pub user: User,
+    pub h: user::Handle,
+    pub ev: Events,
+    pub listener: tokio::net::TcpListener,
+    pub port: u16,
+    /// Kept for as long as the store lives.
+    pub home: tempfile::TempDir,
+}
+
+impl Scripted {
+    pub async fn start(email: &str) -> Scripted {
+        let home = tempfile::tempdir().expect("tempdir");
+        let env = Env::open(home.path());
+        let user = env.user(email).await;
+        let h = env.users.start(user.clone());
+        let ev = Events::of(&h, "me");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        Scripted {
+            env,
+            user,
+            h,
+            ev,
+            listener,
+            port,
+            home,
+        }
+    }
+}
+
 /// Follows a user's events.
 pub struct Events {
     pub rx: broadcast::Receiver<std::sync::Arc<user::Frame>>,

@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use common::browser::Browser;
@@ -136,6 +136,20 @@ async fn setup() -> Setup {
             .route(
                 "/clip.webm",
                 get(|h: axum::http::HeaderMap| async move { ranged("video/webm", &h) }),
+            )
+            .route(
+                "/turncoat.webm",
+                get(move |h: axum::http::HeaderMap| async move {
+                    // A video when previewed, then a redirect inward when played.
+                    static PREVIEWED: std::sync::atomic::AtomicBool =
+                        std::sync::atomic::AtomicBool::new(false);
+                    if PREVIEWED.swap(true, Ordering::SeqCst) {
+                        Redirect::temporary(&format!("http://127.0.0.1:{secret}/clip.webm"))
+                            .into_response()
+                    } else {
+                        ranged("video/webm", &h)
+                    }
+                }),
             )
             .route(
                 "/clip.mkv",
@@ -387,6 +401,19 @@ async fn video_links_play_through_the_signed_proxy_with_ranges() {
         .await
         .expect("GET");
     assert_eq!(r.status(), 401);
+
+    // The proxy's own fetch passes the address policy: a link that turns into a
+    // redirect to an internal server once previewed is refused, never fetched there.
+    let (_, p) = b
+        .get(&preview_path(&format!(
+            "http://127.0.0.1:{}/turncoat.webm",
+            s.good
+        )))
+        .await;
+    let turncoat = p["video_url"].as_str().expect("proxied").to_string();
+    let r = b.http.get(s.d.url(&turncoat)).send().await.expect("GET");
+    assert_eq!(r.status(), 404);
+    assert_eq!(s.secret_hits.get(), 0, "the internal server was reached");
 
     // A format browsers do not play is not shown.
     let (st, p) = b

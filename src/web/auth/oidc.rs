@@ -51,13 +51,7 @@ fn app_url(headers: &HeaderMap, uri: &Uri, state: &AppState, path: &str) -> Opti
 }
 
 fn binding_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let c = format!("{BINDING}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
-    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+    crate::web::session::set_cookie(state, BINDING, value, max_age)
 }
 
 /// A `303 See Other` to `location`, not cached.

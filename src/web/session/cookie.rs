@@ -51,12 +51,18 @@ pub(crate) fn session_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    set_cookie(state, COOKIE, value, max_age)
+}
+
+/// A `Set-Cookie` value for cookie `name` of ours: HttpOnly, SameSite=Lax, `Secure` when
+/// the daemon is reached over https.
+pub(crate) fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
-    let c = format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    let c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
     // Tokens are base64url, so this cannot fail; an empty cookie is the safe fallback.
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
 }

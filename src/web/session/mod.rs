@@ -15,7 +15,8 @@ pub mod proxy;
 pub use bearer::bearer;
 pub(crate) use client::{ClientIp, Device, SameOrigin};
 pub(crate) use cookie::{
-    clear_cookie, new_session, record_sign_in, session_token, session_used, start_session,
+    clear_cookie, new_session, record_sign_in, session_token, session_used, set_cookie,
+    start_session,
 };
 pub use cookie::{COOKIE, SESSION_TTL_MS};
 

@@ -165,6 +165,12 @@ pub struct Daemon {
     #[arg(long, env = "CONVOS_LOG_LEVEL")]
     pub log_level: Option<String>,
 
+    /// Keep the store in PostgreSQL instead of CONVOS_HOME/convos.db:
+    /// postgres://user:pass@host/db (sslmode=disable|prefer|require, sslrootcert=FILE).
+    /// Uploads, keys and the lock file stay in CONVOS_HOME.
+    #[arg(long, env = "CONVOS_DATABASE", hide_env_values = true)]
+    pub database: Option<String>,
+
     /// Trust X-Forwarded-For/-Proto/-Host headers (set only behind a reverse proxy).
     #[arg(long, env = "CONVOS_REVERSE_PROXY", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]
     pub reverse_proxy: bool,

@@ -5,9 +5,9 @@
 //! leaked database does not hand out logins. Password hashes are argon2id PHC strings made
 //! by the web layer; the store only keeps them.
 
+use super::db::{params, Optional, Row};
 use super::{index, now_ms, Error, Result, Store};
 use crate::model::{Secret, User, UserId};
-use rusqlite::{params, ErrorCode, OptionalExtension, Row};
 
 pub(super) const USER_COLS: &str =
     "id, email, password_hash, admin, highlight_keywords, settings, created_at";
@@ -28,16 +28,14 @@ impl TokenPurpose {
     }
 }
 
-pub(super) fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
-    fn json<T: serde::de::DeserializeOwned>(i: usize, s: String) -> rusqlite::Result<T> {
-        serde_json::from_str(&s).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-        })
+pub(super) fn user_from_row(r: &Row<'_>) -> Result<User> {
+    fn json<T: serde::de::DeserializeOwned>(i: usize, s: String) -> Result<T> {
+        serde_json::from_str(&s).map_err(|e| Error::Decode(format!("column {i}: {e}")))
     }
     Ok(User {
         id: UserId(r.get(0)?),
         email: r.get(1)?,
-        password_hash: Secret::new(r.get::<_, String>(2)?),
+        password_hash: Secret::new(r.get::<usize, String>(2)?),
         admin: r.get(3)?,
         highlight_keywords: json(4, r.get(4)?)?,
         settings: json(5, r.get(5)?)?,
@@ -45,8 +43,17 @@ pub(super) fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
+/// `email = ?1`, case-insensitive: SQLite's column is `COLLATE NOCASE`, PostgreSQL's has a
+/// unique index on `lower(email)`.
+pub(super) fn email_is(conn: &super::db::Conn) -> &'static str {
+    match conn.engine() {
+        super::db::Engine::Sqlite => "email = ?1",
+        super::db::Engine::Postgres => "lower(email) = lower(?1)",
+    }
+}
+
+fn is_unique_violation(e: &Error) -> bool {
+    super::db::Conn::is_unique_violation(e)
 }
 
 impl Store {
@@ -76,7 +83,7 @@ impl Store {
                     if is_unique_violation(&e) {
                         Error::Conflict("user")
                     } else {
-                        e.into()
+                        e
                     }
                 })
         })
@@ -86,10 +93,9 @@ impl Store {
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
         self.read(move |conn| {
             let sql = format!("SELECT {USER_COLS} FROM users WHERE id = ?1");
-            Ok(conn
-                .prepare_cached(&sql)?
+            conn.prepare_cached(&sql)?
                 .query_row([id.0], user_from_row)
-                .optional()?)
+                .optional()
         })
         .await
     }
@@ -98,11 +104,10 @@ impl Store {
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         let email = email.trim().to_owned();
         self.read(move |conn| {
-            let sql = format!("SELECT {USER_COLS} FROM users WHERE email = ?1");
-            Ok(conn
-                .prepare_cached(&sql)?
+            let sql = format!("SELECT {USER_COLS} FROM users WHERE {}", email_is(conn));
+            conn.prepare_cached(&sql)?
                 .query_row([email], user_from_row)
-                .optional()?)
+                .optional()
         })
         .await
     }
@@ -112,8 +117,8 @@ impl Store {
         self.read(move |conn| {
             let sql = format!("SELECT {USER_COLS} FROM users ORDER BY id");
             let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map([], user_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            let rows = stmt.query_map(params![], user_from_row)?;
+            rows.collect::<Result<Vec<_>>>()
         })
         .await
     }
@@ -217,7 +222,7 @@ impl Store {
                 return Err(Error::NotFound("user"));
             }
             ctx.conn.execute(
-                "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2",
+                "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS DISTINCT FROM ?2",
                 params![user_id.0, keep],
             )?;
             ctx.conn.execute(
@@ -265,7 +270,7 @@ impl Store {
                     if is_unique_violation(&e) {
                         Error::Conflict("token")
                     } else {
-                        e.into()
+                        e
                     }
                 })?;
             Ok(())

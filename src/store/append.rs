@@ -3,11 +3,11 @@
 //! the search index for lines below the indexer's mark, notifications and unread counts,
 //! all inside the writer's transaction.
 
+use super::db::{params, Conn};
 use super::rows::{cid, entry_from_row, first_id_at, ENTRY_COLS, ID_SHIFT};
 use super::writer::Ctx;
 use super::{index, Error, Result, Store};
 use crate::model::{Conversation, Entry, Kind, MessageId, NewEntry};
-use rusqlite::{params, Connection};
 use std::collections::HashMap;
 
 /// The result of an append.
@@ -69,13 +69,14 @@ fn resolve_cid(ctx: &mut Ctx, e: &NewEntry) -> Result<i64> {
 /// in that millisecond (arrival order breaks ties), so it sorts among the stored lines by
 /// time. A line from the future is placed at the present. `None` when the millisecond and
 /// the next 63 are full (then the line is placed like a live one).
-fn place(conn: &Connection, time: i64) -> Result<Option<i64>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT max(id) FROM messages WHERE id >= ?1 AND id < ?2")?;
+fn place(conn: &Conn, time: i64) -> Result<Option<i64>> {
     let slot = 1i64 << ID_SHIFT;
     let mut lo = first_id_at(time);
     for _ in 0..64 {
-        let max: Option<i64> = stmt.query_row(params![lo, lo + slot], |r| r.get(0))?;
+        let max: Option<i64> = conn.value(
+            "SELECT max(id) FROM messages WHERE id >= ?1 AND id < ?2",
+            params![lo, lo + slot],
+        )?;
         match max {
             None => return Ok(Some(lo)),
             Some(m) if m + 1 < lo + slot => return Ok(Some(m + 1)),
@@ -95,14 +96,12 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
             true => place(&ctx.conn, e.time)?.unwrap_or_else(|| ctx.next_live_id()),
             false => ctx.next_live_id(),
         };
-        let inserted = ctx
-            .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO messages \
-                 (id, conv, user_id, time, kind, nick, source, text, msgid, account, highlight, reply_to) \
-                 VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12)",
-            )?
-            .execute(params![
+        let insert = "INSERT INTO messages \
+             (id, conv, user_id, time, kind, nick, source, text, msgid, account, highlight, reply_to) \
+             VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12) ON CONFLICT DO NOTHING";
+        let inserted = ctx.conn.execute(
+            insert,
+            params![
                 cid,
                 e.user_id.0,
                 e.time,
@@ -115,15 +114,13 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
                 e.highlight,
                 id,
                 e.reply_to
-            ])?;
+            ],
+        )?;
         if inserted == 0 {
             let sql = format!("SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND msgid = ?2");
-            let entry = ctx
-                .conn
-                .prepare_cached(&sql)?
-                .query_row(params![cid, e.msgid], |r| {
-                    entry_from_row(r, e.connection_id.clone(), e.conversation_id.clone())
-                })?;
+            let entry = ctx.conn.query_row(&sql, params![cid, e.msgid], |r| {
+                entry_from_row(r, e.connection_id.clone(), e.conversation_id.clone())
+            })?;
             out.push(Appended {
                 entry,
                 duplicate: true,
@@ -135,9 +132,10 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
             index::index_one(&ctx.conn, id, cid, e.user_id.0, &e.from, &e.text)?;
         }
         if e.highlight {
-            ctx.conn
-                .prepare_cached("INSERT INTO notifications (message_id, user_id) VALUES (?1, ?2)")?
-                .execute(params![id, e.user_id.0])?;
+            ctx.conn.execute(
+                "INSERT INTO notifications (message_id, user_id) VALUES (?1, ?2)",
+                params![id, e.user_id.0],
+            )?;
         }
         let c = counts.entry(cid).or_default();
         c.0 += i64::from(e.kind.counts_as_unread());
@@ -149,12 +147,11 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
     }
     for (cid, (unread, highlights)) in counts {
         if unread > 0 || highlights > 0 {
-            ctx.conn
-                .prepare_cached(
-                    "UPDATE conversations SET unread = unread + ?2, highlights = highlights + ?3 \
-                     WHERE cid = ?1",
-                )?
-                .execute(params![cid, unread, highlights])?;
+            ctx.conn.execute(
+                "UPDATE conversations SET unread = unread + ?2, highlights = highlights + ?3 \
+                 WHERE cid = ?1",
+                params![cid, unread, highlights],
+            )?;
         }
     }
     Ok(out)

@@ -4,23 +4,23 @@
 //! too. Secrets (URLs, on-connect commands, channel keys) are stored as given: the database
 //! file is the user's data and must be protected as a whole (file mode, backups).
 
+use super::db::{params, Conn, Optional, Row};
 use super::rows::cid;
 use super::{index, Error, Result, Store};
 use crate::model::{
     Connection, Conversation, ConversationKind, MessageId, Secret, UserId, WantedState,
 };
-use rusqlite::{params, OptionalExtension, Row};
 
 pub(super) const CONNECTION_COLS: &str =
     "user_id, id, url, nick, on_connect_commands, wanted_state, state, retention_days";
 const CONVERSATION_COLS: &str =
     "user_id, connection_id, id, name, kind, key, topic, wanted, frozen, last_read, unread, highlights, notify";
 
-fn json_err(e: serde_json::Error) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+fn json_err(e: serde_json::Error) -> Error {
+    Error::Decode(e.to_string())
 }
 
-fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
+fn connection_from_row(r: &Row<'_>) -> Result<Connection> {
     let commands: String = r.get(4)?;
     let commands: Vec<String> = serde_json::from_str(&commands).map_err(json_err)?;
     let wanted: String = r.get(5)?;
@@ -39,11 +39,11 @@ fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
     Ok(Connection {
         user_id: UserId(r.get(0)?),
         id: r.get(1)?,
-        url: Secret::new(r.get::<_, String>(2)?),
+        url: Secret::new(r.get::<usize, String>(2)?),
         nick: r.get(3)?,
         on_connect_commands: commands.into_iter().map(Secret::new).collect(),
         wanted_state: WantedState::parse(&wanted).unwrap_or(WantedState::Connected),
-        retention_days: r.get::<_, i64>(7)?.clamp(0, u32::MAX.into()) as u32,
+        retention_days: r.get::<usize, i64>(7)?.clamp(0, u32::MAX.into()) as u32,
         client_cert,
         ignore,
         sts,
@@ -101,45 +101,43 @@ pub(super) fn state_column(c: &Connection) -> String {
     serde_json::Value::Object(state).to_string()
 }
 
-fn conversation_from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
+fn conversation_from_row(r: &Row<'_>) -> Result<Conversation> {
     Ok(Conversation {
         user_id: UserId(r.get(0)?),
         connection_id: r.get(1)?,
         id: r.get(2)?,
         name: r.get(3)?,
         kind: ConversationKind::from_code(r.get(4)?).unwrap_or(ConversationKind::Channel),
-        key: r.get::<_, Option<String>>(5)?.map(Secret::new),
+        key: r.get::<usize, Option<String>>(5)?.map(Secret::new),
         topic: r.get(6)?,
         wanted: r.get(7)?,
         frozen: r.get(8)?,
         last_read: MessageId(r.get(9)?),
-        unread: r.get::<_, i64>(10)?.max(0) as u64,
-        highlights: r.get::<_, i64>(11)?.max(0) as u64,
+        unread: r.get::<usize, i64>(10)?.max(0) as u64,
+        highlights: r.get::<usize, i64>(11)?.max(0) as u64,
         // A choice that no longer reads is the default, not a lost conversation.
-        notify: serde_json::from_str(&r.get::<_, String>(12)?).unwrap_or_default(),
+        notify: serde_json::from_str(&r.get::<usize, String>(12)?).unwrap_or_default(),
     })
 }
 
-pub(crate) fn conversation_by_cid(conn: &rusqlite::Connection, cid: i64) -> Result<Conversation> {
+pub(crate) fn conversation_by_cid(conn: &Conn, cid: i64) -> Result<Conversation> {
     let sql = format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE cid = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([cid], conversation_from_row)?)
+    conn.prepare_cached(&sql)?
+        .query_row([cid], conversation_from_row)
 }
 
 /// Inserts a conversation (read state from `c` ignored); returns its key.
-pub(crate) fn insert_conversation(conn: &rusqlite::Connection, c: &Conversation) -> Result<i64> {
+pub(crate) fn insert_conversation(conn: &Conn, c: &Conversation) -> Result<i64> {
     let exists: bool = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM connections WHERE user_id = ?1 AND id = ?2)")?
         .query_row(params![c.user_id.0, c.connection_id], |r| r.get(0))?;
     if !exists {
         return Err(Error::NotFound("connection"));
     }
-    conn.prepare_cached(
+    conn.query_row(
         "INSERT INTO conversations (user_id, connection_id, id, name, kind, key, topic, wanted, frozen) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING cid",
+        params![
         c.user_id.0,
         c.connection_id,
         c.id,
@@ -149,8 +147,9 @@ pub(crate) fn insert_conversation(conn: &rusqlite::Connection, c: &Conversation)
         c.topic,
         c.wanted,
         c.frozen
-    ])?;
-    Ok(conn.last_insert_rowid())
+        ],
+        |r| r.get(0),
+    )
 }
 
 impl Store {
@@ -184,7 +183,7 @@ impl Store {
                     commands,
                     c.wanted_state.as_str(),
                     state_column(&c),
-                    c.retention_days
+                    i64::from(c.retention_days)
                 ],
             )?;
             Ok(())
@@ -198,10 +197,9 @@ impl Store {
         self.read(move |conn| {
             let sql =
                 format!("SELECT {CONNECTION_COLS} FROM connections WHERE user_id = ?1 AND id = ?2");
-            Ok(conn
-                .prepare_cached(&sql)?
+            conn.prepare_cached(&sql)?
                 .query_row(params![user_id.0, id], connection_from_row)
-                .optional()?)
+                .optional()
         })
         .await
     }
@@ -213,7 +211,7 @@ impl Store {
                 format!("SELECT {CONNECTION_COLS} FROM connections WHERE user_id = ?1 ORDER BY id");
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map([user_id.0], connection_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            rows.collect::<Result<Vec<_>>>()
         })
         .await
     }
@@ -291,7 +289,7 @@ impl Store {
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map([user_id.0], conversation_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            rows.collect::<Result<Vec<_>>>()
         })
         .await
     }

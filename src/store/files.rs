@@ -2,9 +2,9 @@
 //! bytes are on disk, named by their SHA-256, and belong to [`crate::files`]; this table
 //! says which of them are still referenced.
 
+use super::db::{params, Optional, Row};
 use super::{now_ms, Result, Store};
 use crate::model::UserId;
-use rusqlite::{params, OptionalExtension, Row};
 
 const COLS: &str = "id, user_id, sha256, name, content_type, size, thumbnail, created_at";
 
@@ -27,14 +27,14 @@ pub struct StoredFile {
     pub created_at: i64,
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredFile> {
+fn from_row(r: &Row<'_>) -> Result<StoredFile> {
     Ok(StoredFile {
         id: r.get(0)?,
         user_id: UserId(r.get(1)?),
         sha256: r.get(2)?,
         name: r.get(3)?,
         content_type: r.get(4)?,
-        size: r.get::<_, i64>(5)?.max(0) as u64,
+        size: r.get::<usize, i64>(5)?.max(0) as u64,
         thumbnail: r.get(6)?,
         created_at: r.get(7)?,
     })
@@ -69,7 +69,7 @@ impl Store {
         file.created_at = now_ms();
         self.write(0, move |ctx| {
             let (used, count): (i64, i64) = ctx.conn.query_row(
-                "SELECT COALESCE(SUM(size), 0), COUNT(*) FROM files WHERE user_id = ?1",
+                "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT), COUNT(*) FROM files WHERE user_id = ?1",
                 [file.user_id.0],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
@@ -102,10 +102,9 @@ impl Store {
     pub async fn file(&self, id: &str) -> Result<Option<StoredFile>> {
         let id = id.to_owned();
         self.read(move |conn| {
-            Ok(conn
-                .prepare_cached(&format!("SELECT {COLS} FROM files WHERE id = ?1"))?
+            conn.prepare_cached(&format!("SELECT {COLS} FROM files WHERE id = ?1"))?
                 .query_row([id], from_row)
-                .optional()?)
+                .optional()
         })
         .await
     }
@@ -119,9 +118,9 @@ impl Store {
                      ORDER BY created_at DESC, id LIMIT ?2"
                 ))?
                 .query_map(params![user.0, MAX_LISTED as i64], from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<Result<Vec<_>>>()?;
             let used: i64 = conn.query_row(
-                "SELECT COALESCE(SUM(size), 0) FROM files WHERE user_id = ?1",
+                "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files WHERE user_id = ?1",
                 [user.0],
                 |r| r.get(0),
             )?;

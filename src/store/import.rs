@@ -8,10 +8,10 @@
 
 use super::append::append_rows;
 use super::chat::{conversation_by_cid, insert_conversation, state_column, CONNECTION_COLS};
+use super::db::{params, Conn, Optional};
 use super::rows::{cid, recount};
 use super::{schema, Error, Reserved, Result, Store};
 use crate::model::{Connection, Conversation, NewEntry, Secret, User, UserId};
-use rusqlite::{params, OpenFlags, OptionalExtension};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -73,7 +73,7 @@ impl Store {
         self.write(0, move |ctx| {
             let created = ctx.conn.execute(
                 "INSERT INTO users (email, password_hash, admin, highlight_keywords, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (email) DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
                 params![
                     email,
                     u.password_hash.expose(),
@@ -83,8 +83,9 @@ impl Store {
                 ],
             )? > 0;
             let sql = format!(
-                "SELECT {} FROM users WHERE email = ?1",
-                super::accounts::USER_COLS
+                "SELECT {} FROM users WHERE {}",
+                super::accounts::USER_COLS,
+                super::accounts::email_is(&ctx.conn)
             );
             let user = ctx
                 .conn
@@ -177,7 +178,7 @@ impl Store {
             };
             if let Some(read) = read {
                 c.execute(
-                    "UPDATE conversations SET last_read = max(last_read, ?2) WHERE cid = ?1",
+                    "UPDATE conversations SET last_read = CASE WHEN last_read > ?2 THEN last_read ELSE ?2 END WHERE cid = ?1",
                     params![cid, read],
                 )?;
             }
@@ -187,7 +188,7 @@ impl Store {
                 |r| r.get(0),
             )?;
             c.prepare_cached(
-                "UPDATE notifications SET read = 1 WHERE user_id = ?1 AND read = 0 \
+                "UPDATE notifications SET read = TRUE WHERE user_id = ?1 AND read = FALSE \
                  AND message_id IN (SELECT id FROM messages WHERE conv = ?2 AND id <= ?3)",
             )?
             .execute(params![user_id.0, cid, last_read])?;
@@ -214,7 +215,8 @@ impl Reserved {
                 .count();
             let mut stmt = ctx.conn.prepare_cached(
                 "INSERT INTO import_marks (source, user_id, upto) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (source) DO UPDATE SET upto = max(upto, excluded.upto)",
+                 ON CONFLICT (source) DO UPDATE SET upto = \
+                 CASE WHEN excluded.upto > import_marks.upto THEN excluded.upto ELSE import_marks.upto END",
             )?;
             for m in marks {
                 stmt.execute(params![m.source, m.user_id.0, m.upto])?;
@@ -224,10 +226,12 @@ impl Reserved {
     }
 }
 
-fn marks(conn: &rusqlite::Connection) -> Result<HashMap<String, i64>> {
-    let mut stmt = conn.prepare("SELECT source, upto FROM import_marks")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<HashMap<_, _>>>()?)
+fn marks(conn: &Conn) -> Result<HashMap<String, i64>> {
+    let mut stmt = conn.prepare_cached("SELECT source, upto FROM import_marks")?;
+    let rows = stmt.query_map(params![], |r| {
+        Ok((r.get::<usize, String>(0)?, r.get::<usize, i64>(1)?))
+    })?;
+    rows.collect::<Result<HashMap<_, _>>>()
 }
 
 /// Reads `dir/convos.db` without changing anything (no migration, no WAL checkpoint):
@@ -237,7 +241,8 @@ pub fn peek(dir: &Path) -> Result<Option<Peek>> {
     if !path.is_file() {
         return Ok(None);
     }
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = rusqlite::Connection::open_with_flags(&path, flags)
         .map_err(|e| super::corrupt_or(&path, e))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -255,11 +260,12 @@ pub fn peek(dir: &Path) -> Result<Option<Peek>> {
     if version == 0 {
         return Ok(Some(peek));
     }
-    let mut stmt = conn.prepare("SELECT email FROM users")?;
+    let conn = Conn::Lite(conn);
+    let mut stmt = conn.prepare_cached("SELECT email FROM users")?;
     peek.emails = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
+        .query_map(params![], |r| r.get::<usize, String>(0))?
         .map(|e| e.map(|e| e.to_lowercase()))
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     if version >= 6 {
         peek.marks = marks(&conn)?;
     }

@@ -4,8 +4,8 @@
 //! one replayed line at once, and removing entries before their rows go. Why it is shaped
 //! this way is told in `search.rs`, which queries it.
 
+use super::db::{params, Conn, Engine, Param};
 use super::Result;
-use rusqlite::{params, Connection};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
@@ -40,6 +40,27 @@ pub(crate) fn fts_text(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The text as PostgreSQL indexes it: every character that is not a letter, digit or mark
+/// becomes a space, so its parser sees only words and numbers (no URLs, paths, e-mails or
+/// hyphenated compounds), which splits text as FTS5's unicode61 does: `pull/42` is the
+/// phrase `pull 42` on both engines.
+pub(crate) fn pg_words(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || is_mark(c) {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect()
+}
+
+/// Combining marks (accents written as their own code point), kept with their letter.
+fn is_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
 /// `u<user>n<hex of the ASCII-lowercased nick>`: one user's lines from one nick.
 pub(crate) fn nick_token(user_id: i64, nick: &str) -> String {
     let mut t = String::with_capacity(24 + nick.len() * 2);
@@ -59,49 +80,75 @@ fn scope(user_id: i64, conv: i64, nick: &str) -> String {
 }
 
 /// The highest message id known to be indexed.
-pub(crate) fn indexed_upto(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row(
+pub(crate) fn indexed_upto(conn: &Conn) -> Result<i64> {
+    conn.value(
         "SELECT value FROM meta WHERE key = 'fts_indexed_upto'",
-        [],
-        |r| r.get(0),
+        params![],
     )
+}
+
+/// Adds one message to the index (inside the caller's transaction).
+fn insert(conn: &Conn, id: i64, conv: i64, user_id: i64, nick: &str, text: &str) -> Result<()> {
+    let text = fts_text(text);
+    let scope = scope(user_id, conv, nick);
+    match conn.engine() {
+        Engine::Sqlite => conn.execute(
+            "INSERT INTO messages_fts(rowid, text, scope) VALUES (?1, ?2, ?3)",
+            params![id, &*text, scope],
+        )?,
+        // About the tokens of FTS5's unicode61 (the `convos` configuration: `simple`,
+        // lower-cased, no stemming, after `unaccent`); the scope terms are a second
+        // vector, so a word in a message never matches a filter term.
+        Engine::Postgres => conn.execute(
+            "INSERT INTO messages_fts (id, user_id, words, scope) \
+             VALUES (?1, ?2, to_tsvector('convos', ?3), to_tsvector('convos', ?4)) \
+             ON CONFLICT (id) DO NOTHING",
+            params![id, user_id, pg_words(&text), scope],
+        )?,
+    };
+    Ok(())
 }
 
 /// Indexes up to `limit` messages after `upto` in one transaction; returns the new mark
 /// and how many messages it indexed. `max_id` is the highest committed message id (rows
 /// between may have been deleted).
 pub(crate) fn index_chunk(
-    conn: &Connection,
+    conn: &Conn,
     upto: i64,
     max_id: i64,
     limit: usize,
 ) -> Result<(i64, usize)> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
+    conn.begin()?;
     let result = (|| -> Result<(i64, usize)> {
-        let mut select = conn.prepare_cached(
+        // Read first, then write: PostgreSQL cannot run a statement while another one's
+        // rows are still streaming on the same connection.
+        let rows = conn.query_vec(
             "SELECT id, conv, user_id, nick, text, kind FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
+            params![upto, limit as i64],
+            |row| {
+                Ok((
+                    row.get::<usize, i64>(0)?,
+                    row.get::<usize, i64>(1)?,
+                    row.get::<usize, i64>(2)?,
+                    row.get::<usize, String>(3)?,
+                    row.get::<usize, String>(4)?,
+                    row.get::<usize, i64>(5)?,
+                ))
+            },
         )?;
-        let mut insert = conn
-            .prepare_cached("INSERT INTO messages_fts(rowid, text, scope) VALUES (?1, ?2, ?3)")?;
-        let mut rows = select.query(params![upto, limit as i64])?;
-        let (mut last, mut n) = (upto, 0usize);
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let conv: i64 = row.get(1)?;
-            let user_id: i64 = row.get(2)?;
-            let nick: String = row.get(3)?;
-            let text: String = row.get(4)?;
+        let n = rows.len();
+        let mut last = upto;
+        for (id, conv, user_id, nick, text, kind) in rows {
             // Reactions are shown on their message, never found by search.
-            if row.get::<_, i64>(5)? != crate::model::Kind::Reaction.code() {
-                insert.execute(params![id, fts_text(&text), scope(user_id, conv, &nick)])?;
+            if kind != crate::model::Kind::Reaction.code() {
+                insert(conn, id, conv, user_id, &nick, &text)?;
             }
             last = id;
-            n += 1;
         }
         let new_upto = if n < limit { max_id.max(last) } else { last };
         conn.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'fts_indexed_upto'",
-            [new_upto],
+            params![new_upto],
         )?;
         Ok((new_upto, n))
     })();
@@ -110,7 +157,7 @@ pub(crate) fn index_chunk(
             Ok(()) => Ok(upto),
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
-                Err(e.into())
+                Err(e)
             }
         },
         Err(e) => {
@@ -124,28 +171,30 @@ pub(crate) fn index_chunk(
 /// the indexer's mark (a replayed line placed by its time), which the deferred sweep of
 /// newer ids would never reach.
 pub(crate) fn index_one(
-    conn: &Connection,
+    conn: &Conn,
     id: i64,
     conv: i64,
     user_id: i64,
     nick: &str,
     text: &str,
 ) -> Result<()> {
-    conn.prepare_cached("INSERT INTO messages_fts(rowid, text, scope) VALUES (?1, ?2, ?3)")?
-        .execute(params![id, fts_text(text), scope(user_id, conv, nick)])?;
-    Ok(())
+    insert(conn, id, conv, user_id, nick, text)
 }
 
 /// Removes the index entries of the messages selected by `where_sql` (a condition on the
 /// `messages` table, with `?1`.. bound to `params`). Call before deleting those rows.
 pub(crate) fn unindex_where(
-    conn: &Connection,
+    conn: &Conn,
     fts_upto: i64,
     where_sql: &str,
-    params: &[&dyn rusqlite::ToSql],
+    params: &[&dyn Param],
 ) -> Result<()> {
+    let key = match conn.engine() {
+        Engine::Sqlite => "rowid",
+        Engine::Postgres => "id",
+    };
     let sql = format!(
-        "DELETE FROM messages_fts WHERE rowid IN \
+        "DELETE FROM messages_fts WHERE {key} IN \
          (SELECT id FROM messages WHERE ({where_sql}) AND id <= {fts_upto})"
     );
     conn.execute(&sql, params)?;

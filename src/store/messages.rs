@@ -13,10 +13,10 @@
 //! A time cursor is first resolved to the first message at or after that time (index
 //! `(conv, time)`), then paging continues by id.
 
+use super::db::{params, Conn, Optional};
 use super::rows::{cid, entry_from_row, joined_entry, recount, ENTRY_COLS, ENTRY_LEN};
 use super::{index, Error, Result, Store};
 use crate::model::{Conversation, Entry, MessageId, Notification, UserId};
-use rusqlite::{params, Connection, OptionalExtension};
 
 /// Where a history page starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +123,7 @@ impl Store {
             let mut stmt = conn.prepare_cached(&sql)?;
             let limit = limit.clamp(1, 1000) as i64;
             let rows = stmt.query_map(params![user_id.0, after.0, limit], joined_entry)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            rows.collect::<Result<Vec<_>>>()
         })
         .await
     }
@@ -150,7 +150,7 @@ impl Store {
                     read: r.get(ENTRY_LEN + 2)?,
                 })
             })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            rows.collect::<Result<Vec<_>>>()
         })
         .await
     }
@@ -159,7 +159,7 @@ impl Store {
     pub async fn unread_notifications(&self, user_id: UserId) -> Result<u64> {
         self.read(move |conn| {
             let n: i64 = conn.query_row(
-                "SELECT count(*) FROM notifications WHERE user_id = ?1 AND read = 0",
+                "SELECT count(*) FROM notifications WHERE user_id = ?1 AND read = FALSE",
                 [user_id.0],
                 |r| r.get(0),
             )?;
@@ -177,7 +177,7 @@ impl Store {
     ) -> Result<u64> {
         self.write(0, move |ctx| {
             let n = ctx.conn.execute(
-                "UPDATE notifications SET read = 1 WHERE user_id = ?1 AND message_id <= ?2 AND read = 0",
+                "UPDATE notifications SET read = TRUE WHERE user_id = ?1 AND message_id <= ?2 AND read = FALSE",
                 params![user_id.0, upto.map_or(i64::MAX, |id| id.0)],
             )?;
             Ok(n as u64)
@@ -206,7 +206,7 @@ impl Store {
             // Mentions read in the conversation are read in the notification list too.
             ctx.conn
                 .prepare_cached(
-                    "UPDATE notifications SET read = 1 WHERE user_id = ?1 AND read = 0 \
+                    "UPDATE notifications SET read = TRUE WHERE user_id = ?1 AND read = FALSE \
                      AND message_id IN (SELECT id FROM messages WHERE conv = ?2 AND id <= ?3)",
                 )?
                 .execute(params![user_id.0, cid, last_read.0])?;
@@ -235,7 +235,7 @@ impl Store {
             let id: Option<i64> = conn
                 .prepare_cached(
                     "SELECT max(id) FROM (SELECT id, time FROM messages \
-                     WHERE conv = ?1 AND id > ?2 ORDER BY id LIMIT 100000) WHERE time <= ?3",
+                     WHERE conv = ?1 AND id > ?2 ORDER BY id LIMIT 100000) AS page WHERE time <= ?3",
                 )?
                 .query_row(params![cid, after.0, time], |r| r.get(0))?;
             Ok(id.map(MessageId))
@@ -246,10 +246,9 @@ impl Store {
     /// When a message of the user was said (server time, ms), if it exists.
     pub async fn message_time(&self, user_id: UserId, id: MessageId) -> Result<Option<i64>> {
         self.read(move |conn| {
-            Ok(conn
-                .prepare_cached("SELECT time FROM messages WHERE id = ?1 AND user_id = ?2")?
+            conn.prepare_cached("SELECT time FROM messages WHERE id = ?1 AND user_id = ?2")?
                 .query_row(params![id.0, user_id.0], |r| r.get(0))
-                .optional()?)
+                .optional()
         })
         .await
     }
@@ -290,10 +289,11 @@ impl Store {
             .read(move |conn| {
                 let mut stmt = conn.prepare_cached(
                     "SELECT cid FROM conversations WHERE user_id = ?1 \
-                     AND (?2 IS NULL OR connection_id = ?2)",
+                     AND (CAST(?2 AS TEXT) IS NULL OR connection_id = ?2)",
                 )?;
-                let rows = stmt.query_map(params![user_id.0, conn_id], |r| r.get::<_, i64>(0))?;
-                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                let rows =
+                    stmt.query_map(params![user_id.0, conn_id], |r| r.get::<usize, i64>(0))?;
+                rows.collect::<Result<Vec<_>>>()
             })
             .await?;
         let mut total = 0;
@@ -311,14 +311,14 @@ impl Store {
                 let mut stmt = conn.prepare_cached(
                     "SELECT user_id, id, retention_days FROM connections WHERE retention_days > 0",
                 )?;
-                let rows = stmt.query_map([], |r| {
+                let rows = stmt.query_map(params![], |r| {
                     Ok((
                         UserId(r.get(0)?),
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
+                        r.get::<usize, String>(1)?,
+                        r.get::<usize, i64>(2)?,
                     ))
                 })?;
-                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                rows.collect::<Result<Vec<_>>>()
             })
             .await?;
         let mut total = 0;
@@ -343,7 +343,7 @@ impl Store {
                         "SELECT id FROM messages WHERE conv = ?1 AND {cond} ORDER BY id LIMIT {CHUNK}"
                     );
                     let upto: Option<i64> = ctx.conn.query_row(
-                        &format!("SELECT max(id) FROM ({select})"),
+                        &format!("SELECT max(id) FROM ({select}) AS chunk"),
                         params![cid, arg],
                         |r| r.get(0),
                     )?;
@@ -374,7 +374,7 @@ impl Store {
 
 /// Up to `n` messages with id < `below`, oldest first, and whether older ones exist.
 fn older(
-    conn: &Connection,
+    conn: &Conn,
     cid: i64,
     below: i64,
     n: usize,
@@ -388,7 +388,7 @@ fn older(
         .query_map(params![cid, below, n as i64 + 1], |r| {
             entry_from_row(r, ids.0.to_owned(), ids.1.to_owned())
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?;
     let more = rows.len() > n;
     rows.truncate(n);
     rows.reverse();
@@ -397,7 +397,7 @@ fn older(
 
 /// Up to `n` messages with id >= `from`, oldest first, and whether newer ones exist.
 fn newer(
-    conn: &Connection,
+    conn: &Conn,
     cid: i64,
     from: i64,
     n: usize,
@@ -411,22 +411,21 @@ fn newer(
         .query_map(params![cid, from, n as i64 + 1], |r| {
             entry_from_row(r, ids.0.to_owned(), ids.1.to_owned())
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?;
     let more = rows.len() > n;
     rows.truncate(n);
     Ok((rows, more))
 }
 
-fn exists(conn: &Connection, cid: i64, cond: &str, id: i64) -> Result<bool> {
+fn exists(conn: &Conn, cid: i64, cond: &str, id: i64) -> Result<bool> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM messages WHERE conv = ?1 AND id {cond} ?2)");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row(params![cid, id], |r| r.get(0))?)
+    conn.prepare_cached(&sql)?
+        .query_row(params![cid, id], |r| r.get(0))
 }
 
 /// The id a cursor stands for: an id as is; a time as the first message at or after it
 /// (or past the end if none).
-fn resolve(conn: &Connection, cid: i64, cursor: Cursor) -> Result<i64> {
+fn resolve(conn: &Conn, cid: i64, cursor: Cursor) -> Result<i64> {
     match cursor {
         Cursor::Id(id) => Ok(id.0),
         Cursor::Time(t) => {
@@ -441,13 +440,7 @@ fn resolve(conn: &Connection, cid: i64, cursor: Cursor) -> Result<i64> {
     }
 }
 
-fn history(
-    conn: &Connection,
-    cid: i64,
-    conn_id: &str,
-    conv_id: &str,
-    page: Page,
-) -> Result<History> {
+fn history(conn: &Conn, cid: i64, conn_id: &str, conv_id: &str, page: Page) -> Result<History> {
     let n = page.limit.clamp(1, Page::MAX_LIMIT);
     let ids = (conn_id, conv_id);
     let (messages, oldest, newest, end) = match page.at {

@@ -21,10 +21,12 @@
 mod accounts;
 mod append;
 mod chat;
+pub(crate) mod db;
 mod files;
 pub mod import;
 mod index;
 mod messages;
+mod pgsql;
 mod push;
 mod rows;
 mod schema;
@@ -43,6 +45,7 @@ pub use append::Appended;
 pub use files::{Added, StoredFile};
 pub use import::{ImportUser, Mark, Peek, ReadState};
 pub use messages::{At, Cursor, History, Page};
+pub use pgsql::is_url as is_postgres_url;
 pub use push::{PushSubscription, MAX_PUSH_SUBSCRIPTIONS};
 pub use rows::id_time;
 pub use search::{SearchQuery, SearchResult};
@@ -100,6 +103,26 @@ pub enum Error {
     Timeout,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(postgres::Error),
+    #[error("stored data does not read: {0}")]
+    Decode(String),
+}
+
+impl From<postgres::Error> for Error {
+    fn from(err: postgres::Error) -> Self {
+        match err.code() {
+            Some(&postgres::error::SqlState::DISK_FULL) => Error::Full,
+            Some(&postgres::error::SqlState::QUERY_CANCELED) => Error::Timeout,
+            _ => Error::Postgres(err),
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(err: serde_json::Error) -> Self {
+        Error::Decode(err.to_string())
+    }
 }
 
 impl From<rusqlite::Error> for Error {
@@ -175,14 +198,22 @@ pub struct Store {
 }
 
 struct Inner {
+    /// The database file, or the PostgreSQL URL without its password.
     path: PathBuf,
+    /// Where more read connections come from.
+    source: Source,
     opts: Options,
     jobs: std::sync::mpsc::Sender<writer::Job>,
     queue: Arc<Semaphore>,
-    readers: Mutex<Vec<rusqlite::Connection>>,
+    readers: Mutex<Vec<db::Conn>>,
     read_permits: Arc<Semaphore>,
     /// Searches in flight, at most: all read connections but one.
     search_permits: Semaphore,
+}
+
+enum Source {
+    Sqlite,
+    Postgres(Box<pgsql::Target>),
 }
 
 impl std::fmt::Debug for Store {
@@ -211,7 +242,46 @@ impl Store {
         for _ in 0..opts.readers.max(1) {
             readers.push(open_reader(&path, &opts)?);
         }
-        let ctx = writer::Ctx::new(conn, &opts).map_err(|e| corrupt_or(&path, e))?;
+        let ctx = writer::Ctx::new(db::Conn::Lite(conn), &opts).map_err(|e| match e {
+            Error::Sqlite(e) => corrupt_or(&path, e),
+            other => other,
+        })?;
+        Self::start(ctx, readers, path, Source::Sqlite, opts)
+    }
+
+    /// Opens the store on PostgreSQL at `url` (`postgres://user:pass@host/db?sslmode=…`),
+    /// migrates it and starts the writer thread. Blocking, like [`Store::open`]: call it at
+    /// startup. [`Error::Invalid`] for a URL that does not parse or a database that cannot
+    /// be reached; [`Error::TooNew`] for a schema written by a newer convos.
+    pub fn open_postgres(url: &str, opts: Options) -> Result<Store> {
+        let target = pgsql::Target::parse(url)?;
+        let readers_n = opts.readers.max(1);
+        // The synchronous client blocks on a runtime of its own: not on an async thread.
+        let (t, o) = (target.clone(), opts.clone());
+        let (ctx, readers) = std::thread::spawn(move || -> Result<_> {
+            let mut clients = t.connect(readers_n + 1)?;
+            let mut writer = clients.pop().ok_or(Error::Closed)?;
+            pgsql::migrate(&mut writer, &t.shown, &o)?;
+            let readers: Vec<db::Conn> = clients
+                .into_iter()
+                .map(|c| db::Conn::Pg(db::PgConn::new(c)))
+                .collect();
+            let ctx = writer::Ctx::new(db::Conn::Pg(db::PgConn::new(writer)), &o)?;
+            Ok((ctx, readers))
+        })
+        .join()
+        .map_err(|_| Error::Write("opening the database failed".into()))??;
+        let path = PathBuf::from(&target.shown);
+        Self::start(ctx, readers, path, Source::Postgres(Box::new(target)), opts)
+    }
+
+    fn start(
+        ctx: writer::Ctx,
+        readers: Vec<db::Conn>,
+        path: PathBuf,
+        source: Source,
+        opts: Options,
+    ) -> Result<Store> {
         let (tx, rx) = std::sync::mpsc::channel();
         let wopts = opts.clone();
         std::thread::Builder::new()
@@ -228,11 +298,22 @@ impl Store {
             readers: Mutex::new(readers),
             jobs: tx,
             path,
+            source,
             opts,
         };
         Ok(Store {
             inner: Arc::new(inner),
         })
+    }
+
+    /// Opens the store where `location` says: a PostgreSQL URL, or else the directory of
+    /// `convos.db` (see [`Store::open`], [`Store::open_postgres`]).
+    pub fn open_at(location: &str, opts: Options) -> Result<Store> {
+        if pgsql::is_url(location) {
+            Self::open_postgres(location, opts)
+        } else {
+            Self::open(Path::new(location), opts)
+        }
     }
 
     /// The database file.
@@ -253,7 +334,7 @@ impl Store {
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&db::Conn) -> Result<T> + Send + 'static,
     {
         let permit = self
             .inner
@@ -267,7 +348,7 @@ impl Store {
             let _permit = permit;
             let conn = match inner.lock_readers().pop() {
                 Some(conn) => conn,
-                None => open_reader(&inner.path, &inner.opts)?,
+                None => inner.open_reader()?,
             };
             let result = f(&conn);
             inner.lock_readers().push(conn);
@@ -315,12 +396,16 @@ impl Store {
     /// found (empty: healthy). Slow on a big database (reads every page): an admin tool.
     pub async fn integrity_check(&self) -> Result<Vec<String>> {
         self.write(0, |ctx| {
-            let mut stmt = ctx.conn.prepare("PRAGMA integrity_check")?;
+            let Some(conn) = ctx.conn.lite() else {
+                // PostgreSQL checks its own pages; there is no FTS5 index to check.
+                return Ok(Vec::new());
+            };
+            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
             let mut problems = stmt
                 .query_map([], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             problems.retain(|p| p != "ok");
-            if let Err(e) = ctx.conn.execute(
+            if let Err(e) = conn.execute(
                 "INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')",
                 [],
             ) {
@@ -337,6 +422,11 @@ impl Store {
     pub async fn backup(&self, dest: &Path) -> Result<()> {
         let dest = dest.to_owned();
         self.read(move |conn| {
+            let Some(conn) = conn.lite() else {
+                return Err(Error::Invalid(
+                    "the store is on PostgreSQL: back it up with pg_dump".into(),
+                ));
+            };
             let file_name = dest
                 .file_name()
                 .ok_or_else(|| Error::Invalid(format!("{}: not a file path", dest.display())))?;
@@ -411,13 +501,23 @@ impl Reserved {
 }
 
 impl Inner {
-    fn lock_readers(&self) -> std::sync::MutexGuard<'_, Vec<rusqlite::Connection>> {
+    fn open_reader(&self) -> Result<db::Conn> {
+        match &self.source {
+            Source::Sqlite => open_reader(&self.path, &self.opts),
+            Source::Postgres(target) => {
+                let client = target.connect(1)?.pop().ok_or(Error::Closed)?;
+                Ok(db::Conn::Pg(db::PgConn::new(client)))
+            }
+        }
+    }
+
+    fn lock_readers(&self) -> std::sync::MutexGuard<'_, Vec<db::Conn>> {
         // A panic while holding this lock cannot leave the Vec half-updated.
         self.readers.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-fn open_reader(path: &Path, opts: &Options) -> Result<rusqlite::Connection> {
+fn open_reader(path: &Path, opts: &Options) -> Result<db::Conn> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn =
         rusqlite::Connection::open_with_flags(path, flags).map_err(|source| Error::Open {
@@ -427,7 +527,7 @@ fn open_reader(path: &Path, opts: &Options) -> Result<rusqlite::Connection> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch(&format!("PRAGMA cache_size = -{};", opts.cache_kib))?;
     conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
+    Ok(db::Conn::Lite(conn))
 }
 
 /// Maps errors that mean "this is not a database" to [`Error::Corrupt`] naming the file.

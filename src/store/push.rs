@@ -2,9 +2,9 @@
 //! endpoint and the keys of RFC 8291). The endpoint is unique: when a browser subscribes
 //! for another user, the row moves to that user. Deleting the user deletes its rows.
 
+use super::db::{params, Optional, Row};
 use super::{now_ms, Error, Result, Store};
 use crate::model::UserId;
-use rusqlite::{params, OptionalExtension, Row};
 
 /// Subscriptions (devices) one user may hold.
 pub const MAX_PUSH_SUBSCRIPTIONS: usize = 20;
@@ -28,7 +28,7 @@ pub struct PushSubscription {
 
 const COLS: &str = "id, user_id, endpoint, p256dh, auth, name, created_at, last_used_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<PushSubscription> {
+fn from_row(r: &Row<'_>) -> Result<PushSubscription> {
     Ok(PushSubscription {
         id: r.get(0)?,
         user_id: UserId(r.get(1)?),
@@ -83,9 +83,9 @@ impl Store {
                     params![user_id.0, endpoint, p256dh, auth, name, now_ms()],
                     from_row,
                 )
-                .map_err(|e| match e.sqlite_error_code() {
-                    Some(rusqlite::ErrorCode::ConstraintViolation) => Error::NotFound("user"),
-                    _ => e.into(),
+                .map_err(|e| match super::db::Conn::is_constraint_violation(&e) {
+                    true => Error::NotFound("user"),
+                    false => e,
                 })?;
             Ok(sub)
         })
@@ -99,7 +99,7 @@ impl Store {
                 "SELECT {COLS} FROM push_subscriptions WHERE user_id = ?1 ORDER BY id"
             ))?;
             let rows = stmt.query_map([user_id.0], from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            rows.collect::<Result<Vec<_>>>()
         })
         .await
     }
@@ -112,7 +112,7 @@ impl Store {
                 .query_row(
                     "DELETE FROM push_subscriptions WHERE id = ?1 AND user_id = ?2 RETURNING id",
                     params![id, user_id.0],
-                    |r| r.get::<_, i64>(0),
+                    |r| r.get::<usize, i64>(0),
                 )
                 .optional()?
                 .is_some())
@@ -168,7 +168,8 @@ mod tests {
     #[tokio::test]
     async fn subscriptions_are_per_user_and_move_with_the_browser() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path(), super::super::Options::default()).expect("open");
+        let store = crate::store::tests::open_in(dir.path(), super::super::Options::default())
+            .expect("open");
         let alice = store
             .create_user("alice@example.com", Secret::new("x"), true)
             .await

@@ -2,11 +2,11 @@
 //! how a message row reads as an [`Entry`] (`ENTRY_COLS`, `ENTRY_LEN`), a conversation's
 //! key (`cid`) and its unread counts (`recount`), and message ids (`(unix ms << ID_SHIFT) + n`).
 //!
-//! A leaf: imports nothing else of the store but its `Result`.
+//! A leaf: imports nothing else of the store but its `Result` and `db`.
 
+use super::db::{params, Conn, Optional, Row};
 use super::Result;
 use crate::model::{Entry, Kind, MessageId, UserId};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// How many columns [`ENTRY_COLS`] is: a query's own columns after it start at this index.
 pub(crate) const ENTRY_LEN: usize = 11;
@@ -19,7 +19,7 @@ pub(crate) fn entry_from_row(
     r: &Row<'_>,
     connection_id: String,
     conversation_id: String,
-) -> rusqlite::Result<Entry> {
+) -> Result<Entry> {
     Ok(Entry {
         id: MessageId(r.get(0)?),
         user_id: UserId(r.get(1)?),
@@ -38,7 +38,7 @@ pub(crate) fn entry_from_row(
     })
 }
 
-pub(crate) fn joined_entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
+pub(crate) fn joined_entry(r: &Row<'_>) -> Result<Entry> {
     let conn_id: String = r.get(ENTRY_LEN)?;
     let conv_id: String = r.get(ENTRY_LEN + 1)?;
     entry_from_row(r, conn_id, conv_id)
@@ -46,33 +46,31 @@ pub(crate) fn joined_entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
 
 /// The conversation key, if the user has that conversation.
 pub(crate) fn cid(
-    conn: &Connection,
+    conn: &Conn,
     user_id: UserId,
     connection_id: &str,
     conversation_id: &str,
 ) -> Result<Option<i64>> {
-    let mut stmt = conn.prepare_cached(
+    conn.query_row(
         "SELECT cid FROM conversations WHERE user_id = ?1 AND connection_id = ?2 AND id = ?3",
-    )?;
-    Ok(stmt
-        .query_row(params![user_id.0, connection_id, conversation_id], |r| {
-            r.get(0)
-        })
-        .optional()?)
+        params![user_id.0, connection_id, conversation_id],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 /// Recomputes unread and highlight counts after `last_read` (kind codes 0..=2 are the
 /// kinds that count as unread: privmsg, action, notice).
-pub(crate) fn recount(conn: &Connection, cid: i64) -> Result<()> {
-    conn.prepare_cached(
+pub(crate) fn recount(conn: &Conn, cid: i64) -> Result<()> {
+    conn.execute(
         "UPDATE conversations SET \
          unread = (SELECT count(*) FROM messages m WHERE m.conv = ?1 \
                    AND m.id > conversations.last_read AND m.kind <= 2), \
          highlights = (SELECT count(*) FROM messages m WHERE m.conv = ?1 \
-                   AND m.id > conversations.last_read AND m.highlight = 1) \
+                   AND m.id > conversations.last_read AND m.highlight = TRUE) \
          WHERE cid = ?1",
-    )?
-    .execute([cid])?;
+        params![cid],
+    )?;
     Ok(())
 }
 

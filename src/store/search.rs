@@ -25,12 +25,12 @@
 //! leaves out the large `u<user>` doclist (at 10 M messages that halved `from:nick word`).
 //! The SQL still checks `user_id` on every row returned.
 
-use super::index::{fts_text, nick_token};
+use super::db::{params, Conn};
+use super::index::{self, fts_text, nick_token};
 use super::rows::{entry_from_row, ENTRY_COLS, ENTRY_LEN};
 use super::{Error, Result, Store};
 use crate::model::{Entry, MessageId, UserId};
 use crate::time::days_from_civil;
-use rusqlite::{params, Connection};
 
 /// A parsed search: free text plus filters. Build it with [`SearchQuery::parse`] from
 /// what the user typed, or fill the fields directly.
@@ -154,6 +154,25 @@ pub const MIN_PREFIX: usize = 2;
 /// [`Error::Invalid`] for more than [`MAX_TERMS`] words or a prefix shorter than
 /// [`MIN_PREFIX`].
 fn text_match(text: &str) -> Result<Option<String>> {
+    Ok(text_terms(text)?.map(|terms| {
+        let phrases: Vec<String> = terms
+            .iter()
+            .map(|(words, prefix)| {
+                let mut p = quote(words);
+                if *prefix {
+                    p.push('*');
+                }
+                p
+            })
+            .collect();
+        format!("text : ({})", phrases.join(" "))
+    }))
+}
+
+/// The words and phrases of the text part as indexed (see `index::fts_text`), each with
+/// whether it is a prefix; `None` if it has no searchable characters. The checks of
+/// [`text_match`].
+fn text_terms(text: &str) -> Result<Option<Vec<(String, bool)>>> {
     let mut phrases = Vec::new();
     for (word, quoted) in split_words(text) {
         let (word, prefix) = match word.strip_suffix('*') {
@@ -174,13 +193,9 @@ fn text_match(text: &str) -> Result<Option<String>> {
                 "at most {MAX_TERMS} words or phrases per search"
             )));
         }
-        let mut p = quote(&fts_text(word));
-        if prefix {
-            p.push('*');
-        }
-        phrases.push(p);
+        phrases.push((fts_text(word).into_owned(), prefix));
     }
-    Ok((!phrases.is_empty()).then(|| format!("text : ({})", phrases.join(" "))))
+    Ok((!phrases.is_empty()).then_some(phrases))
 }
 
 impl Store {
@@ -202,10 +217,20 @@ impl Store {
         let budget = self.inner.opts.search_budget;
         self.read(move |conn| {
             let deadline = std::time::Instant::now() + budget;
-            // Checked every 1000 virtual machine steps; returning true interrupts the query.
-            conn.progress_handler(1_000, Some(move || std::time::Instant::now() > deadline));
-            let result = search(conn, user_id, &query);
-            conn.progress_handler(1_000, None::<fn() -> bool>);
+            let result = match conn.lite() {
+                Some(lite) => {
+                    // Checked every 1000 virtual machine steps; returning true interrupts
+                    // the query.
+                    lite.progress_handler(
+                        1_000,
+                        Some(move || std::time::Instant::now() > deadline),
+                    );
+                    let result = search(conn, user_id, &query);
+                    lite.progress_handler(1_000, None::<fn() -> bool>);
+                    result
+                }
+                None => search_pg(conn, user_id, &query, budget),
+            };
             result.map_err(|e| match e {
                 Error::Sqlite(e)
                     if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) =>
@@ -219,7 +244,7 @@ impl Store {
     }
 }
 
-fn search(conn: &Connection, user_id: UserId, q: &SearchQuery) -> Result<SearchResult> {
+fn search(conn: &Conn, user_id: UserId, q: &SearchQuery) -> Result<SearchResult> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let mut terms = Vec::new();
     match text_match(&q.text)? {
@@ -240,14 +265,14 @@ fn search(conn: &Connection, user_id: UserId, q: &SearchQuery) -> Result<SearchR
     if q.conversation_id.is_some() || q.connection_id.is_some() {
         let mut stmt = conn.prepare_cached(
             "SELECT cid FROM conversations WHERE user_id = ?1 \
-             AND (?2 IS NULL OR id = ?2) AND (?3 IS NULL OR connection_id = ?3)",
+             AND (CAST(?2 AS TEXT) IS NULL OR id = ?2) AND (CAST(?3 AS TEXT) IS NULL OR connection_id = ?3)",
         )?;
         let cids = stmt
             .query_map(
                 params![user_id.0, q.conversation_id, q.connection_id],
-                |r| r.get::<_, i64>(0),
+                |r| r.get::<usize, i64>(0),
             )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         if cids.is_empty() {
             return Ok(SearchResult {
                 messages: Vec::new(),
@@ -288,7 +313,121 @@ fn search(conn: &Connection, user_id: UserId, q: &SearchQuery) -> Result<SearchR
                 entry_from_row(r, conn_id, conv_id)
             },
         )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?;
+    let end = messages.len() <= limit;
+    messages.truncate(limit);
+    Ok(SearchResult { messages, end })
+}
+
+/// The conversation keys an `in:`/`conn:` filter names; `None` without such a filter.
+fn filter_cids(conn: &Conn, user_id: UserId, q: &SearchQuery) -> Result<Option<Vec<i64>>> {
+    if q.conversation_id.is_none() && q.connection_id.is_none() {
+        return Ok(None);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT cid FROM conversations WHERE user_id = ?1 \
+         AND (CAST(?2 AS TEXT) IS NULL OR id = ?2) AND (CAST(?3 AS TEXT) IS NULL OR connection_id = ?3)",
+    )?;
+    let cids = stmt
+        .query_map(
+            params![user_id.0, q.conversation_id, q.connection_id],
+            |r| r.get::<usize, i64>(0),
+        )?
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(cids))
+}
+
+/// The same search on PostgreSQL: the words as a `tsquery` of phrases (each word or quoted
+/// phrase through `phraseto_tsquery('convos', …)`, the configuration that indexed them; a prefix
+/// adds `:*` to its last word), the filters as a `tsquery` on the scope terms, both
+/// answered by the one GIN index; newest first.
+fn search_pg(
+    conn: &Conn,
+    user_id: UserId,
+    q: &SearchQuery,
+    budget: std::time::Duration,
+) -> Result<SearchResult> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let terms = match text_terms(&q.text)? {
+        Some(t) => t,
+        None if !q.text.trim().is_empty() => {
+            return Ok(SearchResult {
+                messages: Vec::new(),
+                end: true,
+            })
+        }
+        None => Vec::new(),
+    };
+    let mut scope = Vec::new();
+    if let Some(nick) = &q.from {
+        scope.push(nick_token(user_id.0, nick));
+    }
+    match filter_cids(conn, user_id, q)? {
+        Some(cids) if cids.is_empty() => {
+            return Ok(SearchResult {
+                messages: Vec::new(),
+                end: true,
+            })
+        }
+        Some(cids) => {
+            let any: Vec<String> = cids.iter().map(|c| format!("c{c}")).collect();
+            scope.push(format!("({})", any.join(" | ")));
+        }
+        None if q.from.is_none() => scope.push(format!("u{}", user_id.0)),
+        None => {}
+    }
+    // Parameters 1-6 are fixed; the words follow as ?7.. (at most MAX_TERMS).
+    let mut words_sql = Vec::new();
+    for (i, (_, prefix)) in terms.iter().enumerate() {
+        let n = i + 7;
+        words_sql.push(if *prefix {
+            format!("(phraseto_tsquery('convos', ?{n})::text || ':*')::tsquery")
+        } else {
+            format!("phraseto_tsquery('convos', ?{n})")
+        });
+    }
+    let words_cond = match words_sql.is_empty() {
+        true => String::new(),
+        false => format!("AND f.words @@ ({}) ", words_sql.join(" && ")),
+    };
+    let sql = format!(
+        "SELECT {ENTRY_COLS}, c.connection_id, c.id \
+         FROM messages_fts f JOIN messages m ON m.id = f.id \
+         JOIN conversations c ON c.cid = m.conv \
+         WHERE f.scope @@ to_tsquery('convos', ?1) {words_cond}\
+           AND f.user_id = ?2 AND m.user_id = ?2 \
+           AND (?3::BIGINT IS NULL OR m.time < ?3) AND (?4::BIGINT IS NULL OR m.time >= ?4) \
+           AND f.id < ?5 \
+         ORDER BY f.id DESC LIMIT ?6"
+    );
+    let before_id = q.before_id.map_or(i64::MAX, |id| id.0);
+    let scope = scope.join(" & ");
+    let limit_plus = limit as i64 + 1;
+    let mut bound: Vec<&dyn super::db::Param> = vec![
+        &scope,
+        &user_id.0,
+        &q.before,
+        &q.after,
+        &before_id,
+        &limit_plus,
+    ];
+    let words: Vec<String> = terms.iter().map(|(w, _)| index::pg_words(w)).collect();
+    for w in &words {
+        bound.push(w);
+    }
+    // Prepared first, so that the budget is the query's: PostgreSQL stops it itself
+    // (57014, read as Timeout).
+    conn.prepare_now(&sql)?;
+    // Planning counts too on PostgreSQL: no budget below 20 ms.
+    let ms = budget.as_millis().max(20);
+    conn.execute_batch(&format!("SET statement_timeout = {ms}"))?;
+    let found = conn.query_vec(&sql, bound.as_slice(), |r| {
+        let conn_id: String = r.get(ENTRY_LEN)?;
+        let conv_id: String = r.get(ENTRY_LEN + 1)?;
+        entry_from_row(r, conn_id, conv_id)
+    });
+    conn.execute_batch("SET statement_timeout = 0")?;
+    let mut messages = found?;
     let end = messages.len() <= limit;
     messages.truncate(limit);
     Ok(SearchResult { messages, end })
@@ -365,7 +504,7 @@ mod properties {
                 "(from|in|conn|before|after):[#a-z0-9-]{0,12}( [a-z*\"]{0,8}){0,20}",
             ],
         ) {
-            let conn = Connection::open_in_memory().expect("db");
+            let conn = rusqlite::Connection::open_in_memory().expect("db");
             conn.execute_batch(
                 "CREATE VIRTUAL TABLE messages_fts USING fts5(text, scope, content = '', \
                  contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
@@ -380,7 +519,7 @@ mod properties {
                     let n = conn.query_row(
                         "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
                         [&expr],
-                        |r| r.get::<_, i64>(0),
+                        |r| r.get::<usize, i64>(0),
                     );
                     prop_assert!(n.is_ok(), "{input:?} -> {expr:?}: {n:?}");
                 }

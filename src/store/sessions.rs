@@ -5,9 +5,9 @@
 //! A session is named in the API by the first [`SESSION_ID_LEN`] hex digits of its hash:
 //! it tells nothing about the cookie, and only the session's owner ever sees it.
 
+use super::db::{params, Optional};
 use super::{now_ms, Error, Result, Store};
 use crate::model::UserId;
-use rusqlite::{params, ErrorCode, OptionalExtension};
 
 /// Hex digits of the token hash that name a session (64 bits).
 pub const SESSION_ID_LEN: usize = 16;
@@ -53,9 +53,9 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
                     params![hash, user_id.0, expires_at, now, device.user_agent, device.address],
                 )
-                .map_err(|e| match e.sqlite_error_code() {
-                    Some(ErrorCode::ConstraintViolation) => Error::NotFound("user"),
-                    _ => e.into(),
+                .map_err(|e| match super::db::Conn::is_constraint_violation(&e) {
+                    true => Error::NotFound("user"),
+                    false => e,
                 })?;
             Ok(())
         })
@@ -71,14 +71,13 @@ impl Store {
     pub async fn session(&self, token_hash: &str) -> Result<Option<(UserId, i64)>> {
         let hash = token_hash.to_owned();
         self.read(move |conn| {
-            Ok(conn
-                .prepare_cached(
-                    "SELECT user_id, last_seen FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
-                )?
-                .query_row(params![hash, now_ms()], |r| {
-                    Ok((UserId(r.get(0)?), r.get(1)?))
-                })
-                .optional()?)
+            conn.prepare_cached(
+                "SELECT user_id, last_seen FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+            )?
+            .query_row(params![hash, now_ms()], |r| {
+                Ok((UserId(r.get(0)?), r.get(1)?))
+            })
+            .optional()
         })
         .await
     }
@@ -102,7 +101,7 @@ impl Store {
             let mut st = conn.prepare_cached(
                 "SELECT token_hash, user_agent, address, created_at, last_seen, expires_at FROM sessions \
                  WHERE user_id = ?1 AND expires_at > ?2 \
-                 ORDER BY max(last_seen, created_at) DESC, created_at DESC LIMIT ?3",
+                 ORDER BY CASE WHEN last_seen > created_at THEN last_seen ELSE created_at END DESC, created_at DESC LIMIT ?3",
             )?;
             let rows = st.query_map(params![user_id.0, now_ms(), MAX_LISTED], |r| {
                 Ok(SessionInfo {
@@ -116,7 +115,7 @@ impl Store {
                     expires_at: r.get(5)?,
                 })
             })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            rows.collect::<Result<Vec<_>>>()
         })
         .await
     }
@@ -131,13 +130,13 @@ impl Store {
         // The writer runs each job inside its batch's transaction: look up and delete there.
         self.write(0, move |ctx| {
             let found: Vec<String> = {
-                let mut st = ctx.conn.prepare_cached(
-                    "SELECT token_hash FROM sessions WHERE user_id = ?1 AND substr(token_hash, 1, ?2) = ?3",
-                )?;
-                let rows = st.query_map(params![user_id.0, SESSION_ID_LEN as i64, id], |r| {
-                    r.get(0)
-                })?;
-                rows.collect::<rusqlite::Result<_>>()?
+                let sql = format!(
+                    "SELECT token_hash FROM sessions WHERE user_id = ?1 \
+                     AND substr(token_hash, 1, {SESSION_ID_LEN}) = ?2"
+                );
+                let mut st = ctx.conn.prepare_cached(&sql)?;
+                let rows = st.query_map(params![user_id.0, id], |r| r.get(0))?;
+                rows.collect::<Result<_>>()?
             };
             let [hash] = found.as_slice() else {
                 return Ok(None);

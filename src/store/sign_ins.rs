@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
+use super::db::{params, Optional};
 use super::{now_ms, Result, Store};
 use crate::model::{SignInMethod, UserId};
-use rusqlite::{params, OptionalExtension};
 
 /// One way a user has signed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,13 +55,13 @@ impl Store {
                  ORDER BY user_id, last_at DESC",
             )?;
             let mut out: HashMap<UserId, Vec<SignIn>> = HashMap::new();
-            let rows = stmt.query_map([], |r| {
+            let rows = stmt.query_map(params![], |r| {
                 Ok((
                     UserId(r.get(0)?),
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
+                    r.get::<usize, String>(1)?,
+                    r.get::<usize, String>(2)?,
+                    r.get::<usize, i64>(3)?,
+                    r.get::<usize, i64>(4)?,
                 ))
             })?;
             for row in rows {
@@ -94,11 +94,13 @@ impl Store {
         self.write(0, move |ctx| {
             ctx.conn.execute(
                 "DELETE FROM oidc_sessions WHERE token_hash NOT IN (SELECT token_hash FROM sessions)",
-                [],
+                params![],
             )?;
             ctx.conn.execute(
-                "INSERT OR REPLACE INTO oidc_sessions (token_hash, user_id, provider, id_token, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO oidc_sessions (token_hash, user_id, provider, id_token, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (token_hash) DO UPDATE SET \
+                 user_id = excluded.user_id, provider = excluded.provider, \
+                 id_token = excluded.id_token, created_at = excluded.created_at",
                 params![hash, user_id.0, provider, id_token, now_ms()],
             )?;
             Ok(())
@@ -110,18 +112,17 @@ impl Store {
     pub async fn oidc_session(&self, token_hash: &str) -> Result<Option<OidcSession>> {
         let hash = token_hash.to_owned();
         self.read(move |conn| {
-            Ok(conn
-                .prepare_cached(
-                    "SELECT o.provider, o.id_token FROM oidc_sessions o \
+            conn.prepare_cached(
+                "SELECT o.provider, o.id_token FROM oidc_sessions o \
                      JOIN sessions s ON s.token_hash = o.token_hash WHERE o.token_hash = ?1",
-                )?
-                .query_row([hash], |r| {
-                    Ok(OidcSession {
-                        provider: r.get(0)?,
-                        id_token: r.get(1)?,
-                    })
+            )?
+            .query_row([hash], |r| {
+                Ok(OidcSession {
+                    provider: r.get(0)?,
+                    id_token: r.get(1)?,
                 })
-                .optional()?)
+            })
+            .optional()
         })
         .await
     }
@@ -146,7 +147,8 @@ mod tests {
     #[tokio::test]
     async fn sign_ins_and_oidc_sessions() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path(), super::super::Options::default()).expect("open");
+        let store = crate::store::tests::open_in(dir.path(), super::super::Options::default())
+            .expect("open");
         let user = store
             .create_user("a@example.com", Secret::new("$argon2id$v=19$x"), false)
             .await

@@ -65,7 +65,7 @@ impl Db {
                 .prepare("SELECT name FROM pragma_table_info('messages')")
                 .map_err(|e| super::corrupt_or(path, e))?;
             let cols = stmt
-                .query_map([], |r| r.get::<_, String>(0))
+                .query_map(params![], |r| r.get::<_, String>(0))
                 .map_err(|e| super::corrupt_or(path, e))?;
             for c in cols {
                 let c = c.map_err(|e| super::corrupt_or(path, e))?;

@@ -2,9 +2,9 @@
 //! SHA-256 hex of the token (callers hash), like sessions; revoking deletes the row, and
 //! deleting the user deletes its tokens (foreign key cascade).
 
+use super::db::{params, Optional, Row};
 use super::{now_ms, Error, Result, Store};
 use crate::model::{TokenScope, UserId};
-use rusqlite::{params, OptionalExtension, Row};
 
 /// Tokens one user may hold.
 pub const MAX_API_TOKENS: usize = 20;
@@ -30,17 +30,12 @@ pub struct TokenUse {
 
 const COLS: &str = "id, name, scope, created_at, last_used_at";
 
-fn scope(i: usize, s: String) -> rusqlite::Result<TokenScope> {
-    TokenScope::parse(&s).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            format!("unknown token scope {s:?}").into(),
-        )
-    })
+fn scope(i: usize, s: String) -> Result<TokenScope> {
+    TokenScope::parse(&s)
+        .ok_or_else(|| Error::Decode(format!("column {i}: unknown token scope {s:?}")))
 }
 
-fn token_from_row(r: &Row<'_>) -> rusqlite::Result<ApiToken> {
+fn token_from_row(r: &Row<'_>) -> Result<ApiToken> {
     Ok(ApiToken {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -72,18 +67,20 @@ impl Store {
                 )));
             }
             let now = now_ms();
-            ctx.conn
-                .execute(
+            let id: i64 = ctx
+                .conn
+                .query_row(
                     "INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                     VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                     params![user_id.0, name, token_hash, scope.as_str(), now],
+                    |r| r.get(0),
                 )
-                .map_err(|e| match e.sqlite_error_code() {
-                    Some(rusqlite::ErrorCode::ConstraintViolation) => Error::NotFound("user"),
-                    _ => e.into(),
+                .map_err(|e| match super::db::Conn::is_constraint_violation(&e) {
+                    true => Error::NotFound("user"),
+                    false => e,
                 })?;
             Ok(ApiToken {
-                id: ctx.conn.last_insert_rowid(),
+                id,
                 name,
                 scope,
                 created_at: now,
@@ -100,7 +97,7 @@ impl Store {
                 "SELECT {COLS} FROM api_tokens WHERE user_id = ?1 ORDER BY id"
             ))?;
             let rows = stmt.query_map([user_id.0], token_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            rows.collect::<Result<Vec<_>>>()
         })
         .await
     }
@@ -109,19 +106,18 @@ impl Store {
     pub async fn api_token_use(&self, token_hash: &str) -> Result<Option<TokenUse>> {
         let hash = token_hash.to_owned();
         self.read(move |conn| {
-            Ok(conn
-                .prepare_cached(
-                    "SELECT user_id, id, scope, last_used_at FROM api_tokens WHERE token_hash = ?1",
-                )?
-                .query_row([hash], |r| {
-                    Ok(TokenUse {
-                        user_id: UserId(r.get(0)?),
-                        id: r.get(1)?,
-                        scope: scope(2, r.get(2)?)?,
-                        last_used_at: r.get(3)?,
-                    })
+            conn.prepare_cached(
+                "SELECT user_id, id, scope, last_used_at FROM api_tokens WHERE token_hash = ?1",
+            )?
+            .query_row([hash], |r| {
+                Ok(TokenUse {
+                    user_id: UserId(r.get(0)?),
+                    id: r.get(1)?,
+                    scope: scope(2, r.get(2)?)?,
+                    last_used_at: r.get(3)?,
                 })
-                .optional()?)
+            })
+            .optional()
         })
         .await
     }
@@ -142,14 +138,13 @@ impl Store {
     /// when the user has no such token.
     pub async fn revoke_api_token(&self, user_id: UserId, id: i64) -> Result<Option<String>> {
         self.write(0, move |ctx| {
-            Ok(ctx
-                .conn
+            ctx.conn
                 .query_row(
                     "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2 RETURNING token_hash",
                     params![id, user_id.0],
                     |r| r.get(0),
                 )
-                .optional()?)
+                .optional()
         })
         .await
     }
@@ -162,7 +157,8 @@ mod tests {
     #[tokio::test]
     async fn tokens_are_per_user_and_revocable() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path(), super::super::Options::default()).expect("open");
+        let store = crate::store::tests::open_in(dir.path(), super::super::Options::default())
+            .expect("open");
         let hash = |s: &str| crate::account::token_hash(s);
         let alice = store
             .create_user("alice@example.com", Secret::new("x"), true)

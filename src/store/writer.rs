@@ -10,9 +10,9 @@
 //! Between batches the thread indexes stored messages into the search index (see
 //! `index.rs`): when `index_batch` rows wait or the oldest waited `index_delay`.
 
+use super::db::{params, Conn, Engine};
 use super::rows::first_id_at;
 use super::{index, Error, Options, Result, Store};
-use rusqlite::Connection;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -63,7 +63,7 @@ impl Job {
 
 /// What jobs get: the connection plus caches that live as long as the thread.
 pub(crate) struct Ctx {
-    pub(crate) conn: Connection,
+    pub(crate) conn: Conn,
     /// (user, connection, conversation) → conversations.cid. Cleared on any rollback.
     pub(crate) cids: HashMap<(i64, String, String), i64>,
     /// Highest message id ever committed (ids are not reused, even after deletes).
@@ -83,19 +83,25 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    pub(crate) fn new(conn: Connection, opts: &Options) -> rusqlite::Result<Ctx> {
-        // AUTOINCREMENT's sequence remembers ids of deleted rows too.
-        let max_id: i64 = conn.query_row(
-            "SELECT max(coalesce((SELECT max(id) FROM messages), 0), \
-             coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0))",
-            [],
-            |r| r.get(0),
-        )?;
+    pub(crate) fn new(conn: Conn, opts: &Options) -> Result<Ctx> {
+        let max_id: i64 = match conn.engine() {
+            // AUTOINCREMENT's sequence remembers ids of deleted rows too.
+            Engine::Sqlite => conn.value(
+                "SELECT max(coalesce((SELECT max(id) FROM messages), 0), \
+                 coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0))",
+                params![],
+            )?,
+            // The high-water mark is kept in `meta` on PostgreSQL (no sqlite_sequence).
+            Engine::Postgres => conn.value(
+                "SELECT greatest(coalesce((SELECT max(id) FROM messages), 0), \
+                 coalesce((SELECT value FROM meta WHERE key = 'max_message_id'), 0))",
+                params![],
+            )?,
+        };
         let fts_upto = index::indexed_upto(&conn)?;
-        let unindexed: i64 = conn.query_row(
+        let unindexed: i64 = conn.value(
             "SELECT count(*) FROM messages WHERE id > ?1",
-            [fts_upto],
-            |r| r.get(0),
+            params![fts_upto],
         )?;
         // Messages stored but not indexed before a crash: catch up right away.
         let pending_since = (unindexed > 0).then(|| {
@@ -223,9 +229,8 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
     }
     let started = Instant::now();
     let metrics = crate::metrics::get();
-    if let Err(e) = ctx.conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = ctx.conn.begin() {
         metrics.store_commit_failures.inc();
-        let e = Error::from(e);
         tracing::warn!(error = %e, "store: cannot begin a write transaction");
         for job in batch {
             if let Job::Write { run, .. } = job {
@@ -241,7 +246,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
         };
         let before = (ctx.batch_max_id, ctx.batch_unindexed, ctx.batch_inserted);
         if let Err(e) = ctx.conn.execute_batch("SAVEPOINT job") {
-            run(Err(Error::from(e))).1(Ok(()));
+            run(Err(e)).1(Ok(()));
             continue;
         }
         match catch_unwind(AssertUnwindSafe(|| run(Ok(&mut *ctx)))) {
@@ -261,7 +266,18 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             }
         }
     }
-    let committed = ctx.conn.execute_batch("COMMIT");
+    // PostgreSQL has no AUTOINCREMENT sequence to remember the highest id ever given.
+    let mark = match ctx.conn.engine() {
+        Engine::Postgres if ctx.batch_max_id > ctx.max_id => ctx
+            .conn
+            .execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'max_message_id' AND value < ?1",
+                params![ctx.batch_max_id],
+            )
+            .map(|_| ()),
+        _ => Ok(()),
+    };
+    let committed = mark.and_then(|()| ctx.conn.execute_batch("COMMIT"));
     metrics
         .store_commit_seconds
         .observe(started.elapsed().as_secs_f64());
@@ -291,7 +307,6 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             ctx.batch_unindexed = 0;
             ctx.batch_inserted = 0;
             metrics.store_commit_failures.inc();
-            let e = Error::from(e);
             tracing::warn!(error = %e, jobs = dones.len(), "store: commit failed");
             for done in dones {
                 done(Err(e.for_batch()));

@@ -171,7 +171,7 @@ async fn client_certificates_are_stored_apart_from_state() {
     });
     store.save_connection(c.clone()).await.expect("save");
     drop(store);
-    let store = Store::open(dir.path(), opts()).expect("reopen");
+    let store = open_in(dir.path(), opts()).expect("reopen");
     let back = store
         .connections(user)
         .await
@@ -187,6 +187,9 @@ async fn client_certificates_are_stored_apart_from_state() {
         "no secret in the state value"
     );
     // The column keeps the format older versions wrote.
+    if on_postgres() {
+        return;
+    }
     let raw: String = rusqlite::Connection::open(dir.path().join(FILE_NAME))
         .expect("raw")
         .query_row(

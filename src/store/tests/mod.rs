@@ -11,6 +11,57 @@ mod order;
 mod search;
 mod writer;
 
+/// The store of a test directory: SQLite in `dir`, or, when `CONVOS_TEST_POSTGRES` holds
+/// the URL of a PostgreSQL role that may create databases, a database of its own named
+/// after `dir`, so that reopening the directory reopens the same database. `scripts/test`
+/// runs the store's tests both ways.
+pub(crate) fn open_in(dir: &std::path::Path, opts: Options) -> Result<Store> {
+    match postgres_url() {
+        Some(url) => Store::open_postgres(&test_database(&url, dir), opts),
+        None => Store::open(dir, opts),
+    }
+}
+
+/// `CONVOS_TEST_POSTGRES`, when the tests run against PostgreSQL.
+pub(crate) fn postgres_url() -> Option<String> {
+    std::env::var("CONVOS_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Whether this run is on PostgreSQL: tests of what only SQLite has (its file format, its
+/// migrations, page limits, backups) return early then.
+pub(crate) fn on_postgres() -> bool {
+    postgres_url().is_some()
+}
+
+/// Creates (once) the database of `dir` and returns its URL.
+fn test_database(url: &str, dir: &std::path::Path) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes());
+    let hex: String = hash.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    let name = format!("t_{hex}");
+    let admin = url.to_owned();
+    let create = name.clone();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("postgres");
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&create])
+            .expect("pg_database")
+            .is_some();
+        if !exists {
+            client
+                .batch_execute(&format!("CREATE DATABASE {create}"))
+                .expect("create database");
+        }
+    })
+    .join()
+    .expect("create thread");
+    let mut u = url::Url::parse(url).expect("url");
+    u.set_path(&name);
+    u.to_string()
+}
+
 fn opts() -> Options {
     Options {
         readers: 2,
@@ -20,7 +71,7 @@ fn opts() -> Options {
 
 async fn setup() -> (tempfile::TempDir, Store, UserId) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path(), opts()).expect("open");
+    let store = open_in(dir.path(), opts()).expect("open");
     let user = add_user(&store, "superman@example.com").await;
     (dir, store, user)
 }
@@ -92,11 +143,14 @@ fn ids(entries: &[Entry]) -> Vec<i64> {
 
 #[tokio::test]
 async fn open_refuses_garbage_and_leaves_it_untouched() {
+    if on_postgres() {
+        return; // SQLite's file, migrations, pragmas or backup API
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(FILE_NAME);
     let garbage = vec![0x42u8; 8192];
     std::fs::write(&path, &garbage).expect("write");
-    let err = Store::open(dir.path(), opts()).expect_err("garbage must not open");
+    let err = open_in(dir.path(), opts()).expect_err("garbage must not open");
     assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("convos.db"), "{err}");
     assert_eq!(std::fs::read(&path).expect("read"), garbage);
@@ -104,13 +158,16 @@ async fn open_refuses_garbage_and_leaves_it_untouched() {
 
 #[tokio::test]
 async fn open_refuses_newer_schema() {
+    if on_postgres() {
+        return; // SQLite's file, migrations, pragmas or backup API
+    }
     let dir = tempfile::tempdir().expect("tempdir");
-    drop(Store::open(dir.path(), opts()).expect("open"));
+    drop(open_in(dir.path(), opts()).expect("open"));
     let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).expect("raw");
     conn.pragma_update(None, "user_version", 99)
         .expect("pragma");
     drop(conn);
-    let err = Store::open(dir.path(), opts()).expect_err("too new");
+    let err = open_in(dir.path(), opts()).expect_err("too new");
     assert!(matches!(err, Error::TooNew { found: 99, .. }), "{err:?}");
     assert!(err.to_string().contains("convos.db"), "{err}");
 }
@@ -120,12 +177,14 @@ async fn migrates_empty_and_reopens() {
     let (dir, store, user) = setup().await;
     append_n(&store, user, "#convos", 3).await;
     drop(store);
-    let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).expect("raw");
-    let v: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .expect("version");
-    assert_eq!(v, schema::VERSION);
-    let store = Store::open(dir.path(), opts()).expect("reopen");
+    if !on_postgres() {
+        let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).expect("raw");
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(v, schema::VERSION);
+    }
+    let store = open_in(dir.path(), opts()).expect("reopen");
     let page = store
         .history(user, "irc-libera", "#convos", Page::latest())
         .await
@@ -155,12 +214,15 @@ pub(super) fn old_database(version: usize, rows: &str) -> tempfile::TempDir {
 
 #[tokio::test]
 async fn migrates_from_version_1_and_indexes_old_rows() {
+    if on_postgres() {
+        return; // SQLite's file, migrations, pragmas or backup API
+    }
     let dir = old_database(
         1,
         "INSERT INTO messages (conv, user_id, time, kind, nick, text)
            VALUES (1, 1, 5, 0, 'joe', 'written before search existed');",
     );
-    let store = Store::open(dir.path(), opts()).expect("migrate 1 -> 2");
+    let store = open_in(dir.path(), opts()).expect("migrate 1 -> 2");
     store.index_pending().await.expect("index");
     let found = store
         .search(UserId(1), SearchQuery::parse("search existed"))
@@ -172,6 +234,9 @@ async fn migrates_from_version_1_and_indexes_old_rows() {
 
 #[tokio::test]
 async fn migrates_from_version_2_and_rebuilds_the_index() {
+    if on_postgres() {
+        return; // SQLite's file, migrations, pragmas or backup API
+    }
     // A row indexed the version-2 way (global nick token `n<hex>`).
     let dir = old_database(
         2,
@@ -180,7 +245,7 @@ async fn migrates_from_version_2_and_rebuilds_the_index() {
          INSERT INTO messages_fts (rowid, text, scope) VALUES (1, 'indexed by version two', 'u1 c1 n6a6f65');
          UPDATE meta SET value = 1 WHERE key = 'fts_indexed_upto';",
     );
-    let store = Store::open(dir.path(), opts()).expect("migrate 2 -> 3");
+    let store = open_in(dir.path(), opts()).expect("migrate 2 -> 3");
     store.index_pending().await.expect("index");
     for q in ["version two", "from:JOE", "from:joe in:#old two"] {
         let found = store

@@ -125,15 +125,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         synchronous_full: opts.fsync,
         ..store::Options::default()
     };
-    let store = match opts.database.as_deref().filter(|d| !d.is_empty()) {
-        Some(url) if store::is_postgres_url(url) => Store::open_postgres(url, store_opts)?,
-        Some(_) => return Err(crate::store::Error::Invalid(
-            "CONVOS_DATABASE must be a postgres:// URL (unset, the store is CONVOS_HOME/convos.db)"
-                .into(),
-        )
-        .into()),
-        None => Store::open(&home, store_opts)?,
-    };
+    let store = Store::open_configured(&home, opts.database.as_deref(), store_opts)?;
     let previews = match previews {
         Some(p) => {
             let p = p.with_key(kept_key(&store, "preview_signing_key").await?);

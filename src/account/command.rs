@@ -49,7 +49,11 @@ async fn run_backup(args: Backup) -> anyhow::Result<()> {
     if same_file(&dest, &db) {
         bail!("{}: that is the live database", dest.display());
     }
-    let store = Store::open(&home, store::Options::default())?;
+    let store = Store::open_configured(
+        &home,
+        Store::database_from_env().as_deref(),
+        store::Options::default(),
+    )?;
     store.backup(&dest).await?;
     let size = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
     println!(
@@ -88,7 +92,11 @@ fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow
 
 fn open(home: Option<&PathBuf>) -> anyhow::Result<Store> {
     let home = config::home_dir(home)?;
-    Ok(Store::open(&home, store::Options::default())?)
+    Ok(Store::open_configured(
+        &home,
+        Store::database_from_env().as_deref(),
+        store::Options::default(),
+    )?)
 }
 
 async fn run_user(args: UserArgs) -> anyhow::Result<()> {

@@ -116,7 +116,11 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
             ),
             e => e.into(),
         })?);
-        let store = Store::open(&home, store::Options::default())?;
+        let store = Store::open_configured(
+            &home,
+            Store::database_from_env().as_deref(),
+            store::Options::default(),
+        )?;
         let marks = store.import_marks().await?;
         Sink::real(store, marks, summary)
     };

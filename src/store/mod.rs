@@ -45,7 +45,6 @@ pub use append::Appended;
 pub use files::{Added, StoredFile};
 pub use import::{ImportUser, Mark, Peek, ReadState};
 pub use messages::{At, Cursor, History, Page};
-pub use pgsql::is_url as is_postgres_url;
 pub use push::{PushSubscription, MAX_PUSH_SUBSCRIPTIONS};
 pub use rows::id_time;
 pub use search::{SearchQuery, SearchResult};
@@ -306,14 +305,25 @@ impl Store {
         })
     }
 
-    /// Opens the store where `location` says: a PostgreSQL URL, or else the directory of
-    /// `convos.db` (see [`Store::open`], [`Store::open_postgres`]).
-    pub fn open_at(location: &str, opts: Options) -> Result<Store> {
-        if pgsql::is_url(location) {
-            Self::open_postgres(location, opts)
-        } else {
-            Self::open(Path::new(location), opts)
+    /// Opens the store the daemon and the command line use: PostgreSQL when `database`
+    /// (`CONVOS_DATABASE`) is set, else `home/convos.db`. [`Error::Invalid`] for a
+    /// `database` that is not a `postgres://` URL.
+    pub fn open_configured(home: &Path, database: Option<&str>, opts: Options) -> Result<Store> {
+        match database.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(url) if pgsql::is_url(url) => Self::open_postgres(url, opts),
+            Some(_) => Err(Error::Invalid(
+                "CONVOS_DATABASE must be a postgres:// URL (unset, the store is CONVOS_HOME/convos.db)"
+                    .into(),
+            )),
+            None => Self::open(home, opts),
         }
+    }
+
+    /// `CONVOS_DATABASE`, for the commands that open the store without the daemon's flags.
+    pub fn database_from_env() -> Option<String> {
+        std::env::var("CONVOS_DATABASE")
+            .ok()
+            .filter(|d| !d.trim().is_empty())
     }
 
     /// The database file.

@@ -40,6 +40,29 @@ impl Browser {
         b
     }
 
+    /// Signs `email` in (password of [`Browser::register`]) and keeps the session cookie.
+    #[allow(dead_code)]
+    pub async fn login(d: &Daemon, email: &str) -> Browser {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("client");
+        let b = Browser {
+            http,
+            jar,
+            base: d.url(""),
+        };
+        let (st, body) = b
+            .post(
+                "/api/user/login",
+                json!({"email": email, "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(st, 200, "login {email}: {body}");
+        b
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let r = self
             .http

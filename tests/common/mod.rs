@@ -45,10 +45,21 @@ impl Daemon {
         Self::start_listening(tempfile::tempdir().expect("tempdir"), &args).await
     }
 
+    /// Like [`Daemon::start`] with no extra args and extra environment variables.
+    #[allow(dead_code)]
+    pub async fn start_env_listening(env: &[(&str, &str)]) -> Daemon {
+        let home = tempfile::tempdir().expect("tempdir");
+        Self::start_listening_env(home, &["--listen", "http://127.0.0.1:0"], env).await
+    }
+
     /// Starts the daemon with `args` (which listen on port 0), reads the address it
     /// printed, and waits for `/healthz`.
     async fn start_listening(home: TempDir, args: &[&str]) -> Daemon {
-        let (mut d, listening) = Self::spawn(home, args, &[], true);
+        Self::start_listening_env(home, args, &[]).await
+    }
+
+    async fn start_listening_env(home: TempDir, args: &[&str], env: &[(&str, &str)]) -> Daemon {
+        let (mut d, listening) = Self::spawn(home, args, env, true);
         let listening = listening.expect("piped");
         d.base = tokio::task::spawn_blocking(move || {
             listening.recv_timeout(std::time::Duration::from_secs(30))

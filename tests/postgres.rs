@@ -1,0 +1,184 @@
+//! The daemon on PostgreSQL (`CONVOS_DATABASE`) through real sockets: a user registers,
+//! connects to a real InspIRCd, a bot talks, and history, search and read state come from
+//! PostgreSQL; a second daemon with a new, empty CONVOS_HOME on the same database finds the
+//! account and everything said. Also: a URL that is not PostgreSQL and a database that
+//! cannot be reached are clear errors at start.
+//!
+//! Needs `CONVOS_TEST_PG_ADMIN` (a role that may create databases), which `scripts/test`
+//! sets with a throw-away cluster; without it the test is skipped, except under `CI=true`,
+//! where it fails.
+
+mod common;
+
+use common::browser::Browser;
+use common::ircd::{self, Client, Ircd};
+use common::Daemon;
+use serde_json::json;
+use std::time::Duration;
+
+/// A fresh database for one test, as a URL; `None` (skip) when no PostgreSQL is given.
+fn database(name: &str) -> Option<String> {
+    let admin = match std::env::var("CONVOS_TEST_PG_ADMIN") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("CONVOS_TEST_PG_ADMIN is not set and CI=true: scripts/test starts a PostgreSQL for this test");
+            }
+            eprintln!("skipped: CONVOS_TEST_PG_ADMIN is not set");
+            return None;
+        }
+    };
+    let db = format!("{name}_{}", std::process::id());
+    let (a, d) = (admin.clone(), db.clone());
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&a, postgres::NoTls).expect("admin connection");
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {d}"))
+            .expect("drop");
+        c.batch_execute(&format!("CREATE DATABASE {d}"))
+            .expect("create");
+    })
+    .join()
+    .expect("thread");
+    let mut url = url::Url::parse(&admin).expect("url");
+    url.set_path(&db);
+    Some(url.to_string())
+}
+
+#[tokio::test]
+async fn the_daemon_keeps_everything_in_postgres() {
+    let Some(db) = database("daemon") else { return };
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let env = [
+        ("CONVOS_DATABASE", db.as_str()),
+        ("CONVOS_OPEN_TO_PUBLIC", "1"),
+    ];
+    let d = Daemon::start_env_listening(&env).await;
+    let a = Browser::register(&d, "alice@example.com").await;
+    let url = format!("irc://127.0.0.1:{}/%23pg?tls=0&nick=alice", ircd.port);
+    let (st, conn) = a.post("/api/connections", json!({"url": url})).await;
+    assert_eq!(st, 200, "{conn}");
+    let cid = conn["connection_id"].as_str().expect("id").to_string();
+    let mut events = a.events().await;
+    events
+        .wait(|v| v["type"] == "join" && v["nick"] == "alice")
+        .await;
+
+    let port = ircd.port;
+    let bot = tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "bob");
+        c.send("JOIN #pg");
+        c.wait_for(|l| l.contains(" 366 "));
+        for i in 0..50 {
+            c.send(&format!("PRIVMSG #pg :line {i} about élan and pull/42"));
+        }
+        c.send("PRIVMSG #pg :alice: the last word");
+        c
+    });
+    events
+        .wait(|v| v["event"] == "message" && v["message"] == "alice: the last word")
+        .await;
+    let _bot = bot.await.expect("bot");
+
+    let history = format!("/api/connection/{cid}/conversation/%23pg/messages");
+    let (st, page) = a.get(&format!("{history}?limit=100")).await;
+    assert_eq!(st, 200, "{page}");
+    let texts: Vec<&str> = page["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["from"] == "bob")
+        .filter_map(|m| m["message"].as_str())
+        .filter(|t| t.starts_with("line ") || t.starts_with("alice:"))
+        .collect();
+    assert_eq!(texts.len(), 51, "{texts:?}");
+    assert_eq!(texts[0], "line 0 about élan and pull/42");
+    assert_eq!(texts[50], "alice: the last word");
+
+    // Search: accents folded, a path split into words, from: and in: filters.
+    let mut found = 0;
+    for _ in 0..100 {
+        let (_, r) = a.get("/api/search?match=elan%20from:bob%20in:%23pg").await;
+        found = r["messages"].as_array().map_or(0, Vec::len);
+        if found == 50 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(found, 50, "indexed within a few seconds");
+    let (_, r) = a.get("/api/search?match=%22pull%2F42%22").await;
+    assert_eq!(r["messages"].as_array().map_or(0, Vec::len), 50);
+    let (_, r) = a.get("/api/notifications").await;
+    assert!(
+        r["messages"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["message"] == "alice: the last word")),
+        "the highlight is a notification: {r}"
+    );
+    // Another user sees none of it.
+    let b = Browser::register(&d, "bob@example.com").await;
+    let (st, _) = b.get(&format!("{history}?limit=100")).await;
+    assert_eq!(st, 404);
+    let (_, r) = b.get("/api/search?match=elan").await;
+    assert_eq!(r["messages"].as_array().map_or(0, Vec::len), 0);
+    d.stop().await;
+
+    // A new home (nothing on disk) on the same database: the account, its connection and
+    // its history are there.
+    let d2 = Daemon::start_env_listening(&env).await;
+    let a2 = common::browser::Browser::login(&d2, "alice@example.com").await;
+    let (st, page) = a2.get(&format!("{history}?limit=100")).await;
+    assert_eq!(st, 200, "{page}");
+    assert_eq!(
+        page["messages"]
+            .as_array()
+            .map_or(0, |m| m.iter().filter(|m| m["from"] == "bob").count()),
+        52,
+        "51 lines and the join"
+    );
+    d2.stop().await;
+
+    // The command line finds the same accounts through CONVOS_DATABASE.
+    let home = tempfile::tempdir().expect("home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_convos"))
+        .args(["user", "list"])
+        .env("CONVOS_HOME", home.path().join("data"))
+        .env("CONVOS_DATABASE", &db)
+        .output()
+        .expect("convos user list");
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        listed.contains("alice@example.com") && listed.contains("bob@example.com"),
+        "{listed}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_database_setting_is_a_clear_error_at_start() {
+    for (value, want) in [
+        ("/var/lib/convos.db", "must be a postgres:// URL"),
+        (
+            "postgres://nobody:wrong@127.0.0.1:1/none?connect_timeout=2",
+            "cannot connect",
+        ),
+    ] {
+        let home = tempfile::tempdir().expect("home");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_convos"))
+            .args(["daemon", "--listen", "http://127.0.0.1:0"])
+            .env("CONVOS_HOME", home.path().join("data"))
+            .env("CONVOS_DATABASE", value)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{value}: started");
+        assert!(err.contains(want), "{value}: {err}");
+        assert!(!err.contains("wrong"), "the password is not printed: {err}");
+    }
+}

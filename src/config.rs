@@ -42,6 +42,21 @@ pub enum Command {
     Backup(Backup),
     /// Move users, connections and logs in from Convos or The Lounge (daemon stopped).
     Import(ImportArgs),
+    /// Copy the store of CONVOS_HOME (convos.db) into PostgreSQL (daemon stopped; resumable).
+    MigrateStore(MigrateStore),
+}
+
+/// `convos migrate-store --to postgres://…`.
+#[derive(Debug, Clone, Args)]
+pub struct MigrateStore {
+    /// The PostgreSQL database to copy into (empty, or a copy begun earlier):
+    /// postgres://user:pass@host/db. Then start the daemon with CONVOS_DATABASE set to it.
+    #[arg(long)]
+    pub to: String,
+
+    /// Data directory whose convos.db is copied. Default: ~/.local/share/convos.
+    #[arg(long, env = "CONVOS_HOME")]
+    pub home: Option<PathBuf>,
 }
 
 /// `convos import ...`.

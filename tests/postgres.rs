@@ -182,3 +182,111 @@ async fn a_bad_database_setting_is_a_clear_error_at_start() {
         assert!(!err.contains("wrong"), "the password is not printed: {err}");
     }
 }
+
+#[tokio::test]
+async fn migrate_store_copies_a_sqlite_home_and_resumes() {
+    use convos::model::{Kind, NewEntry, UserId};
+    let Some(db) = database("copy") else { return };
+    // A SQLite home with an account made through the daemon (a real password hash), a
+    // connection, and history written by the store itself.
+    let d = Daemon::start(&[]).await;
+    let a = Browser::register(&d, "alice@example.com").await;
+    let (st, conn) = a
+        .post(
+            "/api/connections",
+            json!({"url": "irc://127.0.0.1:1/%23old?tls=0&nick=alice", "wanted_state": "disconnected"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{conn}");
+    let cid = conn["connection_id"].as_str().expect("id").to_string();
+    let home = d.stop_keep_home().await;
+    let data = home.path().join("data");
+    {
+        let store = convos::store::Store::open(&data, Default::default()).expect("sqlite");
+        let lines: Vec<NewEntry> = (0..6_000)
+            .map(|i| NewEntry {
+                user_id: UserId(1),
+                connection_id: cid.clone(),
+                conversation_id: "#old".into(),
+                time: 1_700_000_000_000 + i,
+                kind: Kind::Privmsg,
+                from: "bob".into(),
+                source: None,
+                text: format!("old line {i} naïve"),
+                msgid: None,
+                account: None,
+                reply_to: None,
+                highlight: i == 5_999,
+                backfill: true,
+            })
+            .collect();
+        store.append_many(lines).await.expect("append");
+    }
+    let migrate = |to: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_convos"))
+            .args(["migrate-store", "--to", to])
+            .env("CONVOS_HOME", &data)
+            .output()
+            .expect("migrate-store")
+    };
+    let out = migrate(&db);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("copied 6000 messages"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Again: nothing twice.
+    let out = migrate(&db);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("copied 6000 messages"));
+
+    // The daemon on PostgreSQL, with an empty home: alice signs in with her password,
+    // finds her history and its highlight, searches it; a new account gets a new id.
+    let env = [
+        ("CONVOS_DATABASE", db.as_str()),
+        ("CONVOS_OPEN_TO_PUBLIC", "1"),
+    ];
+    let d = Daemon::start_env_listening(&env).await;
+    let a = Browser::login(&d, "alice@example.com").await;
+    let (st, page) = a
+        .get(&format!(
+            "/api/connection/{cid}/conversation/%23old/messages?limit=5"
+        ))
+        .await;
+    assert_eq!(st, 200, "{page}");
+    let last = page["messages"].as_array().and_then(|m| m.last()).cloned();
+    assert_eq!(
+        last.map(|m| m["message"].clone()),
+        Some(json!("old line 5999 naïve"))
+    );
+    let (_, r) = a.get("/api/search?match=naive%20%22line%205998%22").await;
+    assert_eq!(r["messages"].as_array().map_or(0, Vec::len), 1, "{r}");
+    let (_, r) = a.get("/api/notifications").await;
+    assert_eq!(r["messages"].as_array().map_or(0, Vec::len), 1, "{r}");
+    let b = Browser::register(&d, "bob@example.com").await;
+    let (_, me) = b.get("/api/user").await;
+    assert_ne!(me["uid"], json!(1), "{me}");
+    d.stop().await;
+
+    // A database that holds someone else's store is refused.
+    let other = database("other").expect("db");
+    let d = Daemon::start_env_listening(&[("CONVOS_DATABASE", other.as_str())]).await;
+    Browser::register(&d, "carol@example.com").await;
+    d.stop().await;
+    let out = migrate(&other);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already exists"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

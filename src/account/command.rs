@@ -64,6 +64,51 @@ async fn run_backup(args: Backup) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs `convos migrate-store --to URL`: copies `CONVOS_HOME/convos.db` into PostgreSQL
+/// with a progress bar, then builds the search index there. The daemon must be stopped
+/// (the home's lock is taken); run again after a stop, it continues.
+pub fn migrate_store(args: config::MigrateStore) -> ExitCode {
+    finish(block_on(async move {
+        let home = config::home_dir(args.home.as_ref())?;
+        if !home.join(store::FILE_NAME).is_file() {
+            bail!("{}: no convos.db to copy", home.display());
+        }
+        let _lock = crate::daemon::lock_home(&home).map_err(|e| match e {
+            crate::daemon::Error::Locked { path, pid } => anyhow::anyhow!(
+                "the convos daemon{pid} is running on {}: stop it, then copy its store",
+                path.display()
+            ),
+            e => e.into(),
+        })?;
+        let source = Store::open(&home, store::Options::default())?;
+        let target = Store::open_postgres(&args.to, store::Options::default())?;
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} messages ({per_sec}, {eta} left)",
+            )
+            .context("progress style")?,
+        );
+        let done = source
+            .copy_into(&target, |p| {
+                bar.set_length(p.total);
+                bar.set_position(p.copied);
+            })
+            .await?;
+        bar.finish();
+        drop(target);
+        // Reopened, the writer sees the copied rows and indexes them.
+        println!("building the search index...");
+        let target = Store::open_postgres(&args.to, store::Options::default())?;
+        target.index_pending().await?;
+        println!(
+            "copied {} messages into {}; start the daemon with CONVOS_DATABASE set to it",
+            done.copied,
+            target.path().display()
+        );
+        Ok(())
+    }))
+}
+
 /// Whether both paths exist and name the same file.
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {

@@ -21,6 +21,7 @@
 mod accounts;
 mod append;
 mod chat;
+mod copy;
 pub(crate) mod db;
 mod files;
 pub mod import;
@@ -42,6 +43,7 @@ mod tests;
 
 pub use accounts::TokenPurpose;
 pub use append::Appended;
+pub use copy::CopyProgress;
 pub use files::{Added, StoredFile};
 pub use import::{ImportUser, Mark, Peek, ReadState};
 pub use messages::{At, Cursor, History, Page};

@@ -126,6 +126,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         ..store::Options::default()
     };
     let store = Store::open_configured(&home, opts.database.as_deref(), store_opts)?;
+    store.claim_database().await?;
     let previews = match previews {
         Some(p) => {
             let p = p.with_key(kept_key(&store, "preview_signing_key").await?);

@@ -56,6 +56,20 @@ async fn the_daemon_keeps_everything_in_postgres() {
         ("CONVOS_OPEN_TO_PUBLIC", "1"),
     ];
     let d = Daemon::start_env_listening(&env).await;
+    // A second daemon on the same database would open every IRC connection twice.
+    let home = tempfile::tempdir().expect("home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_convos"))
+        .args(["daemon", "--listen", "http://127.0.0.1:0"])
+        .env("CONVOS_HOME", home.path().join("data"))
+        .env("CONVOS_DATABASE", &db)
+        .output()
+        .expect("second daemon");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("another convos daemon on this database"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let a = Browser::register(&d, "alice@example.com").await;
     let url = format!("irc://127.0.0.1:{}/%23pg?tls=0&nick=alice", ircd.port);
     let (st, conn) = a.post("/api/connections", json!({"url": url})).await;

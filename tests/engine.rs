@@ -398,6 +398,103 @@ async fn rtcz_interop_with_a_convos_peer() {
     env.stop().await;
 }
 
+/// A call cut off by the daemon stopping, or by the IRC connection dropping, still gets
+/// its closing line in the conversation's call log (issue 25): nothing of it can be seen
+/// any more, so it ends there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_cut_off_still_ends_in_the_log() {
+    if !ircd::available() {
+        return;
+    }
+    let mut ircd = Ircd::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let join_with_peer = |port: u16| {
+        tokio::task::spawn_blocking(move || {
+            let mut c = Client::connect(port, "superwoman");
+            c.send("JOIN #convos");
+            c.wait_for(|l| l.contains(" 366 "));
+            c
+        })
+    };
+    let in_channel = |v: &Value| {
+        v["type"] == "participants"
+            && v["participants"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|p| p["nick"] == "superwoman"))
+    };
+
+    // In a call with superwoman, then the daemon stops (a restart).
+    let env = Env::open(home.path());
+    let u = env.user("superman@example.com").await;
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "superman");
+    let cid = add(&h, &ircd.url("superman", "")).await;
+    connected(&mut ev, &cid).await;
+    let mut peer = join_with_peer(ircd.port).await.expect("peer");
+    send(&h, &cid, "", "/join #convos").await.expect("join");
+    ev.wait("peer is a participant", in_channel).await;
+    peer.send("NOTICE #convos :\u{1}RTCZ CALL\u{1}");
+    ev.message("#convos", "superwoman started a call.").await;
+    let call =
+        serde_json::json!({"event": "call", "connection_id": cid, "conversation_id": "#convos"});
+    rtc(&h, call).await.expect("joined the call");
+    drop(peer); // gone too: either way the user is still in the call when it stops
+    env.stop().await;
+    let ended = |env: &Env| {
+        let (store, cid) = (env.store.clone(), cid.clone());
+        async move {
+            store
+                .history(u.id, &cid, "#convos", Page::latest())
+                .await
+                .expect("history")
+                .messages
+                .into_iter()
+                .filter(|m| m.kind == convos::model::Kind::Call)
+                .map(|m| (m.text, m.highlight))
+                .collect::<Vec<_>>()
+        }
+    };
+    let env = Env::open(home.path());
+    assert_eq!(
+        ended(&env).await,
+        [
+            ("superwoman started a call.".to_string(), false),
+            (
+                "Call ended — less than a minute, 2 participants.".to_string(),
+                false
+            )
+        ]
+    );
+
+    // Back up: superwoman calls again and the IRC server dies before anyone hangs up;
+    // the user never joined, so it is a missed call (a highlight).
+    let h = env.users.start(u.clone());
+    let mut ev = Events::of(&h, "superman again");
+    connected(&mut ev, &cid).await;
+    ev.wait("rejoined", |v| {
+        v["type"] == "join" && v["nick"] == "superman" && v["conversation_id"] == "#convos"
+    })
+    .await;
+    let mut peer = join_with_peer(ircd.port).await.expect("peer again");
+    ev.wait("peer is back", |v| {
+        v["type"] == "join" && v["nick"] == "superwoman"
+    })
+    .await;
+    peer.send("NOTICE #convos :\u{1}RTCZ CALL\u{1}");
+    ev.message("#convos", "superwoman started a call.").await;
+    ircd.kill();
+    let missed = ev
+        .message(
+            "#convos",
+            "Missed call from superwoman — less than a minute, 1 participant.",
+        )
+        .await;
+    assert_eq!(missed["highlight"], true);
+    assert_eq!(ended(&env).await.len(), 4);
+    drop(peer);
+    env.stop().await;
+}
+
 /// Lines per flooding bot: thousands, bounded.
 const FLOOD: usize = 2500;
 

@@ -114,6 +114,8 @@ impl Actor {
                 }
             }
         }
+        // Calls going on end here, as far as their log can tell (a restart starts anew).
+        self.calls_lost(None).await;
         // Whatever was appended is committed or failed; let browsers see the rest.
         self.settle().await;
         debug!("user actor stopped");

@@ -67,6 +67,17 @@ struct Room {
     me: bool,
 }
 
+impl Room {
+    /// The line that closes this call at `now`.
+    fn end(self, now: i64) -> Note {
+        Note::Ended {
+            ms: (now - self.started).max(0),
+            participants: self.ever.len(),
+            missed_from: (!self.me).then_some(self.by),
+        }
+    }
+}
+
 /// Calls going on, by (connection, folded conversation name).
 #[derive(Default)]
 pub struct CallLog {
@@ -139,14 +150,7 @@ impl CallLog {
             room.present.remove(key);
             if room.present.is_empty() {
                 if let Some(room) = self.rooms.remove(&id) {
-                    out.push((
-                        id.1,
-                        Note::Ended {
-                            ms: (now - room.started).max(0),
-                            participants: room.ever.len(),
-                            missed_from: (!room.me).then_some(room.by),
-                        },
-                    ));
+                    out.push((id.1, room.end(now)));
                 }
             }
         }
@@ -168,10 +172,25 @@ impl CallLog {
         self.rooms.remove(&(cid.to_string(), conv.to_string()));
     }
 
-    /// The connection went away: what we know of its calls is stale (nobody is logged
-    /// as having left; the next CALL starts a new entry).
-    pub fn forget(&mut self, cid: &str) {
-        self.rooms.retain(|(c, _), _| c != cid);
+    /// The connection went away (`Some(cid)`), or the daemon is stopping (`None`): from
+    /// now on nothing of those calls is seen, so each ends here, as far as the log knows
+    /// (a call the user never joined is missed). The next CALL starts a new entry.
+    /// Answers (connection, conversation, note), in a stable order.
+    pub fn end_all(&mut self, cid: Option<&str>, now: i64) -> Vec<(String, String, Note)> {
+        let mut ids: Vec<(String, String)> = self
+            .rooms
+            .keys()
+            .filter(|(c, _)| cid.is_none_or(|x| x == c))
+            .cloned()
+            .collect();
+        ids.sort();
+        let mut out = vec![];
+        for id in ids {
+            if let Some(room) = self.rooms.remove(&id) {
+                out.push((id.0, id.1, room.end(now)));
+            }
+        }
+        out
     }
 }
 
@@ -244,8 +263,36 @@ mod tests {
         assert_eq!(ended.len(), 1);
         // Another connection's call is untouched; a stranger leaving changes nothing.
         assert!(log.left("d", Some("#a"), "zed", 3_000).is_empty());
-        log.forget("d");
+        log.end_all(Some("d"), 3_000);
         assert!(log.left("d", Some("#a"), "alice", 3_000).is_empty());
+    }
+
+    #[test]
+    fn a_lost_connection_or_a_stop_ends_the_calls_it_followed() {
+        let mut log = CallLog::default();
+        log.call("c", "#a", "alice", "alice", false, 0);
+        log.call("c", "#a", "Me", "me", true, 0);
+        log.call("c", "#b", "bob", "bob", false, 60_000);
+        log.call("d", "#a", "carol", "carol", false, 0);
+        let ended = log.end_all(Some("c"), 3 * 60_000);
+        let texts: Vec<_> = ended
+            .iter()
+            .map(|(c, v, n)| format!("{c} {v} {}", n.text()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "c #a Call ended — 3 min, 2 participants.",
+                "c #b Missed call from bob — 2 min, 1 participant."
+            ]
+        );
+        // Gone: nobody leaving later logs it twice; the other connection's call stays.
+        assert!(log.left("c", Some("#a"), "alice", 4 * 60_000).is_empty());
+        assert!(log.end_all(Some("c"), 5 * 60_000).is_empty());
+        let stop = log.end_all(None, 10 * 60_000);
+        assert_eq!(stop.len(), 1);
+        assert_eq!(stop[0].0, "d");
+        assert!(log.rooms.is_empty());
     }
 
     #[test]

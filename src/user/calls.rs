@@ -139,17 +139,33 @@ impl Actor {
             return;
         }
         for (conv, note) in self.calls.log.left(cid, conv, key, now) {
-            let missed = matches!(
-                note,
-                Note::Ended {
-                    missed_from: Some(_),
-                    ..
-                }
-            );
-            let text = note.text();
-            self.record(cid, Line::new(&conv, Kind::Call, &text).highlight(missed))
-                .await;
+            self.record_end(cid, &conv, note).await;
         }
+    }
+
+    /// The connection `cid` went away (`Some`), or the daemon is stopping (`None`): the
+    /// calls it followed can no longer be seen, so each gets its "call ended" (or missed
+    /// call) line now rather than never.
+    pub(super) async fn calls_lost(&mut self, cid: Option<&str>) {
+        let now = crate::time::now_ms();
+        for (cid, conv, note) in self.calls.log.end_all(cid, now) {
+            self.record_end(&cid, &conv, note).await;
+        }
+    }
+
+    /// Stores the line that ends a call; a missed call is a highlight (a notification,
+    /// and a push where enabled).
+    async fn record_end(&mut self, cid: &str, conv: &str, note: Note) {
+        let missed = matches!(
+            note,
+            Note::Ended {
+                missed_from: Some(_),
+                ..
+            }
+        );
+        let text = note.text();
+        self.record(cid, Line::new(conv, Kind::Call, &text).highlight(missed))
+            .await;
     }
 
     /// A PART or KICK: out of that conversation's call. When it is the user, whatever

@@ -246,6 +246,9 @@ impl Actor {
             .request(irc::Request::Disconnect("Bye".into()))
             .await;
         drop(conn);
+        // Its conversations go with it: their calls get no closing line.
+        self.calls.forget(id);
+        self.calls.log.end_all(Some(id), 0);
         self.store
             .delete_connection(self.user.id, id)
             .await

@@ -27,10 +27,13 @@ impl Actor {
                 };
                 self.left_all(&cid);
                 self.calls.forget(&cid);
+                self.calls_lost(Some(&cid)).await;
                 self.set_state(&cid, ConnState::Disconnected, &text);
             }
             irc::Event::Failed(reason) => {
                 self.left_all(&cid);
+                self.calls.forget(&cid);
+                self.calls_lost(Some(&cid)).await;
                 self.set_state(&cid, ConnState::Disconnected, &reason);
                 self.record(&cid, Line::new("", Kind::Error, &reason)).await;
             }

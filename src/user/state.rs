@@ -241,10 +241,10 @@ impl Default for Calls {
 }
 
 impl Calls {
-    /// Forgets partial messages and calls of a connection that went away.
+    /// Forgets partial messages of a connection that went away (its calls are ended in
+    /// the log by `Actor::calls_lost`).
     pub(super) fn forget(&mut self, cid: &str) {
         self.reassembler.remove_connection(cid);
-        self.log.forget(cid);
     }
 }
 

@@ -539,6 +539,8 @@ export class IrcBot {
     this.nick = nick;
     this.lines = [];
     this.waiters = [];
+    /** Called with every line (but PING), as it comes. */
+    this.listeners = [];
     this.buf = '';
   }
 
@@ -572,6 +574,7 @@ export class IrcBot {
         continue;
       }
       this.lines.push(line);
+      for (const f of this.listeners) f(line);
       for (const w of [...this.waiters]) {
         if (w.pred(line)) {
           this.waiters.splice(this.waiters.indexOf(w), 1);

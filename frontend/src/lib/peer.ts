@@ -11,6 +11,7 @@
 //! Nothing here touches the DOM or the socket: the caller injects `createPc` and `send`.
 
 import { changed, type VideoLimit } from './quality';
+import { repairLegacySdp } from './legacy';
 import { markSdp, readMark } from './share';
 import type { Signal } from './types';
 
@@ -389,6 +390,11 @@ export class Peer {
       const becameModern = !!mark && !this.modern;
       this.modern ||= !!mark;
       this.remoteScreenId = mark?.screen ?? null;
+      // A Convos 4.x peer's SDP lost lines on the way (lib/legacy.ts): put back what we can.
+      if (!mark && description.sdp) {
+        const ours = description.type === 'answer' ? (pc.localDescription?.sdp ?? null) : null;
+        description.sdp = repairLegacySdp(description.sdp, ours);
+      }
       // Polite and colliding: setRemoteDescription rolls our offer back implicitly.
       await pc.setRemoteDescription(description);
       if (this.screenStream && this.screenStream.id !== this.remoteScreenId) {

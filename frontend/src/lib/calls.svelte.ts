@@ -6,18 +6,19 @@
 //! someone while we are in the call makes us offer to them. `hangup` from someone closes
 //! only our connection to them. Signals are handled only by the tab that is in the call
 //! (D9); other tabs of the same browser learn about it over a BroadcastChannel.
-//! Types and the browser environment: callenv.ts; screen sharing and devices: callmedia.ts.
+//! Types and the browser environment: callenv.ts; what the server says: callevents.ts;
+//! the peer connections: callpeers.ts; screen sharing and devices: callmedia.ts; levels,
+//! quality and the camera limit: callwatch.ts.
 
 import { type ActiveCall, browserEnv, type CallEnv, type MediaMode, mediaErrorMessage, type Room, type RtcConfig } from './callenv';
+import * as events from './callevents';
 import * as media from './callmedia';
+import { CallWatch } from './callwatch';
 import { chat } from './chat.svelte';
-import { inboundPackets, MediaWatch } from './mediawatch';
 import { constraintFor, type DeviceChoice, type DeviceInfo, type DeviceKind, loadChoice } from './devices';
 import { convKey } from './messages.svelte';
-import { foldNick, isPolite, Peer, type PcLike, type PeerState, type SignalIn, type SignalOut } from './peer';
-import { adapt, describe as describeQuality, QualityWatch } from './quality';
-import { SpeakerPicker } from './speaker';
-import type { Event, State } from './types';
+import type { Peer, PcLike, PeerState } from './peer';
+import type { Event } from './types';
 
 export type { ActiveCall, CallEnv, MediaMode, Room, RtcConfig, Tile } from './callenv';
 
@@ -40,25 +41,19 @@ export class CallStore {
   /** The chosen devices, remembered per browser. */
   choice = $state<DeviceChoice>({});
   private startPreview = false;
-  /** Send SDPs without our mark, as a Convos 4.08 browser does (tests, diagnostics). */
-  legacySdp = false;
 
-  /** By folded nick (lib/callmedia.ts uses these too). */
+  /** By folded nick (lib/callpeers.ts, lib/callmedia.ts use these too). */
   readonly peers = new Map<string, Peer>();
   readonly audios = new Map<string, HTMLAudioElement>();
-  private ctx: AudioContext | null = null;
-  private meters = new Map<string, () => number>();
-  private meterTimer: ReturnType<typeof setInterval> | null = null;
-  private watches = new Map<string, MediaWatch>();
-  private speakers = new SpeakerPicker();
-  private qualities = new Map<string, QualityWatch>();
-  private watchTimer: ReturnType<typeof setInterval> | null = null;
+  /** Levels, the active speaker, quality and the camera limit (lib/callwatch.ts). */
+  readonly watch: CallWatch;
   private channel: BroadcastChannel | null = null;
   private rejoinTimer: ReturnType<typeof setTimeout> | null = null;
   env: CallEnv;
 
   constructor(env: CallEnv) {
     this.env = env;
+    this.watch = new CallWatch(this, () => this.env.now());
     this.choice = loadChoice(env.storage);
     env.onDeviceChange?.(() => void this.refreshDevices());
     if (typeof BroadcastChannel !== 'undefined') {
@@ -85,7 +80,8 @@ export class CallStore {
     return this.unavailable === '';
   }
 
-  private config(): RTCConfiguration {
+  /** The peer connections' configuration, from the server's ICE servers. */
+  config(): RTCConfiguration {
     const c: RTCConfiguration = { iceServers: this.rtc?.ice_servers ?? [] };
     if (this.rtc?.ice_transport_policy === 'relay') c.iceTransportPolicy = 'relay';
     return c;
@@ -106,10 +102,16 @@ export class CallStore {
     return !!r && r.nicks.length > 0 && r.ringingUntil > this.env.now() && !this.isIn(cid, conversation);
   }
 
-  private roomFor(cid: string, conversation: string): Room {
+  roomFor(cid: string, conversation: string): Room {
     const key = convKey(cid, conversation);
     this.rooms[key] ??= { nicks: [], ringingUntil: 0, note: '' };
     return this.rooms[key] as Room;
+  }
+
+  /** Rings in `room` for a minute; `ringing()` is read again when it runs out. */
+  ring(room: Room): void {
+    room.ringingUntil = this.env.now() + RING_MS;
+    setTimeout(() => this.tick++, RING_MS + 50);
   }
 
   // ---- actions ----------------------------------------------------------------------
@@ -146,7 +148,7 @@ export class CallStore {
       log: [],
     };
     const call = this.call;
-    this.ensureAudio();
+    this.watch.ensureAudio();
     await this.env.refreshRtc?.().catch(() => {});
     let local: MediaStream | null = null;
     if (mode !== 'listen') {
@@ -181,6 +183,16 @@ export class CallStore {
   /** Leaves the preview: sends `call`. */
   async joinNow(): Promise<void> {
     if (this.call?.phase === 'preview') await this.join();
+  }
+
+  /** The IRC connection came back: sends `call` again in a moment (once the channel is
+   *  joined again), so the call re-forms. */
+  rejoinSoon(call: ActiveCall): void {
+    if (this.rejoinTimer) clearTimeout(this.rejoinTimer);
+    this.rejoinTimer = setTimeout(() => {
+      this.rejoinTimer = null;
+      if (this.call === call && call.phase === 'paused') void this.join();
+    }, this.env.rejoinDelayMs ?? 3000);
   }
 
   /** Sends `call` for the current call (also after the IRC connection came back). */
@@ -225,17 +237,9 @@ export class CallStore {
       a.srcObject = null;
     }
     this.audios.clear();
-    this.meters.clear();
     call.local?.getTracks().forEach((t) => t.stop());
     call.screen?.getTracks().forEach((t) => t.stop());
-    if (this.meterTimer) clearInterval(this.meterTimer);
-    this.meterTimer = null;
-    if (this.watchTimer) clearInterval(this.watchTimer);
-    this.watchTimer = null;
-    this.watches.clear();
-    this.qualities.clear();
-    void this.ctx?.close().catch(() => {});
-    this.ctx = null;
+    this.watch.stop();
     this.channel?.postMessage({ type: 'left', cid: call.cid, conversation: call.conversation });
     if (call.phase === 'media' || call.phase === 'media-error' || call.phase === 'preview') return;
     try {
@@ -331,235 +335,10 @@ export class CallStore {
 
   // ---- events -----------------------------------------------------------------------
 
-  /** Every WebSocket event (ChatStore listener). */
+  /** Every WebSocket event (ChatStore listener): lib/callevents.ts. */
   onFrame(f: Event): void {
-    if (f.event === 'rtc') this.onRtc(f);
-    else if (f.event === 'state') this.onState(f);
-  }
-
-  private onRtc(f: Extract<Event, { event: 'rtc' }>): void {
-    const cid = f.connection_id;
-    const conversation = f.conversation_id.toLowerCase();
-    const from = f.from;
-    if (!cid || !conversation || !from) return;
-    if (foldNick(from) === foldNick(this.env.myNick(cid))) return; // our own echo
-    const phase = this.call?.phase;
-    const inCall = this.isIn(cid, conversation) && phase !== 'media' && phase !== 'media-error' && phase !== 'preview';
-    const ts = Date.parse(f.ts);
-    const stale = !Number.isNaN(ts) && this.env.now() - ts > 120_000;
-    switch (f.type) {
-      case 'call': {
-        const room = this.roomFor(cid, conversation);
-        if (!room.nicks.some((n) => foldNick(n) === foldNick(from))) room.nicks.push(from);
-        if (inCall) {
-          if (stale) return;
-          // They (re)joined: replace any old connection and offer to them.
-          this.closePeer(from);
-          this.addPeer(from, 'caller');
-          this.log(`${from} joined the call.`);
-          return;
-        }
-        if (stale) return;
-        const elsewhere = this.elsewhere && convKey(this.elsewhere.cid, this.elsewhere.conversation) === convKey(cid, conversation);
-        room.note = `${from} is calling.`;
-        if (!elsewhere) {
-          room.ringingUntil = this.env.now() + RING_MS;
-          setTimeout(() => this.tick++, RING_MS + 50);
-          const where = this.env.isPrivate(cid, conversation) ? '' : ` in ${this.env.conversationName(cid, conversation)}`;
-          this.env.notify(`${from} is calling${where}`, 'Open the conversation to join the call.', () => this.env.open(cid, conversation));
-        }
-        return;
-      }
-      case 'hangup': {
-        const room = this.roomFor(cid, conversation);
-        room.nicks = room.nicks.filter((n) => foldNick(n) !== foldNick(from));
-        if (room.nicks.length === 0) room.ringingUntil = 0;
-        if (inCall) {
-          if (this.closePeer(from)) this.log(`${from} left the call.`);
-        } else {
-          room.note = room.nicks.length ? `${from} left the call.` : `${from} ended the call.`;
-        }
-        return;
-      }
-      case 'signal': {
-        if (!inCall || stale) return; // D9: only the tab in the call answers
-        let peer = this.findPeer(from);
-        const s: SignalIn =
-          'offer' in f
-            ? { offer: f.offer }
-            : 'answer' in f
-              ? { answer: f.answer }
-              : { ice: f.ice, sdpMid: f.sdpMid, sdpMLineIndex: f.sdpMLineIndex };
-        if (!peer) {
-          if (!s.offer && !s.ice) return;
-          peer = this.addPeer(from, 'callee');
-          const room = this.roomFor(cid, conversation);
-          if (!room.nicks.some((n) => foldNick(n) === foldNick(from))) room.nicks.push(from);
-        }
-        void peer.signal(s);
-        return;
-      }
-    }
-  }
-
-  private onState(f: State): void {
-    if (f.type === 'error' || f.type === 'prefs') return;
-    const cid = f.connection_id;
-    const call = this.call;
-    switch (f.type) {
-      case 'connection': {
-        if (!call || call.cid !== cid) return;
-        if (f.state !== 'connected') {
-          if (call.phase === 'active' || call.phase === 'joining') {
-            call.phase = 'paused';
-            call.error = 'The IRC connection was lost: the call is paused until it comes back.';
-          }
-        } else if (call.phase === 'paused') {
-          // Back: tell everyone again, so the call re-forms (after the channel is re-joined).
-          if (this.rejoinTimer) clearTimeout(this.rejoinTimer);
-          this.rejoinTimer = setTimeout(() => {
-            this.rejoinTimer = null;
-            if (this.call === call && call.phase === 'paused') void this.join();
-          }, this.env.rejoinDelayMs ?? 3000);
-        }
-        return;
-      }
-      case 'part':
-      case 'kick':
-        this.gone(cid, f.conversation_id.toLowerCase(), f.nick);
-        return;
-      case 'quit': {
-        const nick = f.nick;
-        for (const key of Object.keys(this.rooms)) {
-          if (key.startsWith(cid + '\n')) this.gone(cid, key.slice(cid.length + 1), nick);
-        }
-        if (call && call.cid === cid) this.gone(cid, call.conversation, nick);
-        return;
-      }
-      case 'nick_change': {
-        const old = foldNick(f.old_nick);
-        const next = f.new_nick;
-        for (const [key, r] of Object.entries(this.rooms)) {
-          if (key.startsWith(cid + '\n')) r.nicks = r.nicks.map((n) => (foldNick(n) === old ? next : n));
-        }
-        if (call && call.cid === cid) {
-          const p = this.findPeer(old);
-          if (p) {
-            this.peers.delete(foldNick(p.nick));
-            p.nick = next;
-            this.peers.set(foldNick(next), p);
-            this.sync(p);
-          }
-        }
-        return;
-      }
-    }
-  }
-
-  /** Someone left the conversation (PART/QUIT): they are out of its call. */
-  private gone(cid: string, conversation: string, nick: string): void {
-    if (!nick) return;
-    const r = this.room(cid, conversation);
-    if (r) {
-      r.nicks = r.nicks.filter((n) => foldNick(n) !== foldNick(nick));
-      if (!r.nicks.length) r.ringingUntil = 0;
-    }
-    if (this.isIn(cid, conversation) && this.closePeer(nick)) this.log(`${nick} left the conversation.`);
-  }
-
-  // ---- peers ------------------------------------------------------------------------
-
-  private findPeer(nick: string): Peer | undefined {
-    return this.peers.get(foldNick(nick));
-  }
-
-  private addPeer(nick: string, role: 'caller' | 'callee'): Peer {
-    const call = this.call as ActiveCall;
-    const me = this.env.myNick(call.cid);
-    const peer: Peer = new Peer({
-      nick,
-      role,
-      polite: isPolite(me, nick),
-      stream: call.local,
-      createPc: () => this.env.createPc(this.config()),
-      send: (s): Promise<void> => this.sendSignal(call, peer.nick, s),
-      onChange: (p) => this.sync(p),
-      onTrack: (p, stream) => this.playRemote(p, stream),
-      onProblem: (p, msg) => this.log(msg),
-      mark: () => (this.legacySdp ? null : { screen: this.call?.screen?.id ?? null }),
-      onModern: (p) => {
-        if (this.call === call && call.screen) p.addShare(call.screen);
-      },
-      gatherMs: this.env.gatherMs,
-      connectMs: this.env.connectMs,
-      log: (...a) => console.debug('[call]', ...a),
-    });
-    this.peers.set(foldNick(nick), peer);
-    call.tiles.push({
-      id: peer.id,
-      nick,
-      state: peer.state,
-      problem: '',
-      stream: null,
-      level: 0,
-      hasVideo: false,
-      micOff: false,
-      camOff: false,
-      screen: null,
-      quality: 'unknown',
-      qualityText: 'Measuring the connection',
-    });
-    this.watches.set(peer.id, new MediaWatch());
-    this.watchTimer ??= setInterval(() => void this.readMedia(), 1000);
-    return peer;
-  }
-
-  private async sendSignal(call: ActiveCall, target: string, s: SignalOut): Promise<void> {
-    if (this.call !== call) return;
-    try {
-      await this.env.request({
-        method: 'rtc',
-        event: 'signal',
-        connection_id: call.cid,
-        conversation_id: call.conversation,
-        target,
-        ...s,
-      });
-    } catch (e) {
-      this.log(`Could not reach ${target}: ${(e as Error).message}`);
-    }
-  }
-
-  /** Closes the connection to a nick; true if there was one. */
-  private closePeer(nick: string): boolean {
-    const p = this.findPeer(nick);
-    if (!p) return false;
-    this.peers.delete(foldNick(nick));
-    p.close();
-    for (const key of [p.id, `${p.id}:screen`]) {
-      const a = this.audios.get(key);
-      if (a) {
-        a.pause();
-        a.srcObject = null;
-      }
-      this.audios.delete(key);
-    }
-    this.meters.delete(p.id);
-    this.watches.delete(p.id);
-    this.qualities.delete(p.id);
-    if (this.call) this.call.tiles = this.call.tiles.filter((t) => t.id !== p.id);
-    return true;
-  }
-
-  private sync(p: Peer): void {
-    const t = this.call?.tiles.find((x) => x.id === p.id);
-    if (!t) return;
-    t.nick = p.nick;
-    t.state = p.state;
-    t.problem = p.problem;
-    t.stream = p.remoteStream;
-    t.hasVideo = !!p.remoteStream?.getVideoTracks().length;
-    if (t.screen !== p.screenStream) t.screen = p.screenStream;
+    if (f.event === 'rtc') events.onRtc(this, f);
+    else if (f.event === 'state') events.onState(this, f);
   }
 
   log(line: string): void {
@@ -568,107 +347,9 @@ export class CallStore {
     c.log = [...c.log.slice(-19), line];
   }
 
-  private playRemote(p: Peer, stream: MediaStream): void {
-    this.sync(p);
-    if (!stream.getAudioTracks().length || typeof Audio === 'undefined') return;
-    // A shared tab's sound plays beside their voice.
-    const key = stream === p.screenStream ? `${p.id}:screen` : p.id;
-    let a = this.audios.get(key);
-    if (!a) {
-      a = new Audio();
-      a.autoplay = true;
-      this.audios.set(key, a);
-    }
-    if (a.srcObject !== stream) {
-      if (this.choice.audiooutput) void this.env.setSinkId?.(a, this.choice.audiooutput).catch(() => {});
-      a.srcObject = stream;
-      void a.play()?.catch(() => {});
-    }
-    if (key === p.id) this.meter(p.id, stream);
-  }
-
-  // ---- speaking indicator -----------------------------------------------------------
-
-  private ensureAudio(): void {
-    if (this.ctx || typeof AudioContext === 'undefined') return;
-    try {
-      this.ctx = new AudioContext();
-      void this.ctx.resume().catch(() => {});
-    } catch {
-      this.ctx = null;
-    }
-  }
-
+  /** Measures how loud `stream` is (lib/callwatch.ts). */
   meter(id: string, stream: MediaStream): void {
-    const ctx = this.ctx;
-    if (!ctx || !stream.getAudioTracks().length) return;
-    try {
-      const src = ctx.createMediaStreamSource(stream);
-      const an = ctx.createAnalyser();
-      an.fftSize = 512;
-      src.connect(an);
-      const buf = new Float32Array(an.fftSize);
-      this.meters.set(id, () => {
-        an.getFloatTimeDomainData(buf);
-        let sum = 0;
-        for (const v of buf) sum += v * v;
-        return Math.min(1, Math.sqrt(sum / buf.length) * 4);
-      });
-    } catch {
-      return;
-    }
-    this.meterTimer ??= setInterval(() => this.readMeters(), 150);
-  }
-
-  /** Who sends what: each connected peer's inbound packet counts, once a second. */
-  private async readMedia(): Promise<void> {
-    const c = this.call;
-    if (!c) return;
-    const now = this.env.now();
-    for (const p of this.peers.values()) {
-      const w = this.watches.get(p.id);
-      const t = c.tiles.find((x) => x.id === p.id);
-      if (!w || !t || p.state !== 'connected') continue;
-      let got: ReturnType<typeof inboundPackets>;
-      let report: RTCStatsReport;
-      try {
-        report = await p.pc.getStats();
-        got = inboundPackets(report, p.screenStream?.getTracks().map((x) => x.id) ?? []);
-      } catch {
-        continue;
-      }
-      // Quality for the tile, and the camera limit for this peer (lib/quality.ts).
-      let qw = this.qualities.get(p.id);
-      if (!qw) this.qualities.set(p.id, (qw = new QualityWatch()));
-      const q = qw.sample(report, now);
-      const text = describeQuality(q);
-      if (t.quality !== q.level) t.quality = q.level;
-      if (t.qualityText !== text) t.qualityText = text;
-      void p.limitVideo(adapt(p.videoLimit, this.peers.size, q.loss));
-      const micOff = w.sample('audio', got.audio, now);
-      const camOff = w.sample('video', got.video, now);
-      if (t.micOff !== micOff) t.micOff = micOff;
-      if (t.camOff !== camOff) t.camOff = camOff;
-    }
-  }
-
-  private readMeters(): void {
-    const c = this.call;
-    if (!c) return;
-    const levels = new Map<string, number>();
-    for (const [id, read] of this.meters) {
-      const v = Math.round(read() * 100) / 100;
-      if (id === 'local') {
-        const lv = c.micOn ? v : 0;
-        if (lv !== c.localLevel) c.localLevel = lv;
-      } else {
-        const t = c.tiles.find((x) => x.id === id);
-        if (t && t.level !== v) t.level = v;
-        if (t) levels.set(id, t.micOff ? 0 : v);
-      }
-    }
-    const speaker = this.speakers.sample(levels);
-    if (speaker !== c.speaker) c.speaker = speaker;
+    this.watch.meter(id, stream);
   }
 
   // ---- other tabs (D9) --------------------------------------------------------------

@@ -329,6 +329,16 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
       await page.locator('[data-testid=call-screen]').waitFor({ state: 'detached', timeout: 30_000 });
       assert.equal((await videoFrom(page, 'alice')).screen, null);
     }
+    // The browser's own "Stop sharing" bar ends the track: the same as our button.
+    await alice.locator('[data-testid=call-share]').click();
+    await bob.locator('[data-testid=call-screen][data-nick=alice]').waitFor({ timeout: 30_000 });
+    await alice.evaluate(() => {
+      const t = window.__convosCalls.call.screen.getVideoTracks()[0];
+      t.stop();
+      t.dispatchEvent(new Event('ended'));
+    });
+    await alice.locator('[data-testid=call-share][aria-pressed=false]').waitFor();
+    await bob.locator('[data-testid=call-screen]').waitFor({ state: 'detached', timeout: 30_000 });
     await assertMediaFrom(bob, ['alice', 'carol', 'olga'], assert);
     await assertOlgaGets(['alice', 'bob', 'carol']);
   });
@@ -348,6 +358,13 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     const mini = carol.locator('[data-testid=call-mini]');
     await mini.waitFor();
     await until(async () => (await mini.locator('video').evaluate((v) => v.videoWidth).catch(() => 0)) > 0, { ms: 10_000, what: 'video in the mini view' });
+    // The browser's picture-in-picture (headless Chromium has it): in and out again.
+    const pip = mini.locator('[data-testid=call-mini-pip]');
+    await pip.click();
+    await mini.locator('[data-testid=call-mini-pip][aria-pressed=true]').waitFor();
+    assert.ok(await carol.evaluate(() => document.pictureInPictureElement?.tagName === 'VIDEO'), 'the mini view plays in picture-in-picture');
+    await pip.click();
+    await mini.locator('[data-testid=call-mini-pip][aria-pressed=false]').waitFor();
     assert.equal(await panel(carol).count(), 0);
     await carol.locator('.sidebar a.conv', { has: carol.locator('[data-testid=call-here-indicator]') }).click();
     await panel(carol).waitFor();
@@ -388,6 +405,23 @@ describe('calls', { skip: skip ?? false, timeout: 600_000 }, () => {
     assert.ok(saved.audioinput, 'microphone remembered');
     assert.equal(await sent(), before, 'no new offer or answer');
     await alice.locator('[data-testid=call-devices-toggle]').click();
+    // Both unplugged, as the browser tells it (a devicechange, and the list without them):
+    // back to the default microphone and speaker, with a word; the voice goes on.
+    await alice.evaluate(() => {
+      const md = navigator.mediaDevices;
+      const all = md.enumerateDevices.bind(md);
+      md.enumerateDevices = async () => (await all()).filter((d) => !['Fake Audio Input 1', 'Fake Audio Output 1'].includes(d.label));
+      md.dispatchEvent(new Event('devicechange'));
+    });
+    const log = alice.locator('[data-testid=call-log]');
+    await log.filter({ hasText: '“Fake Audio Input 1” was disconnected: using the default microphone.' }).waitFor();
+    await log.filter({ hasText: 'The chosen speaker was disconnected: playing through the default speaker.' }).waitFor();
+    await until(async () => (await micLabel()) !== 'Fake Audio Input 1', { ms: 10_000, what: 'alice back on the default microphone' });
+    const b1 = await bytes();
+    assert.ok((await audioEnergyFrom(bob, 'alice', 2000)) > 0, 'alice heard after the fallback');
+    assert.ok((await bytes()) > b1, 'audio bytes from alice rising after the fallback');
+    assert.equal(await sent(), before, 'no new offer or answer');
+    await alice.evaluate(() => delete navigator.mediaDevices.enumerateDevices);
   });
 
   test('hang-up: each leaver disappears for the others; the last one is left alone', async () => {

@@ -1,11 +1,11 @@
 // A Convos 4.08 participant for the call tests, scripted: the part its server played is
 // here in Node (an IRC client on the same InspIRCd that speaks RTCZ as Convos 4.08's
-// `Irc.pm` did: its lossy SDP compaction, gzip, base64, 400-character chunks, one buffer
-// per conversation and kind, every ICE candidate trickled), and the part its browser
-// played runs in a Chromium page (one RTCPeerConnection per participant, made as
-// 4.08's `WebRTCPeerConnection.js` made them: the caller offers at once, the callee
-// answers, candidates trickle, a second offer on a connection is refused as "Already
-// started", and each track's `streams[0]` becomes the one picture shown for that peer).
+// `Irc.pm` did: its lossy SDP compaction, gzip, base64, 400-character chunks, every ICE
+// candidate trickled; only its reassembly is kept per sender, see `buffers`), and the
+// part its browser played runs in a Chromium page (one RTCPeerConnection per
+// participant, made as 4.08's `WebRTCPeerConnection.js` made them: the caller offers at
+// once, the callee answers, candidates trickle, a second offer on a connection is refused
+// as "Already started", and each track's `streams[0]` becomes the one picture shown).
 // The format is in docs/rtcz.md (§1–§3; the 4.08 behaviour in §2.4, §5 and §7). Written
 // from that description, not from Convos's code.
 //
@@ -223,7 +223,10 @@ export class Convos408 {
     this.page = page;
     this.nick = nick;
     this.channel = channel;
-    /** Partial messages by conversation name and kind (4.08: not by sender, D1). */
+    /** Partial messages by sender, conversation name and kind. 4.08 kept one buffer per
+     *  conversation and kind (docs/rtcz.md D1), so offers from two people at once wiped
+     *  each other and it then refused the real ones; that would fail this test at random
+     *  for 4.08's own reason, which nothing on our side can change: here, per sender. */
     this.buffers = new Map();
     /** Completed messages: { kind, from }. */
     this.received = [];
@@ -280,7 +283,7 @@ export class Convos408 {
     const c = /^(ANS|ICE|OFR)\s(\d+)\/(\d+)\s(\S+)\s(.+)/.exec(body);
     if (!c || Number(c[2]) > 20) return;
     const [, kind, i, n, conv, chunk] = c;
-    const key = `${conv}\n${kind}`;
+    const key = `${from}\n${conv}\n${kind}`;
     if (i === '0') this.buffers.set(key, []);
     const buf = this.buffers.get(key) ?? [];
     buf[Number(i)] = chunk;

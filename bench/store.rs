@@ -457,8 +457,33 @@ fn main() {
     );
     println!("generated in {:.1} s", t.elapsed().as_secs_f64());
 
+    // STORE_BENCH_POSTGRES=URL (a role that may create databases): the same run on
+    // PostgreSQL, in a fresh database `convos_bench`; the SQLite-only parts are left out.
+    let postgres = std::env::var("STORE_BENCH_POSTGRES").ok().map(|admin| {
+        let a = admin.clone();
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&a, postgres::NoTls).expect("postgres");
+            // Two statements: CREATE DATABASE cannot run inside the implicit transaction
+            // of a multi-statement query.
+            c.batch_execute("DROP DATABASE IF EXISTS convos_bench")
+                .expect("drop convos_bench");
+            c.batch_execute("CREATE DATABASE convos_bench")
+                .expect("create convos_bench");
+        })
+        .join()
+        .expect("thread");
+        let mut u = url::Url::parse(&admin).expect("url");
+        u.set_path("convos_bench");
+        u.to_string()
+    });
+    if let Some(url) = &postgres {
+        println!(
+            "on PostgreSQL: {}",
+            url.split('@').next_back().unwrap_or("")
+        );
+    }
     // Raw baseline: same schema and indexes, no search index, 10k-row transactions.
-    {
+    if postgres.is_none() {
         let store = Store::open(&raw_dir, Options::default()).expect("open raw");
         rt.block_on(async {
             setup_users(&store).await;
@@ -495,7 +520,10 @@ fn main() {
         "options: max_batch_rows {} index_batch {} index_chunk {} cache {} KiB",
         opts.max_batch_rows, opts.index_batch, opts.index_chunk, opts.cache_kib
     );
-    let store = Store::open(&real_dir, opts).expect("open");
+    let store = match &postgres {
+        Some(url) => Store::open_postgres(url, opts).expect("open postgres"),
+        None => Store::open(&real_dir, opts).expect("open"),
+    };
     let live_n = (n / 10).min(200_000);
     let (stored, live_rate, import_rate, drain) = rt.block_on(async {
         setup_users(&store).await;
@@ -666,6 +694,9 @@ fn main() {
     }
     let total = stored.len() + 200_008;
     drop(store);
+    if postgres.is_some() {
+        return;
+    }
     std::thread::sleep(Duration::from_millis(300));
     println!(
         "database size: {} MiB, {} B/msg (with search index)",

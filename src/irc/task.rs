@@ -76,6 +76,9 @@ pub enum Event {
 pub struct Tagged {
     pub connection: Arc<str>,
     pub event: Event,
+    /// When the line behind the event was read, under `CONVOS_TRACE_LATENCY=1`
+    /// (see [`crate::metrics::latency`]).
+    pub arrived: Option<std::time::Instant>,
 }
 
 /// Sends requests to a connection task; cheap to clone. The task ends when every handle
@@ -112,6 +115,7 @@ pub fn spawn(
         events,
         shutdown,
         gauge: crate::metrics::IrcGauge::new(),
+        arrived: None,
     };
     tokio::spawn(task.run(connect).instrument(span));
     Handle { tx }
@@ -127,6 +131,8 @@ struct Task {
     backoff: Backoff,
     /// This connection's place in `convos_irc_connections`.
     gauge: crate::metrics::IrcGauge,
+    /// When the line being handled was read (latency trace only).
+    arrived: Option<std::time::Instant>,
 }
 
 /// Why a live connection ended.
@@ -152,6 +158,7 @@ impl Task {
         let tagged = Tagged {
             connection: self.connection.clone(),
             event,
+            arrived: self.arrived,
         };
         self.events.send(tagged).await.is_ok()
     }
@@ -166,6 +173,7 @@ impl Task {
             }
             connect = true;
             let end = self.connect_once().await;
+            self.arrived = None;
             self.gauge.set(match end {
                 End::Fatal(_) => IrcState::Failed,
                 End::Restart => IrcState::Connecting,
@@ -335,6 +343,7 @@ impl Task {
                         Some(Ok(line)) => line,
                     };
                     last_read = Instant::now();
+                    self.arrived = crate::metrics::latency::stamp();
                     ping_sent = None;
                     crate::metrics::get().irc_lines_in.inc();
                     if framed.codec().cut > cut_reported {

@@ -8,6 +8,7 @@
 //!
 //! Every metric is listed in docs/metrics.md.
 
+pub mod latency;
 mod process;
 
 use std::sync::{LazyLock, Mutex};
@@ -86,6 +87,8 @@ pub struct Metrics {
     /// HTTP requests answered, by status class.
     http_responses: Family<Labels, Counter>,
     process: process::Gauges,
+    /// The per-message latency trace, when `CONVOS_TRACE_LATENCY` is on.
+    latency: Option<latency::Trace>,
     /// Serialises the scrape-time updates (two scrapes at once would count CPU twice).
     scrape: Mutex<()>,
 }
@@ -175,6 +178,7 @@ impl Metrics {
         for class in ["1xx", "2xx", "3xx", "4xx", "5xx"] {
             let _ = http_responses.get_or_create(&[("class", class)]);
         }
+        let latency = latency::Trace::register(r);
         Metrics {
             registry: root,
             users,
@@ -194,6 +198,7 @@ impl Metrics {
             turn_allocations,
             http_responses,
             process,
+            latency,
             scrape: Mutex::new(()),
         }
     }

@@ -16,6 +16,7 @@ use super::hub::Hub;
 use super::state::{valid_msgid, visible, Actor, After, Conn, ConnState, Conv};
 use super::{view, Error, Handle, Request};
 use crate::irc;
+use crate::metrics::latency::{self, Stage};
 use crate::model::{Connection, NewEntry, User, WantedState};
 use crate::store::{Appended, Store};
 use crate::wire::{self, Event, State};
@@ -74,6 +75,7 @@ pub fn spawn(
         conns: BTreeMap::new(),
         calls: Default::default(),
         pending: FuturesOrdered::new(),
+        arrived: None,
     };
     tokio::spawn(actor.run(rx, irc_rx).instrument(span));
     handle
@@ -110,7 +112,9 @@ impl Actor {
                 }
                 _ = sleep_until_some(away_at) => self.go_away().await,
                 Some(ev) = irc_rx.recv(), if self.pending.len() < MAX_PENDING => {
+                    self.arrived = ev.arrived;
                     self.irc_event(ev).await;
+                    self.arrived = None;
                 }
             }
         }
@@ -238,19 +242,22 @@ impl Actor {
     /// which is the order each connection's task read them from its socket. Waits while the
     /// store's queue is full (backpressure on IRC reading).
     pub(super) async fn append(&mut self, entry: NewEntry) {
+        let arrived = self.arrived;
         let queued = match self.store.reserve().await {
             Ok(place) => place.append(vec![entry]),
             Err(e) => {
-                self.pending
-                    .push_back(Box::pin(async move { (Some(Err(e)), After::Message) }));
+                self.pending.push_back(Box::pin(
+                    async move { (Some(Err(e)), After::Message(arrived)) },
+                ));
                 return;
             }
         };
+        latency::observe(Stage::Actor, arrived);
         self.pending.push_back(Box::pin(async move {
             let appended = queued
                 .await
                 .and_then(|mut v| v.pop().ok_or(crate::store::Error::Write("nothing".into())));
-            (Some(appended), After::Message)
+            (Some(appended), After::Message(arrived))
         }));
     }
 
@@ -261,7 +268,8 @@ impl Actor {
                     self.hub.publish(e);
                 }
             }
-            (Some(Ok(a)), After::Message) => {
+            (Some(Ok(a)), After::Message(arrived)) => {
+                latency::observe(Stage::Commit, arrived);
                 if a.duplicate {
                     return;
                 }
@@ -287,19 +295,20 @@ impl Actor {
                 self.push_message(&entry, mine);
                 let msg = wire::Message::new(&entry, &own_nick);
                 if entry.highlight {
-                    self.hub.publish(&Event::Message(msg.clone()));
+                    self.hub
+                        .publish_traced(&Event::Message(msg.clone()), arrived);
                     self.hub.publish(&Event::Notification(msg));
                 } else {
-                    self.hub.publish(&Event::Message(msg));
+                    self.hub.publish_traced(&Event::Message(msg), arrived);
                 }
             }
-            (Some(Err(e)), After::Message) => {
+            (Some(Err(e)), After::Message(_)) => {
                 warn!(error = %e, "message could not be stored");
                 self.hub.publish(&Event::State(State::Error {
                     message: format!("A message could not be stored: {e}"),
                 }));
             }
-            (None, After::Message) => {}
+            (None, After::Message(_)) => {}
         }
     }
 

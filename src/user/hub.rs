@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast;
 
+use crate::metrics::latency::{self, Stage};
 use crate::wire::Event;
 
 /// One serialized event.
@@ -20,6 +21,8 @@ use crate::wire::Event;
 pub struct Frame {
     pub seq: u64,
     pub json: String,
+    /// When the IRC line behind it was read (latency trace only).
+    pub arrived: Option<std::time::Instant>,
 }
 
 /// Events kept for resuming browsers, at most, and their JSON bytes at most: memory per
@@ -157,6 +160,12 @@ impl Hub {
 
     /// Stamps `event` with the next seq and sends it.
     pub fn publish(&self, event: &Event) -> u64 {
+        self.publish_traced(event, None)
+    }
+
+    /// [`Hub::publish`] for the event of an IRC line read at `arrived` (a
+    /// [`latency::stamp`]), which its frame carries to the sockets.
+    pub fn publish_traced(&self, event: &Event, arrived: Option<Instant>) -> u64 {
         let Ok(mut inner) = self.inner.lock() else {
             return 0;
         };
@@ -180,6 +189,7 @@ impl Hub {
         let frame = Arc::new(Frame {
             seq,
             json: event.frame(seq),
+            arrived,
         });
         inner.bytes += frame.json.len();
         inner.ring.push_back(frame.clone());
@@ -192,6 +202,8 @@ impl Hub {
         if let Some(tx) = &inner.tx {
             let _ = tx.send(frame);
         }
+        drop(inner);
+        latency::observe(Stage::Publish, arrived);
         seq
     }
 

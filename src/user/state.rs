@@ -190,8 +190,9 @@ impl<'a> Line<'a> {
 pub(super) enum After {
     /// Publish these events.
     Events(Vec<Event>),
-    /// Publish the stored message (and a notification when it is a highlight).
-    Message,
+    /// Publish the stored message (and a notification when it is a highlight); with the
+    /// arrival stamp of its line under the latency trace.
+    Message(Option<std::time::Instant>),
 }
 
 pub(super) type Pending =
@@ -222,6 +223,9 @@ pub(super) struct Actor {
     pub away_minute: std::time::Duration,
     /// Where pushes go when no browser is active (see `push`).
     pub push: Option<crate::push::Handle>,
+    /// When the IRC line being handled was read (latency trace only, see
+    /// `crate::metrics::latency`).
+    pub arrived: Option<std::time::Instant>,
 }
 
 /// Call state the actor keeps: only partial incoming messages.

@@ -20,6 +20,7 @@ use tracing::debug;
 
 use super::session::Session;
 use super::{AppState, Error};
+use crate::metrics::latency::{self, Stage};
 use crate::user;
 use crate::wire::{
     ClientFrame, ClientRequest, ErrorItem, Errors, Reload, ReloadTag, Reply, ReplyBody,
@@ -128,6 +129,7 @@ async fn run(
                     if socket.send(Message::Text(f.json.clone().into())).await.is_err() {
                         return;
                     }
+                    latency::observe(Stage::Write, f.arrived);
                 }
                 Err(RecvError::Lagged(n)) => {
                     debug!(skipped = n, "websocket fell behind: resync");

@@ -569,14 +569,14 @@ async fn a_flood_of_two_channels_is_stored_and_shown_in_order() {
                 continue;
             }
             last_seq = frame.seq;
-            if frame.json.contains(&last1) || frame.json.contains(&last2) {
+            if frame.text().contains(&last1) || frame.text().contains(&last2) {
                 ends += 1;
             }
             frames.push(frame);
         }
         let mut seen: Vec<(String, String)> = Vec::new();
         for frame in frames {
-            let v: Value = serde_json::from_str(&frame.json).expect("json");
+            let v: Value = serde_json::from_str(frame.text()).expect("json");
             let from_bot = v["from"].as_str().is_some_and(|f| f.starts_with("bot"));
             if v["event"] == "message" && v["type"] == "private" && from_bot {
                 let conv = v["conversation_id"].as_str().unwrap_or("").to_string();

@@ -11,18 +11,28 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use tokio::sync::broadcast;
 
 use crate::metrics::latency::{self, Stage};
 use crate::wire::Event;
 
-/// One serialized event.
+/// One serialized event, shared by every socket of the user.
 #[derive(Debug)]
 pub struct Frame {
     pub seq: u64,
-    pub json: String,
+    /// The event's JSON (UTF-8); sockets share these bytes rather than copying them.
+    pub json: Bytes,
     /// When the IRC line behind it was read (latency trace only).
     pub arrived: Option<std::time::Instant>,
+}
+
+impl Frame {
+    /// The JSON as text.
+    pub fn text(&self) -> &str {
+        // Made from a String in `Hub::publish`, so always UTF-8.
+        std::str::from_utf8(&self.json).unwrap_or_default()
+    }
 }
 
 /// Events kept for resuming browsers, at most, and their JSON bytes at most: memory per
@@ -188,7 +198,7 @@ impl Hub {
         }
         let frame = Arc::new(Frame {
             seq,
-            json: event.frame(seq),
+            json: Bytes::from(event.frame(seq)),
             arrived,
         });
         inner.bytes += frame.json.len();
@@ -290,7 +300,7 @@ mod tests {
         );
         hub.publish(&ev("y"));
         assert_eq!(rx.try_recv().expect("live").seq, 105);
-        assert!(missed[0].json.contains("\"seq\":102"));
+        assert!(missed[0].text().contains("\"seq\":102"));
         // up to date, or nothing asked
         assert!(hub.subscribe(Some(105)).expect("ok").0.is_empty());
         assert!(hub.subscribe(None).expect("ok").0.is_empty());

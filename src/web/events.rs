@@ -4,30 +4,40 @@
 //! silently skipping events. A socket whose session ends (logout, password change or
 //! reset, account deletion) is closed with 4003 ("session ended") at once; one whose
 //! session was ended elsewhere (`convos user passwd`, expiry) at the next ping.
+//!
+//! Fan-out: the hub serializes each event once per user; every socket writes those same
+//! bytes (no copy per socket), and frames already waiting when one is written go out
+//! with it under one flush (one write to the socket), each still its own WebSocket
+//! message as the protocol has it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures_util::SinkExt;
 use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::Instant;
 use tracing::debug;
 
 use super::session::Session;
 use super::{AppState, Error};
 use crate::metrics::latency::{self, Stage};
-use crate::user;
+use crate::user::{self, Frame};
 use crate::wire::{
     ClientFrame, ClientRequest, ErrorItem, Errors, Reload, ReloadTag, Reply, ReplyBody,
 };
 
 /// Largest frame a browser may send.
 const MAX_FRAME: usize = 64 * 1024;
+/// Frames written with one flush at most (see [`write_burst`]).
+const BURST: usize = 64;
 /// Server ping interval; a socket silent for three of these is closed.
 const PING_EVERY: Duration = Duration::from_secs(25);
 
@@ -106,15 +116,15 @@ async fn run(
             }
         }
     };
-    for f in missed {
-        if socket
-            .send(Message::Text(f.json.clone().into()))
-            .await
-            .is_err()
-        {
+    for f in &missed {
+        if socket.feed(text(f)).await.is_err() {
             return;
         }
     }
+    if socket.flush().await.is_err() {
+        return;
+    }
+    drop(missed);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
@@ -124,21 +134,21 @@ async fn run(
                 let _ = socket.send(close(4003, "session ended")).await;
                 return;
             }
-            frame = rx.recv() => match frame {
-                Ok(f) => {
-                    if socket.send(Message::Text(f.json.clone().into())).await.is_err() {
-                        return;
-                    }
-                    latency::observe(Stage::Write, f.arrived);
-                }
-                Err(RecvError::Lagged(n)) => {
-                    debug!(skipped = n, "websocket fell behind: resync");
-                    crate::metrics::get().events_resync.inc();
-                    let _ = socket.send(close(4000, "resync")).await;
-                    return;
-                }
-                Err(RecvError::Closed) => return,
-            },
+            frame = rx.recv() => {
+                let lagged = match frame {
+                    Ok(f) => match write_burst(&mut socket, &mut rx, f).await {
+                        Ok(None) => continue,
+                        Ok(Some(n)) => n,
+                        Err(()) => return,
+                    },
+                    Err(RecvError::Lagged(n)) => n,
+                    Err(RecvError::Closed) => return,
+                };
+                debug!(skipped = lagged, "websocket fell behind: resync");
+                crate::metrics::get().events_resync.inc();
+                let _ = socket.send(close(4000, "resync")).await;
+                return;
+            }
             _ = ping.tick() => {
                 if last_heard.elapsed() > PING_EVERY * 3 {
                     let _ = socket.send(close(4001, "idle")).await;
@@ -174,6 +184,44 @@ async fn run(
             }
         }
     }
+}
+
+/// A frame's text message: its bytes shared, not copied (checked as UTF-8, which the hub's
+/// JSON always is).
+fn text(f: &Frame) -> Message {
+    Message::Text(Utf8Bytes::try_from(f.json.clone()).unwrap_or_default())
+}
+
+/// Writes `first` and the frames already waiting behind it (at most [`BURST`]) with one
+/// flush: a burst goes out in one write instead of one per frame. `Ok(Some(n))`: the
+/// socket fell `n` events behind and must resync; `Err`: the socket is gone.
+async fn write_burst(
+    socket: &mut WebSocket,
+    rx: &mut broadcast::Receiver<Arc<Frame>>,
+    first: Arc<Frame>,
+) -> Result<Option<u64>, ()> {
+    // Arrival stamps of the frames written, for the latency trace (all `None` when off).
+    let mut stamps = [None; BURST];
+    let mut n = 0;
+    let mut lagged = None;
+    let mut next = Some(first);
+    while let Some(f) = next.take() {
+        socket.feed(text(&f)).await.map_err(drop)?;
+        stamps[n] = f.arrived;
+        n += 1;
+        if n < BURST {
+            match rx.try_recv() {
+                Ok(f) => next = Some(f),
+                Err(TryRecvError::Lagged(k)) => lagged = Some(k),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => {}
+            }
+        }
+    }
+    socket.flush().await.map_err(drop)?;
+    for arrived in &stamps[..n] {
+        latency::observe(Stage::Write, *arrived);
+    }
+    Ok(lagged)
 }
 
 fn to_json(v: &impl serde::Serialize) -> String {

@@ -117,7 +117,7 @@ impl Events {
                 .await
                 .unwrap_or_else(|_| panic!("{}: no event: {what}", self.name))
                 .expect("event stream");
-            let v: Value = serde_json::from_str(&frame.json).expect("json");
+            let v: Value = serde_json::from_str(frame.text()).expect("json");
             if std::env::var_os("TEST_EVENTS").is_some() {
                 eprintln!("{} <- {v}", self.name);
             }

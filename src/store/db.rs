@@ -350,8 +350,18 @@ impl Conn {
     /// (`BEGIN IMMEDIATE`), so a busy database fails here and not halfway through.
     pub(crate) fn begin(&self) -> Result<()> {
         match self {
-            Conn::Lite(c) => Ok(c.execute_batch("BEGIN IMMEDIATE")?),
+            Conn::Lite(_) => self.control("BEGIN IMMEDIATE"),
             Conn::Pg(_) => self.execute_batch("BEGIN"),
+        }
+    }
+
+    /// Runs one transaction-control statement (`SAVEPOINT job`, `COMMIT`, ...); on SQLite
+    /// from the statement cache, not parsed again each time (the writer runs a few per
+    /// batch, issue 22).
+    pub(crate) fn control(&self, sql: &str) -> Result<()> {
+        match self {
+            Conn::Lite(c) => Ok(c.prepare_cached(sql)?.execute([]).map(drop)?),
+            Conn::Pg(_) => self.execute_batch(sql),
         }
     }
 

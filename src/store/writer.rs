@@ -84,6 +84,11 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub(crate) fn new(conn: Conn, opts: &Options) -> Result<Ctx> {
+        // Room for every hot statement of the writer (appends, indexing, its own BEGIN,
+        // SAVEPOINT, RELEASE and COMMIT), so none is parsed again.
+        if let Some(c) = conn.lite() {
+            c.set_prepared_statement_cache_capacity(64);
+        }
         let max_id: i64 = match conn.engine() {
             // AUTOINCREMENT's sequence remembers ids of deleted rows too.
             Engine::Sqlite => conn.value(
@@ -229,6 +234,8 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
     }
     let started = Instant::now();
     let metrics = crate::metrics::get();
+    // A lone job needs no savepoint: if it fails, the whole transaction is rolled back.
+    let lone = batch.len() == 1;
     if let Err(e) = ctx.conn.begin() {
         metrics.store_commit_failures.inc();
         tracing::warn!(error = %e, "store: cannot begin a write transaction");
@@ -245,23 +252,34 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             continue;
         };
         let before = (ctx.batch_max_id, ctx.batch_unindexed, ctx.batch_inserted);
-        if let Err(e) = ctx.conn.execute_batch("SAVEPOINT job") {
-            run(Err(e)).1(Ok(()));
-            continue;
+        if !lone {
+            if let Err(e) = ctx.conn.control("SAVEPOINT job") {
+                run(Err(e)).1(Ok(()));
+                continue;
+            }
         }
         match catch_unwind(AssertUnwindSafe(|| run(Ok(&mut *ctx)))) {
             Ok((true, done)) => {
-                let _ = ctx.conn.execute_batch("RELEASE job");
+                if !lone {
+                    let _ = ctx.conn.control("RELEASE job");
+                }
                 dones.push(done);
             }
             outcome => {
-                let _ = ctx.conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                if lone {
+                    let _ = ctx.conn.control("ROLLBACK");
+                } else {
+                    let _ = ctx.conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                }
                 ctx.cids.clear();
                 (ctx.batch_max_id, ctx.batch_unindexed, ctx.batch_inserted) = before;
                 match outcome {
                     // The job's own error reaches its caller; the batch goes on.
                     Ok((false, done)) => done(Ok(())),
                     _ => tracing::error!("store: a write job panicked; it was rolled back"),
+                }
+                if lone {
+                    return;
                 }
             }
         }
@@ -277,7 +295,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             .map(|_| ()),
         _ => Ok(()),
     };
-    let committed = mark.and_then(|()| ctx.conn.execute_batch("COMMIT"));
+    let committed = mark.and_then(|()| ctx.conn.control("COMMIT"));
     metrics
         .store_commit_seconds
         .observe(started.elapsed().as_secs_f64());

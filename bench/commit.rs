@@ -1,0 +1,147 @@
+//! Commit benchmark: `cargo bench --bench commit` (`COMMIT_BENCH_N`, default 20 000). The
+//! live path stores each IRC line as its own write job, and at chat rates most group
+//! commits hold one or two lines (issue 22), so the fixed cost of a job and of a commit
+//! is most of what a stored line costs. Measures, through `convos::store` on a fresh
+//! database (1 user, 5 channels, 70-byte lines, search indexing on):
+//!
+//! - `one per commit`: each append awaited before the next (a quiet channel);
+//! - `pipelined`: appends queued as the user actor does (up to 256 in flight), so the
+//!   writer's batches grow by themselves.
+//!
+//! Prints CPU µs per message (process user+system: the writer thread and the runtime),
+//! wall µs per message and messages per commit, and for one per commit the time from
+//! append to acknowledgment (p50/p99/max: checkpoints show in the tail). Figures in BENCHMARKS.md (issue 22).
+
+use convos::model::{Connection, Kind, NewEntry, Secret, UserId, WantedState};
+use convos::store::{Options, Store};
+use futures_util::stream::{FuturesOrdered, StreamExt};
+use std::time::Instant;
+
+const CHANNELS: usize = 5;
+
+/// utime + stime of this process, in seconds.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // After "pid (comm) ": state is field 0, utime 11, stime 12.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Group commits so far, from the process's metrics.
+fn commits() -> u64 {
+    let text = convos::metrics::encode(Default::default());
+    text.lines()
+        .find_map(|l| l.strip_prefix("convos_store_commit_seconds_count "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn entry(user: UserId, i: usize) -> NewEntry {
+    let nick = format!("bot{}", i % 4);
+    NewEntry {
+        user_id: user,
+        connection_id: "irc-bench".into(),
+        conversation_id: format!("#t{}", i % CHANNELS),
+        time: convos::time::now_ms(),
+        kind: Kind::Privmsg,
+        source: Some(format!("{nick}!~{nick}@127.0.0.1")),
+        from: nick,
+        highlight: false,
+        text: format!("s2 n={i} t=1764900000000000000 the quick brown fox jumps over the lazy dog"),
+        msgid: Some(format!("{i:016x}")),
+        account: None,
+        reply_to: None,
+        backfill: false,
+    }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` asks benches to list tests
+    }
+    let n: usize = std::env::var("COMMIT_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let store = Store::open(tmp.path(), Options::default()).expect("open");
+        let user = store
+            .create_user("bench@example.com", Secret::new("x"), false)
+            .await
+            .expect("user");
+        store
+            .save_connection(Connection {
+                user_id: user.id,
+                id: "irc-bench".into(),
+                url: Secret::new("irc://127.0.0.1"),
+                nick: "tp".into(),
+                on_connect_commands: Vec::new(),
+                wanted_state: WantedState::Connected,
+                retention_days: 0,
+                client_cert: None,
+                ignore: Vec::new(),
+                sts: None,
+                name: None,
+                state: serde_json::json!({}),
+            })
+            .await
+            .expect("connection");
+        // Warm up: create the conversations, fill the caches.
+        for i in 0..1000 {
+            store.append(entry(user.id, i)).await.expect("append");
+        }
+        let mut next = 1000;
+        for pipelined in [false, true] {
+            let mut lat = Vec::with_capacity(n);
+            let (c0, k0, t0) = (cpu_secs(), commits(), Instant::now());
+            if pipelined {
+                let mut pending = FuturesOrdered::new();
+                for i in next..next + n {
+                    if pending.len() >= 256 {
+                        pending.next().await;
+                    }
+                    let place = store.reserve().await.expect("reserve");
+                    pending.push_back(place.append(vec![entry(user.id, i)]));
+                }
+                while pending.next().await.is_some() {}
+            } else {
+                for i in next..next + n {
+                    let t = Instant::now();
+                    store.append(entry(user.id, i)).await.expect("append");
+                    lat.push(t.elapsed().as_secs_f64() * 1e3);
+                }
+            }
+            next += n;
+            let wall = t0.elapsed().as_secs_f64();
+            let cpu = cpu_secs() - c0;
+            let k = commits().saturating_sub(k0).max(1);
+            lat.sort_by(f64::total_cmp);
+            let q = |p: f64| lat.get(((lat.len() as f64 - 1.0) * p) as usize).copied();
+            let acks = match (q(0.5), q(0.99), lat.last()) {
+                (Some(a), Some(b), Some(c)) => {
+                    format!("; append→ack p50 {a:.3} p99 {b:.3} max {c:.1} ms")
+                }
+                _ => String::new(),
+            };
+            println!(
+                "{:16} {:6.1} µs CPU/msg {:6.1} µs wall/msg {:6.2} msgs/commit{acks}",
+                if pipelined {
+                    "pipelined"
+                } else {
+                    "one per commit"
+                },
+                cpu * 1e6 / n as f64,
+                wall * 1e6 / n as f64,
+                n as f64 / k as f64
+            );
+        }
+    });
+}

@@ -262,25 +262,18 @@ fn search(conn: &Conn, user_id: UserId, q: &SearchQuery) -> Result<SearchResult>
     if let Some(nick) = &q.from {
         terms.push(format!("scope : \"{}\"", nick_token(user_id.0, nick)));
     }
-    if q.conversation_id.is_some() || q.connection_id.is_some() {
-        let mut stmt = conn.prepare_cached(
-            "SELECT cid FROM conversations WHERE user_id = ?1 \
-             AND (CAST(?2 AS TEXT) IS NULL OR id = ?2) AND (CAST(?3 AS TEXT) IS NULL OR connection_id = ?3)",
-        )?;
-        let cids = stmt
-            .query_map(
-                params![user_id.0, q.conversation_id, q.connection_id],
-                |r| r.get::<usize, i64>(0),
-            )?
-            .collect::<Result<Vec<_>>>()?;
-        if cids.is_empty() {
+    match filter_cids(conn, user_id, q)? {
+        Some(cids) if cids.is_empty() => {
             return Ok(SearchResult {
                 messages: Vec::new(),
                 end: true,
             });
         }
-        let any: Vec<String> = cids.iter().map(|c| format!("\"c{c}\"")).collect();
-        terms.push(format!("scope : ({})", any.join(" OR ")));
+        Some(cids) => {
+            let any: Vec<String> = cids.iter().map(|c| format!("\"c{c}\"")).collect();
+            terms.push(format!("scope : ({})", any.join(" OR ")));
+        }
+        None => {}
     }
     if q.from.is_none() && q.conversation_id.is_none() && q.connection_id.is_none() {
         terms.push(format!("scope : \"u{}\"", user_id.0));

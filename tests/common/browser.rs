@@ -20,29 +20,16 @@ pub struct Browser {
 impl Browser {
     /// Registers `email` (the first user becomes admin) and keeps the session cookie.
     pub async fn register(d: &Daemon, email: &str) -> Browser {
-        let jar = Arc::new(Jar::default());
-        let http = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .build()
-            .expect("client");
-        let b = Browser {
-            http,
-            jar,
-            base: d.url(""),
-        };
-        let (st, body) = b
-            .post(
-                "/api/user/register",
-                json!({"email": email, "password": "correct horse battery"}),
-            )
-            .await;
-        assert_eq!(st, 200, "register {email}: {body}");
-        b
+        Self::sign(d, "/api/user/register", email).await
     }
 
     /// Signs `email` in (password of [`Browser::register`]) and keeps the session cookie.
     #[allow(dead_code)]
     pub async fn login(d: &Daemon, email: &str) -> Browser {
+        Self::sign(d, "/api/user/login", email).await
+    }
+
+    async fn sign(d: &Daemon, path: &str, email: &str) -> Browser {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(jar.clone())
@@ -55,11 +42,11 @@ impl Browser {
         };
         let (st, body) = b
             .post(
-                "/api/user/login",
+                path,
                 json!({"email": email, "password": "correct horse battery"}),
             )
             .await;
-        assert_eq!(st, 200, "login {email}: {body}");
+        assert_eq!(st, 200, "{path} {email}: {body}");
         b
     }
 

@@ -29,6 +29,7 @@ pub fn main() -> ExitCode {
         Command::Backup(args) => crate::account::command::backup(args),
         Command::Import(args) => crate::import::run(args),
         Command::MigrateStore(args) => crate::account::command::migrate_store(args),
+        Command::Cluster(args) => crate::account::command::cluster(args),
         Command::Daemon(opts) => {
             init_logging(opts.log_level.as_deref(), opts.log_format);
             // Blocking work is SQLite reads and file IO: a few threads suffice, and each

@@ -44,6 +44,30 @@ pub enum Command {
     Import(ImportArgs),
     /// Copy the store of CONVOS_HOME (convos.db) into PostgreSQL (daemon stopped; resumable).
     MigrateStore(MigrateStore),
+    /// Daemons sharing the PostgreSQL database of CONVOS_DATABASE: list them, drain one.
+    Cluster(ClusterArgs),
+}
+
+/// `convos cluster status|drain ID`.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    #[command(subcommand)]
+    pub action: ClusterAction,
+}
+
+/// What `convos cluster` does.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ClusterAction {
+    /// List the daemons, their users and heartbeats.
+    Status,
+    /// Ask daemon ID to hand its users over to the others and stop (rolling upgrades).
+    Drain {
+        /// The daemon's id, as `convos cluster status` shows it.
+        id: String,
+        /// Return at once instead of waiting until the daemon has left.
+        #[arg(long)]
+        no_wait: bool,
+    },
 }
 
 /// `convos migrate-store --to postgres://…`.
@@ -185,6 +209,17 @@ pub struct Daemon {
     /// Uploads, keys and the lock file stay in CONVOS_HOME.
     #[arg(long, env = "CONVOS_DATABASE", hide_env_values = true)]
     pub database: Option<String>,
+
+    /// With CONVOS_DATABASE: where the other daemons on the database reach this one
+    /// (an http:// URL of one of its listeners on the internal network). Default: the
+    /// first --listen URL, with this machine's name for an unspecified address.
+    #[arg(long, env = "CONVOS_CLUSTER_URL")]
+    pub cluster_url: Option<String>,
+
+    /// With CONVOS_DATABASE: seconds a user's lease lasts unrenewed, so how long a dead
+    /// daemon's users wait before another daemon takes them over (5 to 600).
+    #[arg(long, env = "CONVOS_CLUSTER_LEASE", default_value = "30", value_parser = clap::value_parser!(u64).range(5..=600))]
+    pub cluster_lease: u64,
 
     /// Trust X-Forwarded-For/-Proto/-Host headers (set only behind a reverse proxy).
     #[arg(long, env = "CONVOS_REVERSE_PROXY", value_parser = parse_bool, default_value = "0", action = clap::ArgAction::Set)]

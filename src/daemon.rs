@@ -61,6 +61,8 @@ pub struct Prepared {
     pub previews: Option<crate::preview::Previews>,
     /// Web Push: the client (the link previews' outbound rules) and the VAPID key.
     pub push: (crate::net::http::Client, crate::push::Vapid),
+    /// This daemon's membership when the store is on PostgreSQL.
+    pub cluster: Option<crate::cluster::Cluster>,
     /// `CONVOS_HOME/convos.lock`, locked while this daemon runs.
     _lock: std::fs::File,
 }
@@ -126,7 +128,18 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         ..store::Options::default()
     };
     let store = Store::open_configured(&home, opts.database.as_deref(), store_opts)?;
-    store.claim_database().await?;
+    // On PostgreSQL any number of daemons may share the database: each joins the cluster
+    // and runs the users whose leases it holds (see `crate::cluster`).
+    let cluster = match store.is_postgres() {
+        true => {
+            let copts = crate::cluster::Options {
+                url: cluster_url(opts, &bound)?,
+                lease: std::time::Duration::from_secs(opts.cluster_lease),
+            };
+            Some(crate::cluster::Cluster::join(&store, &copts).await?)
+        }
+        false => None,
+    };
     let previews = match previews {
         Some(p) => {
             let p = p.with_key(kept_key(&store, "preview_signing_key").await?);
@@ -222,8 +235,51 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         files,
         previews,
         push: (fetch, vapid),
+        cluster,
         _lock: lock,
     })
+}
+
+/// `CONVOS_CLUSTER_URL`, or the first http listener's URL as bound (an unspecified
+/// address replaced by this machine's name).
+fn cluster_url(opts: &config::Daemon, bound: &[web::serve::Bound]) -> Result<String, Error> {
+    if let Some(u) = opts.cluster_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        let parsed = url::Url::parse(u.trim())
+            .map_err(|e| config::Error::Other(format!("CONVOS_CLUSTER_URL: {e}")))?;
+        if parsed.scheme() != "http" || parsed.host_str().is_none() {
+            return Err(config::Error::Other(
+                "CONVOS_CLUSTER_URL: an http://host:port URL of this daemon on the internal network".into(),
+            )
+            .into());
+        }
+        return Ok(parsed.as_str().trim_end_matches('/').to_owned());
+    }
+    for b in bound {
+        let Ok(mut u) = url::Url::parse(&b.local_url) else {
+            continue;
+        };
+        if u.scheme() != "http" {
+            continue;
+        }
+        let unspecified = match u.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_unspecified(),
+            Some(url::Host::Ipv6(ip)) => ip.is_unspecified(),
+            _ => false,
+        };
+        if unspecified {
+            let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_owned())
+                .unwrap_or_else(|_| "localhost".into());
+            if u.set_host(Some(&name)).is_err() {
+                continue;
+            }
+        }
+        return Ok(u.as_str().trim_end_matches('/').to_owned());
+    }
+    Err(config::Error::Other(
+        "several daemons on one database reach each other over http: set CONVOS_CLUSTER_URL or listen on an http:// URL".into(),
+    )
+    .into())
 }
 
 /// IRC connection options: non-admins reach only the public internet, adjusted by
@@ -448,18 +504,31 @@ impl Prepared {
             crate::push::Options::default(),
             shutdown.clone(),
         );
-        let users = crate::user::Registry::new(self.store.clone(), self.irc, shutdown.clone())
+        let mut users = crate::user::Registry::new(self.store.clone(), self.irc, shutdown.clone())
             .with_max_connections(self.max_connections)
             .with_push(push.clone());
+        if let Some(c) = &self.cluster {
+            users = users.with_gate(c.gate());
+        }
         let _ = self.users.set(users.clone());
         let ready: Arc<web::ops::Ready> = Arc::default();
-        match users.start_all().await {
-            Ok(n) => {
-                info!(users = n, "users started");
+        let cluster_task = match self.cluster.clone() {
+            // The cluster starts the users this daemon takes, from its first tick on.
+            Some(c) => {
                 ready.set_users_started();
+                Some(tokio::spawn(c.run(users.clone(), shutdown.clone())))
             }
-            Err(e) => tracing::error!(error = %e, "cannot start users"),
-        }
+            None => {
+                match users.start_all().await {
+                    Ok(n) => {
+                        info!(users = n, "users started");
+                        ready.set_users_started();
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot start users"),
+                }
+                None
+            }
+        };
         tokio::spawn(retention(self.store.clone(), shutdown.clone()));
         tokio::spawn(sweep_files(
             self.files.clone(),
@@ -475,6 +544,7 @@ impl Prepared {
             previews: self.previews,
             push: Some(push),
             ready: ready.clone(),
+            cluster: self.cluster.clone(),
         };
         let metrics = self.metrics.map(|bound| {
             use tracing::Instrument as _;
@@ -498,6 +568,10 @@ impl Prepared {
         crate::systemd::spawn_watchdog(self.store.clone(), shutdown.clone());
         crate::systemd::ready(&format!("serving {} users", state_users));
         web::serve::run(self.bound, app, self.serve, shutdown).await;
+        if let Some(t) = cluster_task {
+            // Hands the users over (their leases given up) before the process ends.
+            let _ = t.await;
+        }
         if let Some(m) = metrics {
             let _ = m.await;
         }

@@ -16,33 +16,7 @@ use common::Daemon;
 use serde_json::json;
 use std::time::Duration;
 
-/// A fresh database for one test, as a URL; `None` (skip) when no PostgreSQL is given.
-fn database(name: &str) -> Option<String> {
-    let admin = match std::env::var("CONVOS_TEST_PG_ADMIN") {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("CONVOS_TEST_PG_ADMIN is not set and CI=true: scripts/test starts a PostgreSQL for this test");
-            }
-            eprintln!("skipped: CONVOS_TEST_PG_ADMIN is not set");
-            return None;
-        }
-    };
-    let db = format!("{name}_{}", std::process::id());
-    let (a, d) = (admin.clone(), db.clone());
-    std::thread::spawn(move || {
-        let mut c = postgres::Client::connect(&a, postgres::NoTls).expect("admin connection");
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {d}"))
-            .expect("drop");
-        c.batch_execute(&format!("CREATE DATABASE {d}"))
-            .expect("create");
-    })
-    .join()
-    .expect("thread");
-    let mut url = url::Url::parse(&admin).expect("url");
-    url.set_path(&db);
-    Some(url.to_string())
-}
+use common::pg::database;
 
 #[tokio::test]
 async fn the_daemon_keeps_everything_in_postgres() {
@@ -56,20 +30,6 @@ async fn the_daemon_keeps_everything_in_postgres() {
         ("CONVOS_OPEN_TO_PUBLIC", "1"),
     ];
     let d = Daemon::start_env_listening(&env).await;
-    // A second daemon on the same database would open every IRC connection twice.
-    let home = tempfile::tempdir().expect("home");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_convos"))
-        .args(["daemon", "--listen", "http://127.0.0.1:0"])
-        .env("CONVOS_HOME", home.path().join("data"))
-        .env("CONVOS_DATABASE", &db)
-        .output()
-        .expect("second daemon");
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("another convos daemon on this database"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let a = Browser::register(&d, "alice@example.com").await;
     let url = format!("irc://127.0.0.1:{}/%23pg?tls=0&nick=alice", ircd.port);
     let (st, conn) = a.post("/api/connections", json!({"url": url})).await;

@@ -95,16 +95,61 @@ pub fn migrate_store(args: config::MigrateStore) -> ExitCode {
             })
             .await?;
         bar.finish();
-        drop(target);
-        // Reopened, the writer sees the copied rows and indexes them.
-        println!("building the search index...");
-        let target = Store::open_postgres(&args.to, store::Options::default())?;
+        // PostgreSQL indexed each batch as it was copied.
         target.index_pending().await?;
         println!(
             "copied {} messages into {}; start the daemon with CONVOS_DATABASE set to it",
             done.copied,
             target.path().display()
         );
+        Ok(())
+    }))
+}
+
+/// `convos cluster status|drain ID` on the database of `CONVOS_DATABASE`.
+pub fn cluster(args: config::ClusterArgs) -> ExitCode {
+    finish(block_on(async move {
+        let Some(db) = Store::database_from_env() else {
+            bail!("set CONVOS_DATABASE to the daemons' PostgreSQL database");
+        };
+        let store = Store::open_postgres(&db, store::Options::default())?;
+        match args.action {
+            config::ClusterAction::Status => {
+                let members = store.cluster_members().await?;
+                if members.is_empty() {
+                    println!("no daemon runs on {}", store.path().display());
+                }
+                for m in members {
+                    println!(
+                        "{}\tslot {}\t{}\t{} users\tlast heard {:.1} s ago{}",
+                        m.id,
+                        m.slot,
+                        m.url,
+                        m.users,
+                        m.silent_ms as f64 / 1000.0,
+                        if m.draining { "\tdraining" } else { "" }
+                    );
+                }
+            }
+            config::ClusterAction::Drain { id, no_wait } => {
+                if !store.cluster_drain(&id).await? {
+                    bail!("no daemon {id} runs (see `convos cluster status`)");
+                }
+                println!("{id} is handing its users over");
+                if !no_wait {
+                    // Bounded: a daemon that died meanwhile is removed after two leases.
+                    for _ in 0..1200 {
+                        let members = store.cluster_members().await?;
+                        if !members.iter().any(|m| m.id == id) {
+                            println!("{id} has stopped");
+                            return Ok(());
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    }
+                    bail!("{id} has not stopped within 10 minutes");
+                }
+            }
+        }
         Ok(())
     }))
 }

@@ -3,7 +3,7 @@
 //! the search index for lines below the indexer's mark, notifications and unread counts,
 //! all inside the writer's transaction.
 
-use super::db::{params, Conn};
+use super::db::params;
 use super::rows::{cid, entry_from_row, first_id_at, ENTRY_COLS, ID_SHIFT};
 use super::writer::Ctx;
 use super::{index, Error, Result, Store};
@@ -68,20 +68,22 @@ fn resolve_cid(ctx: &mut Ctx, e: &NewEntry) -> Result<i64> {
 /// The id of a replayed line (`backfill`) stored at `time`: after every id already given
 /// in that millisecond (arrival order breaks ties), so it sorts among the stored lines by
 /// time. A line from the future is placed at the present. `None` when the millisecond and
-/// the next 63 are full (then the line is placed like a live one).
-fn place(conn: &Conn, time: i64) -> Result<Option<i64>> {
+/// the next 63 are full (then the line is placed like a live one). Only ids of this
+/// writer's slot are taken (see `Ctx::own_id`), so daemons sharing a database never pick
+/// the same one.
+fn place(ctx: &Ctx, time: i64) -> Result<Option<i64>> {
     let slot = 1i64 << ID_SHIFT;
     let mut lo = first_id_at(time);
     for _ in 0..64 {
-        let max: Option<i64> = conn.value(
+        let max: Option<i64> = ctx.conn.value(
             "SELECT max(id) FROM messages WHERE id >= ?1 AND id < ?2",
             params![lo, lo + slot],
         )?;
-        match max {
-            None => return Ok(Some(lo)),
-            Some(m) if m + 1 < lo + slot => return Ok(Some(m + 1)),
-            Some(_) => lo += slot,
+        let next = ctx.own_id(max.map_or(lo, |m| m + 1));
+        if next < lo + slot {
+            return Ok(Some(next));
         }
+        lo += slot;
     }
     Ok(None)
 }
@@ -93,7 +95,7 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
     for e in entries {
         let cid = resolve_cid(ctx, &e)?;
         let id = match e.backfill {
-            true => place(&ctx.conn, e.time)?.unwrap_or_else(|| ctx.next_live_id()),
+            true => place(ctx, e.time)?.unwrap_or_else(|| ctx.next_live_id()),
             false => ctx.next_live_id(),
         };
         let insert = "INSERT INTO messages \

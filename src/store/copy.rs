@@ -358,6 +358,9 @@ impl Store {
             target
                 .write(msgs.len(), move |ctx| {
                     write_rows(&ctx.conn, &insert("messages", MESSAGES), &msgs)?;
+                    if ctx.conn.engine() == super::db::Engine::Postgres {
+                        super::index::index_range(&ctx.conn, from, last)?;
+                    }
                     write_rows(&ctx.conn, &insert("notifications", NOTIFICATIONS), &notes)
                 })
                 .await?;

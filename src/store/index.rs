@@ -167,6 +167,32 @@ pub(crate) fn index_chunk(
     }
 }
 
+/// Indexes the messages with ids in `(lo, hi]` inside the caller's transaction: rows a
+/// copy wrote straight into a PostgreSQL store, which indexes as it stores (its
+/// insert ignores ids already indexed).
+pub(crate) fn index_range(conn: &Conn, lo: i64, hi: i64) -> Result<()> {
+    let rows = conn.query_vec(
+        "SELECT id, conv, user_id, nick, text, kind FROM messages WHERE id > ?1 AND id <= ?2",
+        params![lo, hi],
+        |row| {
+            Ok((
+                row.get::<usize, i64>(0)?,
+                row.get::<usize, i64>(1)?,
+                row.get::<usize, i64>(2)?,
+                row.get::<usize, String>(3)?,
+                row.get::<usize, String>(4)?,
+                row.get::<usize, i64>(5)?,
+            ))
+        },
+    )?;
+    for (id, conv, user_id, nick, text, kind) in rows {
+        if kind != crate::model::Kind::Reaction.code() {
+            insert(conn, id, conv, user_id, &nick, &text)?;
+        }
+    }
+    Ok(())
+}
+
 /// Indexes one message now, inside the caller's transaction: for a message stored below
 /// the indexer's mark (a replayed line placed by its time), which the deferred sweep of
 /// newer ids would never reach.

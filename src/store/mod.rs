@@ -21,6 +21,7 @@
 mod accounts;
 mod append;
 mod chat;
+pub mod cluster;
 mod copy;
 pub(crate) mod db;
 mod files;
@@ -210,6 +211,8 @@ struct Inner {
     read_permits: Arc<Semaphore>,
     /// Searches in flight, at most: all read connections but one.
     search_permits: Semaphore,
+    /// The connection of `cluster`'s leases (PostgreSQL only), opened on first use.
+    cluster: Mutex<Option<db::Conn>>,
 }
 
 enum Source {
@@ -297,6 +300,7 @@ impl Store {
             read_permits: Arc::new(Semaphore::new(readers.len())),
             search_permits: Semaphore::new(readers.len().saturating_sub(1).max(1)),
             readers: Mutex::new(readers),
+            cluster: Mutex::new(None),
             jobs: tx,
             path,
             source,
@@ -338,6 +342,11 @@ impl Store {
             true => Ok(()),
             false => Err(Error::Conflict("another convos daemon on this database")),
         }
+    }
+
+    /// Whether the store is on PostgreSQL (where several daemons may share it).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.inner.source, Source::Postgres(_))
     }
 
     /// `CONVOS_DATABASE`, for the commands that open the store without the daemon's flags.

@@ -15,7 +15,10 @@ use super::{Error, Options, Result};
 use std::str::FromStr;
 
 /// PostgreSQL migration N is `MIGRATIONS[N - 1]`.
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("pg/001_base.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("pg/001_base.sql"),
+    include_str!("pg/002_cluster.sql"),
+];
 
 /// The advisory lock held while migrating (any fixed number; "convos" in ASCII).
 const MIGRATION_LOCK: i64 = 0x636f_6e76_6f73;

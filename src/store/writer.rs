@@ -80,6 +80,10 @@ pub(crate) struct Ctx {
     batch_inserted: u64,
     /// When the oldest unindexed message was committed.
     pending_since: Option<Instant>,
+    /// Message ids given are `≡ id_slot (mod id_stride)`: several daemons on one
+    /// database each have a slot (see `store::cluster`); alone, 0 and 1.
+    id_slot: i64,
+    id_stride: i64,
 }
 
 impl Ctx {
@@ -103,7 +107,24 @@ impl Ctx {
                 params![],
             )?,
         };
-        let fts_upto = index::indexed_upto(&conn)?;
+        let mut fts_upto = index::indexed_upto(&conn)?;
+        if conn.engine() == Engine::Postgres {
+            // PostgreSQL indexes each message in the transaction that stores it (GIN's
+            // pending list batches the work): several daemons append at once, and a
+            // shared deferred mark would skip lines another daemon committed below it.
+            // What an older version left unindexed is caught up first (idempotent).
+            if fts_upto < i64::MAX {
+                while fts_upto < max_id {
+                    let chunk = opts.index_chunk.max(1);
+                    fts_upto = index::index_chunk(&conn, fts_upto, max_id, chunk)?.0;
+                }
+                conn.execute(
+                    "UPDATE meta SET value = ?1 WHERE key = 'fts_indexed_upto'",
+                    params![i64::MAX],
+                )?;
+            }
+            fts_upto = i64::MAX;
+        }
         let unindexed: i64 = conn.value(
             "SELECT count(*) FROM messages WHERE id > ?1",
             params![fts_upto],
@@ -123,14 +144,33 @@ impl Ctx {
             batch_unindexed: 0,
             batch_inserted: 0,
             pending_since,
+            id_slot: 0,
+            id_stride: 1,
         })
+    }
+
+    /// Gives ids `≡ slot (mod stride)` from now on, above `floor`.
+    pub(crate) fn set_id_slot(&mut self, slot: i64, stride: i64, floor: i64) {
+        self.id_stride = stride.max(1);
+        self.id_slot = slot.rem_euclid(self.id_stride);
+        self.raise_id_floor(floor);
+    }
+
+    /// Makes the next live id greater than `floor`.
+    pub(crate) fn raise_id_floor(&mut self, floor: i64) {
+        self.batch_max_id = self.batch_max_id.max(floor);
+    }
+
+    /// The smallest id `>= id` this writer may give (its slot).
+    pub(crate) fn own_id(&self, id: i64) -> i64 {
+        id + (self.id_slot - id).rem_euclid(self.id_stride)
     }
 
     /// The id for a live message: after every id given so far, so live messages keep the
     /// order they were queued in, and at least the first id of the current millisecond,
     /// so lines replayed later fall between them by time (see `messages::place`).
     pub(crate) fn next_live_id(&self) -> i64 {
-        first_id_at(super::now_ms()).max(self.batch_max_id + 1)
+        self.own_id(first_id_at(super::now_ms()).max(self.batch_max_id + 1))
     }
 
     /// Records a message row inserted by the current job.

@@ -122,6 +122,18 @@ impl Actor {
         self.calls_lost(None).await;
         // Whatever was appended is committed or failed; let browsers see the rest.
         self.settle().await;
+        // Wait (bounded) until every IRC task has closed its socket: their event senders
+        // go with them. Another daemon taking this user over must not meet this one's
+        // connections still open (see `crate::cluster`).
+        self.irc_tx = mpsc::channel(1).0;
+        self.conns.clear();
+        let gone = async { while irc_rx.recv().await.is_some() {} };
+        if tokio::time::timeout(std::time::Duration::from_secs(5), gone)
+            .await
+            .is_err()
+        {
+            warn!("IRC connections took over 5 s to close");
+        }
         debug!("user actor stopped");
     }
 

@@ -255,6 +255,11 @@ pub struct Handle {
 }
 
 impl Handle {
+    /// Waits until the actor has ended (and with it its IRC connections).
+    pub async fn closed(&self) {
+        self.tx.closed().await;
+    }
+
     /// Sends a request built around a reply channel and waits for the answer.
     pub async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T, Error> {
         let (tx, rx) = oneshot::channel();

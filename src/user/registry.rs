@@ -25,8 +25,14 @@ pub struct Registry {
     away_minute: std::time::Duration,
     /// Where pushes go (`None`: no Web Push).
     push: Option<crate::push::Handle>,
+    /// Whether a user may run here (several daemons: only while this one holds the
+    /// user's lease, see `crate::cluster`); `None`: every user.
+    gate: Option<Gate>,
     shutdown: CancellationToken,
 }
+
+/// See [`Registry::with_gate`].
+pub type Gate = Arc<dyn Fn(UserId) -> bool + Send + Sync>;
 
 impl Registry {
     /// A registry whose actors use `store`, connect with `irc` options and stop on `shutdown`.
@@ -39,8 +45,17 @@ impl Registry {
             max_connections: super::DEFAULT_MAX_CONNECTIONS,
             away_minute: std::time::Duration::from_secs(60),
             push: None,
+            gate: None,
             shutdown,
         }
+    }
+
+    /// Starts only the users `gate` allows; a request for another gets
+    /// [`super::Error::Gone`]. Its users are started by whoever owns the gate, not by
+    /// [`Registry::start_all`].
+    pub fn with_gate(mut self, gate: Gate) -> Registry {
+        self.gate = Some(gate);
+        self
     }
 
     /// Lets each user have at most `n` connections (default [`super::DEFAULT_MAX_CONNECTIONS`]).
@@ -74,7 +89,8 @@ impl Registry {
     /// Starts `user`'s actor unless it runs; returns its handle. A deleted user gets a
     /// handle whose requests all fail with [`super::Error::Gone`].
     pub fn start(&self, user: User) -> Handle {
-        if self.is_deleted(user.id) {
+        let barred = self.gate.as_ref().is_some_and(|may| !may(user.id));
+        if barred || self.is_deleted(user.id) {
             let (tx, _) = tokio::sync::mpsc::channel(1);
             return Handle {
                 user_id: user.id,
@@ -118,6 +134,17 @@ impl Registry {
         if let Ok(mut map) = self.inner.lock() {
             if let Some((_, token)) = map.remove(&id) {
                 token.cancel();
+            }
+        }
+    }
+
+    /// Stops a user's actor and waits until it ended, its IRC connections closed.
+    pub fn stop_wait(&self, id: UserId) -> impl std::future::Future<Output = ()> + 'static {
+        let running = self.inner.lock().ok().and_then(|mut map| map.remove(&id));
+        async move {
+            if let Some((handle, token)) = running {
+                token.cancel();
+                handle.closed().await;
             }
         }
     }

@@ -111,6 +111,13 @@ impl From<user::Error> for Error {
             user::Error::NotConnected => Error::new(StatusCode::BAD_REQUEST, "Not connected.", "/"),
             user::Error::Invalid(m) => Error::new(StatusCode::BAD_REQUEST, m, "/"),
             user::Error::Forbidden(m) => Error::new(StatusCode::FORBIDDEN, m, "/url"),
+            // The actor stopped: the account was deleted meanwhile, the daemon stops, or
+            // the user is moving to another daemon (`crate::cluster`).
+            user::Error::Gone => Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Try again in a moment.",
+                "/",
+            ),
             other => internal(other),
         }
     }
@@ -195,7 +202,7 @@ mod tests {
                 user::Error::Forbidden("no".into()).into(),
                 StatusCode::FORBIDDEN,
             ),
-            (user::Error::Gone.into(), StatusCode::INTERNAL_SERVER_ERROR),
+            (user::Error::Gone.into(), StatusCode::SERVICE_UNAVAILABLE),
             (account::Error::EmailTaken.into(), StatusCode::CONFLICT),
             (account::Error::Busy.into(), StatusCode::SERVICE_UNAVAILABLE),
             (files::Error::Empty.into(), StatusCode::BAD_REQUEST),

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cluster;
 mod error;
 pub mod events;
 pub mod files;
@@ -78,7 +79,15 @@ pub fn router(state: AppState) -> Router {
         .merge(files::upload_routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            cluster::forward,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             transport::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cluster::peer,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

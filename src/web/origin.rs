@@ -163,6 +163,10 @@ fn clean_prefix(raw: &str) -> Option<String> {
 /// last `X-Forwarded-For` entry (the one the proxy added; earlier ones are the client's
 /// word). `None` on a unix socket without a proxy header.
 pub fn client_ip(headers: &HeaderMap, extensions: &Extensions, config: &Config) -> Option<IpAddr> {
+    // Forwarded by a cluster peer (checked by its key): the client that peer saw.
+    if let Some(f) = extensions.get::<super::cluster::Forwarded>() {
+        return f.client;
+    }
     if config.reverse_proxy {
         // Only the last entry: a client can put anything in the earlier ones.
         let last = headers

@@ -54,6 +54,8 @@ pub struct AppState {
     pub push: Option<crate::push::Handle>,
     /// What `/readyz` reports.
     pub ready: Arc<super::ops::Ready>,
+    /// This daemon's place among several on one database (`None`: it runs alone).
+    pub cluster: Option<crate::cluster::Cluster>,
 }
 
 impl AppState {

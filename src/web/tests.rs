@@ -83,6 +83,7 @@ async fn harness() -> Harness {
         previews: None,
         push: None,
         ready: Default::default(),
+        cluster: None,
     };
     Harness {
         app: router(state),

@@ -23,10 +23,17 @@ const HSTS: &str = "max-age=31536000";
 /// `Secure` to https responses.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let config = &state.config;
-    if config.loopback_only && !loopback_host(req.headers(), req.uri().authority(), config) {
+    // A cluster peer checked the Host already and says whether it came over https.
+    let peer = req.extensions().get::<super::cluster::Forwarded>().copied();
+    if config.loopback_only
+        && peer.is_none()
+        && !loopback_host(req.headers(), req.uri().authority(), config)
+    {
         return Error::new(StatusCode::MISDIRECTED_REQUEST, "Invalid host.", "/").into_response();
     }
-    let https = req.extensions().get::<Tls>().is_some() || forwarded_https(req.headers(), config);
+    let https = req.extensions().get::<Tls>().is_some()
+        || forwarded_https(req.headers(), config)
+        || peer.is_some_and(|p| p.https);
     let mut res = next.run(req).await;
     crate::metrics::get().http_response(res.status().as_u16());
     if https {
@@ -59,7 +66,7 @@ fn secure(cookie: HeaderValue) -> HeaderValue {
     HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(cookie)
 }
 
-fn forwarded_https(headers: &HeaderMap, config: &Config) -> bool {
+pub(crate) fn forwarded_https(headers: &HeaderMap, config: &Config) -> bool {
     config.reverse_proxy
         && headers
             .get("x-forwarded-proto")

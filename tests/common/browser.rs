@@ -50,6 +50,17 @@ impl Browser {
         b
     }
 
+    /// The same signed-in browser talking to daemon `d` (a load balancer's choice): the
+    /// cookie is the host's, whatever the port.
+    #[allow(dead_code)]
+    pub fn on(&self, d: &Daemon) -> Browser {
+        Browser {
+            http: self.http.clone(),
+            jar: self.jar.clone(),
+            base: d.url(""),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let r = self
             .http
@@ -122,6 +133,18 @@ impl Events {
                 if pred(&v) {
                     return v;
                 }
+            }
+        }
+    }
+
+    /// The next event, `None` once the socket closed or failed.
+    #[allow(dead_code)]
+    pub async fn next_value(&mut self) -> Option<Value> {
+        loop {
+            match self.s.next().await? {
+                Ok(Message::Text(t)) => return serde_json::from_str(&t).ok(),
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod ircd;
 pub mod legacy;
 pub mod nginx;
 pub mod oidc;
+pub mod pg;
 pub mod slapd;
 
 use std::path::Path;

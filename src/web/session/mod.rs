@@ -89,7 +89,7 @@ impl Session {
     }
 
     /// The request's identity, by API token or cookie, once per request.
-    async fn identify(parts: &mut Parts, state: &AppState) -> Result<Session, Error> {
+    pub(crate) async fn identify(parts: &mut Parts, state: &AppState) -> Result<Session, Error> {
         if let Some(s) = parts.extensions.get::<Session>() {
             return Ok(s.clone());
         }

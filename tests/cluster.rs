@@ -274,6 +274,26 @@ async fn three_daemons_share_users_fail_over_and_drain() {
     let b0 = b0.on(ds[via].as_ref().expect("running"));
     let (st, me) = b0.get("/api/user").await;
     assert_eq!(st, 200, "{me}");
+    assert_eq!(me["email"], "u00@example.com");
+    // Forwarding trusts the daemons' shared key, nothing a client says: a guessed key
+    // is dropped and the request forwarded as any other.
+    let forged = b0
+        .http
+        .get(ds[via].as_ref().expect("running").url("/api/user"))
+        .header("x-convos-cluster-key", "guess")
+        .header("x-convos-cluster-client", "10.9.8.7")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(forged.status(), 200);
+    // Each session is its own user through any daemon; an anonymous client is refused.
+    let anon = reqwest::get(ds[via].as_ref().expect("running").url("/api/user"))
+        .await
+        .expect("GET");
+    assert_eq!(anon.status(), 401);
+    let other = users[1].0.on(ds[via].as_ref().expect("running"));
+    let (st, them) = other.get("/api/user").await;
+    assert_eq!((st, &them["email"]), (200, &json!("u01@example.com")));
     let mut events = b0.events().await;
     let mut seen: Vec<u64> = Vec::new();
     while seen.len() < 20 {

@@ -325,25 +325,6 @@ impl Store {
         }
     }
 
-    /// Makes this process the only daemon on its database: on PostgreSQL a session advisory
-    /// lock held by the writer's connection for as long as the store is open (two daemons
-    /// on one database would open every user's IRC connections twice); on SQLite the
-    /// home's lock file does this. [`Error::Conflict`] when another daemon holds it.
-    pub async fn claim_database(&self) -> Result<()> {
-        let got = self
-            .write(0, |ctx| match ctx.conn.engine() {
-                db::Engine::Sqlite => Ok(true),
-                db::Engine::Postgres => ctx
-                    .conn
-                    .value("SELECT pg_try_advisory_lock(?1)", [pgsql::DAEMON_LOCK]),
-            })
-            .await?;
-        match got {
-            true => Ok(()),
-            false => Err(Error::Conflict("another convos daemon on this database")),
-        }
-    }
-
     /// Whether the store is on PostgreSQL (where several daemons may share it).
     pub fn is_postgres(&self) -> bool {
         matches!(self.inner.source, Source::Postgres(_))

@@ -23,9 +23,6 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 /// The advisory lock held while migrating (any fixed number; "convos" in ASCII).
 const MIGRATION_LOCK: i64 = 0x636f_6e76_6f73;
 
-/// The advisory lock the daemon holds on its database (see `Store::claim_database`).
-pub(crate) const DAEMON_LOCK: i64 = 0x636f_6e76_6f64;
-
 /// Where the store is: the URL without its password, for messages and `Store::path`.
 pub(crate) fn display_url(url: &str) -> String {
     match url::Url::parse(url) {

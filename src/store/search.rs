@@ -16,7 +16,9 @@
 //! or `index_delay` (200 ms), and records the high-water mark `fts_indexed_upto` in `meta`
 //! in the same transaction: after a crash the index resumes where it stopped, and dropping
 //! the index plus resetting the mark rebuilds it from the rows, which stay the only copy of
-//! the text (the FTS table is contentless).
+//! the text (the FTS table is contentless). PostgreSQL indexes each message in the
+//! transaction that stores it instead: several daemons may append at once, and one shared
+//! mark would skip what another daemon committed below it.
 //!
 //! **Filters are index terms.** Each row also indexes a `scope` column with `u<user>`,
 //! `c<conversation key>` and `u<user>n<hex(lowercase nick)>`, so `in:`, `from:` and the

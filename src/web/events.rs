@@ -134,6 +134,24 @@ async fn run(
                 let _ = socket.send(close(4003, "session ended")).await;
                 return;
             }
+            // The user's actor stopped (the user moved to another daemon, or this one
+            // stops): the browser reconnects and resyncs wherever the user runs now.
+            _ = handle.closed() => {
+                // An account being deleted stops its actor first, then its sessions.
+                let ended = tokio::time::timeout(
+                    std::time::Duration::from_secs(1),
+                    live.ended.cancelled(),
+                )
+                .await
+                .is_ok()
+                    || !session.alive(&state).await;
+                let _ = match ended {
+                    // The account was deleted: its session went with it.
+                    true => socket.send(close(4003, "session ended")).await,
+                    false => socket.send(close(4000, "resync")).await,
+                };
+                return;
+            }
             frame = rx.recv() => {
                 let lagged = match frame {
                     Ok(f) => match write_burst(&mut socket, &mut rx, f).await {

@@ -6,6 +6,7 @@ use serde_json::json;
 
 mod accounts;
 mod chat;
+mod cluster;
 mod messages;
 mod order;
 mod search;

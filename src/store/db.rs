@@ -251,6 +251,24 @@ impl Conn {
         })
     }
 
+    /// PostgreSQL only: runs `sql` (with `$N` placeholders) with parameters of any type
+    /// the driver binds (arrays for `unnest`), and returns the first column of each row as
+    /// `i64` (a `RETURNING id`). The batched appends of `append` use it.
+    pub(crate) fn pg_ids(
+        &self,
+        sql: &str,
+        p: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<i64>> {
+        match self {
+            Conn::Lite(_) => Err(Error::Invalid("pg_ids on SQLite".into())),
+            Conn::Pg(c) => {
+                let stmt = c.statement(sql)?;
+                let rows = c.client_mut().query(&stmt, p)?;
+                Ok(rows.iter().map(|r| r.get::<_, i64>(0)).collect())
+            }
+        }
+    }
+
     /// Prepares `sql` now (PostgreSQL; SQLite prepares when it runs), so that what runs
     /// next is only the execution.
     pub(crate) fn prepare_now(&self, sql: &str) -> Result<()> {

@@ -167,6 +167,26 @@ pub(crate) fn index_chunk(
     }
 }
 
+/// Indexes messages `(id, conv, user_id, nick, text)` on PostgreSQL in one statement,
+/// inside the caller's transaction.
+pub(crate) fn index_many_pg(conn: &Conn, rows: &[(i64, i64, i64, String, String)]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let users: Vec<i64> = rows.iter().map(|r| r.2).collect();
+    let words: Vec<String> = rows.iter().map(|r| pg_words(&fts_text(&r.4))).collect();
+    let scopes: Vec<String> = rows.iter().map(|r| scope(r.2, r.1, &r.3)).collect();
+    conn.pg_ids(
+        "INSERT INTO messages_fts (id, user_id, words, scope) \
+         SELECT i, u, to_tsvector('convos', w), to_tsvector('convos', s) \
+         FROM unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[]) AS t(i, u, w, s) \
+         ON CONFLICT (id) DO NOTHING RETURNING id",
+        &[&ids, &users, &words, &scopes],
+    )?;
+    Ok(())
+}
+
 /// Indexes the messages with ids in `(lo, hi]` inside the caller's transaction: rows a
 /// copy wrote straight into a PostgreSQL store, which indexes as it stores (its
 /// insert ignores ids already indexed).

@@ -173,6 +173,11 @@ impl Ctx {
         self.own_id(first_id_at(super::now_ms()).max(self.batch_max_id + 1))
     }
 
+    /// Records that `id` was given (the next live id comes after it).
+    pub(crate) fn given(&mut self, id: i64) {
+        self.batch_max_id = self.batch_max_id.max(id);
+    }
+
     /// Records a message row inserted by the current job.
     pub(crate) fn inserted(&mut self, id: i64) {
         self.batch_max_id = self.batch_max_id.max(id);

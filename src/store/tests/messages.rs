@@ -404,3 +404,41 @@ async fn reading_a_conversation_reads_its_notifications() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_batch_with_a_repeated_msgid_stores_it_once() {
+    let (_dir, store, user) = setup().await;
+    let with = |id: &str, text: &str| NewEntry {
+        msgid: Some(id.into()),
+        highlight: text.contains("superman"),
+        ..msg(user, "#convos", text)
+    };
+    let out = store
+        .append_many(vec![
+            with("a", "first"),
+            with("a", "first again"),
+            with("b", "superman: second"),
+            msg(user, "#convos", "third"),
+        ])
+        .await
+        .expect("append");
+    let dup: Vec<bool> = out.iter().map(|a| a.duplicate).collect();
+    assert_eq!(dup, vec![false, true, false, false]);
+    assert_eq!(out[1].entry, out[0].entry);
+    assert!(out[0].entry.id < out[2].entry.id && out[2].entry.id < out[3].entry.id);
+    let page = store
+        .history(user, "irc-libera", "#convos", Page::latest())
+        .await
+        .expect("history");
+    let texts: Vec<&str> = page.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, vec!["first", "superman: second", "third"]);
+    store.index_pending().await.expect("index");
+    let found = store
+        .search(user, SearchQuery::parse("second"))
+        .await
+        .expect("search");
+    assert_eq!(found.messages.len(), 1);
+    let convs = store.conversations(user).await.expect("conversations");
+    let c = convs.iter().find(|c| c.id == "#convos").expect("#convos");
+    assert_eq!((c.unread, c.highlights), (3, 1));
+}

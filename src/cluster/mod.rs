@@ -186,15 +186,19 @@ impl Cluster {
     async fn take(&self, only: Option<UserId>, max: i64, users: &Registry) -> usize {
         let _ops = self.0.ops.lock().await;
         let sent = Instant::now();
-        let got = match self
+        let acquire = self
             .0
             .store
-            .cluster_acquire(&self.0.id, self.lease_ms(), max, only)
-            .await
-        {
-            Ok(got) => got,
-            Err(e) => {
+            .cluster_acquire(&self.0.id, self.lease_ms(), max, only);
+        let got = match tokio::time::timeout(self.trust() / 4, acquire).await {
+            Ok(Ok(got)) => got,
+            Ok(Err(e)) => {
                 warn!(error = %e, "cluster: cannot take users");
+                return 0;
+            }
+            Err(_) => {
+                // It may still commit: the leases then expire unrenewed (never started).
+                warn!("cluster: taking users timed out");
                 return 0;
             }
         };
@@ -235,16 +239,26 @@ impl Cluster {
         .await;
         match renewed {
             Ok(Ok(kept)) => {
-                let mut held = self.held();
-                let lost: Vec<UserId> =
-                    held.keys().filter(|u| !kept.contains(u)).copied().collect();
-                for u in lost {
-                    held.remove(&u);
-                    warn!(user = u.0, "cluster: lost a user's lease; stopping it");
-                    users.stop(u);
-                }
-                for u in kept {
-                    held.insert(u, sent + self.trust());
+                let idle: Vec<UserId> = {
+                    let mut held = self.held();
+                    let lost: Vec<UserId> =
+                        held.keys().filter(|u| !kept.contains(u)).copied().collect();
+                    for u in lost {
+                        held.remove(&u);
+                        warn!(user = u.0, "cluster: lost a user's lease; stopping it");
+                        users.stop(u);
+                    }
+                    for u in &kept {
+                        held.insert(*u, sent + self.trust());
+                    }
+                    kept.into_iter().filter(|u| !users.contains(*u)).collect()
+                };
+                // Held but not running (a take that timed out yet committed, a user
+                // fenced before a late renewal): start it.
+                for u in idle {
+                    if let Ok(Some(user)) = self.0.store.user(u).await {
+                        users.start(user);
+                    }
                 }
             }
             Ok(Err(e)) => warn!(error = %e, "cluster: cannot renew leases"),
@@ -271,9 +285,24 @@ impl Cluster {
         }
     }
 
-    /// Renews, fences, spreads and drains until `shutdown`; then hands every user over.
+    /// Renews, spreads and drains until `shutdown` (fencing in a task of its own); then
+    /// hands every user over.
     pub async fn run(self, users: Registry, shutdown: CancellationToken) {
         let tick = self.tick();
+        // Fencing runs on its own: a database call that hangs (a network cut the driver
+        // has not noticed yet) must not keep a user running past its lease.
+        let fence = {
+            let (me, users, stop) = (self.clone(), users.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(tick / 2);
+                loop {
+                    tokio::select! {
+                        _ = stop.cancelled() => return,
+                        _ = every.tick() => me.fence(&users),
+                    }
+                }
+            })
+        };
         let mut next = Instant::now();
         loop {
             tokio::select! {
@@ -319,6 +348,7 @@ impl Cluster {
                     .store(true, std::sync::atomic::Ordering::Relaxed);
                 self.hand_over(&users).await;
                 shutdown.cancel();
+                fence.abort();
                 return;
             }
             let share = (beat.users + beat.live.max(1) - 1) / beat.live.max(1);
@@ -327,6 +357,7 @@ impl Cluster {
                 self.take(None, want, &users).await;
             }
         }
+        fence.abort();
         self.hand_over(&users).await;
     }
 

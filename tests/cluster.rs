@@ -4,7 +4,8 @@
 //! daemon is served by the daemon that runs its user (HTTP and the event stream); kill -9
 //! of that daemon mid-traffic: its users come back on the others, nothing the browser saw
 //! is lost or doubled, and its stream goes on through the daemon it uses; a drain hands a
-//! daemon's users over and the daemon exits.
+//! daemon's users over and the daemon exits. And a daemon cut off from the database (a
+//! relay that goes silent) closes its users' connections before another takes them.
 //!
 //! Needs `CONVOS_TEST_PG_ADMIN` and InspIRCd (see `tests/postgres.rs`); fails without them
 //! under `CI=true`.
@@ -449,4 +450,127 @@ async fn three_daemons_share_users_fail_over_and_drain() {
     for d in ds.into_iter().flatten() {
         d.stop().await;
     }
+}
+
+/// A TCP relay to PostgreSQL that can be cut: from then on it passes nothing in either
+/// direction and keeps every socket open (a network cut the driver cannot notice).
+struct Relay {
+    port: u16,
+    cut: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(target: u16) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let cut = Arc::new(AtomicBool::new(false));
+        let c = cut.clone();
+        let task = tokio::spawn(async move {
+            // Bounded by the test: aborted when the relay is dropped.
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await else {
+                    continue;
+                };
+                let (cr, cw) = client.into_split();
+                let (sr, sw) = server.into_split();
+                tokio::spawn(Self::pipe(cr, sw, c.clone()));
+                tokio::spawn(Self::pipe(sr, cw, c.clone()));
+            }
+        });
+        Relay { port, cut, task }
+    }
+
+    async fn pipe(
+        mut from: tokio::net::tcp::OwnedReadHalf,
+        mut to: tokio::net::tcp::OwnedWriteHalf,
+        cut: Arc<AtomicBool>,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if cut.load(Ordering::Relaxed) {
+                // Hold both sockets open, silent, until the test ends (≤ 10 min).
+                tokio::time::sleep(Duration::from_secs(600)).await;
+                return;
+            }
+            if to.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_daemon_cut_off_from_the_database_stops_its_users_first() {
+    const N: usize = 10;
+    let Some(db) = database("cut") else {
+        return;
+    };
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let port = ircd.port;
+    let census = Census::start(port);
+    census.until(1).await;
+    let mut via_relay = url::Url::parse(&db).expect("url");
+    let relay = Relay::start(via_relay.port().expect("port")).await;
+    via_relay.set_port(Some(relay.port)).expect("port");
+    let env = |db: &str| {
+        vec![
+            ("CONVOS_DATABASE", db.to_owned()),
+            ("CONVOS_OPEN_TO_PUBLIC", "1".to_owned()),
+            ("CONVOS_CLUSTER_LEASE", "6".to_owned()),
+            ("CONVOS_IRC_ALLOW", "127.0.0.1".to_owned()),
+        ]
+    };
+    let pairs = |v: &[(&'static str, String)]| -> Vec<(&'static str, String)> { v.to_vec() };
+    let a_env = pairs(&env(via_relay.as_str()));
+    let a_env: Vec<(&str, &str)> = a_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let a = Daemon::start_env_listening(&a_env).await;
+    let mut users = Vec::new();
+    for i in 0..N {
+        let b = Browser::register(&a, &format!("c{i}@example.com")).await;
+        let url = format!("irc://127.0.0.1:{port}/%23cut?tls=0&nick=c{i}");
+        let (st, conn) = b.post("/api/connections", json!({ "url": url })).await;
+        assert_eq!(st, 200, "c{i}: {conn}");
+        users.push(b);
+    }
+    census.until(N + 1).await;
+    let b_env = pairs(&env(&db));
+    let b_env: Vec<(&str, &str)> = b_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let b = Daemon::start_env_listening(&b_env).await;
+    assert_eq!(spread(&db, "").get(&a.url("")), Some(&(N as i64)));
+
+    // Cut A off: its renewals hang. It must close its users' connections itself, before
+    // their leases run out and B takes them; InspIRCd never sees a user twice.
+    relay.cut.store(true, Ordering::Relaxed);
+    census.below(N + 1).await;
+    census.until(1).await;
+    census.until(N + 1).await;
+    assert_eq!(spread(&db, &a.url("")).get(&b.url("")), Some(&(N as i64)));
+    assert!(
+        census.most() <= N + 1,
+        "a user was connected twice: {} > {}",
+        census.most(),
+        N + 1
+    );
+    // Browsers go on through B.
+    let (st, me) = users[0].on(&b).get("/api/user").await;
+    assert_eq!((st, &me["email"]), (200, &json!("c0@example.com")));
+    b.stop().await;
+    drop(a);
 }

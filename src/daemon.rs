@@ -130,11 +130,13 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
     let store = Store::open_configured(&home, opts.database.as_deref(), store_opts)?;
     // On PostgreSQL any number of daemons may share the database: each joins the cluster
     // and runs the users whose leases it holds (see `crate::cluster`).
+    let peers = crate::cluster::Peers::default();
     let cluster = match store.is_postgres() {
         true => {
             let copts = crate::cluster::Options {
                 url: cluster_url(opts, &bound)?,
                 lease: std::time::Duration::from_secs(opts.cluster_lease),
+                peers: peers.clone(),
             };
             Some(crate::cluster::Cluster::join(&store, &copts).await?)
         }
@@ -220,6 +222,7 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
         max_connections: usize::try_from(opts.max_connections).unwrap_or(usize::MAX),
         max_per_client: (!opts.reverse_proxy)
             .then(|| usize::try_from(opts.max_connections_per_client).unwrap_or(usize::MAX)),
+        peers,
     };
     Ok(Prepared {
         home,

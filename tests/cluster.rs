@@ -214,9 +214,8 @@ async fn three_daemons_share_users_fail_over_and_drain() {
     let env = [
         ("CONVOS_DATABASE", db.as_str()),
         ("CONVOS_OPEN_TO_PUBLIC", "1"),
-        ("CONVOS_CLUSTER_LEASE", "6"),
+        ("CONVOS_CLUSTER_LEASE", "10"),
         ("CONVOS_IRC_ALLOW", "127.0.0.1"),
-        ("CONVOS_MAX_CONNECTIONS_PER_CLIENT", "1000"),
     ];
     let mut ds = Vec::new();
     for _ in 0..3 {
@@ -330,7 +329,7 @@ async fn three_daemons_share_users_fail_over_and_drain() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!(
-        "takeover (lease 6 s): every lease taken {:.1} s and every user connected again \
+        "takeover (lease 10 s): every lease taken {:.1} s and every user connected again \
          {:.1} s after the kill",
         taken.unwrap_or_default().as_secs_f64(),
         killed_at.elapsed().as_secs_f64()
@@ -533,7 +532,7 @@ async fn a_daemon_cut_off_from_the_database_stops_its_users_first() {
         vec![
             ("CONVOS_DATABASE", db.to_owned()),
             ("CONVOS_OPEN_TO_PUBLIC", "1".to_owned()),
-            ("CONVOS_CLUSTER_LEASE", "6".to_owned()),
+            ("CONVOS_CLUSTER_LEASE", "10".to_owned()),
             ("CONVOS_IRC_ALLOW", "127.0.0.1".to_owned()),
         ]
     };

@@ -36,7 +36,13 @@ pub struct Options {
     pub url: String,
     /// How long a lease lasts unrenewed: the longest a dead daemon's users wait.
     pub lease: Duration,
+    /// Kept up to date with the daemons' addresses (the listeners exempt them from the
+    /// per-client connection cap: their connections carry many browsers').
+    pub peers: Peers,
 }
+
+/// The addresses of the cluster's daemons.
+pub type Peers = Arc<std::sync::RwLock<std::collections::HashSet<std::net::IpAddr>>>;
 
 /// Where a request for a user is served.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +62,7 @@ pub struct Cluster(Arc<Inner>);
 struct Inner {
     id: String,
     url: String,
+    peers: Peers,
     key: String,
     lease: Duration,
     store: Store,
@@ -87,6 +94,7 @@ impl Cluster {
         Ok(Cluster(Arc::new(Inner {
             id,
             url: opts.url.clone(),
+            peers: opts.peers.clone(),
             key,
             lease: opts.lease,
             store: store.clone(),
@@ -190,7 +198,7 @@ impl Cluster {
             .0
             .store
             .cluster_acquire(&self.0.id, self.lease_ms(), max, only);
-        let got = match tokio::time::timeout(self.trust() / 4, acquire).await {
+        let got = match tokio::time::timeout(self.trust() / 2, acquire).await {
             Ok(Ok(got)) => got,
             Ok(Err(e)) => {
                 warn!(error = %e, "cluster: cannot take users");
@@ -232,8 +240,10 @@ impl Cluster {
     async fn renew(&self, users: &Registry) {
         let _ops = self.0.ops.lock().await;
         let sent = Instant::now();
+        // Bounded so the loop goes on; the lease is trusted from `sent`, however long
+        // the answer takes.
         let renewed = tokio::time::timeout(
-            self.trust() / 4,
+            self.trust() / 2,
             self.0.store.cluster_renew(&self.0.id, self.lease_ms()),
         )
         .await;
@@ -304,6 +314,7 @@ impl Cluster {
             })
         };
         let mut next = Instant::now();
+        let mut rounds = 0u64;
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -311,9 +322,11 @@ impl Cluster {
             }
             next = Instant::now() + tick;
             self.fence(&users);
+            // Renewal first: a slow heartbeat must not cost the leases.
+            self.renew(&users).await;
             let running = self.held().len() as i64;
             let beat = tokio::time::timeout(
-                tick,
+                self.trust() / 2,
                 // Live: heard within three ticks (a dead daemon soon stops counting, so
                 // the others' shares grow to take its users).
                 self.0
@@ -340,7 +353,6 @@ impl Cluster {
                     continue;
                 }
             };
-            self.renew(&users).await;
             if beat.draining {
                 info!("cluster: draining: handing every user over, then stopping");
                 self.0
@@ -351,6 +363,10 @@ impl Cluster {
                 fence.abort();
                 return;
             }
+            if rounds % 8 == 0 {
+                self.learn_peers().await;
+            }
+            rounds += 1;
             let share = (beat.users + beat.live.max(1) - 1) / beat.live.max(1);
             let want = share - self.held().len() as i64;
             if want > 0 {
@@ -359,6 +375,30 @@ impl Cluster {
         }
         fence.abort();
         self.hand_over(&users).await;
+    }
+
+    /// Resolves the daemons' URLs into [`Options::peers`].
+    async fn learn_peers(&self) {
+        let Ok(members) = self.0.store.cluster_members().await else {
+            return;
+        };
+        let mut found = std::collections::HashSet::new();
+        for m in members {
+            let Ok(u) = url::Url::parse(&m.url) else {
+                continue;
+            };
+            let (Some(host), Some(port)) = (u.host_str(), u.port_or_known_default()) else {
+                continue;
+            };
+            let host = host.trim_matches(['[', ']']).to_owned();
+            let lookup = tokio::net::lookup_host((host, port));
+            if let Ok(Ok(addrs)) = tokio::time::timeout(Duration::from_secs(2), lookup).await {
+                found.extend(addrs.map(|a| a.ip()));
+            }
+        }
+        if let Ok(mut peers) = self.0.peers.write() {
+            *peers = found;
+        }
     }
 
     /// Registers again after being removed, with a fresh slot: the old one may be

@@ -35,7 +35,12 @@ pub struct Options {
     /// Open connections from one client address (an IPv6 /64) at most; `None` behind a
     /// reverse proxy, where every connection comes from the proxy.
     pub max_per_client: Option<usize>,
+    /// Addresses exempt from `max_per_client` (the other daemons of a cluster, whose
+    /// forwarded requests and event streams carry many browsers': `crate::cluster`).
+    pub peers: Peers,
 }
+
+pub use crate::cluster::Peers;
 
 impl Default for Options {
     fn default() -> Self {
@@ -43,6 +48,7 @@ impl Default for Options {
             timeout: Duration::from_secs(15),
             max_connections: 4096,
             max_per_client: Some(128),
+            peers: Peers::default(),
         }
     }
 }
@@ -190,7 +196,7 @@ pub async fn run(bound: Vec<Bound>, app: Router, opts: Options, shutdown: Cancel
                 timeout: opts.timeout,
             },
             conns.clone(),
-            opts.max_per_client.is_some(),
+            opts.max_per_client.is_some().then(|| opts.peers.clone()),
             shutdown.clone(),
         ));
     }
@@ -216,7 +222,7 @@ async fn accept_loop(
     kind: Kind,
     serve: Serve,
     conns: Arc<conns::Conns>,
-    per_client: bool,
+    per_client: Option<Peers>,
     shutdown: CancellationToken,
 ) {
     match kind {
@@ -228,7 +234,10 @@ async fn accept_loop(
                     Err(e) => { accept_error(e).await; continue; }
                 },
             };
-            let client = per_client.then(|| super::origin::client_key(peer.ip()));
+            let client = per_client
+                .as_ref()
+                .filter(|peers| !peers.read().is_ok_and(|p| p.contains(&peer.ip())))
+                .map(|_| super::origin::client_key(peer.ip()));
             let Some(permit) = conns.acquire(client) else {
                 // Dropping the stream closes it at once.
                 debug!(%peer, "too many connections: closed");

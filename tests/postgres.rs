@@ -264,3 +264,50 @@ async fn migrate_store_copies_a_sqlite_home_and_resumes() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn an_import_dry_run_reads_the_database_and_writes_nothing() {
+    let Some(db) = database("dryrun") else {
+        return;
+    };
+    let src = tempfile::tempdir().expect("src");
+    let _ = common::legacy::thelounge(src.path());
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_convos"))
+            .arg("import")
+            .args(args)
+            .env("CONVOS_HOME", home.path().join("data"))
+            .env("CONVOS_DATABASE", &db)
+            .output()
+            .expect("convos import");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let path = src.path().to_str().expect("utf-8 path");
+    // Nothing in the database yet: every account would be new.
+    let dry = run(&["thelounge", path, "--dry-run"]);
+    assert!(
+        dry.contains("erin@localhost: new (would be created)"),
+        "{dry}"
+    );
+    run(&["thelounge", path]);
+    // Now the dry run reads PostgreSQL (not an absent convos.db): nothing left to import.
+    let dry = run(&["thelounge", path, "--dry-run"]);
+    assert!(!dry.contains("would be created"), "{dry}");
+    assert!(dry.contains("messages: 0 to import"), "{dry}");
+    assert!(!home.path().join("data/convos.db").exists());
+    // An old Convos home into the same database.
+    let old = tempfile::tempdir().expect("convos home");
+    let exp = common::legacy::convos_408(old.path());
+    let path = old.path().to_str().expect("utf-8 path");
+    let out = run(&["convos", path]);
+    assert!(
+        out.contains(&format!("messages: {} imported", exp.total())),
+        "{out}"
+    );
+}

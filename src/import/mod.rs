@@ -104,7 +104,14 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let mut lock = None;
     let mut sink = if args.dry_run {
-        let peek = store::import::peek(&home).context("cannot read the database")?;
+        let peek = match Store::database_from_env() {
+            // The driver is synchronous: off the async threads.
+            Some(url) => tokio::task::spawn_blocking(move || store::import::peek_postgres(&url))
+                .await
+                .context("dry run")?,
+            None => store::import::peek(&home),
+        }
+        .context("cannot read the database")?;
         Sink::dry(peek, summary)
     } else {
         crate::daemon::ensure_home(&home)?;

@@ -114,7 +114,7 @@ impl Store {
                     commands,
                     c.wanted_state.as_str(),
                     state_column(&c),
-                    c.retention_days
+                    i64::from(c.retention_days)
                 ],
             )? > 0)
         })
@@ -232,6 +232,43 @@ fn marks(conn: &Conn) -> Result<HashMap<String, i64>> {
         Ok((r.get::<usize, String>(0)?, r.get::<usize, i64>(1)?))
     })?;
     rows.collect::<Result<HashMap<_, _>>>()
+}
+
+/// Reads the PostgreSQL store at `url` without changing anything (no migration): `None`
+/// when it holds no store yet.
+pub fn peek_postgres(url: &str) -> Result<Option<Peek>> {
+    let target = super::pgsql::Target::parse(url)?;
+    let client = target.connect(1)?.pop().ok_or(Error::Closed)?;
+    let conn = Conn::Pg(super::db::PgConn::new(client));
+    let made: bool = conn.value("SELECT to_regclass('convos_schema') IS NOT NULL", params![])?;
+    if !made {
+        return Ok(None);
+    }
+    let version: i64 = conn.value(
+        "SELECT coalesce(max(version), 0) FROM convos_schema",
+        params![],
+    )?;
+    if version == 0 {
+        return Ok(None);
+    }
+    let known = super::pgsql::MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(Error::TooNew {
+            path: target.shown.clone().into(),
+            found: version,
+            known,
+        });
+    }
+    let mut stmt = conn.prepare_cached("SELECT email FROM users")?;
+    let emails = stmt
+        .query_map(params![], |r| r.get::<usize, String>(0))?
+        .map(|e| e.map(|e| e.to_lowercase()))
+        .collect::<Result<_>>()?;
+    drop(stmt);
+    Ok(Some(Peek {
+        marks: marks(&conn)?,
+        emails,
+    }))
 }
 
 /// Reads `dir/convos.db` without changing anything (no migration, no WAL checkpoint):

@@ -70,6 +70,8 @@ pub(crate) struct Ctx {
     max_id: i64,
     /// Highest message id given by the open transaction.
     batch_max_id: i64,
+    /// PostgreSQL: the id `meta.max_message_id` holds, a little ahead of `max_id`.
+    reserved_id: i64,
     /// Every message with id <= this is in the search index.
     pub(crate) fts_upto: i64,
     /// Committed messages above `fts_upto`, waiting for the indexer.
@@ -139,6 +141,7 @@ impl Ctx {
             cids: HashMap::new(),
             max_id,
             batch_max_id: max_id,
+            reserved_id: max_id,
             fts_upto,
             unindexed: unindexed as usize,
             batch_unindexed: 0,
@@ -329,17 +332,22 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             }
         }
     }
-    // PostgreSQL has no AUTOINCREMENT sequence to remember the highest id ever given.
+    // PostgreSQL has no AUTOINCREMENT sequence to remember the highest id ever given: the
+    // `meta` row does, reserved two seconds of ids ahead so it is written about once a
+    // second rather than by every commit (daemons sharing the database would queue on
+    // that one row). A restart starts after the reservation.
+    let reserve = ctx.batch_max_id + (2_000 << super::rows::ID_SHIFT);
     let mark = match ctx.conn.engine() {
-        Engine::Postgres if ctx.batch_max_id > ctx.max_id => ctx
+        Engine::Postgres if ctx.batch_max_id > ctx.reserved_id => ctx
             .conn
             .execute(
                 "UPDATE meta SET value = ?1 WHERE key = 'max_message_id' AND value < ?1",
-                params![ctx.batch_max_id],
+                params![reserve],
             )
             .map(|_| ()),
         _ => Ok(()),
     };
+    let reserved = ctx.batch_max_id > ctx.reserved_id;
     let committed = mark.and_then(|()| ctx.conn.control("COMMIT"));
     metrics
         .store_commit_seconds
@@ -347,6 +355,9 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
     match committed {
         Ok(()) => {
             ctx.max_id = ctx.max_id.max(ctx.batch_max_id);
+            if reserved && ctx.conn.engine() == Engine::Postgres {
+                ctx.reserved_id = reserve;
+            }
             metrics
                 .messages_stored
                 .inc_by(std::mem::take(&mut ctx.batch_inserted));

@@ -550,6 +550,18 @@ fn main() {
         drain.as_secs_f64() * 1000.0
     );
 
+    // On PostgreSQL, the planner's statistics as autovacuum would have them a while after
+    // a bulk load (right after it, a search plans on the empty table's numbers).
+    if let Some(url) = &postgres {
+        let url = url.clone();
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("postgres");
+            c.batch_execute("ANALYZE").expect("analyze");
+        })
+        .join()
+        .expect("thread");
+    }
+
     // Search freshness under load: a probe message appended during an import, polled.
     let lag = rt.block_on(async {
         let mut gen = Gen::new();
@@ -671,25 +683,31 @@ fn main() {
     for (name, make) in kinds.iter() {
         let mut samples = Vec::new();
         let mut hits = 0;
+        let mut over_budget = 0;
         let queries: Vec<(UserId, String)> = (0..300)
             .map(|_| (UserId(rng.below(USERS) as i64 + 1), make(&mut rng)))
             .collect();
         rt.block_on(async {
             for (user, q) in queries {
                 let t = Instant::now();
-                let r = store
-                    .search(user, SearchQuery::parse(&q))
-                    .await
-                    .expect("search");
+                match store.search(user, SearchQuery::parse(&q)).await {
+                    Ok(r) => hits += r.messages.len(),
+                    // Past its time budget: answered 503; counted, timed as it went.
+                    Err(convos::store::Error::Timeout) => over_budget += 1,
+                    Err(e) => panic!("search: {e}"),
+                }
                 samples.push(t.elapsed());
-                hits += r.messages.len();
             }
         });
         println!(
-            "search {name:24} p50 {:6.2} ms  p99 {:6.2} ms  (avg {:.0} hits)",
+            "search {name:24} p50 {:6.2} ms  p99 {:6.2} ms  (avg {:.0} hits){}",
             pct(&mut samples, 0.5),
             pct(&mut samples, 0.99),
-            hits as f64 / 300.0
+            hits as f64 / 300.0,
+            match over_budget {
+                0 => String::new(),
+                n => format!("; {n} of 300 past the time budget"),
+            }
         );
     }
     let total = stored.len() + 200_008;

@@ -21,6 +21,7 @@
 mod accounts;
 mod append;
 mod chat;
+mod checkpoint;
 pub mod cluster;
 mod copy;
 pub(crate) mod db;
@@ -242,14 +243,18 @@ impl Store {
         })?;
         let path = dir.join(FILE_NAME);
         let conn = schema::open_writer(&path, &opts)?;
+        // Checkpoints run on a thread of their own; the writer's is only the backstop.
+        conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
+        let checkpointer = checkpoint::Checkpointer::start(&path)?;
         let mut readers = Vec::with_capacity(opts.readers.max(1));
         for _ in 0..opts.readers.max(1) {
             readers.push(open_reader(&path, &opts)?);
         }
-        let ctx = writer::Ctx::new(db::Conn::Lite(conn), &opts).map_err(|e| match e {
+        let mut ctx = writer::Ctx::new(db::Conn::Lite(conn), &opts).map_err(|e| match e {
             Error::Sqlite(e) => corrupt_or(&path, e),
             other => other,
         })?;
+        ctx.checkpointer = Some(checkpointer);
         Self::start(ctx, readers, path, Source::Sqlite, opts)
     }
 

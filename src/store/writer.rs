@@ -86,6 +86,8 @@ pub(crate) struct Ctx {
     /// database each have a slot (see `store::cluster`); alone, 0 and 1.
     id_slot: i64,
     id_stride: i64,
+    /// Told of every commit (SQLite): checkpoints run off this thread.
+    pub(crate) checkpointer: Option<super::checkpoint::Checkpointer>,
 }
 
 impl Ctx {
@@ -149,6 +151,7 @@ impl Ctx {
             pending_since,
             id_slot: 0,
             id_stride: 1,
+            checkpointer: None,
         })
     }
 
@@ -198,6 +201,12 @@ impl Ctx {
         Some((since + opts.index_delay).saturating_duration_since(Instant::now()))
     }
 
+    fn committed(&self) {
+        if let Some(c) = &self.checkpointer {
+            c.committed();
+        }
+    }
+
     fn publish_backlog(&self) {
         let n = i64::try_from(self.unindexed).unwrap_or(i64::MAX);
         crate::metrics::get().index_backlog.set(n);
@@ -206,6 +215,7 @@ impl Ctx {
     fn index_chunk(&mut self, limit: usize) -> Result<()> {
         match index::index_chunk(&self.conn, self.fts_upto, self.max_id, limit) {
             Ok((upto, n)) => {
+                self.committed();
                 self.fts_upto = upto;
                 self.unindexed = self.unindexed.saturating_sub(n);
                 if upto >= self.max_id {
@@ -354,6 +364,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
         .observe(started.elapsed().as_secs_f64());
     match committed {
         Ok(()) => {
+            ctx.committed();
             ctx.max_id = ctx.max_id.max(ctx.batch_max_id);
             if reserved && ctx.conn.engine() == Engine::Postgres {
                 ctx.reserved_id = reserve;

@@ -97,6 +97,8 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
     // unread and highlight increments per conversation, applied once per job
     let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
     let mut out = Vec::with_capacity(entries.len());
+    // Rows below the indexer's mark, indexed now: (id, cid, position in `out`).
+    let mut inline = Vec::new();
     for e in entries {
         let cid = resolve_cid(ctx, &e)?;
         let id = match e.backfill {
@@ -136,7 +138,7 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
         }
         ctx.inserted(id);
         if id <= ctx.fts_upto && e.kind != Kind::Reaction {
-            index::index_one(&ctx.conn, id, cid, e.user_id.0, &e.from, &e.text)?;
+            inline.push((id, cid, out.len()));
         }
         if e.highlight {
             ctx.conn.execute(
@@ -151,6 +153,14 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
             entry: Entry::from_new(MessageId(id), e),
             duplicate: false,
         });
+    }
+    // Newest first: ascending FTS5 rowids (the negated ids). FTS5 writes out a segment
+    // whenever a rowid is not above the last one of the transaction: in time order, an
+    // import's rows would each become a segment of their own.
+    inline.sort_unstable_by_key(|&(id, _, _)| std::cmp::Reverse(id));
+    for (id, cid, at) in inline {
+        let e = &out[at].entry;
+        index::index_one(&ctx.conn, id, cid, e.user_id.0, &e.from, &e.text)?;
     }
     for (cid, (unread, highlights)) in counts {
         if unread > 0 || highlights > 0 {

@@ -7,9 +7,10 @@
 //! the writer runs jobs in queue order, see [`super::Reserved`]. A line that arrives late
 //! (`NewEntry::backfill`: a chathistory replay, an import) gets the next free id of the
 //! millisecond it was said (`append::place`), so it sorts among the stored lines by its time,
-//! arrival order breaking ties. Paging, search (the FTS rowid is the id), notifications and
-//! unread counts all order by id: one total order without ties, exact keyset pages
-//! (`id < x` / `id > x`) that neither skip nor repeat, and no second sort key to index.
+//! arrival order breaking ties. Paging, search (the FTS rowid is the negated id),
+//! notifications and unread counts all order by id: one total order without ties, exact
+//! keyset pages (`id < x` / `id > x`) that neither skip nor repeat, and no second sort key
+//! to index.
 //! A time cursor is first resolved to the first message at or after that time (index
 //! `(conv, time)`), then paging continues by id.
 

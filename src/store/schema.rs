@@ -22,6 +22,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/010_replies.sql"),
     include_str!("migrations/011_sign_ins.sql"),
     include_str!("migrations/012_push.sql"),
+    include_str!("migrations/013_fts_newest_first.sql"),
 ];
 
 /// The schema version this code writes.

@@ -20,6 +20,11 @@
 //! transaction that stores it instead: several daemons may append at once, and one shared
 //! mark would skip what another daemon committed below it.
 //!
+//! **Newest first, walked forwards.** The FTS5 rowid is the negated message id (migration
+//! 13), so "newest first" is `ORDER BY rowid` ascending: FTS5 reads a doclist backwards by
+//! decoding each page forwards first, which was the top of the search profile at 10 M
+//! messages; forwards the same phrase searches ran a third faster, same results.
+//!
 //! **Filters are index terms.** Each row also indexes a `scope` column with `u<user>`,
 //! `c<conversation key>` and `u<user>n<hex(lowercase nick)>`, so `in:`, `from:` and the
 //! per-user isolation are doclist intersections inside FTS5, not a scan of matches in SQL.
@@ -283,12 +288,12 @@ fn search(conn: &Conn, user_id: UserId, q: &SearchQuery) -> Result<SearchResult>
     let expr = terms.join(" AND ");
     let sql = format!(
         "SELECT {ENTRY_COLS}, c.connection_id, c.id \
-         FROM messages_fts f CROSS JOIN messages m ON m.id = f.rowid \
+         FROM messages_fts f CROSS JOIN messages m ON m.id = -f.rowid \
          CROSS JOIN conversations c ON c.cid = m.conv \
          WHERE messages_fts MATCH ?1 AND m.user_id = ?2 \
            AND (?3 IS NULL OR m.time < ?3) AND (?4 IS NULL OR m.time >= ?4) \
-           AND f.rowid < ?5 \
-         ORDER BY f.rowid DESC LIMIT ?6"
+           AND f.rowid > -?5 \
+         ORDER BY f.rowid LIMIT ?6"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let before_id = q.before_id.map_or(i64::MAX, |id| id.0);

@@ -439,8 +439,14 @@ fn main() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let base = keep.unwrap_or_else(|| tmp.path().to_owned());
     let (real_dir, raw_dir) = (base.join("real"), base.join("raw"));
-    for d in [&real_dir, &raw_dir] {
-        let _ = std::fs::remove_dir_all(d);
+    // STORE_BENCH_REUSE=1 with STORE_BENCH_DIR: measure pages and searches on the database
+    // a previous run left there (no generation, no ingest): for query-side iterations.
+    let reuse =
+        std::env::var_os("STORE_BENCH_REUSE").is_some() && real_dir.join("convos.db").exists();
+    if !reuse {
+        for d in [&real_dir, &raw_dir] {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -450,7 +456,9 @@ fn main() {
 
     let t = Instant::now();
     let mut gen = Gen::new();
-    let rows: Vec<NewEntry> = (0..n).map(|_| gen.entry()).collect();
+    let rows: Vec<NewEntry> = (0..if reuse { 0 } else { n })
+        .map(|_| gen.entry())
+        .collect();
     println!(
         "store bench: {n} messages, {USERS} users, {} conversations",
         USERS * CONVS_PER_USER
@@ -482,8 +490,9 @@ fn main() {
             url.split('@').next_back().unwrap_or("")
         );
     }
+    let reuse = reuse && postgres.is_none();
     // Raw baseline: same schema and indexes, no search index, 10k-row transactions.
-    if postgres.is_none() {
+    if postgres.is_none() && !reuse {
         let store = Store::open(&raw_dir, Options::default()).expect("open raw");
         rt.block_on(async {
             setup_users(&store).await;
@@ -525,6 +534,13 @@ fn main() {
         None => Store::open(&real_dir, opts).expect("open"),
     };
     let live_n = (n / 10).min(200_000);
+    if reuse {
+        drop(rows);
+        let stored = stored_rows(&real_dir);
+        println!("reusing {} stored messages", stored.len());
+        let total = stored.len();
+        return queries(&rt, store, stored, total, &real_dir, &args, &base, false);
+    }
     let (stored, live_rate, import_rate, drain) = rt.block_on(async {
         setup_users(&store).await;
         let mut rows = rows;
@@ -605,6 +621,66 @@ fn main() {
         each.join(", ")
     );
 
+    let total = stored.len() + 200_008;
+    queries(
+        &rt,
+        store,
+        stored,
+        total,
+        &real_dir,
+        &args,
+        &base,
+        postgres.is_some(),
+    );
+}
+
+/// Every stored message (user, conversation, text) with its id, read back from a database
+/// a previous run left (`STORE_BENCH_REUSE`).
+fn stored_rows(dir: &Path) -> Vec<(NewEntry, MessageId)> {
+    let conn = rusqlite::Connection::open(dir.join("convos.db")).expect("open");
+    let mut stmt = conn
+        .prepare(
+            "SELECT m.id, m.user_id, c.connection_id, c.id, m.text FROM messages m \
+             JOIN conversations c ON c.cid = m.conv ORDER BY m.id",
+        )
+        .expect("prepare");
+    stmt.query_map([], |r| {
+        Ok((
+            NewEntry {
+                user_id: UserId(r.get(1)?),
+                connection_id: r.get(2)?,
+                conversation_id: r.get(3)?,
+                time: 0,
+                kind: Kind::Privmsg,
+                source: None,
+                from: String::new(),
+                highlight: false,
+                text: r.get(4)?,
+                msgid: None,
+                account: None,
+                reply_to: None,
+                backfill: false,
+            },
+            MessageId(r.get(0)?),
+        ))
+    })
+    .expect("query")
+    .collect::<rusqlite::Result<_>>()
+    .expect("rows")
+}
+
+/// History pages, searches, size, cold open and the tokenizer comparison.
+#[allow(clippy::too_many_arguments)]
+fn queries(
+    rt: &tokio::runtime::Runtime,
+    store: Store,
+    stored: Vec<(NewEntry, MessageId)>,
+    total: usize,
+    real_dir: &Path,
+    args: &[String],
+    base: &Path,
+    postgres: bool,
+) {
     // History pages.
     let stored = Arc::new(stored);
     let mut by_conv: std::collections::HashMap<(i64, String, String), Vec<MessageId>> =
@@ -621,21 +697,22 @@ fn main() {
     }
     let convs: Vec<_> = by_conv.into_iter().collect();
     let mut rng = Rng(42);
-    let (mut latest, mut random) = (Vec::new(), Vec::new());
+    let (mut latest, mut random, mut older100) = (Vec::new(), Vec::new(), Vec::new());
     rt.block_on(async {
-        for i in 0..4000 {
+        for i in 0..6000 {
             let ((u, c, v), ids) = &convs[rng.below(convs.len())];
-            let page = if i % 2 == 0 {
-                Page::latest()
-            } else {
-                Page::before(Cursor::Id(ids[rng.below(ids.len())]))
+            let page = match i % 3 {
+                0 => Page::latest(),
+                1 => Page::before(Cursor::Id(ids[rng.below(ids.len())])),
+                // "Load 100 older messages" (issue 22's measure).
+                _ => Page::before(Cursor::Id(ids[rng.below(ids.len())])).limit(100),
             };
             let t = Instant::now();
             store
                 .history(UserId(*u), c, v, page)
                 .await
                 .expect("history");
-            if i % 2 == 0 { &mut latest } else { &mut random }.push(t.elapsed());
+            [&mut latest, &mut random, &mut older100][i % 3].push(t.elapsed());
         }
     });
     println!(
@@ -644,6 +721,11 @@ fn main() {
         pct(&mut latest, 0.99),
         pct(&mut random, 0.5),
         pct(&mut random, 0.99)
+    );
+    println!(
+        "history page (100 older, random position): p50 {:.2} ms p99 {:.2} ms",
+        pct(&mut older100, 0.5),
+        pct(&mut older100, 0.99)
     );
 
     // Search.
@@ -710,16 +792,15 @@ fn main() {
             }
         );
     }
-    let total = stored.len() + 200_008;
     drop(store);
-    if postgres.is_some() {
+    if postgres {
         return;
     }
     std::thread::sleep(Duration::from_millis(300));
     println!(
         "database size: {} MiB, {} B/msg (with search index)",
-        file_size(&real_dir) >> 20,
-        file_size(&real_dir) / total as u64
+        file_size(real_dir) >> 20,
+        file_size(real_dir) / total as u64
     );
 
     // Cold open in a fresh process (page cache dropped if permitted).
@@ -727,7 +808,7 @@ fn main() {
     println!("page cache dropped before cold open: {dropped}");
     let out = std::process::Command::new(&args[0])
         .arg("--cold-open")
-        .arg(&real_dir)
+        .arg(real_dir)
         .output()
         .expect("cold open child");
     print!("{}", String::from_utf8_lossy(&out.stdout));
@@ -736,5 +817,5 @@ fn main() {
         let mut gen = Gen::new();
         (0..200_000).map(|_| gen.entry()).collect()
     };
-    tokenizer_comparison(&base, &sample);
+    tokenizer_comparison(base, &sample);
 }

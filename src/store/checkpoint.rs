@@ -5,7 +5,7 @@
 //! queued append waits. At 10 M messages that was 16 % of the writer's time during an
 //! import (BENCHMARKS.md, "Issue 22, store: profiles"). Instead a thread of its own, with
 //! its own connection, runs `PRAGMA wal_checkpoint(PASSIVE)` after commits, at most every
-//! [`INTERVAL`]: it never takes the write lock, so appends go on meanwhile, and a page
+//! [`INTERVAL`] (at once again while it is behind): it never takes the write lock, so appends go on meanwhile, and a page
 //! written by many commits in between is copied once.
 //!
 //! The writer keeps SQLite's automatic checkpoint as a backstop, at [`BACKSTOP_PAGES`]:
@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 
 /// The least time between two checkpoints of this thread.
 pub(crate) const INTERVAL: Duration = Duration::from_millis(250);
-/// The writer's own automatic checkpoint (pages of WAL, 4 KiB each): 32 MiB.
-pub(crate) const BACKSTOP_PAGES: u32 = 8192;
+/// The writer's own automatic checkpoint (pages of WAL, 4 KiB each): 64 MiB, the size the
+/// WAL file is cut back to (`journal_size_limit`).
+pub(crate) const BACKSTOP_PAGES: u32 = 16384;
 
 /// The writer's side: [`Checkpointer::committed`] after each commit.
 pub(crate) struct Checkpointer {
@@ -57,9 +58,13 @@ impl Checkpointer {
 
 fn run(conn: Connection, rx: Receiver<()>) {
     let mut last = Instant::now();
+    // The last checkpoint copied every frame there was: the next one may wait.
+    let mut caught_up = true;
     while rx.recv().is_ok() {
-        let wait = (last + INTERVAL).saturating_duration_since(Instant::now());
-        std::thread::sleep(wait);
+        if caught_up {
+            let wait = (last + INTERVAL).saturating_duration_since(Instant::now());
+            std::thread::sleep(wait);
+        }
         // Commits made while it slept are covered by this checkpoint.
         match rx.try_recv() {
             Ok(()) | Err(TryRecvError::Empty) => {}
@@ -70,13 +75,21 @@ fn run(conn: Connection, rx: Receiver<()>) {
         match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
             Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
         }) {
-            Ok((log, done)) => tracing::trace!(
-                log,
-                done,
-                ms = started.elapsed().as_millis() as u64,
-                "store: checkpoint"
-            ),
-            Err(e) => tracing::debug!(error = %e, "store: checkpoint failed, will retry"),
+            Ok((log, done)) => {
+                // Behind a busy writer (an import): go on at once, so that the writer's
+                // backstop finds little left to copy.
+                caught_up = done >= log;
+                tracing::trace!(
+                    log,
+                    done,
+                    ms = started.elapsed().as_millis() as u64,
+                    "store: checkpoint"
+                );
+            }
+            Err(e) => {
+                caught_up = true;
+                tracing::debug!(error = %e, "store: checkpoint failed, will retry");
+            }
         }
     }
 }

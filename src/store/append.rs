@@ -126,14 +126,7 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
             ],
         )?;
         if inserted == 0 {
-            let sql = format!("SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND msgid = ?2");
-            let entry = ctx.conn.query_row(&sql, params![cid, e.msgid], |r| {
-                entry_from_row(r, e.connection_id.clone(), e.conversation_id.clone())
-            })?;
-            out.push(Appended {
-                entry,
-                duplicate: true,
-            });
+            out.push(stored_before(ctx, cid, &e)?);
             continue;
         }
         ctx.inserted(id);
@@ -162,15 +155,7 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
         let e = &out[at].entry;
         index::index_one(&ctx.conn, id, cid, e.user_id.0, &e.from, &e.text)?;
     }
-    for (cid, (unread, highlights)) in counts {
-        if unread > 0 || highlights > 0 {
-            ctx.conn.execute(
-                "UPDATE conversations SET unread = unread + ?2, highlights = highlights + ?3 \
-                 WHERE cid = ?1",
-                params![cid, unread, highlights],
-            )?;
-        }
-    }
+    add_counts(ctx, counts)?;
     Ok(out)
 }
 
@@ -218,14 +203,7 @@ fn append_rows_pg(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<Appended>
     let mut out = Vec::with_capacity(n);
     for ((e, id), cid) in entries.into_iter().zip(ids).zip(cids) {
         if !stored.contains(&id) {
-            let sql = format!("SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND msgid = ?2");
-            let entry = ctx.conn.query_row(&sql, params![cid, e.msgid], |r| {
-                entry_from_row(r, e.connection_id.clone(), e.conversation_id.clone())
-            })?;
-            out.push(Appended {
-                entry,
-                duplicate: true,
-            });
+            out.push(stored_before(ctx, cid, &e)?);
             continue;
         }
         ctx.inserted(id);
@@ -252,6 +230,24 @@ fn append_rows_pg(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<Appended>
             &[&notes.0, &notes.1],
         )?;
     }
+    add_counts(ctx, counts)?;
+    Ok(out)
+}
+
+/// The message a duplicate's msgid already names in its conversation.
+fn stored_before(ctx: &Ctx, cid: i64, e: &NewEntry) -> Result<Appended> {
+    let sql = format!("SELECT {ENTRY_COLS} FROM messages m WHERE conv = ?1 AND msgid = ?2");
+    let entry = ctx.conn.query_row(&sql, params![cid, e.msgid], |r| {
+        entry_from_row(r, e.connection_id.clone(), e.conversation_id.clone())
+    })?;
+    Ok(Appended {
+        entry,
+        duplicate: true,
+    })
+}
+
+/// Adds a job's unread and highlight increments, once per conversation.
+fn add_counts(ctx: &Ctx, counts: HashMap<i64, (i64, i64)>) -> Result<()> {
     for (cid, (unread, highlights)) in counts {
         if unread > 0 || highlights > 0 {
             ctx.conn.execute(
@@ -261,5 +257,5 @@ fn append_rows_pg(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<Appended>
             )?;
         }
     }
-    Ok(out)
+    Ok(())
 }

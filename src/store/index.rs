@@ -127,16 +127,7 @@ pub(crate) fn index_chunk(
         let rows = conn.query_vec(
             "SELECT id, conv, user_id, nick, text, kind FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
             params![upto, limit as i64],
-            |row| {
-                Ok((
-                    row.get::<usize, i64>(0)?,
-                    row.get::<usize, i64>(1)?,
-                    row.get::<usize, i64>(2)?,
-                    row.get::<usize, String>(3)?,
-                    row.get::<usize, String>(4)?,
-                    row.get::<usize, i64>(5)?,
-                ))
-            },
+            stored_row,
         )?;
         let n = rows.len();
         let last = rows.last().map_or(upto, |r| r.0);
@@ -191,6 +182,21 @@ pub(crate) fn index_many_pg(conn: &Conn, rows: &[(i64, i64, i64, String, String)
     Ok(())
 }
 
+/// A stored message as the indexer reads it: id, conv, user_id, nick, text, kind.
+type StoredRow = (i64, i64, i64, String, String, i64);
+
+/// Reads `SELECT id, conv, user_id, nick, text, kind`.
+fn stored_row(row: &super::db::Row<'_>) -> Result<StoredRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
 /// Indexes the messages with ids in `(lo, hi]` inside the caller's transaction: rows a
 /// copy wrote straight into a PostgreSQL store, which indexes as it stores (its
 /// insert ignores ids already indexed).
@@ -198,16 +204,7 @@ pub(crate) fn index_range(conn: &Conn, lo: i64, hi: i64) -> Result<()> {
     let rows = conn.query_vec(
         "SELECT id, conv, user_id, nick, text, kind FROM messages WHERE id > ?1 AND id <= ?2",
         params![lo, hi],
-        |row| {
-            Ok((
-                row.get::<usize, i64>(0)?,
-                row.get::<usize, i64>(1)?,
-                row.get::<usize, i64>(2)?,
-                row.get::<usize, String>(3)?,
-                row.get::<usize, String>(4)?,
-                row.get::<usize, i64>(5)?,
-            ))
-        },
+        stored_row,
     )?;
     for (id, conv, user_id, nick, text, kind) in rows {
         if kind != crate::model::Kind::Reaction.code() {

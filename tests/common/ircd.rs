@@ -95,9 +95,16 @@ impl Ircd {
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && TcpStream::connect(("127.0.0.1", self.tls_port)).is_ok()
+            {
                 return;
             }
+            let log = self.log();
+            assert!(
+                !log.contains("failed to bind"),
+                "inspircd could not bind its ports: {log}"
+            );
             assert!(
                 Instant::now() < deadline,
                 "inspircd did not start: {}",

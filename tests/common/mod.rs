@@ -28,12 +28,33 @@ pub struct Daemon {
     pub metrics: Arc<std::sync::Mutex<Option<String>>>,
 }
 
-/// A port that was free a moment ago.
+/// A port that was free a moment ago, for a server that binds it itself (InspIRCd,
+/// coturn, nginx, …). It is taken below the kernel's ephemeral range: a port from
+/// `bind(:0)` can become the local port of any test's outgoing connection before the
+/// server gets to bind it, and then the server starts without that listener.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768);
+    let (low, high) = (10_000u32, ephemeral_low.clamp(12_000, 65_535));
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    let seed = h.finish() as u32;
+    for _ in 0..1000 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = low + seed.wrapping_add(n.wrapping_mul(7919)) % (high - low);
+        let port = port as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok()
+        {
+            return port;
+        }
+    }
+    panic!("no free port below {high}")
 }
 
 impl Daemon {

@@ -166,17 +166,23 @@ export function requireTools({ ircd = true, browser = true } = {}) {
 // ---------------------------------------------------------------------------------------
 // Ports
 
-/** A port that was free on 127.0.0.1 a moment ago. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+/**
+ * A port that was free on 127.0.0.1 a moment ago, for a server that binds it itself. Taken
+ * below the kernel's ephemeral range (32768 up): a port from listen(0) can become some
+ * outgoing connection's local port before the server binds it.
+ */
+export async function freePort() {
+  for (let i = 0; i < 1000; i++) {
+    const port = 10000 + Math.floor(Math.random() * 22000);
+    const ok = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (ok) return port;
+  }
+  throw new Error('no free port below 32000');
 }
 
 function canConnect(port) {

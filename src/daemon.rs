@@ -137,6 +137,13 @@ pub async fn prepare(opts: &config::Daemon) -> Result<Prepared, Error> {
                 url: cluster_url(opts, &bound)?,
                 lease: std::time::Duration::from_secs(opts.cluster_lease),
                 peers: peers.clone(),
+                // Like LDAP: admin infrastructure, on private networks as often as not.
+                policy: Arc::new(
+                    crate::net::Policy::open().deny(
+                        crate::net::Rule::parse_list(&opts.irc_deny)
+                            .map_err(|e| config::Error::Other(format!("CONVOS_IRC_DENY: {e}")))?,
+                    ),
+                ),
             };
             Some(crate::cluster::Cluster::join(&store, &copts).await?)
         }

@@ -39,6 +39,10 @@ pub struct Options {
     /// Kept up to date with the daemons' addresses (the listeners exempt them from the
     /// per-client connection cap: their connections carry many browsers').
     pub peers: Peers,
+    /// What the requests forwarded to other daemons may connect to (their URLs come from
+    /// the database): the one outbound policy, open to private networks but for the
+    /// operator's deny list.
+    pub policy: Arc<crate::net::Policy>,
 }
 
 /// The addresses of the cluster's daemons.
@@ -63,6 +67,7 @@ struct Inner {
     id: String,
     url: String,
     peers: Peers,
+    policy: Arc<crate::net::Policy>,
     key: String,
     lease: Duration,
     store: Store,
@@ -95,6 +100,7 @@ impl Cluster {
             id,
             url: opts.url.clone(),
             peers: opts.peers.clone(),
+            policy: opts.policy.clone(),
             key,
             lease: opts.lease,
             store: store.clone(),
@@ -112,6 +118,11 @@ impl Cluster {
     /// The secret daemons of this database prove themselves to each other with.
     pub fn key(&self) -> &str {
         &self.0.key
+    }
+
+    /// The outbound policy for connections to other daemons.
+    pub fn policy(&self) -> &crate::net::Policy {
+        &self.0.policy
     }
 
     /// Whether `given` is the cluster's key (compared in constant time).

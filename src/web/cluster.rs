@@ -90,7 +90,7 @@ pub async fn forward(State(state): State<AppState>, req: Request, next: Next) ->
             let https = parts.extensions.get::<super::transport::Tls>().is_some()
                 || super::transport::forwarded_https(&parts.headers, &state.config);
             let req = Request::from_parts(parts, body);
-            match proxy(&url, req, cluster.key(), client, https).await {
+            match proxy(&url, req, cluster.key(), client, https, cluster.policy()).await {
                 Ok(res) => res,
                 Err(e) => {
                     tracing::warn!(peer = %url, error = %e, "cluster: cannot forward a request");
@@ -121,10 +121,36 @@ enum ProxyError {
     Url(String),
     #[error("connect: {0}")]
     Connect(std::io::Error),
+    #[error(transparent)]
+    Denied(#[from] crate::net::Denied),
     #[error("http: {0}")]
     Http(#[from] hyper::Error),
     #[error("request: {0}")]
     Request(#[from] axum::http::Error),
+}
+
+/// A connection to the first address of `host` the outbound policy allows (each checked
+/// right before connecting, as `net::http` does).
+async fn connect(
+    host: &str,
+    port: u16,
+    policy: &crate::net::Policy,
+) -> Result<tokio::net::TcpStream, ProxyError> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host((host, port))
+        .await
+        .map_err(ProxyError::Connect)?
+    {
+        if let Err(denied) = policy.check(addr) {
+            last = Some(ProxyError::Denied(denied));
+            continue;
+        }
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(ProxyError::Connect(e)),
+        }
+    }
+    Err(last.unwrap_or_else(|| ProxyError::Url(format!("{host}: no address"))))
 }
 
 /// Sends `req` to the daemon at `base` and returns its answer; a WebSocket upgrade is
@@ -135,6 +161,7 @@ async fn proxy(
     key: &str,
     client: Option<IpAddr>,
     https: bool,
+    policy: &crate::net::Policy,
 ) -> Result<Response, ProxyError> {
     let url = url::Url::parse(base).map_err(|_| ProxyError::Url(base.into()))?;
     if url.scheme() != "http" {
@@ -144,11 +171,10 @@ async fn proxy(
     let port = url.port_or_known_default().unwrap_or(80);
     let stream = tokio::time::timeout(
         std::time::Duration::from_secs(5),
-        tokio::net::TcpStream::connect((host.trim_matches(['[', ']']), port)),
+        connect(host.trim_matches(['[', ']']), port, policy),
     )
     .await
-    .map_err(|_| ProxyError::Connect(std::io::ErrorKind::TimedOut.into()))?
-    .map_err(ProxyError::Connect)?;
+    .map_err(|_| ProxyError::Connect(std::io::ErrorKind::TimedOut.into()))??;
     let _ = stream.set_nodelay(true);
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(async move {
@@ -193,4 +219,28 @@ async fn proxy(
     }
     let (parts, body) = res.into_parts();
     Ok(Response::from_parts(parts, Body::new(body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::{Policy, Rule};
+
+    /// Forwarding goes through the outbound policy: a peer address it denies is never
+    /// connected to, one it allows is.
+    #[tokio::test]
+    async fn peers_are_reached_only_where_the_policy_allows() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        let deny = Policy::open().deny(Rule::parse_list("127.0.0.0/8").expect("rule"));
+        let err = connect("127.0.0.1", port, &deny).await.expect_err("denied");
+        assert!(matches!(err, ProxyError::Denied(_)), "{err}");
+        let accepted = tokio::spawn(async move { l.accept().await.is_ok() });
+        connect("127.0.0.1", port, &Policy::open())
+            .await
+            .expect("allowed");
+        assert!(accepted.await.expect("task"));
+    }
 }

@@ -441,8 +441,13 @@ fn main() {
     let (real_dir, raw_dir) = (base.join("real"), base.join("raw"));
     // STORE_BENCH_REUSE=1 with STORE_BENCH_DIR: measure pages and searches on the database
     // a previous run left there (no generation, no ingest): for query-side iterations.
-    let reuse =
-        std::env::var_os("STORE_BENCH_REUSE").is_some() && real_dir.join("convos.db").exists();
+    // With STORE_BENCH_POSTGRES too, the database `convos_bench` a previous run filled.
+    let postgres_admin = std::env::var("STORE_BENCH_POSTGRES").ok();
+    let reuse = std::env::var_os("STORE_BENCH_REUSE").is_some()
+        && match &postgres_admin {
+            Some(admin) => postgres_bench_filled(admin),
+            None => real_dir.join("convos.db").exists(),
+        };
     if !reuse {
         for d in [&real_dir, &raw_dir] {
             let _ = std::fs::remove_dir_all(d);
@@ -467,9 +472,12 @@ fn main() {
 
     // STORE_BENCH_POSTGRES=URL (a role that may create databases): the same run on
     // PostgreSQL, in a fresh database `convos_bench`; the SQLite-only parts are left out.
-    let postgres = std::env::var("STORE_BENCH_POSTGRES").ok().map(|admin| {
+    let postgres = postgres_admin.map(|admin| {
         let a = admin.clone();
         std::thread::spawn(move || {
+            if reuse {
+                return;
+            }
             let mut c = postgres::Client::connect(&a, postgres::NoTls).expect("postgres");
             // Two statements: CREATE DATABASE cannot run inside the implicit transaction
             // of a multi-statement query.
@@ -490,7 +498,6 @@ fn main() {
             url.split('@').next_back().unwrap_or("")
         );
     }
-    let reuse = reuse && postgres.is_none();
     // Raw baseline: same schema and indexes, no search index, 10k-row transactions.
     if postgres.is_none() && !reuse {
         let store = Store::open(&raw_dir, Options::default()).expect("open raw");
@@ -536,10 +543,22 @@ fn main() {
     let live_n = (n / 10).min(200_000);
     if reuse {
         drop(rows);
-        let stored = stored_rows(&real_dir);
+        let stored = match &postgres {
+            Some(url) => stored_rows_pg(url),
+            None => stored_rows(&real_dir),
+        };
         println!("reusing {} stored messages", stored.len());
         let total = stored.len();
-        return queries(&rt, store, stored, total, &real_dir, &args, &base, false);
+        return queries(
+            &rt,
+            store,
+            stored,
+            total,
+            &real_dir,
+            &args,
+            &base,
+            postgres.is_some(),
+        );
     }
     let (stored, live_rate, import_rate, drain) = rt.block_on(async {
         setup_users(&store).await;
@@ -667,6 +686,61 @@ fn stored_rows(dir: &Path) -> Vec<(NewEntry, MessageId)> {
     .expect("query")
     .collect::<rusqlite::Result<_>>()
     .expect("rows")
+}
+
+/// Whether `convos_bench` exists on the server `admin` names and holds messages.
+fn postgres_bench_filled(admin: &str) -> bool {
+    let mut u = url::Url::parse(admin).expect("url");
+    u.set_path("convos_bench");
+    let url = u.to_string();
+    std::thread::spawn(move || {
+        let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) else {
+            return false;
+        };
+        c.query_one("SELECT EXISTS (SELECT 1 FROM messages)", &[])
+            .map(|r| r.get::<_, bool>(0))
+            .unwrap_or(false)
+    })
+    .join()
+    .expect("thread")
+}
+
+/// [`stored_rows`] from the PostgreSQL database `url`.
+fn stored_rows_pg(url: &str) -> Vec<(NewEntry, MessageId)> {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("postgres");
+        c.query(
+            "SELECT m.id, m.user_id, c.connection_id, c.id, m.text FROM messages m \
+             JOIN conversations c ON c.cid = m.conv ORDER BY m.id",
+            &[],
+        )
+        .expect("query")
+        .into_iter()
+        .map(|r| {
+            (
+                NewEntry {
+                    user_id: UserId(r.get(1)),
+                    connection_id: r.get(2),
+                    conversation_id: r.get(3),
+                    time: 0,
+                    kind: Kind::Privmsg,
+                    source: None,
+                    from: String::new(),
+                    highlight: false,
+                    text: r.get(4),
+                    msgid: None,
+                    account: None,
+                    reply_to: None,
+                    backfill: false,
+                },
+                MessageId(r.get(0)),
+            )
+        })
+        .collect()
+    })
+    .join()
+    .expect("thread")
 }
 
 /// History pages, searches, size, cold open and the tokenizer comparison.

@@ -18,6 +18,7 @@ use std::str::FromStr;
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("pg/001_base.sql"),
     include_str!("pg/002_cluster.sql"),
+    include_str!("pg/003_search_order.sql"),
 ];
 
 /// The advisory lock held while migrating (any fixed number; "convos" in ASCII).

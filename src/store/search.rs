@@ -339,14 +339,32 @@ fn filter_cids(conn: &Conn, user_id: UserId, q: &SearchQuery) -> Result<Option<V
 
 /// The same search on PostgreSQL: the words as a `tsquery` of phrases (each word or quoted
 /// phrase through `phraseto_tsquery('convos', …)`, the configuration that indexed them; a prefix
-/// adds `:*` to its last word), the filters as a `tsquery` on the scope terms, both
-/// answered by the one GIN index; newest first.
+/// adds `:*` to its last word), the filters as a `tsquery` on the scope terms; newest first.
+///
+/// GIN yields its matches in no order, so the newest 50 of a word found in a large share
+/// of a user's lines means reading and sorting every match (seconds at 10 M). The search
+/// therefore walks the user's index rows newest first (`messages_fts_user`) in steps while
+/// matches come often enough, and asks GIN only for what lies below the rows walked:
+/// frequent terms are answered by the walk, rare ones by the index, and the two parts
+/// never overlap, so the answer is the same as one ordered query's.
 fn search_pg(
     conn: &Conn,
     user_id: UserId,
     q: &SearchQuery,
     budget: std::time::Duration,
 ) -> Result<SearchResult> {
+    /// Estimated matches (PostgreSQL's statistics) up to which GIN answers at once:
+    /// reading a match through GIN and walking a row cost about the same (one heap
+    /// row each, measured at 10 M), and a walk of a few thousand rows is ~10 ms.
+    /// (The store's tests walk always: their small tables would never be walked.)
+    const GIN_FIRST: i64 = if cfg!(test) { 0 } else { 5_000 };
+    /// Rows the first step walks; later steps walk what the rate of matches seen so far
+    /// says is needed, while that is fewer rows than GIN would read, up to [`MAX_WALK`].
+    const FIRST_WALK: i64 = 1_000;
+    const MAX_WALK: i64 = 50_000;
+    const STEPS: usize = 3;
+
+    let deadline = std::time::Instant::now() + budget;
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let terms = match text_terms(&q.text)? {
         Some(t) => t,
@@ -376,58 +394,180 @@ fn search_pg(
         None if q.from.is_none() => scope.push(format!("u{}", user_id.0)),
         None => {}
     }
-    // Parameters 1-6 are fixed; the words follow as ?7.. (at most MAX_TERMS).
-    let mut words_sql = Vec::new();
-    for (i, (_, prefix)) in terms.iter().enumerate() {
-        let n = i + 7;
-        words_sql.push(if *prefix {
-            format!("(phraseto_tsquery('convos', ?{n})::text || ':*')::tsquery")
-        } else {
-            format!("phraseto_tsquery('convos', ?{n})")
-        });
-    }
-    let words_cond = match words_sql.is_empty() {
-        true => String::new(),
-        false => format!("AND f.words @@ ({}) ", words_sql.join(" && ")),
+    // Parameters: ?1 scope, ?2 user, ?3 before, ?4 after, ?5 below this id, ?6 rows to
+    // walk (walk only), then the limit, then the words (at most MAX_TERMS).
+    let words_cond = |first: usize| {
+        let mut words_sql = Vec::new();
+        for (i, (_, prefix)) in terms.iter().enumerate() {
+            let n = i + first;
+            words_sql.push(if *prefix {
+                format!("(phraseto_tsquery('convos', ?{n})::text || ':*')::tsquery")
+            } else {
+                format!("phraseto_tsquery('convos', ?{n})")
+            });
+        }
+        match words_sql.is_empty() {
+            true => String::new(),
+            false => format!("AND f.words @@ ({}) ", words_sql.join(" && ")),
+        }
     };
-    let sql = format!(
+    let conditions = |first_word: usize| {
+        format!(
+            "f.scope @@ to_tsquery('convos', ?1) {}\
+             AND (?3::BIGINT IS NULL OR m.time < ?3) AND (?4::BIGINT IS NULL OR m.time >= ?4)",
+            words_cond(first_word)
+        )
+    };
+    let walk = format!(
         "SELECT {ENTRY_COLS}, c.connection_id, c.id \
-         FROM messages_fts f JOIN messages m ON m.id = f.id \
-         JOIN conversations c ON c.cid = m.conv \
-         WHERE f.scope @@ to_tsquery('convos', ?1) {words_cond}\
-           AND f.user_id = ?2 AND m.user_id = ?2 \
-           AND (?3::BIGINT IS NULL OR m.time < ?3) AND (?4::BIGINT IS NULL OR m.time >= ?4) \
-           AND f.id < ?5 \
-         ORDER BY f.id DESC LIMIT ?6"
+         FROM (SELECT id, words, scope FROM messages_fts WHERE user_id = ?2 AND id < ?5 \
+               ORDER BY id DESC LIMIT ?6) f \
+         JOIN messages m ON m.id = f.id JOIN conversations c ON c.cid = m.conv \
+         WHERE {} ORDER BY f.id DESC LIMIT ?7",
+        conditions(8)
     );
-    let before_id = q.before_id.map_or(i64::MAX, |id| id.0);
+    let walked = "SELECT min(id), count(*) FROM (SELECT id FROM messages_fts \
+                  WHERE user_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3) s";
+    // What GIN reads: every row holding the filters' terms and the query's rarest word
+    // (a phrase is checked on each row that has all its words).
+    let estimate_word = "EXPLAIN SELECT 1 FROM messages_fts f \
+         WHERE f.scope @@ to_tsquery('convos', ?1) AND f.words @@ plainto_tsquery('convos', ?2)";
+    let estimate_scope =
+        "EXPLAIN SELECT 1 FROM messages_fts f WHERE f.scope @@ to_tsquery('convos', ?1)";
+    // Without dates, the newest matches are chosen before the join: each match is then a
+    // heap row of the index, not also one of the messages.
+    let indexed = match q.before.is_none() && q.after.is_none() {
+        true => format!(
+            "SELECT {ENTRY_COLS}, c.connection_id, c.id \
+             FROM (SELECT f.id FROM messages_fts f \
+                   WHERE f.scope @@ to_tsquery('convos', ?1) {}\
+                     AND f.user_id = ?2 AND f.id < ?5 ORDER BY f.id DESC LIMIT ?6) f \
+             JOIN messages m ON m.id = f.id JOIN conversations c ON c.cid = m.conv \
+             WHERE m.user_id = ?2 AND (?3::BIGINT IS NULL OR m.time < ?3) \
+               AND (?4::BIGINT IS NULL OR m.time >= ?4) \
+             ORDER BY f.id DESC",
+            words_cond(7)
+        ),
+        false => format!(
+            "SELECT {ENTRY_COLS}, c.connection_id, c.id \
+             FROM messages_fts f JOIN messages m ON m.id = f.id \
+             JOIN conversations c ON c.cid = m.conv \
+             WHERE {} AND f.user_id = ?2 AND m.user_id = ?2 AND f.id < ?5 \
+             ORDER BY f.id DESC LIMIT ?6",
+            conditions(7)
+        ),
+    };
     let scope = scope.join(" & ");
-    let limit_plus = limit as i64 + 1;
-    let mut bound: Vec<&dyn super::db::Param> = vec![
-        &scope,
-        &user_id.0,
-        &q.before,
-        &q.after,
-        &before_id,
-        &limit_plus,
-    ];
     let words: Vec<String> = terms.iter().map(|(w, _)| index::pg_words(w)).collect();
-    for w in &words {
-        bound.push(w);
-    }
-    // Prepared first, so that the budget is the query's: PostgreSQL stops it itself
-    // (57014, read as Timeout).
-    conn.prepare_now(&sql)?;
-    // Planning counts too on PostgreSQL: no budget below 20 ms.
-    let ms = budget.as_millis().max(20);
-    conn.execute_batch(&format!("SET statement_timeout = {ms}"))?;
-    let found = conn.query_vec(&sql, bound.as_slice(), |r| {
+    let need = limit as i64 + 1;
+    let mut below = q.before_id.map_or(i64::MAX, |id| id.0);
+    let mut messages = Vec::new();
+    // Each statement gets what is left of the budget; PostgreSQL stops it itself (57014,
+    // read as Timeout). Planning counts too: no statement gets less than 20 ms.
+    let timed = |sql: &str| -> Result<()> {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        conn.prepare_now(sql)?;
+        let ms = left.as_millis().max(20);
+        conn.execute_batch(&format!("SET statement_timeout = {ms}"))
+    };
+    let read = |r: &super::db::Row<'_>| {
         let conn_id: String = r.get(ENTRY_LEN)?;
         let conv_id: String = r.get(ENTRY_LEN + 1)?;
         entry_from_row(r, conn_id, conv_id)
-    });
-    conn.execute_batch("SET statement_timeout = 0")?;
-    let mut messages = found?;
+    };
+    // Planned for the values at hand each time: a cached generic plan knows neither the
+    // words' frequencies nor the user's share.
+    conn.execute_batch("SET plan_cache_mode = force_custom_plan")?;
+    let result = (|| -> Result<()> {
+        // The planner's estimates (the first line of a plan, "… rows=N …") for each
+        // whole word, fewest first; a prefix's word is left out (it stands for many).
+        let rows_of = |sql: &str, bound: &[&dyn super::db::Param]| -> Result<i64> {
+            timed(sql)?;
+            let plan: Vec<String> = conn.query_vec(sql, bound, |r| r.get(0))?;
+            Ok(plan
+                .first()
+                .and_then(|line| line.split_once(" rows="))
+                .and_then(|(_, r)| r.split(' ').next()?.parse::<i64>().ok())
+                .unwrap_or(i64::MAX))
+        };
+        let mut whole: Vec<&str> = Vec::new();
+        for ((_, prefix), w) in terms.iter().zip(&words) {
+            let mut each: Vec<&str> = w.split_whitespace().collect();
+            if *prefix {
+                each.pop();
+            }
+            for word in each {
+                if !whole.contains(&word) && whole.len() < 8 {
+                    whole.push(word);
+                }
+            }
+        }
+        let mut matches = i64::MAX;
+        for word in &whole {
+            matches = matches.min(rows_of(estimate_word, &[&scope, word])?);
+            if matches <= GIN_FIRST {
+                break;
+            }
+        }
+        if whole.is_empty() {
+            matches = rows_of(estimate_scope, &[&scope])?;
+        }
+        let (mut rows, mut walked_rows) = (FIRST_WALK, 0i64);
+        for _ in 0..STEPS {
+            if matches <= GIN_FIRST {
+                break;
+            }
+            let want = need - messages.len() as i64;
+            let mut bound: Vec<&dyn super::db::Param> = vec![
+                &scope, &user_id.0, &q.before, &q.after, &below, &rows, &want,
+            ];
+            for w in &words {
+                bound.push(w);
+            }
+            timed(&walk)?;
+            messages.extend(conn.query_vec(&walk, bound.as_slice(), read)?);
+            if messages.len() as i64 >= need {
+                return Ok(());
+            }
+            timed(walked)?;
+            let (low, n): (Option<i64>, i64) =
+                conn.query_row(walked, params![user_id.0, below, rows], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            walked_rows += n;
+            // Fewer rows than asked: the walk reached the user's first line, nothing is
+            // left for GIN.
+            match low {
+                Some(low) if n == rows => below = low,
+                _ => return Ok(()),
+            }
+            // Rows the rest would take at the rate seen so far; more than GIN would read
+            // for it (or no match yet): the index answers the rest.
+            let seen = messages.len() as i64;
+            let more = (need - seen).saturating_mul(walked_rows) / seen.max(1) * 5 / 4;
+            if seen == 0 || more > MAX_WALK || more > matches.saturating_sub(seen) {
+                break;
+            }
+            rows = more.max(FIRST_WALK);
+        }
+        let want = need - messages.len() as i64;
+        let mut bound: Vec<&dyn super::db::Param> =
+            vec![&scope, &user_id.0, &q.before, &q.after, &below, &want];
+        for w in &words {
+            bound.push(w);
+        }
+        // A bitmap of GIN's matches, whatever the planner guesses: an id-ordered scan
+        // filtered by words that are rare below this point would read the whole history.
+        timed(&indexed)?;
+        conn.execute_batch("SET enable_indexscan = off; SET enable_seqscan = off")?;
+        messages.extend(conn.query_vec(&indexed, bound.as_slice(), read)?);
+        Ok(())
+    })();
+    conn.execute_batch(
+        "SET statement_timeout = 0; RESET plan_cache_mode; \
+         RESET enable_indexscan; RESET enable_seqscan",
+    )?;
+    result?;
     let end = messages.len() <= limit;
     messages.truncate(limit);
     Ok(SearchResult { messages, end })

@@ -174,3 +174,88 @@ async fn searches_are_bounded() {
         .await
         .expect("history after a stopped search");
 }
+
+/// Frequent words, rare words and words found only in old lines all come back newest first
+/// and complete, page after page, whichever way the engine finds them (on PostgreSQL: the
+/// newest-first walk of the user's rows, then GIN below it), with another user's lines
+/// interleaved.
+#[tokio::test]
+async fn every_kind_of_word_comes_back_newest_first_and_complete() {
+    let (_dir, store, user) = setup().await;
+    let other = add_user(&store, "lois@example.com").await;
+    let n = 6_000usize;
+    let text = |i: usize| {
+        let mut t = format!("hay line {i}");
+        if i < 5 {
+            t.push_str(" needle");
+        }
+        if i % 150 == 0 {
+            t.push_str(" mid");
+        }
+        if i % 40 == 0 && i < 3_000 {
+            t.push_str(" oldish");
+        }
+        if i % 2 == 0 {
+            t.push_str(" even");
+        }
+        t
+    };
+    let mut entries = Vec::new();
+    for i in 0..n {
+        let mut e = msg(user, if i % 3 == 0 { "#b" } else { "#a" }, &text(i));
+        e.time += i as i64;
+        if i % 5 == 0 {
+            e.from = "robin".into();
+        }
+        entries.push(e);
+        let mut o = msg(other, "#a", &text(i));
+        o.time += i as i64;
+        entries.push(o);
+    }
+    let stored = store.append_many(entries).await.expect("append");
+    store.index_pending().await.expect("index");
+    let mine: Vec<(usize, &Entry)> = stored
+        .iter()
+        .map(|a| &a.entry)
+        .filter(|e| e.user_id == user)
+        .enumerate()
+        .collect();
+    let cases: [(&str, &dyn Fn(usize) -> bool); 8] = [
+        ("hay", &|_| true),
+        ("needle", &|i| i < 5),
+        ("mid", &|i| i % 150 == 0),
+        ("oldish", &|i| i % 40 == 0 && i < 3_000),
+        ("even hay", &|i| i % 2 == 0),
+        ("in:#b mid", &|i| i % 150 == 0 && i % 3 == 0),
+        ("from:robin oldish", &|i| {
+            i % 5 == 0 && i % 40 == 0 && i < 3_000
+        }),
+        ("from:robin", &|i| i % 5 == 0),
+    ];
+    for (query, matches) in cases {
+        let mut want: Vec<MessageId> = mine
+            .iter()
+            .filter(|(i, _)| matches(*i))
+            .map(|(_, e)| e.id)
+            .collect();
+        want.reverse();
+        want.truncate(120);
+        let mut got = Vec::new();
+        let mut q = SearchQuery::parse(query);
+        while got.len() < want.len() {
+            let page = store.search(user, q.clone()).await.expect(query);
+            assert!(
+                !page.messages.is_empty(),
+                "{query}: stopped at {}",
+                got.len()
+            );
+            got.extend(page.messages.iter().map(|e| e.id));
+            q.before_id = page.messages.last().map(|e| e.id);
+            if page.end {
+                break;
+            }
+        }
+        got.truncate(want.len());
+        assert_eq!(got, want, "{query}");
+    }
+}

@@ -6,7 +6,10 @@
 //!
 //! - `one per commit`: each append awaited before the next (a quiet channel);
 //! - `pipelined`: appends queued as the user actor does (up to 256 in flight), so the
-//!   writer's batches grow by themselves.
+//!   writer's batches grow by themselves;
+//! - `paced R/s`: appends queued at a steady R lines a second (2 000 and 200, 4 s each)
+//!   by a thread of their own, each awaited by a task as the actor awaits its acks: what
+//!   the group-commit window trades (lines per commit against append→ack latency).
 //!
 //! Prints CPU µs per message (process user+system: the writer thread and the runtime),
 //! wall µs per message and messages per commit, and for one per commit the time from
@@ -57,6 +60,36 @@ fn entry(user: UserId, i: usize) -> NewEntry {
     }
 }
 
+/// Queues `n` appends at `rate` a second from a blocking thread (precise sleeps), each
+/// awaited by a task of its own; returns each one's append→ack time in ms.
+async fn paced(store: &Store, user: UserId, from: usize, n: usize, rate: f64) -> Vec<f64> {
+    let store = store.clone();
+    let rt = tokio::runtime::Handle::current();
+    let tasks = tokio::task::spawn_blocking(move || {
+        let t0 = Instant::now();
+        let mut tasks = Vec::with_capacity(n);
+        for k in 0..n {
+            let due = t0 + std::time::Duration::from_secs_f64(k as f64 / rate);
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            let t = Instant::now();
+            let place = rt.block_on(store.reserve()).expect("reserve");
+            let acked = place.append(vec![entry(user, from + k)]);
+            tasks.push(rt.spawn(async move {
+                acked.await.expect("append");
+                t.elapsed().as_secs_f64() * 1e3
+            }));
+        }
+        tasks
+    })
+    .await
+    .expect("producer");
+    let mut lat = Vec::with_capacity(n);
+    for t in tasks {
+        lat.push(t.await.expect("task"));
+    }
+    lat
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` asks benches to list tests
@@ -99,10 +132,15 @@ fn main() {
             store.append(entry(user.id, i)).await.expect("append");
         }
         let mut next = 1000;
-        for pipelined in [false, true] {
+        for mode in ["one per commit", "pipelined", "paced 2000/s", "paced 200/s"] {
             let mut lat = Vec::with_capacity(n);
             let (c0, k0, t0) = (cpu_secs(), commits(), Instant::now());
-            if pipelined {
+            let mut n = n;
+            if let Some(rate) = mode.strip_prefix("paced ") {
+                let rate: f64 = rate.trim_end_matches("/s").parse().expect("rate");
+                n = (rate * 4.0) as usize;
+                lat = paced(&store, user.id, next, n, rate).await;
+            } else if mode == "pipelined" {
                 let mut pending = FuturesOrdered::new();
                 for i in next..next + n {
                     if pending.len() >= 256 {
@@ -133,11 +171,7 @@ fn main() {
             };
             println!(
                 "{:16} {:6.1} µs CPU/msg {:6.1} µs wall/msg {:6.2} msgs/commit{acks}",
-                if pipelined {
-                    "pipelined"
-                } else {
-                    "one per commit"
-                },
+                mode,
                 cpu * 1e6 / n as f64,
                 wall * 1e6 / n as f64,
                 n as f64 / k as f64

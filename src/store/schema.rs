@@ -23,6 +23,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/011_sign_ins.sql"),
     include_str!("migrations/012_push.sql"),
     include_str!("migrations/013_fts_newest_first.sql"),
+    include_str!("migrations/014_no_autoincrement.sql"),
 ];
 
 /// The schema version this code writes.
@@ -71,6 +72,10 @@ pub(crate) fn open_writer(path: &Path, opts: &Options) -> Result<Connection> {
     ))
     .map_err(|e| corrupt_or(path, e))?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Migration 14 edits the schema's text (writable_schema), which defensive mode forbids;
+    // the bundled SQLite has it off, this makes sure of it.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, false)
+        .map_err(|e| corrupt_or(path, e))?;
     migrate(&conn, found).map_err(|e| match e {
         Error::Sqlite(e) => corrupt_or(path, e),
         other => other,

@@ -70,7 +70,7 @@ pub(crate) struct Ctx {
     max_id: i64,
     /// Highest message id given by the open transaction.
     batch_max_id: i64,
-    /// PostgreSQL: the id `meta.max_message_id` holds, a little ahead of `max_id`.
+    /// The id `meta.max_message_id` holds, a little ahead of `max_id`.
     reserved_id: i64,
     /// Every message with id <= this is in the search index.
     pub(crate) fts_upto: i64,
@@ -97,14 +97,16 @@ impl Ctx {
         if let Some(c) = conn.lite() {
             c.set_prepared_statement_cache_capacity(64);
         }
+        // The high-water mark of ids given is kept in `meta` (see `run_batch`), so ids of
+        // deleted rows are not given again; before migration 14 SQLite's AUTOINCREMENT
+        // sequence kept it.
         let max_id: i64 = match conn.engine() {
-            // AUTOINCREMENT's sequence remembers ids of deleted rows too.
             Engine::Sqlite => conn.value(
                 "SELECT max(coalesce((SELECT max(id) FROM messages), 0), \
+                 coalesce((SELECT value FROM meta WHERE key = 'max_message_id'), 0), \
                  coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0))",
                 params![],
             )?,
-            // The high-water mark is kept in `meta` on PostgreSQL (no sqlite_sequence).
             Engine::Postgres => conn.value(
                 "SELECT greatest(coalesce((SELECT max(id) FROM messages), 0), \
                  coalesce((SELECT value FROM meta WHERE key = 'max_message_id'), 0))",
@@ -342,22 +344,23 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             }
         }
     }
-    // PostgreSQL has no AUTOINCREMENT sequence to remember the highest id ever given: the
-    // `meta` row does, reserved two seconds of ids ahead so it is written about once a
-    // second rather than by every commit (daemons sharing the database would queue on
-    // that one row). A restart starts after the reservation.
+    // The highest id ever given is remembered by the `meta` row, reserved two seconds of
+    // ids ahead so it is written about once a second rather than by every commit (on
+    // SQLite, AUTOINCREMENT rewrote its sequence row, a WAL page, in every commit until
+    // migration 14; on PostgreSQL daemons sharing the database would queue on that one
+    // row). A restart starts after the reservation.
     let reserve = ctx.batch_max_id + (2_000 << super::rows::ID_SHIFT);
-    let mark = match ctx.conn.engine() {
-        Engine::Postgres if ctx.batch_max_id > ctx.reserved_id => ctx
+    let reserved = ctx.batch_max_id > ctx.reserved_id;
+    let mark = match reserved {
+        true => ctx
             .conn
             .execute(
                 "UPDATE meta SET value = ?1 WHERE key = 'max_message_id' AND value < ?1",
                 params![reserve],
             )
             .map(|_| ()),
-        _ => Ok(()),
+        false => Ok(()),
     };
-    let reserved = ctx.batch_max_id > ctx.reserved_id;
     let committed = mark.and_then(|()| ctx.conn.control("COMMIT"));
     metrics
         .store_commit_seconds
@@ -366,7 +369,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
         Ok(()) => {
             ctx.committed();
             ctx.max_id = ctx.max_id.max(ctx.batch_max_id);
-            if reserved && ctx.conn.engine() == Engine::Postgres {
+            if reserved {
                 ctx.reserved_id = reserve;
             }
             metrics

@@ -234,6 +234,60 @@ async fn migrates_from_version_1_and_indexes_old_rows() {
 }
 
 #[tokio::test]
+async fn migrates_from_version_13_without_autoincrement_keeping_the_high_water_mark() {
+    if on_postgres() {
+        return; // SQLite's AUTOINCREMENT
+    }
+    // The newest ids were given and deleted: only sqlite_sequence remembers them (a day
+    // ahead of the clock, so a live id is above it only if it is remembered).
+    let seq = (crate::time::now_ms() + 86_400_000) << 10;
+    let dir = old_database(
+        13,
+        &format!(
+            "INSERT INTO messages (id, conv, user_id, time, kind, nick, text)
+               VALUES (1, 1, 1, 5, 0, 'joe', 'kept'), ({seq}, 1, 1, 6, 0, 'joe', 'deleted');
+             DELETE FROM messages WHERE id = {seq};"
+        ),
+    );
+    let store = open_in(dir.path(), opts()).expect("migrate 13 -> 14");
+    let a = store
+        .append(msg(UserId(1), "#old", "after"))
+        .await
+        .expect("append");
+    assert!(a.entry.id.0 > seq, "a deleted id is never given again");
+    assert!(store.integrity_check().await.expect("check").is_empty());
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).expect("raw");
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'messages'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("schema");
+    assert!(!sql.contains("AUTOINCREMENT"), "{sql}");
+    let sequences: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_sequence WHERE name = 'messages'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("sequence");
+    assert_eq!(
+        sequences, 0,
+        "the writer no longer keeps AUTOINCREMENT's row"
+    );
+    let kept: Vec<String> = conn
+        .prepare("SELECT text FROM messages ORDER BY id")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    assert_eq!(kept, ["kept", "after"]);
+}
+
+#[tokio::test]
 async fn migrates_from_version_2_and_rebuilds_the_index() {
     if on_postgres() {
         return; // SQLite's file, migrations, pragmas or backup API

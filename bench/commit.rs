@@ -5,11 +5,13 @@
 //! database (1 user, 5 channels, 70-byte lines, search indexing on):
 //!
 //! - `one per commit`: each append awaited before the next (a quiet channel);
-//! - `pipelined`: appends queued as the user actor does (up to 256 in flight), so the
-//!   writer's batches grow by themselves;
+//! - `pipelined`: appends queued as the user actor queues a flood (up to 256 in flight,
+//!   `append_in(…, true)`), so the writer's batches grow by themselves;
 //! - `paced R/s`: appends queued at a steady R lines a second (2 000 and 200, 4 s each)
 //!   by a thread of their own, each awaited by a task as the actor awaits its acks: what
 //!   the group-commit window trades (lines per commit against append→ack latency).
+//!
+//! `COMMIT_BENCH_INLINE=0` turns off committing a lone append on the caller's thread.
 //!
 //! Prints CPU µs per message (process user+system: the writer thread and the runtime),
 //! wall µs per message and messages per commit, and for one per commit the time from
@@ -105,7 +107,14 @@ fn main() {
         .build()
         .expect("rt");
     rt.block_on(async {
-        let store = Store::open(tmp.path(), Options::default()).expect("open");
+        // `COMMIT_BENCH_INLINE=0`: every append through the writer thread, to compare.
+        let inline_commit = std::env::var("COMMIT_BENCH_INLINE").map_or(true, |v| v != "0");
+        let opts = Options {
+            inline_commit,
+            ..Options::default()
+        };
+        println!("inline commit: {inline_commit}");
+        let store = Store::open(tmp.path(), opts).expect("open");
         let user = store
             .create_user("bench@example.com", Secret::new("x"), false)
             .await
@@ -147,7 +156,8 @@ fn main() {
                         pending.next().await;
                     }
                     let place = store.reserve().await.expect("reserve");
-                    pending.push_back(place.append(vec![entry(user.id, i)]));
+                    // A flood: the caller knows more lines follow (as the actor does).
+                    pending.push_back(place.append_in(vec![entry(user.id, i)], true));
                 }
                 while pending.next().await.is_some() {}
             } else {

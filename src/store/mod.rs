@@ -173,6 +173,10 @@ pub struct Options {
     pub cache_kib: i64,
     /// The longest one search may run (it holds a read connection); then it is stopped.
     pub search_budget: Duration,
+    /// SQLite: an append of a few lines made while the writer is idle and nothing is
+    /// queued is committed on the caller's thread instead of the writer's (see
+    /// `writer::run_inline`). Off, every write goes through the writer thread.
+    pub inline_commit: bool,
 }
 
 impl Default for Options {
@@ -190,6 +194,7 @@ impl Default for Options {
             index_chunk: 16384,
             cache_kib: 8192,
             search_budget: Duration::from_secs(2),
+            inline_commit: true,
         }
     }
 }
@@ -207,6 +212,9 @@ struct Inner {
     source: Source,
     opts: Options,
     jobs: std::sync::mpsc::Sender<writer::Job>,
+    /// The writer's context, for appends committed on the caller's thread (SQLite with
+    /// `inline_commit`); `None`: every write is queued.
+    inline: Option<writer::Shared>,
     queue: Arc<Semaphore>,
     readers: Mutex<Vec<db::Conn>>,
     read_permits: Arc<Semaphore>,
@@ -293,9 +301,13 @@ impl Store {
     ) -> Result<Store> {
         let (tx, rx) = std::sync::mpsc::channel();
         let wopts = opts.clone();
+        // PostgreSQL's client blocks on the network: never on the caller's (async) thread.
+        let inline_ok = opts.inline_commit && matches!(source, Source::Sqlite);
+        let shared: writer::Shared = Arc::new(Mutex::new(ctx));
+        let inline = inline_ok.then(|| shared.clone());
         std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || writer::run(ctx, rx, wopts))
+            .spawn(move || writer::run(shared, rx, wopts))
             .map_err(|source| Error::Io {
                 path: path.clone(),
                 source,
@@ -307,6 +319,7 @@ impl Store {
             readers: Mutex::new(readers),
             cluster: Mutex::new(None),
             jobs: tx,
+            inline,
             path,
             source,
             opts,
@@ -484,6 +497,9 @@ impl Store {
     }
 }
 
+/// The most lines an append may hold to be committed on the caller's thread.
+const INLINE_ROWS: usize = 4;
+
 /// A place in the writer's queue, taken with [`Store::reserve`].
 ///
 /// The writer runs jobs in the order they were queued and gives message ids in the order it
@@ -498,12 +514,30 @@ pub struct Reserved {
 
 impl Reserved {
     /// Queues `entries` now (stored in order, all or none) and returns a future that
-    /// resolves once they are committed. See [`Store::append_many`].
+    /// resolves once they are committed. See [`Store::append_many`]. A few live lines
+    /// meeting an idle writer with nothing queued (SQLite) are committed right here, on
+    /// the calling thread, before this returns: the future is then ready.
     pub fn append(
         self,
         entries: Vec<NewEntry>,
     ) -> impl std::future::Future<Output = Result<Vec<Appended>>> + Send + 'static {
-        self.write(entries.len(), move |ctx| append::append_rows(ctx, entries))
+        self.append_in(entries, false)
+    }
+
+    /// Like [`Reserved::append`]; with `flood`, always through the writer thread, even
+    /// an idle one: the caller has more lines ready, which the writer gathers into one
+    /// commit while this one runs.
+    pub fn append_in(
+        self,
+        entries: Vec<NewEntry>,
+        flood: bool,
+    ) -> impl std::future::Future<Output = Result<Vec<Appended>>> + Send + 'static {
+        // A few live lines may be committed right here (see `writer::run_inline`); bigger
+        // or replayed batches, which take longer, always go to the writer thread.
+        let inline = !flood && entries.len() <= INLINE_ROWS && !entries.iter().any(|e| e.backfill);
+        self.queue(entries.len(), inline, move |ctx| {
+            append::append_rows(ctx, entries)
+        })
     }
 
     fn write<T, F>(
@@ -515,9 +549,34 @@ impl Reserved {
         T: Send + 'static,
         F: FnOnce(&mut writer::Ctx) -> Result<T> + Send + 'static,
     {
+        self.queue(rows, false, f)
+    }
+
+    fn queue<T, F>(
+        self,
+        rows: usize,
+        inline: bool,
+        f: F,
+    ) -> impl std::future::Future<Output = Result<T>> + Send + 'static
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut writer::Ctx) -> Result<T> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
-        let job = writer::Job::new(rows, self.permit, f, tx);
-        let sent = self.store.inner.jobs.send(job).map_err(|_| Error::Closed);
+        let inner = &self.store.inner;
+        let mut job = Some(writer::Job::new(rows, self.permit, f, tx));
+        if let (true, Some(shared)) = (inline, &inner.inline) {
+            // Only this job's place is taken: nothing is queued or running before it.
+            let only_job = || inner.queue.available_permits() + 1 >= inner.opts.queue.max(1);
+            let wake = |j| {
+                let _ = inner.jobs.send(j);
+            };
+            job = job.and_then(|j| writer::run_inline(shared, j, only_job, wake));
+        }
+        let sent = match job {
+            Some(job) => inner.jobs.send(job).map_err(|_| Error::Closed),
+            None => Ok(()),
+        };
         async move {
             sent?;
             rx.await

@@ -7,6 +7,11 @@
 //! A failed commit (disk full, I/O error) fails that batch only; the thread keeps going and
 //! the next batch tries again.
 //!
+//! The writer's context sits behind a lock, so that a lone live append meeting an idle
+//! writer with nothing queued is committed on the caller's thread instead (SQLite,
+//! [`run_inline`]): the same `run_batch`, the same ids, without handing the line to this
+//! thread and the acknowledgment back.
+//!
 //! Between batches the thread indexes stored messages into the search index (see
 //! `index.rs`): when `index_batch` rows wait or the oldest waited `index_delay`.
 
@@ -32,6 +37,9 @@ pub(crate) enum Job {
     },
     /// Index everything stored so far, then answer.
     IndexAll(oneshot::Sender<Result<()>>),
+    /// Nothing to run: a commit made on another thread (see [`run_inline`]) left
+    /// messages to index, and the thread may be waiting without a deadline.
+    Wake,
 }
 
 impl Job {
@@ -195,6 +203,11 @@ impl Ctx {
         }
     }
 
+    /// Committed messages wait for the indexer.
+    fn index_pending(&self) -> bool {
+        self.pending_since.is_some()
+    }
+
     fn index_due_in(&self, opts: &Options) -> Option<Duration> {
         let since = self.pending_since?;
         if self.unindexed >= opts.index_batch {
@@ -237,12 +250,22 @@ impl Ctx {
     }
 }
 
-pub(crate) fn run(mut ctx: Ctx, rx: Receiver<Job>, opts: Options) {
+/// The writer's context, shared by the writer thread and [`run_inline`]: whoever holds
+/// the lock is the one writer.
+pub(crate) type Shared = std::sync::Arc<std::sync::Mutex<Ctx>>;
+
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Ctx> {
+    // Jobs run under `catch_unwind`: a poisoned lock still guards a consistent context.
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn run(shared: Shared, rx: Receiver<Job>, opts: Options) {
     let max_rows = opts.max_batch_rows.max(1);
     loop {
-        let first = match ctx.index_due_in(&opts) {
+        let due = lock(&shared).index_due_in(&opts);
+        let first = match due {
             Some(wait) if wait.is_zero() => {
-                let _ = ctx.index_chunk(opts.index_chunk);
+                let _ = lock(&shared).index_chunk(opts.index_chunk);
                 match rx.try_recv() {
                     Ok(job) => job,
                     Err(_) => continue,
@@ -264,10 +287,12 @@ pub(crate) fn run(mut ctx: Ctx, rx: Receiver<Job>, opts: Options) {
         while let Some(job) = next.take() {
             match job {
                 Job::IndexAll(reply) => {
+                    let mut ctx = lock(&shared);
                     run_batch(&mut ctx, std::mem::take(&mut batch));
                     rows = 0;
                     let _ = reply.send(index_all(&mut ctx, &opts));
                 }
+                Job::Wake => {}
                 Job::Write { rows: n, .. } => {
                     rows += n.max(1);
                     batch.push(job);
@@ -277,8 +302,37 @@ pub(crate) fn run(mut ctx: Ctx, rx: Receiver<Job>, opts: Options) {
                 next = rx.try_recv().ok();
             }
         }
-        run_batch(&mut ctx, batch);
+        run_batch(&mut lock(&shared), batch);
     }
+}
+
+/// Commits `job` on the calling thread when the writer is idle and nothing is queued
+/// before it (`only_job` is asked under the writer's lock); else hands it back to be
+/// queued. A lone line then costs no handover to the writer thread and back (two thread
+/// wake-ups, the largest item of the live path's profile: BENCHMARKS.md, issue 22). The
+/// order of the record is kept: ids are given under the same lock, and a job is only run
+/// here when no other job is queued or running.
+pub(crate) fn run_inline(
+    shared: &Shared,
+    job: Job,
+    only_job: impl FnOnce() -> bool,
+    wake: impl FnOnce(Job),
+) -> Option<Job> {
+    let mut ctx = match shared.try_lock() {
+        Ok(ctx) => ctx,
+        Err(_) => return Some(job),
+    };
+    if !only_job() {
+        return Some(job);
+    }
+    let was_pending = ctx.index_pending();
+    run_batch(&mut ctx, vec![job]);
+    let wake_indexer = !was_pending && ctx.index_pending();
+    drop(ctx);
+    if wake_indexer {
+        wake(Job::Wake);
+    }
+    None
 }
 
 fn index_all(ctx: &mut Ctx, opts: &Options) -> Result<()> {

@@ -226,6 +226,9 @@ pub(super) struct Actor {
     /// When the IRC line being handled was read (latency trace only, see
     /// `crate::metrics::latency`).
     pub arrived: Option<std::time::Instant>,
+    /// IRC events already waiting behind the one being handled: a flood, whose lines
+    /// the store's writer thread should gather into one commit (see `actor::append`).
+    pub flood: bool,
 }
 
 /// Call state the actor keeps: only partial incoming messages.

@@ -259,3 +259,39 @@ async fn every_kind_of_word_comes_back_newest_first_and_complete() {
         assert_eq!(got, want, "{query}");
     }
 }
+
+/// A line committed on the appender's thread while the writer thread idles (SQLite's
+/// inline commit) still reaches the search index within `index_delay`, without
+/// `index_pending`: the writer is woken for it.
+#[tokio::test]
+async fn a_line_committed_while_the_writer_idles_becomes_searchable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open_in(
+        dir.path(),
+        Options {
+            index_delay: Duration::from_millis(20),
+            ..opts()
+        },
+    )
+    .expect("open");
+    let user = add_user(&store, "superman@example.com").await;
+    for word in ["first", "second"] {
+        store
+            .append(msg(user, "#convos", &format!("needle {word}")))
+            .await
+            .expect("append");
+        let found = async {
+            loop {
+                let q = SearchQuery::parse(word);
+                let hits = store.search(user, q).await.expect("search").messages;
+                if hits.iter().any(|e| e.text == format!("needle {word}")) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), found)
+            .await
+            .expect("searchable without index_pending");
+    }
+}

@@ -483,6 +483,22 @@ async fn resume_after_disconnect_loses_and_duplicates_nothing() {
     d.stop().await;
 }
 
+/// A browser's frame larger than one socket read (the daemon reads 4 KiB at a time) comes
+/// through whole, as an SDP offer does.
+#[tokio::test]
+async fn a_frame_bigger_than_one_read_arrives_whole() {
+    let d = Daemon::start(&[]).await;
+    let a = User::register(&d, "dave@example.com").await;
+    let mut ws = a.ws(None).await;
+    for size in [3_000, 30_000, 60_000] {
+        let r = ws
+            .ask(json!({"method": "ping", "pad": "x".repeat(size)}))
+            .await;
+        assert!(r["ts"].is_string(), "{size}: {r}");
+    }
+    d.stop().await;
+}
+
 /// Display preferences belong to the account: saved once, every open browser of the user
 /// is told, another device reads them, nobody else sees or changes them, and a refused
 /// value changes nothing.

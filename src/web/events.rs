@@ -36,6 +36,12 @@ use crate::wire::{
 
 /// Largest frame a browser may send.
 const MAX_FRAME: usize = 64 * 1024;
+/// What one read from a browser's socket takes at most. tungstenite zero-fills this much
+/// of its buffer before every read, also the many that find nothing (a socket's task
+/// polls its read side each time it wakes to write): at the default 128 KiB that memset
+/// was 3.6 % of the daemon's CPU with 20 browsers (BENCHMARKS.md, issue 22). Browsers
+/// send small frames; a bigger one is read in several reads.
+const READ_BUFFER: usize = 4 * 1024;
 /// Frames written with one flush at most (see [`write_burst`]).
 const BURST: usize = 64;
 /// Server ping interval; a socket silent for three of these is closed.
@@ -72,6 +78,7 @@ async fn upgrade(
     let handle = state.actor(&session.user);
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| run(socket, state, session, live, handle, q.since))
 }
 

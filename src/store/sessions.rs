@@ -7,7 +7,7 @@
 
 use super::db::{params, Optional};
 use super::{now_ms, Error, Result, Store};
-use crate::model::UserId;
+use crate::model::{User, UserId};
 
 /// Hex digits of the token hash that name a session (64 bits).
 pub const SESSION_ID_LEN: usize = 16;
@@ -78,6 +78,31 @@ impl Store {
                 Ok((UserId(r.get(0)?), r.get(1)?))
             })
             .optional()
+        })
+        .await
+    }
+
+    /// The user record of an unexpired session and when the session was last used: one
+    /// read for what every signed-in request needs (one hand-over to a reader thread
+    /// instead of two).
+    pub async fn session_with_user(&self, token_hash: &str) -> Result<Option<(User, i64)>> {
+        let hash = token_hash.to_owned();
+        self.read(move |conn| {
+            let cols = super::accounts::USER_COLS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT {cols}, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2"
+            );
+            let n = super::accounts::USER_COLS.split(", ").count();
+            conn.prepare_cached(&sql)?
+                .query_row(params![hash, now_ms()], |r| {
+                    Ok((super::accounts::user_from_row(r)?, r.get(n)?))
+                })
+                .optional()
         })
         .await
     }

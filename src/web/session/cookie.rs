@@ -23,10 +23,28 @@ pub(crate) async fn session_used(
     state: &AppState,
     token_hash: &str,
 ) -> Result<Option<UserId>, Error> {
-    const TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
     let Some((user_id, last_seen)) = state.store.session(token_hash).await? else {
         return Ok(None);
     };
+    touch(state, token_hash, last_seen);
+    Ok(Some(user_id))
+}
+
+/// The user record of an unexpired session, noting its use like [`session_used`].
+pub(crate) async fn session_user_used(
+    state: &AppState,
+    token_hash: &str,
+) -> Result<Option<crate::model::User>, Error> {
+    let Some((user, last_seen)) = state.store.session_with_user(token_hash).await? else {
+        return Ok(None);
+    };
+    touch(state, token_hash, last_seen);
+    Ok(Some(user))
+}
+
+/// Notes, at most every few minutes, that a session was used.
+fn touch(state: &AppState, token_hash: &str, last_seen: i64) {
+    const TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
     if crate::time::now_ms().saturating_sub(last_seen) >= TOUCH_EVERY_MS {
         let (store, hash) = (state.store.clone(), token_hash.to_owned());
         tokio::spawn(async move {
@@ -35,7 +53,6 @@ pub(crate) async fn session_used(
             }
         });
     }
-    Ok(Some(user_id))
 }
 
 /// The session token from the `Cookie` header(s).

@@ -15,8 +15,8 @@ pub mod proxy;
 pub use bearer::bearer;
 pub(crate) use client::{ClientIp, Device, SameOrigin};
 pub(crate) use cookie::{
-    clear_cookie, new_session, record_sign_in, session_token, session_used, set_cookie,
-    start_session,
+    clear_cookie, new_session, record_sign_in, session_token, session_used, session_user_used,
+    set_cookie, start_session,
 };
 pub use cookie::{COOKIE, SESSION_TTL_MS};
 
@@ -115,10 +115,9 @@ impl Session {
         check_origin(parts, state)?;
         let token = session_token(&parts.headers).ok_or_else(need_login)?;
         let token_hash = account::token_hash(token);
-        let user_id = session_used(state, &token_hash)
+        let user = session_user_used(state, &token_hash)
             .await?
             .ok_or_else(need_login)?;
-        let user = state.store.user(user_id).await?.ok_or_else(need_login)?;
         Ok(Session {
             user,
             token_hash,

@@ -397,6 +397,31 @@ impl Store {
         .map_err(|_| Error::Write("read task failed".into()))?
     }
 
+    /// Runs a short read (a point lookup in a small, hot table) right here on the calling
+    /// thread when a read connection is idle (SQLite), else like [`Store::read`]: the
+    /// hand-over to a blocking thread and back costs more than such a read.
+    async fn read_small<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&db::Conn) -> Result<T> + Send + 'static,
+    {
+        let idle = match (
+            &self.inner.source,
+            self.inner.read_permits.clone().try_acquire_owned(),
+        ) {
+            (Source::Sqlite, Ok(permit)) => self.inner.lock_readers().pop().map(|c| (c, permit)),
+            _ => None,
+        };
+        match idle {
+            Some((conn, _permit)) => {
+                let result = f(&conn);
+                self.inner.lock_readers().push(conn);
+                result
+            }
+            None => self.read(f).await,
+        }
+    }
+
     /// Waits for room in the writer's queue (backpressure) and holds it. What is written
     /// through the [`Reserved`] place is queued when that call is made, not when its
     /// future is first polled: see [`Reserved::append`].

@@ -87,7 +87,7 @@ impl Store {
     /// instead of two).
     pub async fn session_with_user(&self, token_hash: &str) -> Result<Option<(User, i64)>> {
         let hash = token_hash.to_owned();
-        self.read(move |conn| {
+        self.read_small(move |conn| {
             let cols = super::accounts::USER_COLS
                 .split(", ")
                 .map(|c| format!("u.{c}"))

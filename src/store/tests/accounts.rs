@@ -96,7 +96,11 @@ async fn sessions_and_tokens() {
         .expect("live session");
     assert_eq!(Some(u), store.user(user).await.expect("user"));
     assert!(store.session_with_user("old").await.expect("get").is_none());
-    assert!(store.session_with_user("nope").await.expect("get").is_none());
+    assert!(store
+        .session_with_user("nope")
+        .await
+        .expect("get")
+        .is_none());
     assert!(store.delete_session("live").await.expect("del"));
     assert_eq!(store.session_user("live").await.expect("get"), None);
     assert!(matches!(

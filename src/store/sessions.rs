@@ -9,6 +9,22 @@ use super::db::{params, Optional};
 use super::{now_ms, Error, Result, Store};
 use crate::model::{User, UserId};
 
+/// The user's columns (`accounts::USER_COLS`) and the session's `last_seen` of an
+/// unexpired session: built once, asked by every signed-in request.
+/// Also where `last_seen` is in its row.
+static SESSION_WITH_USER: std::sync::LazyLock<(String, usize)> = std::sync::LazyLock::new(|| {
+    let cols: Vec<String> = super::accounts::USER_COLS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect();
+    let sql = format!(
+        "SELECT {}, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+        cols.join(", ")
+    );
+    (sql, cols.len())
+});
+
 /// Hex digits of the token hash that name a session (64 bits).
 pub const SESSION_ID_LEN: usize = 16;
 /// Sessions listed at most (the newest used first).
@@ -70,7 +86,7 @@ impl Store {
     /// The user of an unexpired session and when it was last used.
     pub async fn session(&self, token_hash: &str) -> Result<Option<(UserId, i64)>> {
         let hash = token_hash.to_owned();
-        self.read(move |conn| {
+        self.read_small(move |conn| {
             conn.prepare_cached(
                 "SELECT user_id, last_seen FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
             )?
@@ -88,17 +104,9 @@ impl Store {
     pub async fn session_with_user(&self, token_hash: &str) -> Result<Option<(User, i64)>> {
         let hash = token_hash.to_owned();
         self.read_small(move |conn| {
-            let cols = super::accounts::USER_COLS
-                .split(", ")
-                .map(|c| format!("u.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "SELECT {cols}, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2"
-            );
-            let n = super::accounts::USER_COLS.split(", ").count();
-            conn.prepare_cached(&sql)?
+            let (sql, n) = &*SESSION_WITH_USER;
+            let n = *n;
+            conn.prepare_cached(sql)?
                 .query_row(params![hash, now_ms()], |r| {
                     Ok((super::accounts::user_from_row(r)?, r.get(n)?))
                 })

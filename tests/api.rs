@@ -483,6 +483,88 @@ async fn resume_after_disconnect_loses_and_duplicates_nothing() {
     d.stop().await;
 }
 
+/// A page load while lines keep arriving: the state `GET /api/user` answers with, then
+/// `/events?since=` its `seq`, together count every line exactly once (the unread and
+/// mention counts of the conversation and the notification badge), whenever it is taken.
+#[tokio::test]
+async fn a_page_loaded_mid_flood_misses_and_counts_nothing_twice() {
+    if !ircd::available() {
+        return;
+    }
+    let ircd = Ircd::start();
+    let d = Daemon::start(&[]).await;
+    let a = User::register(&d, "erin@example.com").await;
+    let url = format!("irc://127.0.0.1:{}/%23loud?tls=0&nick=erin", ircd.port);
+    let (st, conn) = a.post("/api/connections", json!({"url": url})).await;
+    assert_eq!(st, 200, "{conn}");
+    let mut watch = a.ws(None).await;
+    watch
+        .wait(|v| v["type"] == "join" && v["nick"] == "erin")
+        .await;
+
+    const LINES: usize = 300;
+    let port = ircd.port;
+    let bot = tokio::task::spawn_blocking(move || {
+        let mut c = Client::connect(port, "loudbot");
+        c.send("JOIN #loud");
+        c.wait_for(|l| l.contains(" 366 "));
+        for i in 0..LINES {
+            c.send(&format!("PRIVMSG #loud :erin: line {i}"));
+            if i % 10 == 0 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        c
+    });
+    let last = format!("erin: line {}", LINES - 1);
+    let mut loads = vec![];
+    for at in [20, 120, 220] {
+        let mark = format!("erin: line {at}");
+        watch
+            .wait(|v| v["event"] == "message" && v["message"] == mark.as_str())
+            .await;
+        let (st, me) = a.get("/api/user?connections=true&conversations=true").await;
+        assert_eq!(st, 200, "{me}");
+        let seq = me["seq"].as_u64().expect("a seq with conversations");
+        let conv = me["conversations"]
+            .as_array()
+            .expect("conversations")
+            .iter()
+            .find(|c| c["conversation_id"] == "#loud")
+            .cloned()
+            .expect("#loud");
+        loads.push((
+            me["unread"].as_u64().unwrap_or(0),
+            conv,
+            a.ws(Some(seq)).await,
+        ));
+    }
+    for (badge, conv, mut ws) in loads {
+        let (mut messages, mut mentions) = (0, 0);
+        loop {
+            let v = ws.next().await;
+            if v["conversation_id"] != "#loud" {
+                continue;
+            }
+            match v["event"].as_str() {
+                Some("message") if v["type"] == "private" => messages += 1,
+                Some("notification") => mentions += 1,
+                _ => {}
+            }
+            if v["event"] == "notification" && v["message"] == last.as_str() {
+                break;
+            }
+        }
+        let unread = conv["unread"].as_u64().unwrap_or(0);
+        let highlights = conv["notifications"].as_u64().unwrap_or(0);
+        assert_eq!(unread + messages, LINES as u64, "unread: {conv}");
+        assert_eq!(highlights + mentions, LINES as u64, "mentions: {conv}");
+        assert_eq!(badge + mentions, LINES as u64, "the notification badge");
+    }
+    let _bot = bot.await.expect("bot");
+    d.stop().await;
+}
+
 /// A browser's frame larger than one socket read (the daemon reads 4 KiB at a time) comes
 /// through whole, as an SDP offer does.
 #[tokio::test]

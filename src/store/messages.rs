@@ -158,10 +158,20 @@ impl Store {
 
     /// How many of the user's notifications are unread.
     pub async fn unread_notifications(&self, user_id: UserId) -> Result<u64> {
+        self.unread_notifications_upto(user_id, None).await
+    }
+
+    /// [`Store::unread_notifications`] among messages up to `upto` (all if `None`).
+    pub async fn unread_notifications_upto(
+        &self,
+        user_id: UserId,
+        upto: Option<MessageId>,
+    ) -> Result<u64> {
         self.read(move |conn| {
             let n: i64 = conn.query_row(
-                "SELECT count(*) FROM notifications WHERE user_id = ?1 AND read = FALSE",
-                [user_id.0],
+                "SELECT count(*) FROM notifications \
+                 WHERE user_id = ?1 AND read = FALSE AND message_id <= ?2",
+                params![user_id.0, upto.map_or(i64::MAX, |id| id.0)],
                 |r| r.get(0),
             )?;
             Ok(n as u64)

@@ -84,6 +84,7 @@ pub fn spawn(
         pending: FuturesOrdered::new(),
         arrived: None,
         flood: false,
+        published_id: None,
     };
     tokio::spawn(actor.run(rx, irc_rx).instrument(span));
     handle
@@ -238,6 +239,17 @@ impl Actor {
         Ok(())
     }
 
+    /// The visible conversations of every connection, as the API shows them.
+    fn conversation_views(&self) -> Vec<wire::Conversation> {
+        let mut list = vec![];
+        for conn in self.conns.values() {
+            for conv in conn.convs.values().filter(|c| visible(&c.model)) {
+                list.push(view::conversation(&conn.people, &conn.isupport, conv));
+            }
+        }
+        list
+    }
+
     /// Queues events to publish after everything queued before them.
     pub(super) fn publish(&mut self, events: Vec<Event>) {
         if self.pending.is_empty() {
@@ -295,6 +307,7 @@ impl Actor {
                     return;
                 }
                 let entry = a.entry;
+                self.published_id = self.published_id.max(Some(entry.id));
                 let own_nick = self
                     .conns
                     .get(&entry.connection_id)
@@ -374,13 +387,15 @@ impl Actor {
                 let _ = reply.send(Ok(list));
             }
             Request::Conversations { reply } => {
-                let mut list = vec![];
-                for conn in self.conns.values() {
-                    for conv in conn.convs.values().filter(|c| visible(&c.model)) {
-                        list.push(view::conversation(&conn.people, &conn.isupport, conv));
-                    }
-                }
-                let _ = reply.send(Ok(list));
+                let _ = reply.send(Ok(self.conversation_views()));
+            }
+            Request::Snapshot { reply } => {
+                let _ = reply.send(Ok(super::Snapshot {
+                    connections: self.conns.values().map(view::connection).collect(),
+                    conversations: self.conversation_views(),
+                    seq: self.hub.next_seq().saturating_sub(1),
+                    published_id: self.published_id,
+                }));
             }
             Request::AddConnection { changes, reply } => {
                 let _ = reply.send(self.add_connection(changes).await);

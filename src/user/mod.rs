@@ -87,6 +87,20 @@ pub enum Error {
 
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, Error>>;
 
+/// The user's connections and visible conversations, taken in one step of the actor, and
+/// the seq of the newest event published by then: every event up to `seq` is reflected in
+/// them, none after it (the actor changes its state and publishes in the same step), so a
+/// browser following `/events?since=seq` misses nothing and counts nothing twice.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub connections: Vec<wire::Connection>,
+    pub conversations: Vec<wire::Conversation>,
+    pub seq: u64,
+    /// The newest message published by then (`None`: none since the actor started):
+    /// store counts up to it match `seq`.
+    pub published_id: Option<crate::model::MessageId>,
+}
+
 /// What the user actor can be asked.
 #[derive(Debug)]
 pub enum Request {
@@ -113,6 +127,8 @@ pub enum Request {
     Conversations {
         reply: Reply<Vec<wire::Conversation>>,
     },
+    /// Connections and conversations as of one event seq (what a browser starts from).
+    Snapshot { reply: Reply<Snapshot> },
     /// Add a connection from an `irc://` URL (`changes.url` or `changes.server` is required).
     AddConnection {
         changes: ConnectionChanges,

@@ -229,6 +229,10 @@ pub(super) struct Actor {
     /// IRC events already waiting behind the one being handled: a flood, whose lines
     /// the store's writer thread should gather into one commit (see `actor::append`).
     pub flood: bool,
+    /// The newest stored message this actor has published (ids are given in the order
+    /// lines are published): bounds counts read from the store for a [`super::Snapshot`].
+    /// `None` until the first one.
+    pub published_id: Option<crate::model::MessageId>,
 }
 
 /// Call state the actor keeps: only partial incoming messages.

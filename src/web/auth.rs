@@ -53,8 +53,19 @@ pub async fn user_view(state: &AppState, user: &User, with: Include) -> wire::Us
             Settings::load_defaults(state.config.open_to_public)
         }
     };
-    // As in Convos: the number of unread notifications (highlights), shown on the badge.
-    let unread = match state.store.unread_notifications(user.id).await {
+    let snapshot = if with.connections || with.conversations {
+        let asked = state
+            .actor(user)
+            .ask(|reply| crate::user::Request::Snapshot { reply })
+            .await;
+        asked.ok()
+    } else {
+        None
+    };
+    // As in Convos: the number of unread notifications (highlights), shown on the badge;
+    // with a snapshot, of the messages published by its seq (later ones arrive as events).
+    let upto = snapshot.as_ref().and_then(|s| s.published_id);
+    let unread = match state.store.unread_notifications_upto(user.id, upto).await {
         Ok(n) => n,
         Err(e) => {
             warn!(error = %e, "cannot count unread notifications");
@@ -62,11 +73,13 @@ pub async fn user_view(state: &AppState, user: &User, with: Include) -> wire::Us
         }
     };
     let mut view = user_object(state, &settings, user, unread);
-    if with.connections {
-        view.connections = Some(super::api::connections(state, user).await);
-    }
-    if with.conversations {
-        view.conversations = Some(super::api::conversations(state, user).await);
+    if let Some(s) = snapshot {
+        view.connections = with.connections.then_some(s.connections);
+        view.conversations = with.conversations.then_some(s.conversations);
+        view.seq = Some(s.seq);
+    } else {
+        view.connections = with.connections.then(Vec::new);
+        view.conversations = with.conversations.then(Vec::new);
     }
     view
 }
@@ -122,6 +135,7 @@ pub(super) fn user_object(
         .map(|c| wire::Server::from(&c)),
         connections: None,
         conversations: None,
+        seq: None,
     }
 }
 

@@ -109,7 +109,7 @@ fn schemas() -> Value {
             "highlight_keywords": {"type": "array", "items": string}, "auto_away": r("AutoAway"), "prefs": r("Prefs"), "quiet_hours": r("QuietHours"), "unread": int, "default_connection": string,
             "forced_connection": boolean, "video_service": string,
             "rtc": s(json!({"ice_servers": {"type": "array", "items": {"type": "object"}}, "ice_transport_policy": string}), &["ice_servers"]),
-            "connections": {"type": "array", "items": r("Connection")}, "conversations": {"type": "array", "items": r("Conversation")}}), &["email"]),
+            "connections": {"type": "array", "items": r("Connection")}, "conversations": {"type": "array", "items": r("Conversation")}, "seq": int}), &["email"]),
         "Users": list("users", "AdminUser"),
         "AccountDelete": s(json!({"password": string}), &["password"]),
         "UserUpdate": s(json!({"highlight_keywords": {"type": "array", "items": string}, "auto_away": r("AutoAway"), "prefs": r("Prefs"),

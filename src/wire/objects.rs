@@ -345,6 +345,11 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub conversations: Option<Vec<Conversation>>,
+    /// With connections or conversations: the seq of the newest event they reflect. Open
+    /// `/events?since=seq` to follow on without a gap; events up to it are already in them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub seq: Option<u64>,
 }
 
 /// What a browser needs to make calls.

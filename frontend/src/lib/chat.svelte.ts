@@ -70,7 +70,9 @@ export class ChatStore {
 
   readonly messages: MessageStore;
   private socket: EventSocket | null = null;
-  private queue: Event[] | null = null;
+  private queue: (Event & { seq?: number })[] | null = null;
+  /** The seq the last `GET /api/user` answer reflects: events up to it are already in it. */
+  private snapshotSeq: number | null = null;
   private readTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** A conversation to open as soon as the server reports it (after /join, /query). */
   private pendingOpen: { cid: string; name: string } | null = null;
@@ -152,6 +154,7 @@ export class ChatStore {
   /** Takes a fresh `GET /api/user` answer as the whole truth. */
   setUser(user: User): void {
     this.user = user;
+    this.snapshotSeq = user.seq ?? null;
     prefs.fromServer(user.prefs);
     this.connections = user.connections ?? [];
     this.conversations = user.conversations ?? [];
@@ -179,7 +182,7 @@ export class ChatStore {
   /** Opens the event socket. */
   connect(create?: (url: string) => WebSocket): void {
     if (this.socket) return;
-    this.socket = new EventSocket({
+    const socket = new EventSocket({
       url: (since) => eventsUrl(since),
       create: create as never,
       onEvent: (f) => this.apply(f),
@@ -191,7 +194,10 @@ export class ChatStore {
       // A 401 here signs the page out (api's onUnauthorized).
       onSessionEnded: () => void api.user().catch(() => {}),
     });
-    this.socket.start();
+    // Follow on from the state loaded: what happened since it was taken is replayed.
+    socket.lastSeq = this.snapshotSeq;
+    this.socket = socket;
+    socket.start();
   }
 
   /** The user did something in the page (or its visibility changed). */
@@ -231,6 +237,7 @@ export class ChatStore {
   signOut(): void {
     this.disconnect();
     this.user = null;
+    this.snapshotSeq = null;
     this.connections = [];
     this.conversations = [];
     this.participants = {};
@@ -342,6 +349,8 @@ export class ChatStore {
 
   /** Applies one server event. */
   apply(f: Event & { seq?: number }): void {
+    // Already in the loaded state (a replay, or an event queued while it loaded).
+    if (f.seq !== undefined && this.snapshotSeq !== null && f.seq <= this.snapshotSeq) return;
     if (this.queue) {
       this.queue.push(f);
       return;

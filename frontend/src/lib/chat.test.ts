@@ -69,6 +69,22 @@ describe('ChatStore', () => {
     expect(s.ordered.map((c) => c.conversation_id)).toEqual(['', '#a', '#b', 'bob']);
   });
 
+  it('follows on from the loaded state: events it reflects are skipped, the socket resumes after it', () => {
+    const s = new ChatStore(new MessageStore(async () => ({ messages: [], end: true })));
+    s.setUser({ ...structuredClone(user), seq: 10 });
+    s.apply({ seq: 10, event: 'message', ...msg({ conversation_id: '#a', highlight: true }) });
+    expect(s.conversation('irc-x', '#a')).toMatchObject({ unread: 0, notifications: 0 });
+    s.apply({ seq: 11, event: 'message', ...msg({ conversation_id: '#a', highlight: true }) });
+    expect(s.conversation('irc-x', '#a')).toMatchObject({ unread: 1, notifications: 1 });
+    const urls: string[] = [];
+    s.connect(((url: string) => {
+      urls.push(url);
+      return { readyState: 0, send() {}, close() {}, onopen: null, onclose: null, onmessage: null, onerror: null };
+    }) as never);
+    expect(urls).toEqual([expect.stringMatching(/\/events\?since=10$/)]);
+    s.disconnect();
+  });
+
   it('counts unread and highlights for conversations not on screen', () => {
     const { s, show } = store();
     s.active = { cid: 'irc-x', conversation: '#b' };

@@ -303,7 +303,12 @@ rtc: RtcConfig,
 /**
  * `default_connection` as fields, when it parses (the connect form starts from it).
  */
-default_server: Server | null, connections?: Array<Connection>, conversations?: Array<Conversation>, };
+default_server: Server | null, connections?: Array<Connection>, conversations?: Array<Conversation>, 
+/**
+ * With connections or conversations: the seq of the newest event they reflect. Open
+ * `/events?since=seq` to follow on without a gap; events up to it are already in them.
+ */
+seq?: number, };
 
 export type RtcConfig = { ice_servers: Array<IceServer>, 
 /**
@@ -632,7 +637,12 @@ rtc: RtcConfig,
 /**
  * `default_connection` as fields, when it parses (the connect form starts from it).
  */
-default_server: Server | null, connections?: Array<Connection>, conversations?: Array<Conversation>, };
+default_server: Server | null, connections?: Array<Connection>, conversations?: Array<Conversation>, 
+/**
+ * With connections or conversations: the seq of the newest event they reflect. Open
+ * `/events?since=seq` to follow on without a gap; events up to it are already in them.
+ */
+seq?: number, };
 
 export type LoggedOut = { end_session_url?: string, };
 

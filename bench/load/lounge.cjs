@@ -5,7 +5,7 @@
 //   node lounge.cjs latency --url U --user-fmt 'lat{}' --from 1 --to 20 --password P
 //        --tag s3 --expect N --max-secs S --idle-secs S --ready-file F
 //   node lounge.cjs history --url U --user NAME --password P --since-ns T --searches K
-//        --max-secs S
+//        --older PAGES --conv '#h1' --max-secs S
 // Each prints one JSON line, like convos-load. Bounded by --max-secs.
 "use strict";
 const { io } = require("socket.io-client");
@@ -144,9 +144,28 @@ async function history() {
     times.push(performance.now() - t);
     hits += (res.results || []).length;
   }
+  // Scrolling back: its `more` (100 older messages a time) from the oldest one init gave,
+  // as its client asks when the reader scrolls up (history.rs does the same over HTTP).
+  const older = [];
+  const ch = net.channels.find((c) => c.name === (args.conv || "#h1"));
+  let lastId = ch && ch.messages.length ? ch.messages[0].id : null;
+  for (let i = 0; i < num("older", 100) && lastId !== null && Date.now() < deadline; i++) {
+    const t = performance.now();
+    const res = await new Promise((resolve) => {
+      s.once("more", resolve);
+      s.emit("more", { target: ch.id, lastId, condensed: false });
+    });
+    older.push(performance.now() - t);
+    const got = res.messages || [];
+    lastId = got.length === 100 ? got[0].id : null;
+  }
+  older.sort((a, b) => a - b);
   times.sort((a, b) => a - b);
   console.log(
     JSON.stringify({
+      older_pages: older.length,
+      older_p50_ms: +pct(older, 0.5).toFixed(3),
+      older_p99_ms: +pct(older, 0.99).toFixed(3),
       ready_ms: +readyMs.toFixed(1),
       first_page_ms: +firstPage.toFixed(1),
       init_messages: pageMsgs,

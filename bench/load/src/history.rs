@@ -3,10 +3,11 @@
 //! first answer of `GET /api/settings/public`; first page = ready + login + the newest 60
 //! messages of `--conv`. Then `--searches` searches for words of the generator's
 //! vocabulary (common, middling and rare, cycling) and `--pages` history pages at random
-//! positions. Prints one JSON line.
+//! positions, then `--older` pages of 100 scrolling back from the newest on one kept-alive
+//! connection (the "load older messages" of the browser). Prints one JSON line.
 
 use crate::fill::{vocabulary, Rng};
-use crate::http::{enc, login, request};
+use crate::http::{enc, login, request, KeepAlive};
 use crate::{pct, unix_nanos, Args};
 use std::time::{Duration, Instant};
 
@@ -115,15 +116,44 @@ pub async fn run(a: &Args) -> Result<(), String> {
             return Err(format!("page before {before}: {} {}", r.status, r.body));
         }
     }
+    // Scrolling back: 100 older messages at a time from the newest, as the browser asks
+    // for them, on one kept-alive connection (`--older` pages).
+    let mut older = Vec::new();
+    let mut conn = KeepAlive::connect(&addr).await?;
+    let mut before: Option<i64> = None;
+    for _ in 0..a.num("older", 100) {
+        let q = before.map(|b| format!("&before={b}")).unwrap_or_default();
+        let path = format!("/api/connection/{cid}/conversation/{conv}/messages?limit=100{q}");
+        let t = Instant::now();
+        let (status, body) = conn.get(&path, &cookie).await?;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        if status != 200 {
+            return Err(format!("older page: {status} {body}"));
+        }
+        let v: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+        let msgs = v["messages"].as_array().cloned().unwrap_or_default();
+        // The first request is the newest page, not an older one.
+        if before.is_some() {
+            older.push(ms);
+        }
+        match msgs.first().and_then(|m| m["id"].as_i64()) {
+            Some(id) if msgs.len() == 100 => before = Some(id),
+            _ => break,
+        }
+    }
     search.sort_by(|a, b| a.total_cmp(b));
     pages.sort_by(|a, b| a.total_cmp(b));
+    older.sort_by(|a, b| a.total_cmp(b));
     println!(
-        "{{\"ready_ms\":{ready_ms:.1},\"first_page_ms\":{first_page_ms:.1},\"page_ms\":{page_ms:.2},\"searches\":{},\"search_hits\":{hits},\"search_p50_ms\":{:.2},\"search_p99_ms\":{:.2},\"page_p50_ms\":{:.2},\"page_p99_ms\":{:.2}}}",
+        "{{\"ready_ms\":{ready_ms:.1},\"first_page_ms\":{first_page_ms:.1},\"page_ms\":{page_ms:.2},\"searches\":{},\"search_hits\":{hits},\"search_p50_ms\":{:.2},\"search_p99_ms\":{:.2},\"page_p50_ms\":{:.2},\"page_p99_ms\":{:.2},\"older_pages\":{},\"older_p50_ms\":{:.3},\"older_p99_ms\":{:.3}}}",
         search.len(),
         pct(&search, 0.5),
         pct(&search, 0.99),
         pct(&pages, 0.5),
-        pct(&pages, 0.99)
+        pct(&pages, 0.99),
+        older.len(),
+        pct(&older, 0.5),
+        pct(&older, 0.99)
     );
     Ok(())
 }

@@ -83,6 +83,73 @@ pub async fn request(
     })
 }
 
+/// One kept-alive HTTP/1.1 connection, as a browser holds one: requests one at a time,
+/// each answer read by its `Content-Length` (the daemon's JSON answers carry one).
+pub struct KeepAlive {
+    s: TcpStream,
+    addr: String,
+    buf: Vec<u8>,
+}
+
+impl KeepAlive {
+    pub async fn connect(addr: &str) -> Result<KeepAlive, String> {
+        let s = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect {addr}: {e}"))?;
+        s.set_nodelay(true).ok();
+        Ok(KeepAlive {
+            s,
+            addr: addr.to_owned(),
+            buf: Vec::new(),
+        })
+    }
+
+    /// `GET path` with the cookie; the status and body.
+    pub async fn get(&mut self, path: &str, cookie: &str) -> Result<(u16, String), String> {
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nCookie: {cookie}\r\n\r\n",
+            self.addr
+        );
+        self.s
+            .write_all(req.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut chunk = [0u8; 16 * 1024];
+        let (head_end, status, len) = loop {
+            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buf[..i]).into_owned();
+                let status = head
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|c| c.parse().ok())
+                    .ok_or("bad status line")?;
+                let len = head
+                    .split("\r\n")
+                    .filter_map(|l| l.split_once(':'))
+                    .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                    .ok_or("no Content-Length")?;
+                break (i + 4, status, len);
+            }
+            let n = self.s.read(&mut chunk).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("connection closed".into());
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        };
+        while self.buf.len() < head_end + len {
+            let n = self.s.read(&mut chunk).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("connection closed".into());
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        let body = String::from_utf8_lossy(&self.buf[head_end..head_end + len]).into_owned();
+        self.buf.drain(..head_end + len);
+        Ok((status, body))
+    }
+}
+
 fn dechunk(mut s: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = s.split_once("\r\n") {

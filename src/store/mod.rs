@@ -637,6 +637,7 @@ fn open_reader(path: &Path, opts: &Options) -> Result<db::Conn> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch(&format!("PRAGMA cache_size = -{};", opts.cache_kib))?;
     conn.set_prepared_statement_cache_capacity(64);
+    schema::stable_plans(&conn)?;
     Ok(db::Conn::Lite(conn))
 }
 

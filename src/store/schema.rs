@@ -29,6 +29,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 /// The schema version this code writes.
 pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// Plans that do not depend on bound values (SQLite's query planner stability guarantee).
+/// Without it, a statement whose `LIMIT` or `OFFSET` is a bound parameter is parsed and
+/// planned again on every run (the bundled SQLite 3.50 plans with the bound value and marks the
+/// statement to re-prepare when it changes): every history page, search and indexer
+/// chunk, 4 % of a history page's CPU (BENCHMARKS.md, issue 22). Our indexes decide the
+/// plans, not the values (no `ANALYZE` statistics are kept).
+pub(crate) fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(())
+}
+
 pub(crate) fn open_writer(path: &Path, opts: &Options) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
@@ -72,6 +86,7 @@ pub(crate) fn open_writer(path: &Path, opts: &Options) -> Result<Connection> {
     ))
     .map_err(|e| corrupt_or(path, e))?;
     conn.set_prepared_statement_cache_capacity(64);
+    stable_plans(&conn).map_err(|e| corrupt_or(path, e))?;
     // Migration 14 edits the schema's text (writable_schema), which defensive mode forbids;
     // the bundled SQLite has it off, this makes sure of it.
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, false)

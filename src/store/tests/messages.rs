@@ -442,3 +442,38 @@ async fn a_batch_with_a_repeated_msgid_stores_it_once() {
     let c = convs.iter().find(|c| c.id == "#convos").expect("#convos");
     assert_eq!((c.unread, c.highlights), (3, 1));
 }
+
+/// A page query's plan does not depend on the values bound to it: with a bound `LIMIT`,
+/// SQLite would otherwise parse and plan the statement again on every page.
+#[tokio::test]
+async fn history_pages_reuse_their_prepared_plan() {
+    if on_postgres() {
+        return;
+    }
+    let (_dir, store, user) = setup().await;
+    for i in 0..30 {
+        store
+            .append(msg(user, "#convos", &format!("line {i}")))
+            .await
+            .expect("append");
+    }
+    let conn = store.inner.open_reader().expect("reader");
+    let lite = conn.lite().expect("sqlite");
+    let sql = "SELECT id FROM messages WHERE conv = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
+    for limit in [5_i64, 10, 7, 100] {
+        let mut stmt = lite.prepare_cached(sql).expect("prepare");
+        let n = stmt
+            .query_map(rusqlite::params![1, i64::MAX, limit], |r| {
+                r.get::<_, i64>(0)
+            })
+            .expect("query")
+            .count();
+        assert!(n > 0);
+    }
+    let stmt = lite.prepare_cached(sql).expect("prepare");
+    assert_eq!(
+        stmt.get_status(rusqlite::StatementStatus::RePrepare),
+        0,
+        "planned once"
+    );
+}

@@ -562,6 +562,15 @@ async fn a_page_loaded_mid_flood_misses_and_counts_nothing_twice() {
         assert_eq!(badge + mentions, LINES as u64, "the notification badge");
     }
     let _bot = bot.await.expect("bot");
+    // A page of it, also under a typed URL in another case; none of a channel not joined.
+    let cid = conn["connection_id"].as_str().expect("connection id");
+    let page = |c: &str| format!("/api/connection/{cid}/conversation/{c}/messages?limit=100");
+    let (st, lower) = a.get(&page("%23loud")).await;
+    assert_eq!(st, 200, "{lower}");
+    assert_eq!(lower["messages"].as_array().map(Vec::len), Some(100));
+    let (st, upper) = a.get(&page("%23LOUD")).await;
+    assert_eq!((st, &upper), (200, &lower));
+    assert_eq!(a.get(&page("%23quiet")).await.0, 404);
     d.stop().await;
 }
 

@@ -386,6 +386,13 @@ impl Actor {
                 let list = self.conns.values().map(view::connection).collect();
                 let _ = reply.send(Ok(list));
             }
+            Request::Nick {
+                connection_id,
+                reply,
+            } => {
+                let nick = self.conns.get(&connection_id).map(|c| c.nick.to_string());
+                let _ = reply.send(Ok(nick.unwrap_or_default()));
+            }
             Request::Conversations { reply } => {
                 let _ = reply.send(Ok(self.conversation_views()));
             }

@@ -123,6 +123,11 @@ pub enum Request {
     },
     /// The user's connections.
     Connections { reply: Reply<Vec<wire::Connection>> },
+    /// The user's nick on a connection (empty when there is no such connection).
+    Nick {
+        connection_id: String,
+        reply: Reply<String>,
+    },
     /// The user's visible conversations.
     Conversations {
         reply: Reply<Vec<wire::Conversation>>,

@@ -95,37 +95,18 @@ async fn history(
     q: &PageQuery,
 ) -> Result<Json<MessagePage>, Error> {
     let page = q.page()?;
-    // Ids the server sent are folded by the network's case mapping and match as they
-    // are; a typed URL in another case is tried in lower case.
-    let conv_id = if state
-        .store
-        .conversation(s.user.id, cid, conversation)
-        .await?
-        .is_some()
-    {
-        conversation.to_string()
-    } else {
-        let lower = conversation.to_lowercase();
-        if state
-            .store
-            .conversation(s.user.id, cid, &lower)
-            .await?
-            .is_none()
-        {
-            return Err(Error::not_found(format!(
-                "/connection/{cid}/conversation/{conversation}"
-            )));
-        }
-        lower
-    };
-    let mut h = state.store.history(s.user.id, cid, &conv_id, page).await?;
+    // The page and the own nick (which lines are "self") at once: two waits in parallel.
+    let (found, own) = tokio::join!(
+        page_of(state, s.user.id, cid, conversation, page),
+        own_nick(state, &s.user, cid)
+    );
+    let (conv_id, mut h) = found?;
     // Scrolled past the oldest stored line: the IRC server may have older history.
     if let (At::Before(cursor), true, false) = (page.at, h.oldest, conv_id.is_empty()) {
         if older_from_server(state, s, cid, &conv_id, cursor, &h).await {
             h = state.store.history(s.user.id, cid, &conv_id, page).await?;
         }
     }
-    let own = own_nick(state, &s.user, cid).await;
     let before = (!h.oldest)
         .then(|| h.messages.first().map(|m| m.id.0))
         .flatten();
@@ -174,12 +155,38 @@ async fn older_from_server(
     )
 }
 
+/// The page of `conversation` and the id it is stored under: ids the server sent are
+/// folded by the network's case mapping and match as they are; a typed URL in another
+/// case is tried in lower case. 404 when the user has neither.
+async fn page_of(
+    state: &AppState,
+    user: UserId,
+    cid: &str,
+    conversation: &str,
+    page: Page,
+) -> Result<(String, crate::store::History), Error> {
+    match state.store.history(user, cid, conversation, page).await {
+        Err(crate::store::Error::NotFound(_)) => {}
+        found => return Ok((conversation.to_string(), found?)),
+    }
+    let lower = conversation.to_lowercase();
+    match state.store.history(user, cid, &lower, page).await {
+        Err(crate::store::Error::NotFound(_)) => Err(Error::not_found(format!(
+            "/connection/{cid}/conversation/{conversation}"
+        ))),
+        found => Ok((lower, found?)),
+    }
+}
+
 async fn own_nick(state: &AppState, user: &crate::model::User, cid: &str) -> String {
-    super::api::connections(state, user)
+    let connection_id = cid.to_string();
+    state
+        .actor(user)
+        .ask(|reply| user::Request::Nick {
+            connection_id,
+            reply,
+        })
         .await
-        .into_iter()
-        .find(|c| c.connection_id == cid)
-        .map(|c| c.nick)
         .unwrap_or_default()
 }
 

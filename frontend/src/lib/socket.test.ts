@@ -59,6 +59,17 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 describe('EventSocket', () => {
+  it('first connects (not reconnects) when it starts after the state the page loaded', () => {
+    const { s, statuses, last } = setup();
+    s.lastSeq = 41;
+    s.start();
+    expect(last().url).toBe('ws://x/events?since=41');
+    expect(statuses).toEqual(['connecting']);
+    last().open();
+    last().drop();
+    expect(statuses).toEqual(['connecting', 'open', 'reconnecting']);
+  });
+
   it('resumes with since after a drop and never repeats events', () => {
     const { s, events, statuses, last } = setup();
     s.start();

@@ -83,6 +83,9 @@ export class EventSocket {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private stopped = true;
+  /** A socket was open once: later attempts are reconnects (the first may already have a
+   *  `lastSeq`, from the state the page loaded). */
+  private opened = false;
   private readonly opts: Required<Omit<SocketOptions, 'onStatus' | 'onResync' | 'onSessionEnded'>> &
     Pick<SocketOptions, 'onStatus' | 'onResync' | 'onSessionEnded'>;
 
@@ -146,7 +149,7 @@ export class EventSocket {
   }
 
   private open(): void {
-    this.setStatus(this.lastSeq === null && this.attempt === 0 ? 'connecting' : 'reconnecting');
+    this.setStatus(!this.opened && this.attempt === 0 ? 'connecting' : 'reconnecting');
     let ws: WebSocketLike;
     try {
       ws = this.opts.create(this.opts.url(this.lastSeq));
@@ -158,6 +161,7 @@ export class EventSocket {
     ws.onopen = () => {
       if (this.ws !== ws) return;
       this.attempt = 0;
+      this.opened = true;
       this.setStatus('open');
       this.startPing();
     };

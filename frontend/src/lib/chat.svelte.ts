@@ -349,8 +349,9 @@ export class ChatStore {
 
   /** Applies one server event. */
   apply(f: Event & { seq?: number }): void {
-    // Already in the loaded state (a replay, or an event queued while it loaded).
-    if (f.seq !== undefined && this.snapshotSeq !== null && f.seq <= this.snapshotSeq) return;
+    // Already in the loaded state (a replay, or an event queued while it loaded). Call
+    // signals are not part of that state: they always pass.
+    if (f.event !== 'rtc' && f.seq !== undefined && this.snapshotSeq !== null && f.seq <= this.snapshotSeq) return;
     if (this.queue) {
       this.queue.push(f);
       return;

@@ -76,6 +76,11 @@ describe('ChatStore', () => {
     expect(s.conversation('irc-x', '#a')).toMatchObject({ unread: 0, notifications: 0 });
     s.apply({ seq: 11, event: 'message', ...msg({ conversation_id: '#a', highlight: true }) });
     expect(s.conversation('irc-x', '#a')).toMatchObject({ unread: 1, notifications: 1 });
+    // Call signals are not in the loaded state: never skipped.
+    const seen: string[] = [];
+    s.listeners.add((f) => seen.push(f.event));
+    s.apply({ seq: 9, event: 'rtc', type: 'signal' } as never);
+    expect(seen).toEqual(['rtc']);
     const urls: string[] = [];
     s.connect(((url: string) => {
       urls.push(url);

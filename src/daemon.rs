@@ -545,7 +545,7 @@ impl Prepared {
             self.store.clone(),
             shutdown.clone(),
         ));
-        let state = web::AppState {
+        let state = web::AppState::new(web::state::Shared {
             store: self.store.clone(),
             users,
             config: std::sync::Arc::new(self.web),
@@ -555,7 +555,7 @@ impl Prepared {
             push: Some(push),
             ready: ready.clone(),
             cluster: self.cluster.clone(),
-        };
+        });
         let metrics = self.metrics.map(|bound| {
             use tracing::Instrument as _;
             let app = web::ops::metrics_app(state.clone());

@@ -38,9 +38,27 @@ pub struct Config {
     pub reload_tag: Option<String>,
 }
 
-/// Shared state of the router.
+/// Shared state of the router: one reference count to clone and drop per extractor,
+/// not one per field (each handler's `State` is a clone; ten fields made that about 5 %
+/// of a signed-in request's CPU, BENCHMARKS.md issue 22). Fields are reached through it.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     pub store: Store,
     pub users: user::Registry,
     pub config: Arc<Config>,

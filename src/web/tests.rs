@@ -74,7 +74,7 @@ async fn harness() -> Harness {
         .await
         .expect("conversation");
     let files = crate::files::Files::new(dir.path(), Default::default()).expect("files");
-    let state = AppState {
+    let state = AppState::new(super::state::Shared {
         store: store.clone(),
         users,
         config: Arc::new(Config::default()),
@@ -84,7 +84,7 @@ async fn harness() -> Harness {
         push: None,
         ready: Default::default(),
         cluster: None,
-    };
+    });
     Harness {
         app: router(state),
         store,

@@ -66,31 +66,19 @@ async fn irc_url(s: Session, Query(q): Query<UrlQuery>) -> Result<Json<wire::Ser
         .map_err(|e| Error::new(StatusCode::BAD_REQUEST, e.to_string(), "/url"))
 }
 
-/// The user's connections (also used by `GET /api/user`).
-pub async fn connections(state: &AppState, user: &crate::model::User) -> Vec<wire::Connection> {
-    let h = state.actor(user);
-    h.ask(|reply| user::Request::Connections { reply })
-        .await
-        .unwrap_or_default()
-}
-
-/// The user's conversations (also used by `GET /api/user`).
-pub async fn conversations(state: &AppState, user: &crate::model::User) -> Vec<wire::Conversation> {
-    let h = state.actor(user);
-    h.ask(|reply| user::Request::Conversations { reply })
-        .await
-        .unwrap_or_default()
-}
-
 async fn list_connections(State(state): State<AppState>, s: Session) -> Json<ConnectionList> {
+    let asked = state.actor(&s.user);
+    let asked = asked.ask(|reply| user::Request::Connections { reply });
     Json(ConnectionList {
-        connections: connections(&state, &s.user).await,
+        connections: asked.await.unwrap_or_default(),
     })
 }
 
 async fn list_conversations(State(state): State<AppState>, s: Session) -> Json<ConversationList> {
+    let asked = state.actor(&s.user);
+    let asked = asked.ask(|reply| user::Request::Conversations { reply });
     Json(ConversationList {
-        conversations: conversations(&state, &s.user).await,
+        conversations: asked.await.unwrap_or_default(),
     })
 }
 

@@ -58,16 +58,7 @@ pub async fn request(
     s.read_to_end(&mut raw).await.map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&raw);
     let (head, rest) = text.split_once("\r\n\r\n").ok_or("no header end")?;
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .ok_or("bad status line")?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
+    let (status, headers) = parse_head(head)?;
     let chunked = headers
         .iter()
         .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
@@ -117,17 +108,11 @@ impl KeepAlive {
         let mut chunk = [0u8; 16 * 1024];
         let (head_end, status, len) = loop {
             if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&self.buf[..i]).into_owned();
-                let status = head
-                    .split(' ')
-                    .nth(1)
-                    .and_then(|c| c.parse().ok())
-                    .ok_or("bad status line")?;
-                let len = head
-                    .split("\r\n")
-                    .filter_map(|l| l.split_once(':'))
-                    .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-                    .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                let (status, headers) = parse_head(&String::from_utf8_lossy(&self.buf[..i]))?;
+                let len = headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.parse::<usize>().ok())
                     .ok_or("no Content-Length")?;
                 break (i + 4, status, len);
             }
@@ -148,6 +133,21 @@ impl KeepAlive {
         self.buf.drain(..head_end + len);
         Ok((status, body))
     }
+}
+
+/// The status and headers of a response head (without its blank line).
+fn parse_head(head: &str) -> Result<(u16, Vec<(String, String)>), String> {
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .ok_or("bad status line")?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Ok((status, headers))
 }
 
 fn dechunk(mut s: &str) -> String {

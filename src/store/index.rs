@@ -40,6 +40,43 @@ pub(crate) fn fts_text(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The text as SQLite's index holds it (and as it is queried): the tokens of [`fts_text`],
+/// each written with the user's key `<user id>x` in front, so every user's words are terms
+/// of their own (migration 015). A phrase then walks one user's doclists, not everyone's:
+/// its cost grows with the user's history, not the server's (BENCHMARKS.md, issue 22).
+/// Tokens are runs of letters, digits and combining marks, as for PostgreSQL
+/// ([`pg_words`]); characters of unspaced scripts are one token each. The same function
+/// turns query words into terms, so where FTS5's unicode61 splits a run further the parts
+/// still match each other; the SQL checks each result's `user_id` regardless.
+pub(crate) fn user_tokens(user_id: i64, text: &str) -> String {
+    let mut key = String::with_capacity(12);
+    let _ = write!(key, "{user_id}x");
+    let mut out = String::with_capacity(text.len() + text.len() / 2);
+    let mut in_run = false;
+    for c in text.chars() {
+        if is_unspaced_script(c) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&key);
+            out.push(c);
+            in_run = false;
+        } else if c.is_alphanumeric() || is_mark(c) {
+            if !in_run {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&key);
+                in_run = true;
+            }
+            out.push(c);
+        } else {
+            in_run = false;
+        }
+    }
+    out
+}
+
 /// The text as PostgreSQL indexes it: every character that is not a letter, digit or mark
 /// becomes a space, so its parser sees only words and numbers (no URLs, paths, e-mails or
 /// hyphenated compounds), which splits text as FTS5's unicode61 does: `pull/42` is the
@@ -91,12 +128,11 @@ pub(crate) fn indexed_upto(conn: &Conn) -> Result<i64> {
 /// rowid is the negated message id: newest first is then FTS5's forward order, which it
 /// walks faster than backwards (migration 013).
 fn insert(conn: &Conn, id: i64, conv: i64, user_id: i64, nick: &str, text: &str) -> Result<()> {
-    let text = fts_text(text);
     let scope = scope(user_id, conv, nick);
     match conn.engine() {
         Engine::Sqlite => conn.execute(
             "INSERT INTO messages_fts(rowid, text, scope) VALUES (?1, ?2, ?3)",
-            params![-id, &*text, scope],
+            params![-id, user_tokens(user_id, text), scope],
         )?,
         // About the tokens of FTS5's unicode61 (the `convos` configuration: `simple`,
         // lower-cased, no stemming, after `unaccent`); the scope terms are a second
@@ -105,7 +141,7 @@ fn insert(conn: &Conn, id: i64, conv: i64, user_id: i64, nick: &str, text: &str)
             "INSERT INTO messages_fts (id, user_id, words, scope) \
              VALUES (?1, ?2, to_tsvector('convos', ?3), to_tsvector('convos', ?4)) \
              ON CONFLICT (id) DO NOTHING",
-            params![id, user_id, pg_words(&text), scope],
+            params![id, user_id, pg_words(&fts_text(text)), scope],
         )?,
     };
     Ok(())
@@ -246,4 +282,28 @@ pub(crate) fn unindex_where(
     );
     conn.execute(&sql, params)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_tokens_put_the_user_key_before_every_word() {
+        assert_eq!(user_tokens(7, "Hello, world!"), "7xHello 7xworld");
+        assert_eq!(user_tokens(12, "pull/42 x-y"), "12xpull 12x42 12xx 12xy");
+        assert_eq!(user_tokens(3, "東京に"), "3x東 3x京 3xに");
+        assert_eq!(user_tokens(3, "ab東c"), "3xab 3x東 3xc");
+        // A combining accent stays with its letter.
+        assert_eq!(user_tokens(1, "e\u{301}te\u{301}"), "1xe\u{301}te\u{301}");
+        assert_eq!(user_tokens(1, ":) -- \""), "");
+        assert_eq!(user_tokens(1, ""), "");
+    }
+
+    #[test]
+    fn user_keys_never_run_into_each_other() {
+        // "1x" + "2xa" and "12x" + "a": the key ends at its first x, which digits never hold.
+        assert_ne!(user_tokens(1, "2xa"), user_tokens(12, "a"));
+        assert_ne!(user_tokens(1, "12"), user_tokens(11, "2"));
+    }
 }

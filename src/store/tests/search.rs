@@ -295,3 +295,47 @@ async fn a_line_committed_while_the_writer_idles_becomes_searchable() {
             .expect("searchable without index_pending");
     }
 }
+
+#[tokio::test]
+async fn each_user_finds_only_their_own_words_and_phrases() {
+    // Twelve users, so that keys such as 1 and 11 or 12 are both in the index.
+    let (_dir, store, first) = setup().await;
+    let mut users = vec![first];
+    for n in 2..=12 {
+        users.push(add_user(&store, &format!("u{n}@example.com")).await);
+    }
+    for (i, user) in users.iter().enumerate() {
+        for text in [
+            format!("the shared phrase of user {i}"),
+            "the shared phrase again".to_owned(),
+            format!("2xa 12 x{i}"),
+        ] {
+            store
+                .append(msg(*user, "#convos", &text))
+                .await
+                .expect("append");
+        }
+    }
+    store.index_pending().await.expect("index");
+    for (i, user) in users.iter().enumerate() {
+        let found = |q: &str| {
+            let (store, q) = (store.clone(), SearchQuery::parse(q));
+            async move {
+                let r = store.search(*user, q).await.expect("search");
+                assert!(r.messages.iter().all(|e| e.user_id == *user));
+                r.messages.into_iter().map(|e| e.text).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(found("\"shared phrase\"").await.len(), 2, "user {i}");
+        assert_eq!(found("\"the shared phrase\" again").await.len(), 1);
+        assert_eq!(found("shar* user").await.len(), 1);
+        assert_eq!(
+            found(&format!("\"user {i}\"")).await,
+            [format!("the shared phrase of user {i}")]
+        );
+        assert_eq!(found("\"2xa 12\"").await, [format!("2xa 12 x{i}")]);
+        assert_eq!(found(&format!("x{i}")).await.len(), 1);
+        // A search of filters alone lists the user's lines, nobody else's.
+        assert_eq!(found("in:#convos").await.len(), 3);
+    }
+}

@@ -1,0 +1,21 @@
+-- Migration 15: every user's words are terms of their own in the search index (SQLite
+-- only; PostgreSQL has its own index).
+--
+-- The text is now indexed as `index::user_tokens`: each word with the user's key in front
+-- (`7xhello`), and searches ask for the same terms. A phrase costs FTS5 a step per message
+-- holding its rarer word; in one index for everyone, a phrase of two frequent words walked
+-- the matches of every user, and at 10 M messages of 20 users it was the slowest search
+-- by far (issue 22, BENCHMARKS.md). Keyed by user, a search reads one user's doclists.
+--
+-- The index is rebuilt from the rows by the writer's indexer in the background, as after
+-- migration 13 (the rows stay the only copy of the text); searches find the rows indexed
+-- so far until it is done. The table and its settings are those of migration 13.
+DROP TABLE messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+  text, scope,
+  content = '', contentless_delete = 1,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO messages_fts(messages_fts, rank) VALUES ('hashsize', 16777216);
+INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 8);
+UPDATE meta SET value = 0 WHERE key = 'fts_indexed_upto';

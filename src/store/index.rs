@@ -44,15 +44,17 @@ pub(crate) fn fts_text(text: &str) -> Cow<'_, str> {
 /// each written with the user's key `<user id>x` in front, so every user's words are terms
 /// of their own (migration 015). A phrase then walks one user's doclists, not everyone's:
 /// its cost grows with the user's history, not the server's (BENCHMARKS.md, issue 22).
-/// Tokens are runs of letters, digits and combining marks, as for PostgreSQL
-/// ([`pg_words`]); characters of unspaced scripts are one token each. The same function
-/// turns query words into terms, so where FTS5's unicode61 splits a run further the parts
-/// still match each other; the SQL checks each result's `user_id` regardless.
+///
+/// Words are runs of letters, digits and marks ([`is_word_char`]); characters of unspaced
+/// scripts are one word each. The index's tokenizer counts the same characters as parts
+/// of words (`categories 'L* N* Co M*'`), so FTS5 never splits a keyed word and leaves a
+/// part without the key. Where FTS5 would join more (private-use characters), the split
+/// here is applied to queries alike. The SQL checks each result's `user_id` regardless.
 pub(crate) fn user_tokens(user_id: i64, text: &str) -> String {
     let mut key = String::with_capacity(12);
     let _ = write!(key, "{user_id}x");
     let mut out = String::with_capacity(text.len() + text.len() / 2);
-    let mut in_run = false;
+    let mut in_word = false;
     for c in text.chars() {
         if is_unspaced_script(c) {
             if !out.is_empty() {
@@ -60,21 +62,31 @@ pub(crate) fn user_tokens(user_id: i64, text: &str) -> String {
             }
             out.push_str(&key);
             out.push(c);
-            in_run = false;
-        } else if c.is_alphanumeric() || is_mark(c) {
-            if !in_run {
+            in_word = false;
+        } else if is_word_char(c) {
+            if !in_word {
                 if !out.is_empty() {
                     out.push(' ');
                 }
                 out.push_str(&key);
-                in_run = true;
+                in_word = true;
             }
             out.push(c);
         } else {
-            in_run = false;
+            in_word = false;
         }
     }
     out
+}
+
+/// Letters, digits and marks (general categories L, N and M): FTS5's word characters in the
+/// index (`categories 'L* N* Co M*'`), less private use.
+fn is_word_char(c: char) -> bool {
+    use unicode_properties::{GeneralCategoryGroup as G, UnicodeGeneralCategory};
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    matches!(c.general_category_group(), G::Letter | G::Number | G::Mark)
 }
 
 /// The text as PostgreSQL indexes it: every character that is not a letter, digit or mark
@@ -297,6 +309,7 @@ mod tests {
         // A combining accent stays with its letter.
         assert_eq!(user_tokens(1, "e\u{301}te\u{301}"), "1xe\u{301}te\u{301}");
         assert_eq!(user_tokens(1, ":) -- \""), "");
+        assert_eq!(user_tokens(1, "abⓐcd नमस्ते"), "1xab 1xcd 1xनमस्ते");
         assert_eq!(user_tokens(1, ""), "");
     }
 

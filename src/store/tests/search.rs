@@ -339,3 +339,28 @@ async fn each_user_finds_only_their_own_words_and_phrases() {
         assert_eq!(found("in:#convos").await.len(), 3);
     }
 }
+
+#[tokio::test]
+async fn words_with_marks_are_whole_words() {
+    let (_dir, store, user) = setup().await;
+    for text in ["नमस्ते दुनिया", "cafe\u{301} au lait", "abⓐcd"] {
+        store
+            .append(msg(user, "#convos", text))
+            .await
+            .expect("append");
+    }
+    store.index_pending().await.expect("index");
+    let n = |q: &str| {
+        let (store, q) = (store.clone(), SearchQuery::parse(q));
+        async move { store.search(user, q).await.expect("search").messages.len() }
+    };
+    assert_eq!(n("नमस्ते").await, 1);
+    assert_eq!(n("\"नमस्ते दुनिया\"").await, 1);
+    assert_eq!(n("नमस").await, 0, "a vowel sign is part of its word");
+    assert_eq!(n("café").await, 1);
+    assert_eq!(n("cafe").await, 1);
+    // An enclosed letter is a symbol: it parts words and finds nothing by itself.
+    assert_eq!(n("cd").await, 1);
+    assert_eq!(n("abⓐcd").await, 1);
+    assert_eq!(n("ⓐ").await, 0);
+}

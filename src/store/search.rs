@@ -25,13 +25,13 @@
 //! decoding each page forwards first, which was the top of the search profile at 10 M
 //! messages; forwards the same phrase searches ran a third faster, same results.
 //!
-//! **Every user's words are terms of their own** (migration 15): the text is indexed as
-//! `index::user_tokens`, each word behind the user's key (`7xhello`), and queries are
-//! turned into the same terms. A phrase costs a step per message holding its rarer word,
-//! so with one index for everyone a phrase of two frequent words walked every user's
-//! messages holding them: at 10 M messages of 20 users it was the slowest shape by far.
-//! Keyed by user, it walks the searching user's doclists only, and a search with words
-//! no longer intersects the user's `u<user>` doclist either.
+//! **Users' words are terms of their own** (migration 15): the text is indexed as
+//! `index::user_tokens`, each word behind the key of the user's words (`7xhello`; user id
+//! mod 32), and queries are turned into the same terms. A phrase costs a step per message
+//! holding its rarer word, so with one index for everyone a phrase of two frequent words
+//! walked every user's messages holding them: at 10 M messages of 20 users it was the
+//! slowest shape by far. Keyed, it walks the doclists of the users sharing the key only,
+//! and a user whose key is their own no longer intersects the `u<user>` doclist either.
 //!
 //! **Filters are index terms.** Each row also indexes a `scope` column with `u<user>`,
 //! `c<conversation key>` and `u<user>n<hex(lowercase nick)>`, so `in:`, `from:` and the
@@ -293,9 +293,13 @@ fn search(conn: &Conn, user_id: UserId, q: &SearchQuery) -> Result<SearchResult>
         }
         None => {}
     }
-    // Words are the user's own terms already; only a search of filters alone needs the
-    // user's term, the largest doclist of all.
-    if !has_text && q.from.is_none() && q.conversation_id.is_none() && q.connection_id.is_none() {
+    // A user whose words have a key of their own needs the user's term (the largest
+    // doclist of all) only for a search of filters alone.
+    if q.from.is_none()
+        && q.conversation_id.is_none()
+        && q.connection_id.is_none()
+        && (!has_text || shares_word_key(conn, user_id)?)
+    {
         terms.push(format!("scope : \"u{}\"", user_id.0));
     }
     let expr = terms.join(" AND ");
@@ -330,6 +334,15 @@ fn search(conn: &Conn, user_id: UserId, q: &SearchQuery) -> Result<SearchResult>
     let end = messages.len() <= limit;
     messages.truncate(limit);
     Ok(SearchResult { messages, end })
+}
+
+/// Whether another user's words have the same key in the index (`index::word_key`).
+fn shares_word_key(conn: &Conn, user_id: UserId) -> Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE id <> ?1 AND id % ?2 = ?3)")?
+        .query_row(
+            params![user_id.0, index::WORD_KEYS, index::word_key(user_id.0)],
+            |r| r.get(0),
+        )
 }
 
 /// The conversation keys an `in:`/`conn:` filter names; `None` without such a filter.

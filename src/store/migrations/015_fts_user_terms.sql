@@ -1,11 +1,13 @@
--- Migration 15: every user's words are terms of their own in the search index (SQLite
--- only; PostgreSQL has its own index).
+-- Migration 15: users' words are terms of their own in the search index (SQLite only;
+-- PostgreSQL has its own index).
 --
--- The text is now indexed as `index::user_tokens`: each word with the user's key in front
--- (`7xhello`), and searches ask for the same terms. A phrase costs FTS5 a step per message
--- holding its rarer word; in one index for everyone, a phrase of two frequent words walked
--- the matches of every user, and at 10 M messages of 20 users it was the slowest search
--- by far (issue 22, BENCHMARKS.md). Keyed by user, a search reads one user's doclists.
+-- The text is now indexed as `index::user_tokens`: each word with the key of the user's
+-- words in front (`7xhello`, the user id mod 32), and searches ask for the same terms. A
+-- phrase costs FTS5 a step per message holding its rarer word; in one index for everyone,
+-- a phrase of two frequent words walked the matches of every user, and at 10 M messages of
+-- 20 users it was the slowest search by far (issue 22, BENCHMARKS.md). Keyed, a search
+-- reads the doclists of a 32nd of the users. Past 32 users keys are shared: every distinct
+-- term costs the index, and a key per user made indexing for 1 000 users 2.7 times slower.
 --
 -- Its tokenizer now counts combining marks (categories M*) as parts of words, as
 -- `user_tokens` does: every character that starts or continues a word there is one for

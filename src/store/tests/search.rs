@@ -298,10 +298,11 @@ async fn a_line_committed_while_the_writer_idles_becomes_searchable() {
 
 #[tokio::test]
 async fn each_user_finds_only_their_own_words_and_phrases() {
-    // Twelve users, so that keys such as 1 and 11 or 12 are both in the index.
+    // Forty users: keys such as 1 and 11 or 12 are all in the index, and users 1 and 33
+    // share one (index::WORD_KEYS).
     let (_dir, store, first) = setup().await;
     let mut users = vec![first];
-    for n in 2..=12 {
+    for n in 2..=40 {
         users.push(add_user(&store, &format!("u{n}@example.com")).await);
     }
     for (i, user) in users.iter().enumerate() {

@@ -407,6 +407,9 @@ fn bench_options() -> Options {
     if let Some(v) = env("STORE_BENCH_INDEX_CHUNK") {
         o.index_chunk = v;
     }
+    if let Some(v) = env("STORE_BENCH_INDEX_DELAY_MS") {
+        o.index_delay = Duration::from_millis(v as u64);
+    }
     if let Some(v) = env("STORE_BENCH_CACHE_KIB") {
         o.cache_kib = v as i64;
     }

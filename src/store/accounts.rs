@@ -129,7 +129,7 @@ impl Store {
         self.write(0, move |ctx| {
             // By conversation, not user_id: messages have no user_id index.
             let mine = "conv IN (SELECT cid FROM conversations WHERE user_id = ?1)";
-            index::unindex_where(&ctx.conn, ctx.fts_upto, mine, &[&id.0])?;
+            index::unindex_where(ctx, mine, &[&id.0])?;
             ctx.cids.clear();
             ctx.conn
                 .execute("DELETE FROM notifications WHERE user_id = ?1", [id.0])?;

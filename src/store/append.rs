@@ -130,7 +130,7 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
             continue;
         }
         ctx.inserted(id);
-        if id <= ctx.fts_upto && e.kind != Kind::Reaction {
+        if e.kind != Kind::Reaction && ctx.index_with_row(id) {
             inline.push((id, cid, out.len()));
         }
         if e.highlight {
@@ -147,13 +147,15 @@ pub(crate) fn append_rows(ctx: &mut Ctx, entries: Vec<NewEntry>) -> Result<Vec<A
             duplicate: false,
         });
     }
-    // Newest first: ascending FTS5 rowids (the negated ids). FTS5 writes out a segment
-    // whenever a rowid is not above the last one of the transaction: in time order, an
-    // import's rows would each become a segment of their own.
-    inline.sort_unstable_by_key(|&(id, _, _)| std::cmp::Reverse(id));
-    for (id, cid, at) in inline {
-        let e = &out[at].entry;
-        index::index_one(&ctx.conn, id, cid, e.user_id.0, &e.from, &e.text)?;
+    if !inline.is_empty() {
+        let mut rows: Vec<_> = inline
+            .into_iter()
+            .map(|(id, cid, at)| {
+                let e = &out[at].entry;
+                (id, cid, e.user_id.0, e.from.as_str(), e.text.as_str())
+            })
+            .collect();
+        index::index_with_rows(ctx, &mut rows)?;
     }
     add_counts(ctx, counts)?;
     Ok(out)

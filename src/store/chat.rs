@@ -221,8 +221,7 @@ impl Store {
         let id = id.to_owned();
         self.write(0, move |ctx| {
             index::unindex_where(
-                &ctx.conn,
-                ctx.fts_upto,
+                ctx,
                 "conv IN (SELECT cid FROM conversations WHERE user_id = ?1 AND connection_id = ?2)",
                 &[&user_id.0, &id],
             )?;
@@ -306,7 +305,7 @@ impl Store {
             let Some(cid) = cid(&ctx.conn, user_id, &conn_id, &id)? else {
                 return Ok(false);
             };
-            index::unindex_where(&ctx.conn, ctx.fts_upto, "conv = ?1", &[&cid])?;
+            index::unindex_where(ctx, "conv = ?1", &[&cid])?;
             ctx.cids.clear();
             ctx.conn
                 .execute("DELETE FROM conversations WHERE cid = ?1", [cid])?;

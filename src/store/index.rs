@@ -5,6 +5,7 @@
 //! this way is told in `search.rs`, which queries it.
 
 use super::db::{params, Conn, Engine, Param};
+use super::writer::Ctx;
 use super::Result;
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -133,7 +134,8 @@ pub(crate) fn nick_token(user_id: i64, nick: &str) -> String {
     t
 }
 
-fn scope(user_id: i64, conv: i64, nick: &str) -> String {
+/// The filter terms of a message: its user, conversation and nick.
+pub(crate) fn scope(user_id: i64, conv: i64, nick: &str) -> String {
     if nick.is_empty() {
         format!("u{user_id} c{conv}")
     } else {
@@ -141,7 +143,7 @@ fn scope(user_id: i64, conv: i64, nick: &str) -> String {
     }
 }
 
-/// The highest message id known to be indexed.
+/// The highest message id known to be indexed (PostgreSQL: an older version's mark).
 pub(crate) fn indexed_upto(conn: &Conn) -> Result<i64> {
     conn.value(
         "SELECT value FROM meta WHERE key = 'fts_indexed_upto'",
@@ -149,32 +151,29 @@ pub(crate) fn indexed_upto(conn: &Conn) -> Result<i64> {
     )
 }
 
-/// Adds one message to the index (inside the caller's transaction). On SQLite the FTS5
-/// rowid is the negated message id: newest first is then FTS5's forward order, which it
-/// walks faster than backwards (migration 013).
+/// Adds one message to PostgreSQL's index (inside the caller's transaction). SQLite's
+/// index is kept by `indexer.rs`, in `search.db`.
 fn insert(conn: &Conn, id: i64, conv: i64, user_id: i64, nick: &str, text: &str) -> Result<()> {
-    let scope = scope(user_id, conv, nick);
-    match conn.engine() {
-        Engine::Sqlite => conn.execute(
-            "INSERT INTO messages_fts(rowid, text, scope) VALUES (?1, ?2, ?3)",
-            params![-id, user_tokens(user_id, text), scope],
-        )?,
-        // About the tokens of FTS5's unicode61 (the `convos` configuration: `simple`,
-        // lower-cased, no stemming, after `unaccent`); the scope terms are a second
-        // vector, so a word in a message never matches a filter term.
-        Engine::Postgres => conn.execute(
-            "INSERT INTO messages_fts (id, user_id, words, scope) \
-             VALUES (?1, ?2, to_tsvector('convos', ?3), to_tsvector('convos', ?4)) \
-             ON CONFLICT (id) DO NOTHING",
-            params![id, user_id, pg_words(&fts_text(text)), scope],
-        )?,
-    };
+    // About the tokens of FTS5's unicode61 (the `convos` configuration: `simple`,
+    // lower-cased, no stemming, after `unaccent`); the scope terms are a second vector, so
+    // a word in a message never matches a filter term.
+    conn.execute(
+        "INSERT INTO messages_fts (id, user_id, words, scope) \
+         VALUES (?1, ?2, to_tsvector('convos', ?3), to_tsvector('convos', ?4)) \
+         ON CONFLICT (id) DO NOTHING",
+        params![
+            id,
+            user_id,
+            pg_words(&fts_text(text)),
+            scope(user_id, conv, nick)
+        ],
+    )?;
     Ok(())
 }
 
-/// Indexes up to `limit` messages after `upto` in one transaction; returns the new mark
-/// and how many messages it indexed. `max_id` is the highest committed message id (rows
-/// between may have been deleted).
+/// PostgreSQL: indexes up to `limit` messages after `upto` in one transaction (what an
+/// older version left unindexed); returns the new mark and how many messages it indexed.
+/// `max_id` is the highest committed message id (rows between may have been deleted).
 pub(crate) fn index_chunk(
     conn: &Conn,
     upto: i64,
@@ -244,7 +243,7 @@ pub(crate) fn index_many_pg(conn: &Conn, rows: &[(i64, i64, i64, String, String)
 }
 
 /// A stored message as the indexer reads it: id, conv, user_id, nick, text, kind.
-type StoredRow = (i64, i64, i64, String, String, i64);
+pub(crate) type StoredRow = (i64, i64, i64, String, String, i64);
 
 /// Reads `SELECT id, conv, user_id, nick, text, kind`.
 fn stored_row(row: &super::db::Row<'_>) -> Result<StoredRow> {
@@ -275,37 +274,53 @@ pub(crate) fn index_range(conn: &Conn, lo: i64, hi: i64) -> Result<()> {
     Ok(())
 }
 
-/// Indexes one message now, inside the caller's transaction: for a message stored below
-/// the indexer's mark (a replayed line placed by its time), which the deferred sweep of
-/// newer ids would never reach.
-pub(crate) fn index_one(
-    conn: &Conn,
-    id: i64,
-    conv: i64,
-    user_id: i64,
-    nick: &str,
-    text: &str,
+/// Indexes the rows of a job that the indexer's mark may have passed (see
+/// `Ctx::index_with_row`), inside the job's transaction: on SQLite as `fts_pending` entries
+/// for the indexer, on PostgreSQL into the index itself. `rows`: (id, conv, user, nick, text).
+pub(crate) fn index_with_rows(
+    ctx: &mut Ctx,
+    rows: &mut [(i64, i64, i64, &str, &str)],
 ) -> Result<()> {
-    insert(conn, id, conv, user_id, nick, text)
+    match ctx.conn.engine() {
+        Engine::Sqlite => {
+            for row in rows.iter() {
+                ctx.conn.execute(
+                    "INSERT INTO fts_pending (id, op) VALUES (?1, 0)",
+                    params![row.0],
+                )?;
+            }
+            ctx.pending(rows.len());
+        }
+        Engine::Postgres => {
+            // Newest first, as the indexer writes.
+            rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.0));
+            for &mut (id, conv, user_id, nick, text) in rows {
+                insert(&ctx.conn, id, conv, user_id, nick, text)?;
+            }
+        }
+    }
+    Ok(())
 }
 
-/// Removes the index entries of the messages selected by `where_sql` (a condition on the
-/// `messages` table, with `?1`.. bound to `params`). Call before deleting those rows.
-pub(crate) fn unindex_where(
-    conn: &Conn,
-    fts_upto: i64,
-    where_sql: &str,
-    params: &[&dyn Param],
-) -> Result<()> {
-    let (key, id) = match conn.engine() {
-        Engine::Sqlite => ("rowid", "-id"),
-        Engine::Postgres => ("id", "id"),
-    };
-    let sql = format!(
-        "DELETE FROM messages_fts WHERE {key} IN \
-         (SELECT {id} FROM messages WHERE ({where_sql}) AND id <= {fts_upto})"
-    );
-    conn.execute(&sql, params)?;
+/// Takes the messages selected by `where_sql` (a condition on the `messages` table, with
+/// `?1`.. bound to `params`) out of the index. Call before deleting those rows. On SQLite
+/// the indexer does it, told by `fts_pending` entries (op 1).
+pub(crate) fn unindex_where(ctx: &mut Ctx, where_sql: &str, params: &[&dyn Param]) -> Result<()> {
+    match ctx.conn.engine() {
+        Engine::Sqlite => {
+            let sql = format!(
+                "INSERT INTO fts_pending (id, op) SELECT id, 1 FROM messages WHERE ({where_sql})"
+            );
+            let n = ctx.conn.execute(&sql, params)?;
+            ctx.pending(n);
+        }
+        Engine::Postgres => {
+            let sql = format!(
+                "DELETE FROM messages_fts WHERE id IN (SELECT id FROM messages WHERE ({where_sql}))"
+            );
+            ctx.conn.execute(&sql, params)?;
+        }
+    }
     Ok(())
 }
 

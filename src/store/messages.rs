@@ -363,7 +363,7 @@ impl Store {
                         return Ok((0, false));
                     };
                     let chunk = format!("conv = ?1 AND {cond} AND id <= {upto}");
-                    index::unindex_where(&ctx.conn, ctx.fts_upto, &chunk, &[&cid, &arg])?;
+                    index::unindex_where(ctx, &chunk, &[&cid, &arg])?;
                     let n = ctx.conn.execute(
                         &format!("DELETE FROM messages WHERE {chunk}"),
                         params![cid, arg],

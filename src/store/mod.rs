@@ -28,6 +28,7 @@ pub(crate) mod db;
 mod files;
 pub mod import;
 mod index;
+mod indexer;
 mod messages;
 mod pgsql;
 mod push;
@@ -167,7 +168,8 @@ pub struct Options {
     pub index_delay: Duration,
     /// Index as soon as this many messages are waiting, without waiting for `index_delay`.
     pub index_batch: usize,
-    /// The most messages indexed in one transaction (bounds append latency while indexing).
+    /// The most messages indexed in one transaction; the writer waits while two chunks of
+    /// stored messages are not indexed yet (SQLite), so they are searchable within a second.
     pub index_chunk: usize,
     /// SQLite page cache per connection, in KiB (memory does not grow with history).
     pub cache_kib: i64,
@@ -254,15 +256,19 @@ impl Store {
         // Checkpoints run on a thread of their own; the writer's is only the backstop.
         conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
         let checkpointer = checkpoint::Checkpointer::start(&path)?;
-        let mut readers = Vec::with_capacity(opts.readers.max(1));
-        for _ in 0..opts.readers.max(1) {
-            readers.push(open_reader(&path, &opts)?);
-        }
         let mut ctx = writer::Ctx::new(db::Conn::Lite(conn), &opts).map_err(|e| match e {
             Error::Sqlite(e) => corrupt_or(&path, e),
             other => other,
         })?;
         ctx.checkpointer = Some(checkpointer);
+        if let Some(conn) = ctx.conn.lite() {
+            ctx.indexer = Some(indexer::open(dir, &path, conn, ctx.max_id(), &opts)?);
+        }
+        // After the indexer made `search.db`, which readers attach.
+        let mut readers = Vec::with_capacity(opts.readers.max(1));
+        for _ in 0..opts.readers.max(1) {
+            readers.push(open_reader(&path, &opts)?);
+        }
         Self::start(ctx, readers, path, Source::Sqlite, opts)
     }
 
@@ -469,11 +475,10 @@ impl Store {
                 .query_map([], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             problems.retain(|p| p != "ok");
-            if let Err(e) = conn.execute(
-                "INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')",
-                [],
-            ) {
-                problems.push(format!("search index: {e}"));
+            if let Some(ix) = &ctx.indexer {
+                if let Err(e) = indexer::check(ix.path()) {
+                    problems.push(format!("search index: {e}"));
+                }
             }
             Ok(problems)
         })
@@ -593,10 +598,7 @@ impl Reserved {
         if let (true, Some(shared)) = (inline, &inner.inline) {
             // Only this job's place is taken: nothing is queued or running before it.
             let only_job = || inner.queue.available_permits() + 1 >= inner.opts.queue.max(1);
-            let wake = |j| {
-                let _ = inner.jobs.send(j);
-            };
-            job = job.and_then(|j| writer::run_inline(shared, j, only_job, wake));
+            job = job.and_then(|j| writer::run_inline(shared, j, only_job));
         }
         let sent = match job {
             Some(job) => inner.jobs.send(job).map_err(|_| Error::Closed),
@@ -638,6 +640,10 @@ fn open_reader(path: &Path, opts: &Options) -> Result<db::Conn> {
     conn.execute_batch(&format!("PRAGMA cache_size = -{};", opts.cache_kib))?;
     conn.set_prepared_statement_cache_capacity(64);
     schema::stable_plans(&conn)?;
+    // The search index (`indexer.rs`), read-only like this connection: its table is named
+    // by the search queries without a schema.
+    let search = path.with_file_name(indexer::SEARCH_FILE);
+    conn.execute("ATTACH DATABASE ?1 AS search", [search.to_string_lossy()])?;
     Ok(db::Conn::Lite(conn))
 }
 

@@ -25,6 +25,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/013_fts_newest_first.sql"),
     include_str!("migrations/014_no_autoincrement.sql"),
     include_str!("migrations/015_fts_user_terms.sql"),
+    include_str!("migrations/016_search_file.sql"),
 ];
 
 /// The schema version this code writes.

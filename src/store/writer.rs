@@ -12,16 +12,18 @@
 //! [`run_inline`]): the same `run_batch`, the same ids, without handing the line to this
 //! thread and the acknowledgment back.
 //!
-//! Between batches the thread indexes stored messages into the search index (see
-//! `index.rs`): when `index_batch` rows wait or the oldest waited `index_delay`.
+//! On SQLite the search index is kept by a thread of its own (`indexer.rs`), told of every
+//! commit; on PostgreSQL each message is indexed in the transaction that stores it.
 
 use super::db::{params, Conn, Engine};
+use super::indexer::Indexer;
 use super::rows::first_id_at;
 use super::{index, Error, Options, Result, Store};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 
 /// Answers a job with the result of its transaction's commit.
@@ -35,11 +37,8 @@ pub(crate) enum Job {
         run: Run,
         _permit: OwnedSemaphorePermit,
     },
-    /// Index everything stored so far, then answer.
+    /// Answer once everything stored so far is in the search index.
     IndexAll(oneshot::Sender<Result<()>>),
-    /// Nothing to run: a commit made on another thread (see [`run_inline`]) left
-    /// messages to index, and the thread may be waiting without a deadline.
-    Wake,
 }
 
 impl Job {
@@ -80,16 +79,14 @@ pub(crate) struct Ctx {
     batch_max_id: i64,
     /// The id `meta.max_message_id` holds, a little ahead of `max_id`.
     reserved_id: i64,
-    /// Every message with id <= this is in the search index.
-    pub(crate) fts_upto: i64,
-    /// Committed messages above `fts_upto`, waiting for the indexer.
-    unindexed: usize,
-    /// Messages above `fts_upto` inserted by the open transaction.
-    batch_unindexed: usize,
     /// Message rows inserted by the open transaction (for `convos_messages_stored`).
     batch_inserted: u64,
-    /// When the oldest unindexed message was committed.
-    pending_since: Option<Instant>,
+    /// `fts_pending` entries written by the open transaction (SQLite).
+    batch_pending: u64,
+    /// The search indexer (SQLite), told of every commit.
+    pub(crate) indexer: Option<Arc<Indexer>>,
+    /// `fts_pending` entries below this seq are deleted (applied by the indexer).
+    pending_cleaned: i64,
     /// Message ids given are `≡ id_slot (mod id_stride)`: several daemons on one
     /// database each have a slot (see `store::cluster`); alone, 0 and 1.
     id_slot: i64,
@@ -121,12 +118,12 @@ impl Ctx {
                 params![],
             )?,
         };
-        let mut fts_upto = index::indexed_upto(&conn)?;
         if conn.engine() == Engine::Postgres {
             // PostgreSQL indexes each message in the transaction that stores it (GIN's
             // pending list batches the work): several daemons append at once, and a
             // shared deferred mark would skip lines another daemon committed below it.
             // What an older version left unindexed is caught up first (idempotent).
+            let mut fts_upto = index::indexed_upto(&conn)?;
             if fts_upto < i64::MAX {
                 while fts_upto < max_id {
                     let chunk = opts.index_chunk.max(1);
@@ -137,32 +134,26 @@ impl Ctx {
                     params![i64::MAX],
                 )?;
             }
-            fts_upto = i64::MAX;
         }
-        let unindexed: i64 = conn.value(
-            "SELECT count(*) FROM messages WHERE id > ?1",
-            params![fts_upto],
-        )?;
-        // Messages stored but not indexed before a crash: catch up right away.
-        let pending_since = (unindexed > 0).then(|| {
-            let now = Instant::now();
-            now.checked_sub(opts.index_delay).unwrap_or(now)
-        });
         Ok(Ctx {
             conn,
             cids: HashMap::new(),
             max_id,
             batch_max_id: max_id,
             reserved_id: max_id,
-            fts_upto,
-            unindexed: unindexed as usize,
-            batch_unindexed: 0,
             batch_inserted: 0,
-            pending_since,
+            batch_pending: 0,
+            indexer: None,
+            pending_cleaned: 0,
             id_slot: 0,
             id_stride: 1,
             checkpointer: None,
         })
+    }
+
+    /// The highest message id committed.
+    pub(crate) fn max_id(&self) -> i64 {
+        self.max_id
     }
 
     /// Gives ids `≡ slot (mod stride)` from now on, above `floor`.
@@ -198,55 +189,42 @@ impl Ctx {
     pub(crate) fn inserted(&mut self, id: i64) {
         self.batch_max_id = self.batch_max_id.max(id);
         self.batch_inserted += 1;
-        if id > self.fts_upto {
-            self.batch_unindexed += 1;
-        }
     }
 
-    /// Committed messages wait for the indexer.
-    fn index_pending(&self) -> bool {
-        self.pending_since.is_some()
+    /// Whether a row stored with `id` must be indexed by its own job: always on
+    /// PostgreSQL; on SQLite when `id` is not above every committed id, so that the
+    /// indexer's mark may have passed it (it goes into `fts_pending`, see `indexer.rs`).
+    pub(crate) fn index_with_row(&self, id: i64) -> bool {
+        self.indexer.is_none() || id <= self.max_id
     }
 
-    fn index_due_in(&self, opts: &Options) -> Option<Duration> {
-        let since = self.pending_since?;
-        if self.unindexed >= opts.index_batch {
-            return Some(Duration::ZERO);
-        }
-        Some((since + opts.index_delay).saturating_duration_since(Instant::now()))
+    /// Records `n` entries written to `fts_pending` by the current job.
+    pub(crate) fn pending(&mut self, n: usize) {
+        self.batch_pending += n as u64;
     }
 
     fn committed(&self) {
         if let Some(c) = &self.checkpointer {
             c.committed();
         }
-    }
-
-    fn publish_backlog(&self) {
-        let n = i64::try_from(self.unindexed).unwrap_or(i64::MAX);
-        crate::metrics::get().index_backlog.set(n);
-    }
-
-    fn index_chunk(&mut self, limit: usize) -> Result<()> {
-        match index::index_chunk(&self.conn, self.fts_upto, self.max_id, limit) {
-            Ok((upto, n)) => {
-                self.committed();
-                self.fts_upto = upto;
-                self.unindexed = self.unindexed.saturating_sub(n);
-                if upto >= self.max_id {
-                    self.unindexed = 0;
-                    self.pending_since = None;
-                }
-                self.publish_backlog();
-                Ok(())
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "store: search indexing failed, will retry");
-                // Retry after the delay rather than spinning on a full disk.
-                self.pending_since = Some(Instant::now());
-                Err(e)
-            }
+        if let Some(ix) = &self.indexer {
+            ix.committed(self.batch_inserted + self.batch_pending, self.max_id);
         }
+    }
+
+    /// Deletes the `fts_pending` entries the indexer has applied, in the open transaction
+    /// (the last one stays: seqs are never given again).
+    fn clean_pending(&self) -> Result<Option<i64>> {
+        let Some(ix) = &self.indexer else {
+            return Ok(None);
+        };
+        let done = ix.done();
+        if done <= self.pending_cleaned {
+            return Ok(None);
+        }
+        self.conn
+            .execute("DELETE FROM fts_pending WHERE seq < ?1", params![done])?;
+        Ok(Some(done))
     }
 }
 
@@ -261,26 +239,8 @@ fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Ctx> {
 
 pub(crate) fn run(shared: Shared, rx: Receiver<Job>, opts: Options) {
     let max_rows = opts.max_batch_rows.max(1);
-    loop {
-        let due = lock(&shared).index_due_in(&opts);
-        let first = match due {
-            Some(wait) if wait.is_zero() => {
-                let _ = lock(&shared).index_chunk(opts.index_chunk);
-                match rx.try_recv() {
-                    Ok(job) => job,
-                    Err(_) => continue,
-                }
-            }
-            Some(wait) => match rx.recv_timeout(wait) {
-                Ok(job) => job,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => return,
-            },
-            None => match rx.recv() {
-                Ok(job) => job,
-                Err(_) => return,
-            },
-        };
+    let indexer = lock(&shared).indexer.clone();
+    while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
         let mut rows = 0;
         let mut next = Some(first);
@@ -290,9 +250,8 @@ pub(crate) fn run(shared: Shared, rx: Receiver<Job>, opts: Options) {
                     let mut ctx = lock(&shared);
                     run_batch(&mut ctx, std::mem::take(&mut batch));
                     rows = 0;
-                    let _ = reply.send(index_all(&mut ctx, &opts));
+                    index_all(&ctx, reply);
                 }
-                Job::Wake => {}
                 Job::Write { rows: n, .. } => {
                     rows += n.max(1);
                     batch.push(job);
@@ -302,7 +261,14 @@ pub(crate) fn run(shared: Shared, rx: Receiver<Job>, opts: Options) {
                 next = rx.try_recv().ok();
             }
         }
+        if let Some(ix) = &indexer {
+            ix.wait_for_room();
+        }
         run_batch(&mut lock(&shared), batch);
+    }
+    // The store is gone: so is its indexer.
+    if let Some(ix) = &indexer {
+        ix.stop();
     }
 }
 
@@ -316,7 +282,6 @@ pub(crate) fn run_inline(
     shared: &Shared,
     job: Job,
     only_job: impl FnOnce() -> bool,
-    wake: impl FnOnce(Job),
 ) -> Option<Job> {
     let mut ctx = match shared.try_lock() {
         Ok(ctx) => ctx,
@@ -325,21 +290,26 @@ pub(crate) fn run_inline(
     if !only_job() {
         return Some(job);
     }
-    let was_pending = ctx.index_pending();
     run_batch(&mut ctx, vec![job]);
-    let wake_indexer = !was_pending && ctx.index_pending();
-    drop(ctx);
-    if wake_indexer {
-        wake(Job::Wake);
-    }
     None
 }
 
-fn index_all(ctx: &mut Ctx, opts: &Options) -> Result<()> {
-    while ctx.fts_upto < ctx.max_id {
-        ctx.index_chunk(opts.index_chunk)?;
+/// Answers `reply` once everything committed so far is in the search index: at once on
+/// PostgreSQL (indexed with its rows), by the indexer on SQLite.
+fn index_all(ctx: &Ctx, reply: oneshot::Sender<Result<()>>) {
+    let Some(ix) = &ctx.indexer else {
+        let _ = reply.send(Ok(()));
+        return;
+    };
+    match ctx
+        .conn
+        .value("SELECT coalesce(max(seq), 0) FROM fts_pending", params![])
+    {
+        Ok(seq) => ix.wait_for(ctx.max_id, seq, reply),
+        Err(e) => {
+            let _ = reply.send(Err(e));
+        }
     }
-    Ok(())
 }
 
 fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
@@ -365,7 +335,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
         let Job::Write { run, _permit, .. } = job else {
             continue;
         };
-        let before = (ctx.batch_max_id, ctx.batch_unindexed, ctx.batch_inserted);
+        let before = (ctx.batch_max_id, ctx.batch_pending, ctx.batch_inserted);
         if !lone {
             if let Err(e) = ctx.conn.control("SAVEPOINT job") {
                 run(Err(e)).1(Ok(()));
@@ -386,7 +356,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
                     let _ = ctx.conn.execute_batch("ROLLBACK TO job; RELEASE job");
                 }
                 ctx.cids.clear();
-                (ctx.batch_max_id, ctx.batch_unindexed, ctx.batch_inserted) = before;
+                (ctx.batch_max_id, ctx.batch_pending, ctx.batch_inserted) = before;
                 match outcome {
                     // The job's own error reaches its caller; the batch goes on.
                     Ok((false, done)) => done(Ok(())),
@@ -415,27 +385,28 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             .map(|_| ()),
         false => Ok(()),
     };
-    let committed = mark.and_then(|()| ctx.conn.control("COMMIT"));
+    let cleaned = mark.and_then(|()| ctx.clean_pending());
+    let committed = cleaned.and_then(|cleaned| {
+        ctx.conn.control("COMMIT")?;
+        Ok(cleaned)
+    });
     metrics
         .store_commit_seconds
         .observe(started.elapsed().as_secs_f64());
     match committed {
-        Ok(()) => {
-            ctx.committed();
+        Ok(cleaned) => {
             ctx.max_id = ctx.max_id.max(ctx.batch_max_id);
+            ctx.committed();
             if reserved {
                 ctx.reserved_id = reserve;
+            }
+            if let Some(seq) = cleaned {
+                ctx.pending_cleaned = seq;
             }
             metrics
                 .messages_stored
                 .inc_by(std::mem::take(&mut ctx.batch_inserted));
-            if ctx.batch_unindexed > 0 {
-                ctx.unindexed += std::mem::take(&mut ctx.batch_unindexed);
-                if ctx.pending_since.is_none() {
-                    ctx.pending_since = Some(Instant::now());
-                }
-                ctx.publish_backlog();
-            }
+            ctx.batch_pending = 0;
             for done in dones {
                 done(Ok(()));
             }
@@ -446,7 +417,7 @@ fn run_batch(ctx: &mut Ctx, batch: Vec<Job>) {
             }
             ctx.cids.clear();
             ctx.batch_max_id = ctx.max_id;
-            ctx.batch_unindexed = 0;
+            ctx.batch_pending = 0;
             ctx.batch_inserted = 0;
             metrics.store_commit_failures.inc();
             tracing::warn!(error = %e, jobs = dones.len(), "store: commit failed");

@@ -7,6 +7,7 @@ use serde_json::json;
 mod accounts;
 mod chat;
 mod cluster;
+mod indexer;
 mod messages;
 mod order;
 mod search;

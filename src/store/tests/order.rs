@@ -244,7 +244,9 @@ async fn replayed_lines_take_their_place_by_time() {
         texts(&around.messages),
         ["old 1", "old 2", "old 3", "old 4"]
     );
-    // Search: searchable at once (below the indexer's mark), newest first, same order.
+    // Search: below the indexer's mark, the indexer is told of them in their own
+    // transaction (`fts_pending`); newest first, same order.
+    store.index_pending().await.expect("index");
     let found = store
         .search(user, SearchQuery::parse("old"))
         .await

@@ -170,6 +170,48 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds used so far by each thread of this process, summed by thread name.
+fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // After the name (in parentheses): fields 14 and 15 are utime and stime, in ticks.
+        let Some((name, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") "))
+        else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = [11, 12]
+            .iter()
+            .filter_map(|&i| f.get(i)?.parse::<f64>().ok())
+            .sum();
+        // Tokio's workers and blocking threads have numbered names.
+        let name = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-');
+        *out.entry(name.to_string()).or_insert(0.0) += ticks / 100.0;
+    }
+    out
+}
+
+/// What each thread used between two [`thread_cpu`] readings, per million rows.
+fn cpu_split(
+    before: &std::collections::BTreeMap<String, f64>,
+    after: &std::collections::BTreeMap<String, f64>,
+    rows: usize,
+) -> String {
+    after
+        .iter()
+        .map(|(k, v)| (k, v - before.get(k).copied().unwrap_or(0.0)))
+        .filter(|(_, d)| *d >= 0.05)
+        .map(|(k, d)| format!("{k} {:.1} s ({:.2} µs/row)", d, d * 1e6 / rows as f64))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn pct(samples: &mut [Duration], p: f64) -> f64 {
     samples.sort_unstable();
     let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
@@ -177,7 +219,7 @@ fn pct(samples: &mut [Duration], p: f64) -> f64 {
 }
 
 fn file_size(dir: &Path) -> u64 {
-    ["convos.db", "convos.db-wal"]
+    ["convos.db", "convos.db-wal", "search.db", "search.db-wal"]
         .iter()
         .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
         .map(|m| m.len())
@@ -393,7 +435,7 @@ fn cold_open(dir: &Path) {
     });
 }
 
-/// `Options::default()`, with `STORE_BENCH_BATCH`, `STORE_BENCH_INDEX_BATCH`,
+/// `Options::default()`, with `STORE_BENCH_BATCH`, `STORE_BENCH_INDEX_BATCH`, `STORE_BENCH_INDEX_DELAY_MS`,
 /// `STORE_BENCH_INDEX_CHUNK`, `STORE_BENCH_CACHE_KIB` overrides for tuning runs.
 fn bench_options() -> Options {
     let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<usize>().ok());
@@ -584,11 +626,16 @@ fn main() {
         let live_rate = live_n as f64 / t.elapsed().as_secs_f64();
         let t = Instant::now();
         let import_n = rows.len();
+        let cpu = thread_cpu();
         stored.extend(ingest(&store, rows, false).await);
         let t_drain = Instant::now();
         store.index_pending().await.expect("index");
         let drain = t_drain.elapsed();
         let import_rate = import_n as f64 / t.elapsed().as_secs_f64();
+        println!(
+            "import CPU by thread: {}",
+            cpu_split(&cpu, &thread_cpu(), import_n)
+        );
         (stored, live_rate, import_rate, drain)
     });
     println!(

@@ -1,9 +1,9 @@
 //! History for the cold-start/search scenario, and the "all messages stored" check.
 //!
 //! `fill` writes `--n` generated PRIVMSG rows into our store (`--convos-db`: the
-//! `messages` rows, their FTS5 entries exactly as the store's writer indexes them, and the
-//! `fts_indexed_upto` mark, so the daemon starts with nothing left to index) and the same
-//! rows into The Lounge's per-user SQLite (`--lounge-db`, optional). The conversations must
+//! `messages` rows only; it removes the search index `search.db` beside it, which the daemon
+//! then builds from the rows, as after a restored backup: the harness waits for that before
+//! it measures) and the same rows into The Lounge's per-user SQLite (`--lounge-db`, optional). The conversations must
 //! exist already (the harness lets the daemon join them once). The Lounge's rows are
 //! shaped as it stores a PRIVMSG itself (its `msg` JSON without id, type and time). Text is ASCII on purpose:
 //! the store's CJK spacing (`fts_text`) is then the identity, and both products hold
@@ -74,14 +74,6 @@ fn line(rng: &mut Rng, vocab: &[String]) -> String {
     s
 }
 
-fn nick_token(nick: &str) -> String {
-    let mut t = String::from("n");
-    for b in nick.to_ascii_lowercase().bytes() {
-        let _ = write!(t, "{b:02x}");
-    }
-    t
-}
-
 fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
 }
@@ -91,7 +83,8 @@ pub fn run(a: &Args) -> Result<(), String> {
     let n = a.num("n", 1_000_000);
     let user_id = a.num("user-id", 1) as i64;
     let channels = a.list("channels");
-    let ours = Connection::open(a.req("convos-db")).map_err(e)?;
+    let convos_db = a.req("convos-db");
+    let ours = Connection::open(&convos_db).map_err(e)?;
     // The user's only connection unless named.
     let connection_id = match a.0.get("connection-id") {
         Some(c) => c.clone(),
@@ -136,7 +129,6 @@ pub fn run(a: &Args) -> Result<(), String> {
     let nicks: Vec<String> = (0..60)
         .map(|i| format!("{}{}", vocab[50 + i * 7], i))
         .collect();
-    let hexes: Vec<String> = nicks.iter().map(|n| nick_token(n)).collect();
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -160,9 +152,6 @@ pub fn run(a: &Args) -> Result<(), String> {
                      VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, 0)",
                 )
                 .map_err(e)?;
-            let mut fts = tx
-                .prepare_cached("INSERT INTO messages_fts (rowid, text, scope) VALUES (?1, ?2, ?3)")
-                .map_err(e)?;
             let mut lins = match &ltx {
                 Some(l) => Some(
                     l.prepare_cached(
@@ -181,13 +170,6 @@ pub fn run(a: &Args) -> Result<(), String> {
                 let source = format!("{nick}!~{nick}@bench.host");
                 ins.execute(params![cids[c], user_id, time, nick, source, text])
                     .map_err(e)?;
-                let id = tx.last_insert_rowid();
-                fts.execute(params![
-                    id,
-                    text,
-                    format!("u{user_id} c{} {}", cids[c], hexes[who])
-                ])
-                .map_err(e)?;
                 if let Some(l) = lins.as_mut() {
                     let msg = format!(
                         "{{\"from\":{{\"mode\":\"\",\"nick\":{}}},\"text\":{},\"self\":false,\"highlight\":false,\"users\":[]}}",
@@ -216,13 +198,13 @@ pub fn run(a: &Args) -> Result<(), String> {
             );
         }
     }
-    ours.execute(
-        "UPDATE meta SET value = (SELECT max(id) FROM messages) WHERE key = 'fts_indexed_upto'",
-        [],
-    )
-    .map_err(e)?;
     ours.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
         .map_err(e)?;
+    // The daemon is stopped: its index is built again from every row at its next start.
+    let db = std::path::Path::new(&convos_db);
+    for name in ["search.db", "search.db-wal", "search.db-shm"] {
+        let _ = std::fs::remove_file(db.with_file_name(name));
+    }
     println!(
         "{{\"rows\":{n},\"secs\":{:.1}}}",
         t0.elapsed().as_secs_f64()

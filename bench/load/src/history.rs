@@ -93,6 +93,10 @@ pub async fn run(a: &Args) -> Result<(), String> {
             break;
         }
     }
+    // Searches that find nothing measure nothing: the index was not built.
+    if hits == 0 {
+        return Err(format!("{} searches found no message", search.len()));
+    }
     // Pages at random positions: `before` a random id of this conversation's range.
     let newest = page.json()?["messages"]
         .as_array()

@@ -39,14 +39,15 @@ impl Store {
     }
 }
 
-/// The conversation key for an append, creating the conversation if needed.
+/// The conversation key for an append, creating the conversation if needed. Known keys
+/// are looked up without allocating (a lookup per stored row).
 fn resolve_cid(ctx: &mut Ctx, e: &NewEntry) -> Result<i64> {
-    let key = (
-        e.user_id.0,
-        e.connection_id.clone(),
-        e.conversation_id.clone(),
-    );
-    if let Some(cid) = ctx.cids.get(&key) {
+    let known = ctx
+        .cids
+        .get(&e.user_id.0)
+        .and_then(|m| m.get(e.connection_id.as_str()))
+        .and_then(|m| m.get(e.conversation_id.as_str()));
+    if let Some(cid) = known {
         return Ok(*cid);
     }
     let cid = match cid(&ctx.conn, e.user_id, &e.connection_id, &e.conversation_id)? {
@@ -61,7 +62,12 @@ fn resolve_cid(ctx: &mut Ctx, e: &NewEntry) -> Result<i64> {
             super::chat::insert_conversation(&ctx.conn, &conv)?
         }
     };
-    ctx.cids.insert(key, cid);
+    ctx.cids
+        .entry(e.user_id.0)
+        .or_default()
+        .entry(e.connection_id.clone())
+        .or_default()
+        .insert(e.conversation_id.clone(), cid);
     Ok(cid)
 }
 

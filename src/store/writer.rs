@@ -68,11 +68,14 @@ impl Job {
     }
 }
 
+/// Conversation keys by user, connection and conversation id (looked up by `&str`).
+pub(crate) type Cids = HashMap<i64, HashMap<String, HashMap<String, i64>>>;
+
 /// What jobs get: the connection plus caches that live as long as the thread.
 pub(crate) struct Ctx {
     pub(crate) conn: Conn,
-    /// (user, connection, conversation) → conversations.cid. Cleared on any rollback.
-    pub(crate) cids: HashMap<(i64, String, String), i64>,
+    /// user → connection → conversation → conversations.cid. Cleared on any rollback.
+    pub(crate) cids: Cids,
     /// Highest message id ever committed (ids are not reused, even after deletes).
     max_id: i64,
     /// Highest message id given by the open transaction.

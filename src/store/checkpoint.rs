@@ -19,8 +19,12 @@ use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 use std::time::{Duration, Instant};
 
-/// The least time between two checkpoints of this thread.
-pub(crate) const INTERVAL: Duration = Duration::from_millis(250);
+/// The least time between two checkpoints of this thread. Each costs two fsyncs; with
+/// `synchronous = NORMAL` (the default, see `--fsync`) it is also when the WAL reaches
+/// the disk, so a power loss may cost the last second of lines, as with InnoDB's
+/// `innodb_flush_log_at_trx_commit = 2`. At 200 msg/s four a second were 6 % of the
+/// daemon's CPU (BENCHMARKS.md, issue 22).
+pub(crate) const INTERVAL: Duration = Duration::from_secs(1);
 /// The writer's own automatic checkpoint (pages of WAL, 4 KiB each): 64 MiB, the size the
 /// WAL file is cut back to (`journal_size_limit`).
 pub(crate) const BACKSTOP_PAGES: u32 = 16384;

@@ -90,6 +90,9 @@ struct State {
     since: Option<Instant>,
     /// `Store::index_pending` callers: (upto, done) to reach.
     waiters: Vec<(Marks, oneshot::Sender<Result<()>>)>,
+    /// Searches waiting for what was committed before them ([`Indexer::fresh`]): the
+    /// count of `committed` to be claimed.
+    fresh: Vec<(u64, oneshot::Sender<()>)>,
     stop: bool,
 }
 
@@ -150,6 +153,23 @@ impl Indexer {
     pub(crate) fn wait_for(&self, upto: i64, done: i64, reply: oneshot::Sender<Result<()>>) {
         self.lock().waiters.push((Marks { upto, done }, reply));
         self.wake.notify_one();
+    }
+
+    /// For a search about to run: `None` when everything committed so far is indexed,
+    /// else a receiver answered once it is (dropped if the cycle fails). Starts a cycle at
+    /// once, so a search finds every line stored before it without each line being
+    /// indexed within a short delay.
+    pub(crate) fn fresh(&self) -> Option<oneshot::Receiver<()>> {
+        let mut st = self.lock();
+        if st.claimed >= st.committed || st.stop {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        let want = st.committed;
+        st.fresh.push((want, tx));
+        drop(st);
+        self.wake.notify_one();
+        Some(rx)
     }
 
     /// Ends the thread (after its current cycle).
@@ -356,7 +376,7 @@ fn run(shared: &Indexer, reader: Connection, search: Connection, mut marks: Mark
                 let now = Instant::now();
                 let due_at = match retry_at {
                     Some(at) => Some(at),
-                    None if more || !st.waiters.is_empty() => Some(now),
+                    None if more || !st.waiters.is_empty() || !st.fresh.is_empty() => Some(now),
                     None => st
                         .since
                         .map(|since| match st.committed - st.claimed >= shared.batch {
@@ -395,6 +415,14 @@ fn run(shared: &Indexer, reader: Connection, search: Connection, mut marks: Mark
                     st.claimed = st.claimed.max(claimed);
                 }
                 let backlog = st.committed - st.claimed;
+                let claimed_now = st.claimed;
+                let (ready, waiting) = std::mem::take(&mut st.fresh)
+                    .into_iter()
+                    .partition(|(want, _)| *want <= claimed_now);
+                st.fresh = waiting;
+                for (_, reply) in ready {
+                    let _ = reply.send(());
+                }
                 let waiters = std::mem::take(&mut st.waiters);
                 for (want, reply) in waiters {
                     if marks.upto >= want.upto && marks.done >= want.done {
@@ -415,6 +443,8 @@ fn run(shared: &Indexer, reader: Connection, search: Connection, mut marks: Mark
                 for (_, reply) in std::mem::take(&mut st.waiters) {
                     let _ = reply.send(Err(e.for_batch()));
                 }
+                // Searches go on with what is indexed.
+                st.fresh.clear();
                 // Retry after the delay rather than spinning on a full disk.
                 retry_at = Some(Instant::now() + opts.index_delay);
             }

@@ -164,7 +164,8 @@ pub struct Options {
     pub max_batch_rows: usize,
     /// Jobs that may wait for the writer before `append` callers wait (backpressure).
     pub queue: usize,
-    /// The longest a stored message may wait before it is searchable.
+    /// The longest a stored message waits before it is indexed (a search makes the
+    /// indexer catch up at once, see `search.rs`).
     pub index_delay: Duration,
     /// Index as soon as this many messages are waiting, without waiting for `index_delay`.
     pub index_batch: usize,
@@ -188,7 +189,10 @@ impl Default for Options {
             readers: 4,
             max_batch_rows: 2048,
             queue: 1024,
-            index_delay: Duration::from_millis(200),
+            // A search lets the indexer catch up first (`Indexer::fresh`): live lines
+            // need not be indexed within a short delay, and a cycle a second costs a
+            // fifth of one every 200 ms at 200 msg/s (BENCHMARKS.md, issue 22).
+            index_delay: Duration::from_secs(1),
             // 16 k-row index transactions: at 10 M stored messages, imports ran at 53 k
             // msg/s where 4 k/8 k gave 49 k (fewer FTS5 segments to merge). Live traffic
             // never gathers that many within `index_delay`, so its chunks stay small.
@@ -217,6 +221,8 @@ struct Inner {
     /// The writer's context, for appends committed on the caller's thread (SQLite with
     /// `inline_commit`); `None`: every write is queued.
     inline: Option<writer::Shared>,
+    /// The search indexer (SQLite): a search first lets it catch up.
+    indexer: Option<Arc<indexer::Indexer>>,
     queue: Arc<Semaphore>,
     readers: Mutex<Vec<db::Conn>>,
     read_permits: Arc<Semaphore>,
@@ -309,6 +315,7 @@ impl Store {
         let wopts = opts.clone();
         // PostgreSQL's client blocks on the network: never on the caller's (async) thread.
         let inline_ok = opts.inline_commit && matches!(source, Source::Sqlite);
+        let indexer = ctx.indexer.clone();
         let shared: writer::Shared = Arc::new(Mutex::new(ctx));
         let inline = inline_ok.then(|| shared.clone());
         std::thread::Builder::new()
@@ -326,6 +333,7 @@ impl Store {
             cluster: Mutex::new(None),
             jobs: tx,
             inline,
+            indexer,
             path,
             source,
             opts,

@@ -13,7 +13,7 @@
 //! **Deferred, batched indexing.** An FTS5 insert per message inside each small group
 //! commit would cut ingest to ≈ 16 k msg/s (a new index segment per transaction). Instead
 //! a thread of its own (`indexer.rs`) indexes stored rows in chunks (`index_chunk`), after
-//! `index_batch` rows or `index_delay` (200 ms), into `search.db`, a database file of its
+//! `index_batch` rows or `index_delay` (1 s; a search makes it catch up first), into `search.db`, a database file of its
 //! own that the readers attach (migration 16), and records its marks there in the same
 //! transaction: after a crash the index resumes where it stopped, and it is rebuilt from
 //! the rows, which stay the only copy of the text (the FTS table is contentless), whenever
@@ -215,9 +215,15 @@ fn text_terms(text: &str) -> Result<Option<Vec<(String, bool)>>> {
     Ok((!phrases.is_empty()).then_some(phrases))
 }
 
+/// The longest a search waits for the indexer to catch up (a large import's backlog):
+/// then it searches what is indexed.
+pub const FRESH_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Store {
-    /// Searches the user's messages, newest first. Messages become searchable within
-    /// [`super::Options::index_delay`] of being stored (see [`Store::index_pending`]).
+    /// Searches the user's messages, newest first. Every message stored before the search
+    /// is found: on SQLite the indexer first catches up with what was committed (waiting
+    /// at most [`FRESH_WAIT`]); otherwise messages are indexed within
+    /// [`super::Options::index_delay`] of being stored.
     /// A query whose text has no letters or digits only applies the filters.
     ///
     /// [`Error::Invalid`] for a query over the limits ([`MAX_TERMS`], [`MIN_PREFIX`]);
@@ -232,6 +238,11 @@ impl Store {
             .await
             .map_err(|_| Error::Closed)?;
         let budget = self.inner.opts.search_budget;
+        // Every line stored before the search is found: the indexer catches up first
+        // (at most `FRESH_WAIT`; then what is indexed is searched).
+        if let Some(wait) = self.inner.indexer.as_ref().and_then(|ix| ix.fresh()) {
+            let _ = tokio::time::timeout(FRESH_WAIT, wait).await;
+        }
         self.read(move |conn| {
             let deadline = std::time::Instant::now() + budget;
             let result = match conn.lite() {

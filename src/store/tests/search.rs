@@ -296,6 +296,54 @@ async fn a_line_committed_while_the_writer_idles_becomes_searchable() {
     }
 }
 
+/// A search finds every line stored before it, live or replayed below the indexer's
+/// mark, however long the indexer would otherwise wait: it catches up first.
+#[tokio::test]
+async fn a_search_finds_every_line_stored_before_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open_in(
+        dir.path(),
+        Options {
+            index_delay: Duration::from_secs(3600),
+            ..opts()
+        },
+    )
+    .expect("open");
+    let user = add_user(&store, "superman@example.com").await;
+    let texts = |hits: &[Entry]| hits.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
+    for word in ["first", "second", "third"] {
+        store
+            .append(msg(user, "#convos", &format!("needle {word}")))
+            .await
+            .expect("append");
+        let hits = store
+            .search(user, SearchQuery::parse(word))
+            .await
+            .expect("search");
+        assert_eq!(texts(&hits.messages), [format!("needle {word}")]);
+    }
+    // A replayed line, placed by its time below the lines above.
+    let old = NewEntry {
+        time: crate::time::now_ms() - 3_600_000,
+        backfill: true,
+        ..msg(user, "#convos", "needle replayed")
+    };
+    store.append(old).await.expect("replay");
+    let hits = store
+        .search(user, SearchQuery::parse("needle"))
+        .await
+        .expect("search");
+    assert_eq!(
+        texts(&hits.messages),
+        [
+            "needle third",
+            "needle second",
+            "needle first",
+            "needle replayed"
+        ]
+    );
+}
+
 #[tokio::test]
 async fn each_user_finds_only_their_own_words_and_phrases() {
     // Forty users: keys such as 1 and 11 or 12 are all in the index, and users 1 and 33

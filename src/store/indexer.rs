@@ -158,10 +158,13 @@ impl Indexer {
     /// For a search about to run: `None` when everything committed so far is indexed,
     /// else a receiver answered once it is (dropped if the cycle fails). Starts a cycle at
     /// once, so a search finds every line stored before it without each line being
-    /// indexed within a short delay.
+    /// indexed within a short delay. Also `None` while more than `index_batch` rows wait
+    /// (an import, a rebuild of the index): the search then finds what is indexed rather
+    /// than wait for all of it.
     pub(crate) fn fresh(&self) -> Option<oneshot::Receiver<()>> {
         let mut st = self.lock();
-        if st.claimed >= st.committed || st.stop {
+        let backlog = st.committed.saturating_sub(st.claimed);
+        if backlog == 0 || backlog > self.batch || st.stop {
             return None;
         }
         let (tx, rx) = oneshot::channel();

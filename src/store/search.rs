@@ -222,8 +222,10 @@ pub const FRESH_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 impl Store {
     /// Searches the user's messages, newest first. Every message stored before the search
     /// is found: on SQLite the indexer first catches up with what was committed (waiting
-    /// at most [`FRESH_WAIT`]); otherwise messages are indexed within
-    /// [`super::Options::index_delay`] of being stored.
+    /// at most [`FRESH_WAIT`]; not while an import or a rebuild of the index has more
+    /// than [`super::Options::index_batch`] rows waiting: it searches what is indexed);
+    /// otherwise messages are indexed within [`super::Options::index_delay`] of being
+    /// stored.
     /// A query whose text has no letters or digits only applies the filters.
     ///
     /// [`Error::Invalid`] for a query over the limits ([`MAX_TERMS`], [`MIN_PREFIX`]);

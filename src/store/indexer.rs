@@ -151,7 +151,13 @@ impl Indexer {
     /// Answers `reply` once every row up to `upto` and every pending entry up to `done`
     /// is in the index (or indexing fails).
     pub(crate) fn wait_for(&self, upto: i64, done: i64, reply: oneshot::Sender<Result<()>>) {
-        self.lock().waiters.push((Marks { upto, done }, reply));
+        let mut st = self.lock();
+        if st.stop {
+            let _ = reply.send(Err(Error::Closed));
+            return;
+        }
+        st.waiters.push((Marks { upto, done }, reply));
+        drop(st);
         self.wake.notify_one();
     }
 
@@ -248,9 +254,28 @@ pub(crate) fn open(
     let (shared, opts) = (indexer.clone(), opts.clone());
     std::thread::Builder::new()
         .name("store-indexer".into())
-        .spawn(move || run(&shared, reader, search, marks, &opts))
+        .spawn(move || {
+            let _ended = Ended(&shared);
+            run(&shared, reader, search, marks, &opts)
+        })
         .map_err(|source| Error::Io { path, source })?;
     Ok(indexer)
+}
+
+/// Marks the indexer stopped when its thread ends, however it ends (a panic too): the
+/// writer then no longer waits for room, searches no longer wait for it, and
+/// `index_pending` callers get [`Error::Closed`] instead of waiting forever.
+pub(crate) struct Ended<'a>(pub(crate) &'a Indexer);
+
+impl Drop for Ended<'_> {
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.stop = true;
+        st.fresh.clear();
+        st.waiters.clear();
+        drop(st);
+        self.0.room.notify_all();
+    }
 }
 
 /// Opens (or creates) `search.db` and makes sure it belongs to the database of `main`.

@@ -161,3 +161,20 @@ async fn a_restored_backup_gets_an_index_of_its_own() {
         "rebuilt for this database"
     );
 }
+
+/// When the indexer's thread ends, however it ends (its guard is dropped on a panic
+/// too), nothing waits for it any more: searches search what is indexed, and
+/// `index_pending` says the indexer is gone.
+#[tokio::test]
+async fn nothing_waits_for_an_ended_indexer() {
+    if on_postgres() {
+        return; // search.db is SQLite's
+    }
+    let (_dir, store, user) = setup().await;
+    let ix = store.inner.indexer.clone().expect("indexer");
+    drop(crate::store::indexer::Ended(&ix));
+    append_n(&store, user, "#after", 3).await;
+    assert!(ix.fresh().is_none(), "a search does not wait");
+    found(&store, user, "anything").await;
+    assert!(matches!(store.index_pending().await, Err(Error::Closed)));
+}

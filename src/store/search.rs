@@ -13,12 +13,12 @@
 //! **Deferred, batched indexing.** An FTS5 insert per message inside each small group
 //! commit would cut ingest to ≈ 16 k msg/s (a new index segment per transaction). Instead
 //! a thread of its own (`indexer.rs`) indexes stored rows in chunks (`index_chunk`), after
-//! `index_batch` rows or `index_delay` (1 s; a search makes it catch up first), into `search.db`, a database file of its
-//! own that the readers attach (migration 16), and records its marks there in the same
-//! transaction: after a crash the index resumes where it stopped, and it is rebuilt from
-//! the rows, which stay the only copy of the text (the FTS table is contentless), whenever
-//! it does not belong to `convos.db`. In a file of its own it is written while the writer
-//! stores the next rows. PostgreSQL indexes each message in the transaction that stores it
+//! `index_batch` rows or `index_delay` (1 s; a search makes it catch up first), into
+//! `search.db`, a database file of its own that the readers attach (migration 16), and
+//! records its marks there in the same transaction: after a crash the index resumes where
+//! it stopped, and it is rebuilt from the rows, which stay the only copy of the text (the
+//! FTS table is contentless), whenever it does not belong to `convos.db`. In a file of its
+//! own it is written while the writer stores the next rows. PostgreSQL indexes each message in the transaction that stores it
 //! instead: several daemons may append at once, and one shared mark would skip what
 //! another daemon committed below it.
 //!

@@ -4,17 +4,6 @@
 use super::*;
 use crate::store::indexer::SEARCH_FILE;
 
-async fn found(store: &Store, user: UserId, q: &str) -> Vec<String> {
-    store
-        .search(user, SearchQuery::parse(q))
-        .await
-        .expect("search")
-        .messages
-        .into_iter()
-        .map(|e| e.text)
-        .collect()
-}
-
 fn raw(dir: &std::path::Path, file: &str) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.join(file)).expect("raw")
 }

@@ -123,6 +123,18 @@ fn msg(user: UserId, conv: &str, text: &str) -> NewEntry {
     }
 }
 
+/// The texts a search of `q` finds, newest first.
+async fn found(store: &Store, user: UserId, q: &str) -> Vec<String> {
+    store
+        .search(user, SearchQuery::parse(q))
+        .await
+        .expect("search")
+        .messages
+        .into_iter()
+        .map(|e| e.text)
+        .collect()
+}
+
 async fn append_n(store: &Store, user: UserId, conv: &str, n: usize) -> Vec<Entry> {
     let entries = (0..n)
         .map(|i| NewEntry {

@@ -310,17 +310,12 @@ async fn a_search_finds_every_line_stored_before_it() {
     )
     .expect("open");
     let user = add_user(&store, "superman@example.com").await;
-    let texts = |hits: &[Entry]| hits.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
     for word in ["first", "second", "third"] {
         store
             .append(msg(user, "#convos", &format!("needle {word}")))
             .await
             .expect("append");
-        let hits = store
-            .search(user, SearchQuery::parse(word))
-            .await
-            .expect("search");
-        assert_eq!(texts(&hits.messages), [format!("needle {word}")]);
+        assert_eq!(found(&store, user, word).await, [format!("needle {word}")]);
     }
     // A replayed line, placed by its time below the lines above.
     let old = NewEntry {
@@ -329,12 +324,8 @@ async fn a_search_finds_every_line_stored_before_it() {
         ..msg(user, "#convos", "needle replayed")
     };
     store.append(old).await.expect("replay");
-    let hits = store
-        .search(user, SearchQuery::parse("needle"))
-        .await
-        .expect("search");
     assert_eq!(
-        texts(&hits.messages),
+        found(&store, user, "needle").await,
         [
             "needle third",
             "needle second",

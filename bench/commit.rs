@@ -22,17 +22,10 @@ use convos::store::{Options, Store};
 use futures_util::stream::{FuturesOrdered, StreamExt};
 use std::time::Instant;
 
-const CHANNELS: usize = 5;
+#[path = "proc_cpu.rs"]
+mod proc_cpu;
 
-/// utime + stime of this process, in seconds.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // After "pid (comm) ": state is field 0, utime 11, stime 12.
-    (ticks(11) + ticks(12)) / 100.0
-}
+const CHANNELS: usize = 5;
 
 /// Group commits so far, from the process's metrics.
 fn commits() -> u64 {
@@ -143,7 +136,7 @@ fn main() {
         let mut next = 1000;
         for mode in ["one per commit", "pipelined", "paced 2000/s", "paced 200/s"] {
             let mut lat = Vec::with_capacity(n);
-            let (c0, k0, t0) = (cpu_secs(), commits(), Instant::now());
+            let (c0, k0, t0) = (proc_cpu::cpu_secs("self"), commits(), Instant::now());
             let mut n = n;
             if let Some(rate) = mode.strip_prefix("paced ") {
                 let rate: f64 = rate.trim_end_matches("/s").parse().expect("rate");
@@ -169,7 +162,7 @@ fn main() {
             }
             next += n;
             let wall = t0.elapsed().as_secs_f64();
-            let cpu = cpu_secs() - c0;
+            let cpu = proc_cpu::cpu_secs("self") - c0;
             let k = commits().saturating_sub(k0).max(1);
             lat.sort_by(f64::total_cmp);
             let q = |p: f64| lat.get(((lat.len() as f64 - 1.0) * p) as usize).copied();

@@ -23,6 +23,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
+#[path = "proc_cpu.rs"]
+mod proc_cpu;
+
 const LINE: &[u8] =
     b":nick!~nick@127.0.0.1 PRIVMSG #chan :s2 n=1 the quick brown fox jumps over the lazy dog\r\n";
 
@@ -89,7 +92,7 @@ fn run(mode: &str, rate: usize, total: usize) -> (f64, usize) {
     });
     std::thread::sleep(Duration::from_millis(300));
     let pid = child.id();
-    let cpu0 = cpu_of(pid);
+    let cpu0 = proc_cpu::cpu_secs(&pid.to_string());
     let start = Instant::now();
     let per_tick = rate as f64 / 1000.0;
     let (mut sent, mut owed, mut tick) = (0, 0.0, 0u64);
@@ -111,20 +114,11 @@ fn run(mode: &str, rate: usize, total: usize) -> (f64, usize) {
         std::thread::sleep(next.saturating_duration_since(Instant::now()));
     }
     let got = reader.join().expect("reader");
-    let cpu = cpu_of(pid) - cpu0;
+    let cpu = proc_cpu::cpu_secs(&pid.to_string()) - cpu0;
     drop(up);
     let _ = child.wait();
     assert_eq!(got, total, "{mode}: every line relayed");
     (cpu, got)
-}
-
-/// utime + stime of process `pid`, in seconds.
-fn cpu_of(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn open_db() -> rusqlite::Connection {
